@@ -1,0 +1,5 @@
+export * from './frames.js';
+export * from './ids.js';
+export * from './manifest.js';
+export * from './meta.js';
+export * from './station.js';

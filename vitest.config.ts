@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per workspace: `npm test -w <workspace>` runs just that one.
+const workspaces = ['protocol', 'e2e', 'station-server', 'station-ui', 'processor', 'gallery', 'kiosk'];
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    projects: workspaces.map((name) => ({
+      extends: true,
+      test: {
+        name,
+        root: `./${name}`,
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
+        environment: 'node',
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
+      },
+    })),
+  },
+});
