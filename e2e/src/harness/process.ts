@@ -20,10 +20,14 @@ function hookExit(): void {
   hooked = true;
   process.once('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    const onSignal = () => {
+      // A program with its own handler (the demo) stops its children gracefully.
+      if (process.listenerCount(signal) > 1) return;
+      process.off(signal, onSignal);
       killAll();
       process.kill(process.pid, signal);
-    });
+    };
+    process.on(signal, onSignal);
   }
 }
 

@@ -39,9 +39,9 @@ export function redisCommand(port: number, command: string, timeoutMs = 1000): P
 }
 
 /** A real redis-server on a free loopback port, with no persistence. */
-export async function startRedis(): Promise<RedisService> {
+export async function startRedis(opts: { port?: number } = {}): Promise<RedisService> {
   const dir = await tempDir('redis');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   let proc: ManagedProcess | undefined;
   const start = async () => {
     const p = spawnManaged({

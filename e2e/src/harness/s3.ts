@@ -47,10 +47,10 @@ export interface S3Service extends Required<Omit<S3Settings, 'forcePathStyle'>> 
 const childScript = fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url));
 
 /** s3rver in a child process, on a kernel-chosen port, with a fresh bucket that allows browser reads. */
-export async function startS3(opts: { bucket?: string } = {}): Promise<S3Service> {
-  const dir = await tempDir('s3');
+export async function startS3(opts: { bucket?: string; directory?: string; port?: number } = {}): Promise<S3Service> {
+  const dir = opts.directory ? { path: opts.directory, remove: async () => {} } : await tempDir('s3');
   const bucket = opts.bucket ?? `test-${randomBytes(4).toString('hex')}`;
-  let port = 0;
+  let port = opts.port ?? 0;
   let proc: ManagedProcess | undefined;
   const start = async () => {
     let reported = 0;

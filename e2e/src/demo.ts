@@ -1,0 +1,48 @@
+// `npm run demo`: the whole festival on this machine, with stable URLs and its data
+// in ./data/demo so that a restart picks up where it left off.
+import path from 'node:path';
+import { startFestival } from './festival.js';
+import { repoRoot } from './services.js';
+
+const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const dataDir = process.env.DEMO_DATA_DIR ?? path.join(repoRoot, 'data', 'demo');
+const verbose = process.argv.includes('--verbose');
+
+console.log('Starting the festival… (data in %s)', path.relative(process.cwd(), dataDir) || '.');
+const festival = await startFestival({
+  dataDir,
+  stations: 2,
+  player: hasDisplay ? 'mpv' : 'none',
+  redis: 'auto',
+  ports: { station: 8751, processor: 8760, gallery: 8770, s3: 8780, redis: 8790 },
+  ...(verbose ? { onLine: (label: string, line: string) => console.log(`[${label}] ${line}`) } : {}),
+});
+
+const rows: Array<[string, string]> = [
+  ...festival.stations.map((s, i): [string, string] => [`Station ${i + 1}`, `${s.url}/`]),
+  ['Gallery', `${festival.gallery.url}/`],
+  ['Gallery moderation', `${festival.gallery.url}/admin  (token: ${festival.adminToken})`],
+  ['Processor status (big screen)', `${festival.processor.url}/status`],
+  ['S3 (s3rver)', `${festival.s3.endpoint}  bucket ${festival.s3.bucket}`],
+  ['Cache', festival.redis ? `redis-server ${festival.redis.url}` : 'in-process (no redis-server could be started)'],
+];
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log('\nThe festival is running. Open:\n');
+for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+console.log(
+  `\nAt a station press Space to take a picture, Backspace to undo, 0 to play, "." to finish.` +
+    `\nThe big screen ${hasDisplay ? 'plays in an mpv window' : 'is off (no display found); its playlist is on the status page'}.` +
+    '\nCtrl-C stops everything.\n',
+);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the festival…`);
+  await festival.stop();
+  console.log('Stopped. Data kept in %s', dataDir);
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

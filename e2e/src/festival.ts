@@ -1,0 +1,190 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type RedisService, startRedis } from './harness/redis.js';
+import { type S3Service, startS3 } from './harness/s3.js';
+import { portNear, repoRoot, type ServiceProcess, startService } from './services.js';
+
+export interface FestivalOptions {
+  /** Everything that must survive a restart lives under here. */
+  dataDir: string;
+  stations?: number;
+  /** `mpv` shows the big screen in a window (or headless with `mpvArgs`); `none` plays nothing. */
+  player?: 'mpv' | 'none';
+  /** Extra mpv arguments, e.g. `--vo=null --ao=null` in tests. */
+  mpvArgs?: string[];
+  /** `auto` uses a real redis-server when one can be started, else the in-process cache. */
+  redis?: 'auto' | 'on' | 'off';
+  /** Preferred ports (the demo's stable URLs); tests leave them unset to get free ones. */
+  ports?: { station?: number; processor?: number; gallery?: number; s3?: number; redis?: number };
+  eventName?: string;
+  adminToken?: string;
+  bucket?: string;
+  logLevel?: string;
+  extraEnv?: Partial<Record<'station' | 'processor' | 'gallery', Record<string, string>>>;
+  onLine?: (label: string, line: string) => void;
+}
+
+export interface Festival {
+  s3: S3Service;
+  redis: RedisService | null;
+  processor: ServiceProcess;
+  gallery: ServiceProcess;
+  stations: ServiceProcess[];
+  dataDir: string;
+  inbox: string;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+const stationUiDir = path.join(repoRoot, 'station-ui', 'dist');
+
+/** Builds the station UI when its build is missing or older than its sources. */
+export function ensureStationUiBuilt(log: (msg: string) => void = () => {}): void {
+  const index = path.join(stationUiDir, 'index.html');
+  const newestSource = (dir: string): number => {
+    let newest = 0;
+    if (!existsSync(dir)) return 0;
+    const walk = (d: string) => {
+      for (const entry of readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else newest = Math.max(newest, statSync(p).mtimeMs);
+      }
+    };
+    walk(dir);
+    return newest;
+  };
+  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
+  if (built > 0 && built >= newestSource(path.join(repoRoot, 'station-ui', 'src'))) return;
+  log('building the station UI (vite build)…');
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: path.join(repoRoot, 'station-ui'),
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('the station UI did not build');
+}
+
+async function redisIfPossible(mode: FestivalOptions['redis'], port: number | undefined): Promise<RedisService | null> {
+  if (mode === 'off') return null;
+  try {
+    return await startRedis(port !== undefined ? { port: await portNear(port) } : {});
+  } catch (err) {
+    if (mode === 'on') throw err;
+    return null;
+  }
+}
+
+/** The whole festival on one machine: S3, Redis, the processor, the gallery and the stations. */
+export async function startFestival(opts: FestivalOptions): Promise<Festival> {
+  const dataDir = path.resolve(opts.dataDir);
+  const inbox = path.join(dataDir, 'processor', 'inbox');
+  await mkdir(path.join(dataDir, 's3'), { recursive: true });
+  await mkdir(inbox, { recursive: true });
+  ensureStationUiBuilt();
+
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+  };
+  try {
+    const s3 = await startS3({
+      directory: path.join(dataDir, 's3'),
+      bucket: opts.bucket ?? 'festival',
+      ...(opts.ports?.s3 !== undefined ? { port: await portNear(opts.ports.s3) } : {}),
+    });
+    started.push(s3);
+    const redis = await redisIfPossible(opts.redis ?? 'auto', opts.ports?.redis);
+    if (redis) started.push({ stop: () => redis.close() });
+
+    const adminToken = opts.adminToken ?? 'festival-admin';
+    const shared: Record<string, string> = {
+      ...s3.env(),
+      LOG_LEVEL: opts.logLevel ?? 'info',
+      ...(redis ? { REDIS_URL: redis.url } : {}),
+    };
+
+    const galleryPort = await portNear(opts.ports?.gallery);
+    const galleryUrl = `http://127.0.0.1:${galleryPort}`;
+    const gallery = await startService({
+      service: 'gallery',
+      label: 'gallery',
+      port: galleryPort,
+      env: {
+        ...shared,
+        GALLERY_HOST: '127.0.0.1',
+        GALLERY_PORT: String(galleryPort),
+        GALLERY_PUBLIC_URL: galleryUrl,
+        GALLERY_ADMIN_TOKEN: adminToken,
+        REFRESH_SECONDS: '5',
+        ...opts.extraEnv?.gallery,
+      },
+      ...(opts.onLine ? { onLine: opts.onLine } : {}),
+    });
+    started.push(gallery);
+
+    const processorPort = await portNear(opts.ports?.processor);
+    const processor = await startService({
+      service: 'processor',
+      label: 'processor',
+      port: processorPort,
+      env: {
+        ...shared,
+        PROCESSOR_HOST: '127.0.0.1',
+        PROCESSOR_PORT: String(processorPort),
+        PROCESSOR_INBOX: inbox,
+        PROCESSOR_DATA_DIR: path.join(dataDir, 'processor'),
+        PLAYER: opts.player ?? 'none',
+        MPV_SOCKET: path.join(dataDir, 'processor', 'mpv.sock'),
+        ...(opts.mpvArgs ? { MPV_ARGS: opts.mpvArgs.join(' ') } : {}),
+        EVENT_NAME: opts.eventName ?? 'Stop Motion Festival',
+        GALLERY_PUBLIC_URL: galleryUrl,
+        ...opts.extraEnv?.processor,
+      },
+      ...(opts.onLine ? { onLine: opts.onLine } : {}),
+    });
+    started.push(processor);
+
+    const stations: ServiceProcess[] = [];
+    for (let i = 1; i <= (opts.stations ?? 2); i++) {
+      const port = await portNear(opts.ports?.station !== undefined ? opts.ports.station + i - 1 : undefined);
+      const station = await startService({
+        service: 'station-server',
+        label: `station-${i}`,
+        port,
+        env: {
+          LOG_LEVEL: shared.LOG_LEVEL ?? 'info',
+          STATION_ID: `station-${i}`,
+          STATION_HOST: '127.0.0.1',
+          STATION_PORT: String(port),
+          STATION_DATA_DIR: path.join(dataDir, `station-${i}`),
+          STATION_UI_DIR: stationUiDir,
+          CAMERA: 'test',
+          BUTTONS: 'sim',
+          DELIVERY_TARGET: inbox,
+          GALLERY_PUBLIC_URL: galleryUrl,
+          ...opts.extraEnv?.station,
+        },
+        ...(opts.onLine ? { onLine: opts.onLine } : {}),
+      });
+      stations.push(station);
+      started.push(station);
+    }
+
+    return { s3, redis, processor, gallery, stations, dataDir, inbox, adminToken, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Size of a directory tree in bytes (for the demo's summary). */
+export async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = path.join(dir, entry.name);
+    total += entry.isDirectory() ? await treeSize(p) : (await stat(p)).size;
+  }
+  return total;
+}
