@@ -7,16 +7,30 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {
-    projects: workspaces.map((name) => ({
-      extends: true,
-      test: {
-        name,
-        root: `./${name}`,
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
-        environment: 'node',
-        testTimeout: 60_000,
-        hookTimeout: 60_000,
+    projects: [
+      ...workspaces.map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          root: `./${name}`,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      })),
+      // The festival under faults: every part fails in turn while stations keep filming.
+      {
+        extends: true as const,
+        test: {
+          name: 'faults',
+          root: './e2e',
+          include: ['faults/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+        },
       },
-    })),
+    ],
   },
 });

@@ -48,6 +48,7 @@ function checkNode() {
 function missingDebianPackages() {
   if (!existsSync('/usr/bin/dpkg-query')) return [];
   return DEBIAN_PACKAGES.filter((pkg) => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template
     const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
     return r.status !== 0 || !r.stdout.includes('install ok installed');
   });

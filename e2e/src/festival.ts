@@ -137,7 +137,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
         PROCESSOR_DATA_DIR: path.join(dataDir, 'processor'),
         PLAYER: opts.player ?? 'none',
         MPV_SOCKET: path.join(dataDir, 'processor', 'mpv.sock'),
-        ...(opts.mpvArgs ? { MPV_ARGS: opts.mpvArgs.join(' ') } : {}),
+        ...(opts.mpvArgs ? { MPV_EXTRA_ARGS: opts.mpvArgs.join(' '), MPV_FULLSCREEN: 'false' } : {}),
         EVENT_NAME: opts.eventName ?? 'Stop Motion Festival',
         GALLERY_PUBLIC_URL: galleryUrl,
         ...opts.extraEnv?.processor,
