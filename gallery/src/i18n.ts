@@ -1,0 +1,147 @@
+export const LOCALES = ['en', 'he', 'ar'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', he: 'עברית', ar: 'العربية' };
+
+const en = {
+  siteName: 'Stop Motion Festival',
+  tagline: 'Films made by children at the stop-motion stations',
+  films: 'Films',
+  noFilms: 'No films yet. The first ones are being made right now!',
+  older: 'Older films',
+  newest: 'Back to the newest',
+  untitled: 'Untitled film',
+  seconds: (n: number) => `${n} s`,
+  watch: (title: string) => `Watch ${title}`,
+  download: 'Download',
+  share: 'Share',
+  copyLink: 'Copy link',
+  copied: 'Link copied',
+  linkLabel: 'Link to this film',
+  allFilms: 'All films',
+  onItsWayTitle: 'Your film is on its way',
+  onItsWayBody: 'It is being made into a movie right now. This page checks again by itself every few seconds — keep it open.',
+  checkNow: 'Check now',
+  notFoundTitle: 'Film not found',
+  notFoundBody: 'This film does not exist, or it was taken down.',
+  errorTitle: 'Something went wrong',
+  errorBody: 'Please try again in a moment.',
+  removeTitle: 'This is your film',
+  removeBody: 'You made this film. You can take it off the website; it cannot be undone.',
+  removeButton: 'Remove my film',
+  removeConfirm: 'Remove this film from the website for good?',
+  removed: 'Your film was removed.',
+  removeFailed: 'That did not work. Please try again later.',
+  language: 'Language',
+  videoFallback: 'Your browser cannot play this video. Use the download link.',
+  madeAt: (date: string) => `Made on ${date}`,
+};
+export type Messages = typeof en;
+
+const he: Messages = {
+  siteName: 'פסטיבל סטופ מושן',
+  tagline: 'סרטים שילדים יצרו בעמדות הסטופ מושן',
+  films: 'סרטים',
+  noFilms: 'עדיין אין סרטים. הראשונים נוצרים ממש עכשיו!',
+  older: 'סרטים קודמים',
+  newest: 'חזרה לחדשים ביותר',
+  untitled: 'סרט ללא שם',
+  seconds: (n) => `${n} שנ׳`,
+  watch: (title) => `לצפייה ב${title}`,
+  download: 'הורדה',
+  share: 'שיתוף',
+  copyLink: 'העתקת קישור',
+  copied: 'הקישור הועתק',
+  linkLabel: 'קישור לסרט הזה',
+  allFilms: 'כל הסרטים',
+  onItsWayTitle: 'הסרט שלך בדרך',
+  onItsWayBody: 'הוא הופך לסרט ממש עכשיו. הדף הזה בודק שוב בעצמו כל כמה שניות — אפשר להשאיר אותו פתוח.',
+  checkNow: 'לבדוק עכשיו',
+  notFoundTitle: 'הסרט לא נמצא',
+  notFoundBody: 'הסרט הזה לא קיים, או שהוסר.',
+  errorTitle: 'משהו השתבש',
+  errorBody: 'נסו שוב בעוד רגע.',
+  removeTitle: 'זה הסרט שלך',
+  removeBody: 'יצרת את הסרט הזה. אפשר להסיר אותו מהאתר; אי אפשר לבטל את ההסרה.',
+  removeButton: 'הסרת הסרט שלי',
+  removeConfirm: 'להסיר את הסרט הזה מהאתר לצמיתות?',
+  removed: 'הסרט שלך הוסר.',
+  removeFailed: 'זה לא הצליח. נסו שוב מאוחר יותר.',
+  language: 'שפה',
+  videoFallback: 'הדפדפן לא יכול לנגן את הסרט. אפשר להוריד אותו.',
+  madeAt: (date) => `נוצר ב־${date}`,
+};
+
+const ar: Messages = {
+  siteName: 'مهرجان ستوب موشن',
+  tagline: 'أفلام صنعها الأطفال في محطات ستوب موشن',
+  films: 'الأفلام',
+  noFilms: 'لا توجد أفلام بعد. الأفلام الأولى قيد الصنع الآن!',
+  older: 'أفلام أقدم',
+  newest: 'العودة إلى الأحدث',
+  untitled: 'فيلم بلا عنوان',
+  seconds: (n) => `${n} ث`,
+  watch: (title) => `شاهد ${title}`,
+  download: 'تنزيل',
+  share: 'مشاركة',
+  copyLink: 'نسخ الرابط',
+  copied: 'تم نسخ الرابط',
+  linkLabel: 'رابط هذا الفيلم',
+  allFilms: 'كل الأفلام',
+  onItsWayTitle: 'فيلمك في الطريق',
+  onItsWayBody: 'يتم تحويله إلى فيلم الآن. هذه الصفحة تتحقق من جديد تلقائيًا كل بضع ثوانٍ — أبقها مفتوحة.',
+  checkNow: 'تحقق الآن',
+  notFoundTitle: 'الفيلم غير موجود',
+  notFoundBody: 'هذا الفيلم غير موجود، أو تمت إزالته.',
+  errorTitle: 'حدث خطأ ما',
+  errorBody: 'يرجى المحاولة مرة أخرى بعد لحظة.',
+  removeTitle: 'هذا فيلمك',
+  removeBody: 'أنت صنعت هذا الفيلم. يمكنك إزالته من الموقع؛ لا يمكن التراجع عن ذلك.',
+  removeButton: 'إزالة فيلمي',
+  removeConfirm: 'هل تريد إزالة هذا الفيلم من الموقع نهائيًا؟',
+  removed: 'تمت إزالة فيلمك.',
+  removeFailed: 'لم ينجح ذلك. يرجى المحاولة لاحقًا.',
+  language: 'اللغة',
+  videoFallback: 'متصفحك لا يستطيع تشغيل هذا الفيديو. استخدم رابط التنزيل.',
+  madeAt: (date) => `صُنع في ${date}`,
+};
+
+export const MESSAGES: Record<Locale, Messages> = { en, he, ar };
+
+export const isLocale = (v: unknown): v is Locale => typeof v === 'string' && (LOCALES as readonly string[]).includes(v);
+
+export const dirOf = (l: Locale): 'ltr' | 'rtl' => (l === 'en' ? 'ltr' : 'rtl');
+
+/** Best supported language from an Accept-Language header (q-values honoured). */
+export function fromAcceptLanguage(header: string | undefined): Locale | null {
+  if (!header) return null;
+  const ranked = header
+    .split(',')
+    .map((part, i) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { lang: tag.trim().toLowerCase().split('-')[0] ?? '', q: q ? Number(q) : 1, i };
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const r of ranked) {
+    const lang = r.lang === 'iw' ? 'he' : r.lang;
+    if (isLocale(lang)) return lang;
+  }
+  return null;
+}
+
+/** ?lang= beats the cookie, the cookie beats Accept-Language; English otherwise. */
+export function chooseLocale(q: unknown, cookie: string | undefined, acceptLanguage: string | undefined): Locale {
+  if (isLocale(q)) return q;
+  if (isLocale(cookie)) return cookie;
+  return fromAcceptLanguage(acceptLanguage) ?? 'en';
+}
+
+export function formatDate(iso: string, locale: Locale): string {
+  try {
+    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
+  } catch {
+    return iso.slice(0, 10);
+  }
+}

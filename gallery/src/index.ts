@@ -1,0 +1,106 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { FastifyInstance } from 'fastify';
+import { loadAssets } from './assets.js';
+import { Catalog } from './catalog.js';
+import { type GalleryConfig, loadConfig } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { createModeration } from './moderation.js';
+import { createFilmBucket, createS3ClientFromConfig } from './s3.js';
+import { buildServer } from './server.js';
+import { type CacheStore, createMemoryStore, createRedisStore } from './store.js';
+import { createMediaUrls } from './urls.js';
+
+export { Catalog, type CatalogView } from './catalog.js';
+export { ConfigError, type GalleryConfig, loadConfig } from './config.js';
+export { ownerKeyMatches } from './moderation.js';
+export { contentDisposition, downloadFileName } from './s3.js';
+
+export interface GalleryOptions {
+  /** Parsed configuration; defaults to the process environment. */
+  config?: GalleryConfig;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** An S3 client of the caller's (tests count its requests). */
+  s3Client?: S3Client;
+  /** The clock of the catalog, presigner and rate limits (tests move it forward). */
+  now?: () => number;
+  /** Listen on this host/port instead of the configured ones. */
+  host?: string;
+  port?: number;
+  benchRoute?: boolean;
+}
+
+export interface Gallery {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly catalog: Catalog;
+  readonly store: CacheStore;
+  close(): Promise<void>;
+}
+
+/** Config → adapters (S3, cache) → core (catalog, moderation) → HTTP server; closed in reverse. */
+export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> {
+  const config = opts.config ?? loadConfig(opts.env ?? process.env);
+  const log = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const now = opts.now ?? Date.now;
+  const s3 = opts.s3Client ?? createS3ClientFromConfig(config);
+  const bucket = createFilmBucket(s3, config.S3_BUCKET);
+  const namespace = `stop-motion:gallery:${config.S3_BUCKET}`;
+  const store = config.REDIS_URL
+    ? createRedisStore({ url: config.REDIS_URL, namespace, log: log.child({ module: 'cache' }) })
+    : createMemoryStore();
+  const catalog = new Catalog({
+    bucket,
+    store,
+    log: log.child({ module: 'catalog' }),
+    refreshSeconds: config.REFRESH_SECONDS,
+    updatesChannel: `${namespace}:updated`,
+    now,
+  });
+  const media = createMediaUrls({ bucket, publicBaseUrl: config.S3_PUBLIC_BASE_URL, presignSeconds: config.PRESIGN_SECONDS, now });
+  const moderation = createModeration({ bucket, store, log: log.child({ module: 'moderation' }), onChange: () => catalog.noteChange() });
+  let app: FastifyInstance | undefined;
+  try {
+    await catalog.start();
+    app = await buildServer({
+      config,
+      log,
+      catalog,
+      bucket,
+      store,
+      media,
+      moderation,
+      assets: loadAssets(),
+      mediaOrigins: await media.origins(),
+      now,
+      benchRoute: opts.benchRoute ?? false,
+    });
+    const host = opts.host ?? config.GALLERY_HOST;
+    await app.listen({ host, port: opts.port ?? config.port });
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await catalog.stop();
+    await store.stop();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = (opts.host ?? config.GALLERY_HOST) === '0.0.0.0' ? '127.0.0.1' : (opts.host ?? config.GALLERY_HOST);
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  log.info({ url, cache: store.kind, bucket: config.S3_BUCKET }, 'listening');
+  const server = app;
+  // Warm the list in the background so the first visitor does not wait for S3.
+  catalog.current().catch(() => {});
+  return {
+    url,
+    app: server,
+    catalog,
+    store,
+    async close() {
+      await server.close();
+      await catalog.stop();
+      await store.stop();
+      if (!opts.s3Client) s3.destroy();
+    },
+  };
+}

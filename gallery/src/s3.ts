@@ -1,0 +1,118 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { MOVIES_PREFIX, movieIdFromMetaKey } from '@stop-motion/protocol';
+import type { GalleryConfig } from './config.js';
+
+/** One `meta.json` in the bucket listing. */
+export interface MetaListing {
+  id: string;
+  key: string;
+  etag: string;
+}
+
+/** Everything the gallery asks of S3; the only module that talks to the SDK. */
+export interface FilmBucket {
+  readonly bucket: string;
+  /** All `movies/<id>/meta.json` keys with their ETags, every listing page. */
+  listMeta(): Promise<{ items: MetaListing[]; pages: number }>;
+  /** The object's text and ETag, or null when it does not exist. */
+  getText(key: string): Promise<{ text: string; etag: string } | null>;
+  putJson(key: string, body: string): Promise<void>;
+  presignGet(key: string, expiresInSec: number, opts?: { downloadName?: string }): Promise<string>;
+}
+
+export function createS3ClientFromConfig(c: GalleryConfig): S3Client {
+  return new S3Client({
+    region: c.S3_REGION,
+    ...(c.S3_ENDPOINT ? { endpoint: c.S3_ENDPOINT } : {}),
+    forcePathStyle: c.S3_FORCE_PATH_STYLE,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // A dead S3 must not hold requests for minutes: the last known list is served instead.
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 15_000 },
+    maxAttempts: 2,
+    ...(c.AWS_ACCESS_KEY_ID && c.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY } }
+      : {}),
+  });
+}
+
+/**
+ * `attachment` with an ASCII fallback name and the exact name in RFC 5987
+ * `filename*`, so "הסרט שלי.mp4" arrives as itself and old clients still get a file.
+ */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/["\\%;]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const fallback = ascii && ascii !== '.mp4' ? ascii : 'film.mp4';
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+/** `<title or id>.mp4` without characters that file systems refuse. */
+export function downloadFileName(id: string, title: string | null | undefined): string {
+  const cleaned = (title ?? '')
+    .replace(/[/\\:*?"<>|]/g, ' ')
+    .replace(/\p{Cc}/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '')
+    .slice(0, 80)
+    .trim();
+  return `${cleaned || id}.mp4`;
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+export function createFilmBucket(client: S3Client, bucket: string): FilmBucket {
+  return {
+    bucket,
+    async listMeta() {
+      const items: MetaListing[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const out = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: MOVIES_PREFIX, ContinuationToken: token, MaxKeys: 1000 }),
+        );
+        pages++;
+        for (const obj of out.Contents ?? []) {
+          const id = obj.Key ? movieIdFromMetaKey(obj.Key) : null;
+          if (id && obj.Key) items.push({ id, key: obj.Key, etag: obj.ETag ?? `${obj.LastModified?.getTime()}:${obj.Size}` });
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+      return { items, pages };
+    },
+    async getText(key) {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const text = (await out.Body?.transformToString('utf-8')) ?? '';
+        return { text, etag: out.ETag ?? '' };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    },
+    async putJson(key, body) {
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', CacheControl: 'no-cache' }),
+      );
+    },
+    presignGet(key, expiresInSec, opts) {
+      const command = new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(opts?.downloadName ? { ResponseContentDisposition: contentDisposition(opts.downloadName) } : {}),
+      });
+      return getSignedUrl(client, command, { expiresIn: expiresInSec });
+    },
+  };
+}

@@ -1,0 +1,495 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type FilmMeta, isValidId, movieKeys, ULID_PATTERN } from '@stop-motion/protocol';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Asset } from './assets.js';
+import { type Catalog, type CatalogView, compareFilms, parseMeta } from './catalog.js';
+import type { GalleryConfig } from './config.js';
+import { chooseLocale, MESSAGES } from './i18n.js';
+import type { Logger } from './log.js';
+import { type Moderation, OWNER_KEY_PATTERN } from './moderation.js';
+import { type PageContext, renderAdmin, renderFilm, renderList, renderMessage, renderOnItsWay } from './pages/pages.js';
+import { RateLimiter } from './ratelimit.js';
+import type { FilmBucket } from './s3.js';
+import type { CacheStore } from './store.js';
+import type { MediaUrls } from './urls.js';
+
+export interface ServerDeps {
+  config: GalleryConfig;
+  log: Logger;
+  catalog: Catalog;
+  bucket: FilmBucket;
+  store: CacheStore;
+  media: MediaUrls;
+  moderation: Moderation;
+  assets: Map<string, Asset>;
+  mediaOrigins: string[];
+  now: () => number;
+  /** Adds `/_bench/precomputed`, a same-size constant body for benchmarks. */
+  benchRoute?: boolean;
+}
+
+export const DEFAULT_PAGE_SIZE = 24;
+export const MAX_PAGE_SIZE = 100;
+/** How often the "on its way" page looks again. */
+export const ON_ITS_WAY_REFRESH_SECONDS = 5;
+/** A ULID older than this is not "on its way" any more, it is unknown. */
+const ON_ITS_WAY_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+const ADMIN_COOKIE = 'sms_admin';
+
+// ---- cursors -------------------------------------------------------------
+
+/** An opaque cursor: the creation time and id of the last film shown. */
+export function encodeCursor(f: FilmMeta): string {
+  return `${Date.parse(f.createdAt).toString(36)}.${f.id}`;
+}
+
+export function decodeCursor(c: string): { t: number; id: string } | null {
+  const m = /^([0-9a-z]{1,12})\.([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/.exec(c);
+  if (!m?.[1] || !m[2]) return null;
+  const t = Number.parseInt(m[1], 36);
+  return Number.isFinite(t) ? { t, id: m[2] } : null;
+}
+
+/** Films after the cursor (binary search in the newest-first order), and the next cursor. */
+export function pageOf(view: CatalogView, cursor: string | undefined, limit: number): { films: FilmMeta[]; next: string | null } {
+  const films = view.films;
+  let start = 0;
+  if (cursor) {
+    const c = decodeCursor(cursor);
+    if (c) {
+      const probe = { createdAt: new Date(c.t).toISOString(), id: c.id } as FilmMeta;
+      let lo = 0;
+      let hi = films.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareFilms(films[mid] as FilmMeta, probe) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
+    }
+  }
+  const slice = films.slice(start, start + limit);
+  const last = slice[slice.length - 1];
+  return { films: slice, next: last && start + limit < films.length ? encodeCursor(last) : null };
+}
+
+// ---- helpers -------------------------------------------------------------
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    const k = part.slice(0, i).trim();
+    const v = part.slice(i + 1).trim();
+    try {
+      out[k] = decodeURIComponent(v);
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** A recent, well-formed ULID: a film that can still be on its way from a station. */
+export function mayBeOnItsWay(id: string, now: number): boolean {
+  if (!ULID_PATTERN.test(id)) return false;
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  let t = 0;
+  for (const ch of id.slice(0, 10)) t = t * 32 + alphabet.indexOf(ch);
+  return t <= now + 24 * 3600 * 1000 && t >= now - ON_ITS_WAY_MAX_AGE_MS;
+}
+
+function buildCsp(mediaOrigins: string[]): string {
+  const media = mediaOrigins.join(' ');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' data: ${media}`,
+    `media-src 'self' ${media}`,
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+class LruCache<V> {
+  private map = new Map<string, { value: V; until: number }>();
+  constructor(
+    private readonly max: number,
+    private readonly ttlMs: number,
+  ) {}
+  get(key: string, now: number): V | undefined {
+    const hit = this.map.get(key);
+    if (!hit) return undefined;
+    if (hit.until <= now) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return hit.value;
+  }
+  set(key: string, value: V, now: number): void {
+    if (this.map.size >= this.max) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+    this.map.set(key, { value, until: now + this.ttlMs });
+  }
+}
+
+// ---- the server ----------------------------------------------------------
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const { config, log, catalog, media, moderation, bucket, now } = deps;
+  const app = Fastify({
+    // Per-request lines only when debugging; errors are logged by the error handler.
+    loggerInstance: log.child(
+      { module: 'http' },
+      { level: ['debug', 'trace'].includes(log.level) ? log.level : 'warn' },
+    ) as FastifyBaseLogger,
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: 16 * 1024,
+    return503OnClosing: true,
+    requestTimeout: 30_000,
+  });
+  const csp = buildCsp(deps.mediaOrigins);
+  const https = config.GALLERY_PUBLIC_URL?.startsWith('https:') ?? false;
+  const ownerLimiter = new RateLimiter(5, 10_000, now);
+  const adminLimiter = new RateLimiter(10, 6_000, now);
+  const pageCache = new LruCache<string>(500, 30_000);
+  const misses = new LruCache<true>(2000, 3000);
+  const css = deps.assets.get('app.css')?.url ?? '/static/app.css';
+  const js = deps.assets.get('app.js')?.url ?? '/static/app.js';
+  const adminSession = config.GALLERY_ADMIN_TOKEN
+    ? createHmac('sha256', config.GALLERY_ADMIN_TOKEN).update('gallery-admin-session-v1').digest('base64url')
+    : null;
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('content-security-policy', csp);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'strict-origin-when-cross-origin');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+    if (https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    return payload;
+  });
+
+  const ctxFor = (req: FastifyRequest, reply: FastifyReply): PageContext => {
+    const q = req.query as Record<string, unknown>;
+    const cookies = parseCookies(req.headers.cookie);
+    const locale = chooseLocale(q.lang, cookies.lang, req.headers['accept-language']);
+    if (typeof q.lang === 'string' && q.lang === locale && cookies.lang !== locale) {
+      reply.header('set-cookie', `lang=${locale}; Path=/; Max-Age=31536000; SameSite=Lax${https ? '; Secure' : ''}`);
+    }
+    const url = new URL(req.url, 'http://x');
+    url.searchParams.delete('lang');
+    const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
+    return { locale, t: MESSAGES[locale], path: `${url.pathname}${url.search}`, assets: { css, js }, baseUrl };
+  };
+
+  const sendHtml = (reply: FastifyReply, status: number, body: string, cache = 'no-cache') =>
+    reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', cache)
+      .header('vary', 'Accept-Language, Cookie')
+      .send(body);
+
+  const clientKey = (req: FastifyRequest) => req.ip;
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ event: 'request.failed', err, url: req.routeOptions.url }, 'request failed');
+    const message = status >= 500 ? 'internal error' : err.message;
+    if (req.url.startsWith('/api/') || status < 500) {
+      return reply
+        .code(status)
+        .type('application/json')
+        .send({ error: { code: err.code ?? `http_${status}`, message } });
+    }
+    return sendHtml(reply, status, renderMessage(ctxFor(req, reply), 'error'));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/')) return reply.code(404).send({ error: { code: 'not_found', message: 'not found' } });
+    return sendHtml(reply, 404, renderMessage(ctxFor(req, reply), 'notFound'));
+  });
+
+  app.get('/healthz', async () => {
+    const view = catalog.peek();
+    return { ok: true, films: view ? view.films.length : null, cache: deps.store.kind, cacheReachable: deps.store.healthy() };
+  });
+
+  app.get<{ Params: { name: string } }>('/static/:name', async (req, reply) => {
+    const asset = deps.assets.get(req.params.name);
+    if (!asset) return reply.callNotFound();
+    const versioned = (req.query as Record<string, unknown>).v === asset.hash;
+    return reply
+      .type(asset.type)
+      .header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=300')
+      .header('etag', `"${asset.hash}"`)
+      .send(asset.body);
+  });
+
+  // ---- pages --------------------------------------------------------------
+
+  const cardsFor = (films: FilmMeta[]) => Promise.all(films.map(async (film) => ({ film, posterUrl: await media.poster(film) })));
+
+  const limitOf = (v: unknown) => {
+    const n = typeof v === 'string' ? Number.parseInt(v, 10) : Number.NaN;
+    return Number.isFinite(n) ? Math.min(MAX_PAGE_SIZE, Math.max(1, n)) : DEFAULT_PAGE_SIZE;
+  };
+
+  app.get('/', async (req, reply) => {
+    const ctx = ctxFor(req, reply);
+    const q = req.query as Record<string, unknown>;
+    const cursor = typeof q.cursor === 'string' && q.cursor ? q.cursor : undefined;
+    const view = await catalog.current();
+    const key = `list|${view.version}|${ctx.locale}|${ctx.baseUrl}|${cursor ?? ''}`;
+    let body = pageCache.get(key, now());
+    if (!body) {
+      const page = pageOf(view, cursor, DEFAULT_PAGE_SIZE);
+      body = renderList(ctx, await cardsFor(page.films), { next: page.next, isFirst: !cursor });
+      pageCache.set(key, body, now());
+    }
+    return sendHtml(reply, 200, body);
+  });
+
+  /** A film by id from the list, or straight from S3 when the list does not have it yet. */
+  async function findFilm(id: string): Promise<{ film: FilmMeta | null; hidden: boolean }> {
+    const view = await catalog.current();
+    const known = view.byId.get(id);
+    if (known) return { film: known.hidden ? null : known, hidden: known.hidden === true };
+    if (misses.get(id, now())) return { film: null, hidden: false };
+    // Families open the QR link before the next refresh: look once, cheaply bounded.
+    const got = await bucket.getText(movieKeys(id).meta).catch(() => null);
+    const meta = got ? parseMeta(id, got.text).meta : null;
+    if (!meta) {
+      misses.set(id, true, now());
+      return { film: null, hidden: false };
+    }
+    catalog.noteChange();
+    return { film: meta.hidden ? null : meta, hidden: meta.hidden === true };
+  }
+
+  app.get<{ Params: { id: string } }>('/m/:id', async (req, reply) => {
+    const { id } = req.params;
+    const ctx = ctxFor(req, reply);
+    if (!isValidId(id)) return sendHtml(reply, 404, renderMessage(ctx, 'notFound'));
+    const { film, hidden } = await findFilm(id);
+    if (!film) {
+      if (!hidden && mayBeOnItsWay(id, now())) {
+        return sendHtml(reply, 200, renderOnItsWay(ctx, id, ON_ITS_WAY_REFRESH_SECONDS), 'no-store');
+      }
+      return sendHtml(reply, 404, renderMessage(ctx, 'notFound'));
+    }
+    const key = `film|${film.id}|${catalog.peek()?.version}|${ctx.locale}|${ctx.baseUrl}`;
+    let body = pageCache.get(key, now());
+    if (!body) {
+      const [video, poster] = await Promise.all([media.video(film), media.poster(film)]);
+      body = renderFilm(ctx, film, { video, poster });
+      pageCache.set(key, body, now());
+    }
+    return sendHtml(reply, 200, body);
+  });
+
+  app.get<{ Params: { id: string } }>('/m/:id/download', async (req, reply) => {
+    const { id } = req.params;
+    if (!isValidId(id)) return reply.callNotFound();
+    const { film } = await findFilm(id);
+    if (!film) return reply.callNotFound();
+    return reply.header('cache-control', 'no-store').redirect(await media.download(film), 302);
+  });
+
+  // ---- JSON API -----------------------------------------------------------
+
+  const apiFilm = async (film: FilmMeta, baseUrl: string) => ({
+    id: film.id,
+    title: film.title ?? null,
+    createdAt: film.createdAt,
+    durationSec: film.durationSec,
+    fps: film.fps,
+    frameCount: film.frameCount,
+    width: film.width,
+    height: film.height,
+    stationId: film.stationId,
+    posterUrl: await media.poster(film),
+    videoUrl: await media.video(film),
+    downloadUrl: `${baseUrl}/m/${film.id}/download`,
+    pageUrl: `${baseUrl}/m/${film.id}`,
+  });
+
+  const apiCache = new LruCache<string>(500, 30_000);
+  app.get('/api/movies', async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const cursor = typeof q.cursor === 'string' && q.cursor ? q.cursor : undefined;
+    if (cursor && !decodeCursor(cursor)) return reply.code(400).send({ error: { code: 'bad_cursor', message: 'invalid cursor' } });
+    const limit = limitOf(q.limit);
+    const view = await catalog.current();
+    const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
+    const key = `${view.version}|${baseUrl}|${cursor ?? ''}|${limit}`;
+    let body = apiCache.get(key, now());
+    if (!body) {
+      const page = pageOf(view, cursor, limit);
+      body = JSON.stringify({ movies: await Promise.all(page.films.map((f) => apiFilm(f, baseUrl))), next: page.next });
+      apiCache.set(key, body, now());
+    }
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(body);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/movies/:id', async (req, reply) => {
+    const { id } = req.params;
+    if (!isValidId(id)) return reply.code(404).send({ error: { code: 'not_found', message: 'no such film' } });
+    const { film, hidden } = await findFilm(id);
+    if (!film) {
+      const code = !hidden && mayBeOnItsWay(id, now()) ? 'not_yet' : 'not_found';
+      return reply.code(404).send({ error: { code, message: code === 'not_yet' ? 'not uploaded yet' : 'no such film' } });
+    }
+    const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
+    return reply.header('cache-control', 'no-cache').send({ movie: await apiFilm(film, baseUrl) });
+  });
+
+  app.post<{ Params: { id: string }; Body: { key?: unknown } }>('/api/movies/:id/remove', async (req, reply) => {
+    if (!ownerLimiter.take(clientKey(req))) {
+      return reply
+        .code(429)
+        .header('retry-after', '10')
+        .send({ error: { code: 'rate_limited', message: 'too many attempts' } });
+    }
+    const { id } = req.params;
+    const key = req.body?.key;
+    if (!isValidId(id) || typeof key !== 'string' || !OWNER_KEY_PATTERN.test(key)) {
+      return reply.code(400).send({ error: { code: 'bad_request', message: 'id and key required' } });
+    }
+    const result = await moderation.ownerRemove(id, key);
+    if (!result.ok) {
+      const status = result.reason === 'forbidden' ? 403 : 404;
+      return reply
+        .code(status)
+        .send({ error: { code: result.reason, message: result.reason === 'forbidden' ? 'wrong key' : 'no such film' } });
+    }
+    return { ok: true, id };
+  });
+
+  // ---- moderation ---------------------------------------------------------
+
+  const bearerOk = (req: FastifyRequest): boolean => {
+    const token = config.GALLERY_ADMIN_TOKEN;
+    const header = req.headers.authorization;
+    if (!token || !header?.startsWith('Bearer ')) return false;
+    const a = Buffer.from(header.slice(7));
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+  const sessionOk = (req: FastifyRequest): boolean => {
+    const got = parseCookies(req.headers.cookie)[ADMIN_COOKIE];
+    if (!adminSession || !got) return false;
+    const a = Buffer.from(got);
+    const b = Buffer.from(adminSession);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+  /** Forms post from our own pages only (the session cookie is also SameSite=Strict). */
+  const sameOrigin = (req: FastifyRequest): boolean => {
+    const origin = req.headers.origin;
+    if (!origin) return true;
+    try {
+      return new URL(origin).host === req.host;
+    } catch {
+      return false;
+    }
+  };
+
+  const allFilms = (view: CatalogView) => [...view.byId.values()].sort(compareFilms);
+
+  app.get('/admin', async (req, reply) => {
+    if (!config.GALLERY_ADMIN_TOKEN) return reply.callNotFound();
+    const ctx = ctxFor(req, reply);
+    const loggedIn = sessionOk(req);
+    const films = loggedIn ? allFilms(await catalog.current()) : [];
+    const msg = (req.query as Record<string, unknown>).msg;
+    return sendHtml(
+      reply,
+      200,
+      renderAdmin(ctx, { loggedIn, films, ...(typeof msg === 'string' ? { message: msg.slice(0, 80) } : {}) }),
+      'no-store',
+    );
+  });
+
+  app.post<{ Body: { token?: unknown } }>('/admin/login', async (req, reply) => {
+    if (!config.GALLERY_ADMIN_TOKEN || !adminSession) return reply.callNotFound();
+    if (!adminLimiter.take(clientKey(req)) || !sameOrigin(req))
+      return reply.code(429).send({ error: { code: 'rate_limited', message: 'slow down' } });
+    const token = typeof req.body?.token === 'string' ? req.body.token : '';
+    const a = Buffer.from(token);
+    const b = Buffer.from(config.GALLERY_ADMIN_TOKEN);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      log.warn({ event: 'admin.login_failed', ip: req.ip }, 'admin sign-in with a wrong token');
+      return reply.redirect('/admin?msg=Wrong%20token', 303);
+    }
+    reply.header(
+      'set-cookie',
+      `${ADMIN_COOKIE}=${adminSession}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=43200${https ? '; Secure' : ''}`,
+    );
+    return reply.redirect('/admin', 303);
+  });
+
+  app.post('/admin/logout', async (_req, reply) => {
+    reply.header('set-cookie', `${ADMIN_COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0`);
+    return reply.redirect('/admin', 303);
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/admin/m/:id/:action', async (req, reply) => {
+    if (!config.GALLERY_ADMIN_TOKEN) return reply.callNotFound();
+    const { id, action } = req.params;
+    if (!sessionOk(req) || !sameOrigin(req)) return reply.redirect('/admin?msg=Please%20sign%20in', 303);
+    if (!isValidId(id) || (action !== 'hide' && action !== 'unhide')) return reply.callNotFound();
+    const result = await moderation.setHidden(id, action === 'hide');
+    return reply.redirect(
+      `/admin?msg=${encodeURIComponent(result.ok ? `${action === 'hide' ? 'Hidden' : 'Shown'}: ${id}` : `Not found: ${id}`)}`,
+      303,
+    );
+  });
+
+  app.get('/api/admin/movies', async (req, reply) => {
+    if (!bearerOk(req)) return adminDenied(req, reply);
+    const view = await catalog.current();
+    return { movies: allFilms(view).map((f) => ({ id: f.id, title: f.title ?? null, createdAt: f.createdAt, hidden: f.hidden === true })) };
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/api/admin/movies/:id/:action', async (req, reply) => {
+    if (!bearerOk(req)) return adminDenied(req, reply);
+    const { id, action } = req.params;
+    if (!isValidId(id) || (action !== 'hide' && action !== 'unhide')) return reply.callNotFound();
+    const result = await moderation.setHidden(id, action === 'hide');
+    if (!result.ok) return reply.code(404).send({ error: { code: 'not_found', message: 'no such film' } });
+    return { ok: true, id, hidden: result.meta.hidden === true };
+  });
+
+  function adminDenied(req: FastifyRequest, reply: FastifyReply) {
+    if (!config.GALLERY_ADMIN_TOKEN) return reply.callNotFound();
+    if (!adminLimiter.take(clientKey(req))) return reply.code(429).send({ error: { code: 'rate_limited', message: 'slow down' } });
+    return reply.code(401).send({ error: { code: 'unauthorized', message: 'admin token required' } });
+  }
+
+  if (deps.benchRoute) {
+    // Same size as `/` for the same client: the baseline the benchmark compares with.
+    let precomputed: string | null = null;
+    app.get('/_bench/precomputed', async (req, reply) => {
+      if (!precomputed) {
+        const res = await app.inject({ method: 'GET', url: '/', headers: { 'accept-language': req.headers['accept-language'] ?? '' } });
+        precomputed = res.body;
+      }
+      return sendHtml(reply, 200, precomputed);
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,73 @@
+// Progressive enhancements of the film page: share, copy link, and "remove my film"
+// for the family whose QR link carries the owner key in its fragment (#k=...).
+// Everything else works without this file.
+(() => {
+  const $ = (sel) => document.querySelector(sel);
+  const status = (el, text) => {
+    if (el) el.textContent = text;
+  };
+
+  const share = $('[data-share]');
+  if (share) {
+    const url = share.getAttribute('data-url');
+    const title = share.getAttribute('data-title') || document.title;
+    const out = $('#share-status');
+    const shareBtn = $('#share-button');
+    const copyBtn = $('#copy-button');
+    if (navigator.share && shareBtn) {
+      shareBtn.hidden = false;
+      shareBtn.addEventListener('click', () => {
+        navigator.share({ title, url }).catch(() => {});
+      });
+    }
+    if (copyBtn) {
+      copyBtn.hidden = false;
+      copyBtn.addEventListener('click', () => {
+        const done = () => status(out, copyBtn.getAttribute('data-done') || '');
+        const fallback = () => {
+          const input = $('#film-link');
+          if (input) {
+            input.focus();
+            input.select();
+            try {
+              if (document.execCommand('copy')) done();
+            } catch {}
+          }
+        };
+        if (navigator.clipboard?.writeText) navigator.clipboard.writeText(url).then(done, fallback);
+        else fallback();
+      });
+    }
+  }
+
+  const owner = $('#owner');
+  const match = /(?:^#|&)k=([A-Za-z0-9_-]{16,128})(?:&|$)/.exec(location.hash);
+  if (owner && match) {
+    const key = match[1];
+    const id = owner.getAttribute('data-id');
+    const out = $('#owner-status');
+    const button = $('#owner-remove');
+    owner.hidden = false;
+    button?.addEventListener('click', () => {
+      if (!window.confirm(button.getAttribute('data-confirm') || '')) return;
+      button.disabled = true;
+      fetch(`/api/movies/${encodeURIComponent(id)}/remove`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key }),
+        credentials: 'same-origin',
+      })
+        .then((res) => {
+          if (!res.ok) throw new Error(String(res.status));
+          status(out, owner.getAttribute('data-done') || '');
+          history.replaceState(null, '', location.pathname + location.search);
+          const film = $('#film-player');
+          if (film) film.remove();
+        })
+        .catch(() => {
+          button.disabled = false;
+          status(out, owner.getAttribute('data-failed') || '');
+        });
+    });
+  }
+})();
