@@ -10,6 +10,7 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  stdoutBuffer: Buffer;
 }
 
 /** Runs a program without a shell and resolves with its exit code and output (never rejects on exit code). */
@@ -29,7 +30,7 @@ export function run(
           return;
         }
         const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') });
+        resolve({ code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8'), stdoutBuffer: stdout });
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
