@@ -1,0 +1,204 @@
+/**
+ * Argument lists for the programs that act as cameras. Pure functions: what runs
+ * is exactly what these return, spawned without a shell.
+ */
+
+export interface CameraSize {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface Command {
+  command: string;
+  args: string[];
+}
+
+const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
+/** Values for `drawtext`/filter graphs must not break the filter syntax. */
+function filterQuote(text: string): string {
+  return text.replace(/[\\':,;[\]=]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The simulated set: a table top, a red block that moves in small steps like an
+ * animated puppet, and the frame number and clock stamped on it, encoded as MJPEG
+ * at the configured size and rate. About 10 % of one core at 1280×720@30.
+ */
+export function testCameraArgs(o: CameraSize & { quality: number; font?: string; label?: string }): string[] {
+  const font = filterQuote(o.font ?? FONT);
+  const block = Math.max(8, Math.round(o.height / 4.5));
+  const step = Math.max(2, Math.round(o.width / 50));
+  const fontSize = Math.max(10, Math.round(o.height / 11));
+  const clockSize = Math.max(8, Math.round(o.height / 20));
+  const label = o.label
+    ? `,drawtext=fontfile=${font}:text='${filterQuote(o.label)}':x=w-tw-${Math.round(o.width / 32)}:y=${Math.round(o.height / 18)}:fontsize=${clockSize}:fontcolor=white`
+    : '';
+  const graph =
+    `[0]drawbox=x=0:y=ih*0.7:w=iw:h=ih*0.3:color=0x4a7a3a:t=fill[bg];` +
+    `[bg][1]overlay=x='${Math.round(o.width / 12)}+mod(floor(t*6)*${step}\\,W-${block + Math.round(o.width / 6)})':y='H*0.7-${Math.round(block * 0.9)}+${Math.round(block / 5)}*sin(floor(t*6)/2)',` +
+    `drawtext=fontfile=${font}:text='%{n}':x=${Math.round(o.width / 32)}:y=${Math.round(o.height / 18)}:fontsize=${fontSize}:fontcolor=white:box=1:boxcolor=black@0.5,` +
+    `drawtext=fontfile=${font}:text='%{localtime}':x=${Math.round(o.width / 32)}:y=h-${Math.round(o.height / 9)}:fontsize=${clockSize}:fontcolor=white${label}`;
+  return [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x8a6a4a:s=${o.width}x${o.height}:r=${o.fps},format=yuvj420p`,
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0xd83a2e:s=${block}x${block}:r=${o.fps}`,
+    '-filter_complex',
+    graph,
+    '-q:v',
+    String(o.quality),
+    '-f',
+    'mjpeg',
+    'pipe:1',
+  ];
+}
+
+/** A video file played as the camera, looping, re-encoded to MJPEG at the configured size. */
+export function replayVideoArgs(o: CameraSize & { source: string; quality: number }): string[] {
+  return [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-stream_loop',
+    '-1',
+    '-i',
+    o.source,
+    '-an',
+    '-vf',
+    `scale=${o.width}:${o.height}:force_original_aspect_ratio=decrease,pad=${o.width}:${o.height}:(ow-iw)/2:(oh-ih)/2,fps=${o.fps},format=yuvj420p`,
+    '-q:v',
+    String(o.quality),
+    '-f',
+    'mjpeg',
+    'pipe:1',
+  ];
+}
+
+/** A USB webcam that speaks MJPEG: the camera's own JPEGs are copied, never re-encoded. */
+export function v4l2Args(o: CameraSize & { device: string }): string[] {
+  return [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'v4l2',
+    '-input_format',
+    'mjpeg',
+    '-framerate',
+    String(o.fps),
+    '-video_size',
+    `${o.width}x${o.height}`,
+    '-i',
+    o.device,
+    '-c:v',
+    'copy',
+    '-f',
+    'mjpeg',
+    'pipe:1',
+  ];
+}
+
+/** Exposure, gain, white balance and focus held still so frames do not flicker. */
+export interface LockedControls {
+  shutterUs?: number | undefined;
+  gain?: number | undefined;
+  /** "red,blue" */
+  awbGains?: string | undefined;
+  lensPosition?: number | undefined;
+}
+
+/** The Pi camera as an MJPEG stream on stdout. */
+export function rpicamArgs(o: CameraSize & { quality?: number; flickerHz?: 50 | 60 | undefined; locked?: LockedControls }): string[] {
+  const args = [
+    '-t',
+    '0',
+    '-n',
+    '--codec',
+    'mjpeg',
+    '--width',
+    String(o.width),
+    '--height',
+    String(o.height),
+    '--framerate',
+    String(o.fps),
+  ];
+  if (o.quality !== undefined) args.push('-q', String(o.quality));
+  // Mains lighting flickers at twice its frequency; exposure in whole periods hides it.
+  if (o.flickerHz) args.push('--flicker-period', `${Math.round(1_000_000 / o.flickerHz)}us`);
+  const l = o.locked ?? {};
+  if (l.shutterUs !== undefined) args.push('--shutter', `${Math.round(l.shutterUs)}us`);
+  if (l.gain !== undefined) args.push('--gain', formatNumber(l.gain));
+  if (l.awbGains !== undefined) args.push('--awbgains', l.awbGains);
+  if (l.lensPosition !== undefined) args.push('--autofocus-mode', 'manual', '--lens-position', formatNumber(l.lensPosition));
+  args.push('-o', '-');
+  return args;
+}
+
+/** A short automatic run whose metadata tells the values to lock ("settle then lock"). */
+export function rpicamSettleArgs(o: CameraSize & { settleMs: number; metadataFile: string; flickerHz?: 50 | 60 | undefined }): string[] {
+  const args = ['-t', `${o.settleMs}ms`, '-n', '--codec', 'mjpeg', '--width', String(o.width), '--height', String(o.height)];
+  args.push('--framerate', String(o.fps));
+  if (o.flickerHz) args.push('--flicker-period', `${Math.round(1_000_000 / o.flickerHz)}us`);
+  args.push('--metadata', o.metadataFile, '--metadata-format', 'json', '-o', '/dev/null');
+  return args;
+}
+
+function formatNumber(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
+
+/**
+ * The controls the camera settled on, from `rpicam-vid --metadata-format json`
+ * output (a JSON array of per-frame objects, or one object per line). The last
+ * frame's values win. Null when nothing usable is found.
+ */
+export function lockedControlsFromMetadata(text: string): LockedControls | null {
+  const frames: Array<Record<string, unknown>> = [];
+  const trimmed = text.trim();
+  const tryParse = (t: string): unknown => {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return undefined;
+    }
+  };
+  const whole = tryParse(trimmed.endsWith(',') ? `${trimmed.slice(0, -1)}]` : trimmed);
+  const wholeFixed = whole === undefined && trimmed.startsWith('[') ? tryParse(`${trimmed.replace(/,\s*$/, '')}]`) : whole;
+  if (Array.isArray(wholeFixed))
+    frames.push(...wholeFixed.filter((f): f is Record<string, unknown> => typeof f === 'object' && f !== null));
+  else if (wholeFixed && typeof wholeFixed === 'object') frames.push(wholeFixed as Record<string, unknown>);
+  else {
+    for (const line of trimmed.split('\n')) {
+      const v = tryParse(line.trim().replace(/,$/, ''));
+      if (v && typeof v === 'object' && !Array.isArray(v)) frames.push(v as Record<string, unknown>);
+    }
+  }
+  const last = frames.at(-1);
+  if (!last) return null;
+  const out: LockedControls = {};
+  const exposure = last.ExposureTime;
+  if (typeof exposure === 'number' && exposure > 0) out.shutterUs = exposure;
+  const gain = last.AnalogueGain;
+  if (typeof gain === 'number' && gain > 0) out.gain = gain;
+  const colour = last.ColourGains;
+  if (Array.isArray(colour) && colour.length === 2 && colour.every((c) => typeof c === 'number' && c > 0)) {
+    out.awbGains = `${formatNumber(colour[0] as number)},${formatNumber(colour[1] as number)}`;
+  }
+  const lens = last.LensPosition;
+  if (typeof lens === 'number' && lens >= 0) out.lensPosition = lens;
+  return Object.keys(out).length > 0 ? out : null;
+}

@@ -1,0 +1,365 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
+import { z } from 'zod';
+
+const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const num = (fallback: number | undefined, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a number from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** `capture:17,undo:27` → [{action, pin}] */
+export function parseButtonPins(text: string): { ok: true; pins: ButtonPin[] } | { ok: false; reason: string } {
+  const pins: ButtonPin[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    const match = /^([a-z]+):(\d{1,4})$/.exec(part);
+    const action = buttonActionSchema.safeParse(match?.[1]);
+    if (!match || !action.success) return { ok: false, reason: `"${part.slice(0, 40)}" is not <capture|undo|play|finish>:<pin>` };
+    const pin = Number(match[2]);
+    if (pins.some((p) => p.pin === pin)) return { ok: false, reason: `pin ${pin} is used twice` };
+    if (pins.some((p) => p.action === action.data)) return { ok: false, reason: `action ${action.data} is mapped twice` };
+    pins.push({ action: action.data, pin });
+  }
+  return { ok: true, pins };
+}
+export type ButtonPin = { action: z.infer<typeof buttonActionSchema>; pin: number };
+
+/** `Space:capture,Backspace:undo` → keyboard keys the UI maps to actions. */
+function parseKeys(text: string, ctx: z.RefinementCtx): Record<string, z.infer<typeof buttonActionSchema>> | undefined {
+  const keys: Record<string, z.infer<typeof buttonActionSchema>> = {};
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    const i = part.lastIndexOf(':');
+    const action = buttonActionSchema.safeParse(part.slice(i + 1));
+    if (i <= 0 || !action.success) {
+      ctx.addIssue({ code: 'custom', message: `"${part.slice(0, 40)}" is not <key>:<capture|undo|play|finish>` });
+      return z.NEVER;
+    }
+    keys[part.slice(0, i)] = action.data;
+  }
+  return keys;
+}
+
+const envSchema = z.object({
+  STATION_ID: optionalString.pipe(stationIdSchema.optional()),
+  STATION_HOST: z.string().min(1).default('127.0.0.1'),
+  STATION_PORT: int(8750, 0, 65535),
+  STATION_DATA_DIR: z.string().min(1).default('./data/station'),
+  STATION_UI_DIR: optionalString,
+  ALLOWED_ORIGINS: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  CAMERA: z.enum(['rpicam', 'v4l2', 'test', 'replay']).default('test'),
+  CAMERA_WIDTH: int(1280, 16, 8192),
+  CAMERA_HEIGHT: int(720, 16, 8192),
+  CAMERA_FPS: int(30, 1, 120),
+  CAMERA_DEVICE: z.string().min(1).default('/dev/video0'),
+  CAMERA_SOURCE: optionalString,
+  CAMERA_QUALITY: int(6, 2, 31),
+  CAMERA_STALL_MS: int(2000, 200, 60_000),
+  CAMERA_LOCK: z.enum(['settle', 'fixed', 'auto']).default('settle'),
+  CAMERA_SETTLE_MS: int(1500, 100, 30_000),
+  CAMERA_SHUTTER_US: int(0, 0, 10_000_000),
+  CAMERA_GAIN: num(undefined, 0, 64),
+  CAMERA_AWB_GAINS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?,\d+(\.\d+)?$/, 'must be like "1.5,1.8" (red,blue)')
+      .optional(),
+  ),
+  CAMERA_LENS_POSITION: num(undefined, 0, 32),
+  CAMERA_FLICKER_HZ: z.enum(['50', '60', 'off']).default('50'),
+  CAMERA_COMMAND: optionalString,
+  CAPTURE_SETTLE_MS: int(-1, -1, 5000),
+
+  BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).default('sim'),
+  BUTTON_PINS: z.string().default('capture:17,undo:27,play:22,finish:23'),
+  BUTTON_KEYS: optionalString,
+  GPIO_CHIP: z.string().min(1).default('gpiochip0'),
+  BUTTON_DEBOUNCE_MS: int(30, 0, 1000),
+  CAPTURE_LOCKOUT_MS: int(400, 0, 10_000),
+
+  MAX_FRAMES: int(300, 1, 10_000),
+  MOVIE_FPS: int(10, 1, 60),
+  RECENT_MOVIES: int(8, 0, 100),
+
+  DELIVERY_TARGET: optionalString,
+  RSYNC_PASSWORD: optionalString,
+  RSYNC_PASSWORD_FILE: optionalString,
+  DELIVERY_SSH_KEY: optionalString,
+  DELIVERY_TIMEOUT_SECONDS: int(120, 1, 3600),
+  DELIVERY_RETRY_MIN_MS: int(2000, 10, 3_600_000),
+  DELIVERY_RETRY_MAX_MS: int(300_000, 10, 86_400_000),
+  SENT_RETENTION_DAYS: num(14, 0, 3650),
+  DISK_MIN_FREE_MB: int(200, 0, 10_000_000),
+  DISK_CLEANUP_FREE_MB: int(1000, 0, 10_000_000),
+
+  UI_WATCHDOG_SECONDS: int(0, 0, 86_400),
+  UI_RESTART_COMMAND: optionalString,
+  UI_RESTART_MIN_INTERVAL_SECONDS: int(120, 0, 86_400),
+
+  IDLE_MINUTES: num(5, 0.1, 1440),
+  IDLE_ACTION: z.enum(['keep', 'clear']).default('keep'),
+  LOCALE: localeSchema.default('en'),
+  TITLE_ENABLED: bool(false),
+  SOUND: bool(true),
+  ONION_OPACITY: num(0.3, 0, 1),
+  CLAIM_SECONDS: int(60, 1, 3600),
+  DESIGNER: z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).optional(),
+  GALLERY_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+});
+
+export interface StationConfig {
+  stationId: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  uiDir: string;
+  allowedOrigins: string[];
+  logLevel: string;
+  camera: {
+    kind: 'rpicam' | 'v4l2' | 'test' | 'replay';
+    width: number;
+    height: number;
+    fps: number;
+    device: string;
+    source: string | undefined;
+    quality: number;
+    stallMs: number;
+    lock: 'settle' | 'fixed' | 'auto';
+    settleMs: number;
+    shutterUs: number | undefined;
+    gain: number | undefined;
+    awbGains: string | undefined;
+    lensPosition: number | undefined;
+    flickerHz: 50 | 60 | undefined;
+    /** Overrides the program name (tests, unusual installs). */
+    command: string | undefined;
+  };
+  /** Wait after a press before the frame is taken, so the hand is out of shot. */
+  captureSettleMs: number;
+  buttons: {
+    kind: 'gpiomon' | 'onoff' | 'sim' | 'none';
+    pins: ButtonPin[];
+    keys: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
+    chip: string;
+    debounceMs: number;
+    captureLockoutMs: number;
+  };
+  maxFrames: number;
+  movieFps: number;
+  recentMovies: number;
+  delivery: {
+    target: string | undefined;
+    rsyncPassword: string | undefined;
+    rsyncPasswordFile: string | undefined;
+    sshKey: string | undefined;
+    timeoutSeconds: number;
+    retryMinMs: number;
+    retryMaxMs: number;
+    sentRetentionDays: number;
+  };
+  disk: { minFreeBytes: number; cleanupFreeBytes: number };
+  watchdog: { seconds: number; command: string | undefined; minIntervalSeconds: number };
+  ui: {
+    idleMinutes: number;
+    idleAction: 'keep' | 'clear';
+    locale: z.infer<typeof localeSchema>;
+    titleEnabled: boolean;
+    sound: boolean;
+    onionOpacity: number;
+    claimSeconds: number;
+    designer: boolean;
+    galleryPublicUrl: string | null;
+  };
+}
+
+export type ConfigResult = { ok: true; config: StationConfig } | { ok: false; errors: string[] };
+
+function defaultStationId(): string {
+  const host = os
+    .hostname()
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
+  return host.slice(0, 64) || 'station';
+}
+
+/** Reads the station's settings from the environment; every bad variable is listed at once. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  const errors: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) errors.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  }
+  const pins = parseButtonPins(env.BUTTON_PINS ?? 'capture:17,undo:27,play:22,finish:23');
+  if (!pins.ok) errors.push(`BUTTON_PINS: ${pins.reason}`);
+  const keyIssues: string[] = [];
+  let keys: StationConfig['buttons']['keys'];
+  if (env.BUTTON_KEYS) {
+    const r = z
+      .string()
+      .transform((t, ctx) => parseKeys(t, ctx))
+      .safeParse(env.BUTTON_KEYS);
+    if (r.success) keys = r.data;
+    else keyIssues.push(...r.error.issues.map((i) => `BUTTON_KEYS: ${i.message}`));
+  }
+  errors.push(...keyIssues);
+  if (parsed.success) {
+    const e = parsed.data;
+    if (e.CAMERA === 'replay' && !e.CAMERA_SOURCE)
+      errors.push('CAMERA_SOURCE: required with CAMERA=replay (a folder of JPEGs or a video file)');
+    if (e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) errors.push('DELIVERY_RETRY_MAX_MS: must not be below DELIVERY_RETRY_MIN_MS');
+    if (e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) errors.push('UI_RESTART_COMMAND: required when UI_WATCHDOG_SECONDS is set');
+    if (e.UI_RESTART_COMMAND && parseCommandLine(e.UI_RESTART_COMMAND) === null) {
+      errors.push('UI_RESTART_COMMAND: unbalanced quotes');
+    }
+  }
+  if (!parsed.success || errors.length > 0) return { ok: false, errors };
+  const e = parsed.data;
+  const frameMs = Math.round(1000 / e.CAMERA_FPS);
+  return {
+    ok: true,
+    config: {
+      stationId: e.STATION_ID ?? defaultStationId(),
+      host: e.STATION_HOST,
+      port: e.STATION_PORT,
+      dataDir: path.resolve(cwd, e.STATION_DATA_DIR),
+      uiDir: e.STATION_UI_DIR ? path.resolve(cwd, e.STATION_UI_DIR) : path.resolve(PACKAGE_DIR, '../station-ui/dist'),
+      allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+      logLevel: e.LOG_LEVEL,
+      camera: {
+        kind: e.CAMERA,
+        width: e.CAMERA_WIDTH,
+        height: e.CAMERA_HEIGHT,
+        fps: e.CAMERA_FPS,
+        device: e.CAMERA_DEVICE,
+        source: e.CAMERA_SOURCE ? path.resolve(cwd, e.CAMERA_SOURCE) : undefined,
+        quality: e.CAMERA_QUALITY,
+        stallMs: e.CAMERA_STALL_MS,
+        lock: e.CAMERA_LOCK,
+        settleMs: e.CAMERA_SETTLE_MS,
+        shutterUs: e.CAMERA_SHUTTER_US > 0 ? e.CAMERA_SHUTTER_US : undefined,
+        gain: e.CAMERA_GAIN,
+        awbGains: e.CAMERA_AWB_GAINS,
+        lensPosition: e.CAMERA_LENS_POSITION,
+        flickerHz: e.CAMERA_FLICKER_HZ === 'off' ? undefined : (Number(e.CAMERA_FLICKER_HZ) as 50 | 60),
+        command: e.CAMERA_COMMAND,
+      },
+      captureSettleMs: e.CAPTURE_SETTLE_MS >= 0 ? e.CAPTURE_SETTLE_MS : frameMs,
+      buttons: {
+        kind: e.BUTTONS,
+        pins: pins.ok ? pins.pins : [],
+        keys,
+        chip: e.GPIO_CHIP,
+        debounceMs: e.BUTTON_DEBOUNCE_MS,
+        captureLockoutMs: e.CAPTURE_LOCKOUT_MS,
+      },
+      maxFrames: e.MAX_FRAMES,
+      movieFps: e.MOVIE_FPS,
+      recentMovies: e.RECENT_MOVIES,
+      delivery: {
+        target: e.DELIVERY_TARGET,
+        rsyncPassword: e.RSYNC_PASSWORD,
+        rsyncPasswordFile: e.RSYNC_PASSWORD_FILE,
+        sshKey: e.DELIVERY_SSH_KEY,
+        timeoutSeconds: e.DELIVERY_TIMEOUT_SECONDS,
+        retryMinMs: e.DELIVERY_RETRY_MIN_MS,
+        retryMaxMs: e.DELIVERY_RETRY_MAX_MS,
+        sentRetentionDays: e.SENT_RETENTION_DAYS ?? 14,
+      },
+      disk: { minFreeBytes: e.DISK_MIN_FREE_MB * 1024 * 1024, cleanupFreeBytes: e.DISK_CLEANUP_FREE_MB * 1024 * 1024 },
+      watchdog: { seconds: e.UI_WATCHDOG_SECONDS, command: e.UI_RESTART_COMMAND, minIntervalSeconds: e.UI_RESTART_MIN_INTERVAL_SECONDS },
+      ui: {
+        idleMinutes: e.IDLE_MINUTES ?? 5,
+        idleAction: e.IDLE_ACTION,
+        locale: e.LOCALE,
+        titleEnabled: e.TITLE_ENABLED,
+        sound: e.SOUND,
+        onionOpacity: e.ONION_OPACITY ?? 0.3,
+        claimSeconds: e.CLAIM_SECONDS,
+        designer: e.DESIGNER === undefined ? e.BUTTONS === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
+        galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
+      },
+    },
+  };
+}
+
+/**
+ * Splits a command line into argv the way a POSIX shell would for plain words and
+ * quotes, without expanding anything: `systemctl --user restart "kiosk app"`.
+ * Null when a quote is left open.
+ */
+export function parseCommandLine(text: string): string[] | null {
+  const args: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else current += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '\\' && i + 1 < text.length && '"\\$`'.includes(text.charAt(i + 1))) current += text.charAt(++i);
+      else current += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      current += text.charAt(++i);
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) args.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += c;
+      inWord = true;
+    }
+  }
+  if (quote !== null) return null;
+  if (inWord) args.push(current);
+  return args;
+}

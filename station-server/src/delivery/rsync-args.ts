@@ -1,0 +1,53 @@
+import { DONE_FILE } from '@stop-motion/protocol';
+
+export type TargetKind = 'local' | 'rsync' | 'ssh';
+
+/** `rsync://…` daemon, `user@host:path` / `host:path` over SSH, anything else a local path. */
+export function targetKind(target: string): TargetKind {
+  if (/^rsync:\/\//i.test(target)) return 'rsync';
+  // host:path — a colon before the first slash (rsync's own rule); "./a:b" stays local.
+  if (/^[^/]*[^/:]:(?!\/\/)/.test(target) && !target.startsWith('.')) return 'ssh';
+  return 'local';
+}
+
+/** `<target>/<movieId>/` whatever the kind of target. */
+export function packageDestination(target: string, movieId: string): string {
+  const base = target.endsWith('/') || target.endsWith(':') ? target : `${target}/`;
+  return `${base}${movieId}/`;
+}
+
+export interface RsyncOptions {
+  target: string;
+  movieId: string;
+  /** The package directory in the outbox. */
+  source: string;
+  timeoutSeconds: number;
+  passwordFile?: string | undefined;
+  sshKey?: string | undefined;
+}
+
+function common(o: RsyncOptions): string[] {
+  const args = ['-a', `--timeout=${o.timeoutSeconds}`, `--contimeout=${Math.min(o.timeoutSeconds, 30)}`];
+  const kind = targetKind(o.target);
+  if (kind !== 'rsync') args.splice(2, 1); // --contimeout only applies to daemon connections
+  if (kind === 'rsync' && o.passwordFile) args.push(`--password-file=${o.passwordFile}`);
+  if (kind === 'ssh') {
+    // rsync splits this string itself; no shell is involved.
+    const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-o', 'ServerAliveInterval=15'];
+    if (o.sshKey) ssh.push('-i', o.sshKey);
+    args.push('-e', ssh.join(' '));
+  }
+  return args;
+}
+
+/** Step 1: every file but DONE, resumable, renamed into place only at the end. */
+export function rsyncFilesArgs(o: RsyncOptions): string[] {
+  const source = o.source.endsWith('/') ? o.source : `${o.source}/`;
+  return [...common(o), '--partial', '--delay-updates', `--exclude=${DONE_FILE}`, source, packageDestination(o.target, o.movieId)];
+}
+
+/** Step 2: DONE, once everything else has arrived. */
+export function rsyncDoneArgs(o: RsyncOptions): string[] {
+  const source = o.source.endsWith('/') ? o.source : `${o.source}/`;
+  return [...common(o), `${source}${DONE_FILE}`, `${packageDestination(o.target, o.movieId)}${DONE_FILE}`];
+}

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { GpiomonButtons } from './buttons/gpiomon.js';
+import { OnoffButtons } from './buttons/onoff.js';
+import { type ButtonSource, NoButtons, SimButtons } from './buttons/source.js';
+import { type Camera, createCamera } from './camera/camera.js';
+import { CameraSupervisor } from './camera/supervisor.js';
+import { loadConfig, type StationConfig } from './config.js';
+import { Delivery } from './delivery/delivery.js';
+import { DiskMonitor } from './disk.js';
+import { createLogger, type Logger } from './log.js';
+import { startHttp } from './server/http.js';
+import { SettingsStore } from './settings.js';
+import { Station } from './station.js';
+import { MovieStore } from './store/movie-store.js';
+import { Thumbnailer } from './thumbnails.js';
+import { UiWatchdog } from './watchdog.js';
+
+export { JpegSplitter } from './camera/jpeg-splitter.js';
+export { loadConfig, type StationConfig } from './config.js';
+export { Station, StationError } from './station.js';
+
+export interface RunningStation {
+  url: string;
+  config: StationConfig;
+  station: Station;
+  store: MovieStore;
+  camera: CameraSupervisor;
+  delivery: Delivery;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Environment to read the config from (default process.env); ignored when `config` is given. */
+  env?: NodeJS.ProcessEnv;
+  config?: StationConfig;
+  log?: Logger;
+  /** Replaces the camera chosen by CAMERA (tests). */
+  camera?: Camera;
+  /** Replaces the buttons chosen by BUTTONS (tests). */
+  buttons?: ButtonSource;
+  /** Replaces the free-space measurement (tests). */
+  statfs?: (dir: string) => Promise<{ freeBytes: number; totalBytes: number }>;
+}
+
+function createButtons(config: StationConfig, log: Logger): ButtonSource {
+  const b = config.buttons;
+  switch (b.kind) {
+    case 'sim':
+      return new SimButtons();
+    case 'none':
+      return new NoButtons();
+    case 'gpiomon':
+      return new GpiomonButtons({ chip: b.chip, pins: b.pins, log });
+    case 'onoff':
+      return new OnoffButtons({ pins: b.pins, log });
+  }
+}
+
+/**
+ * The composition root: config → adapters → core → server. Modules start in this
+ * order and stop in reverse; whatever failed to start is stopped again.
+ */
+export async function startStation(opts: StartOptions = {}): Promise<RunningStation> {
+  let config = opts.config;
+  if (!config) {
+    const loaded = loadConfig(opts.env ?? process.env);
+    if (!loaded.ok) throw new Error(`invalid configuration:\n  ${loaded.errors.join('\n  ')}`);
+    config = loaded.config;
+  }
+  const log = opts.log ?? createLogger(config.logLevel);
+  const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        log.error({ event: 'stop.failed', module: s.name, err: (err as Error).message }, 'module failed to stop');
+      }
+    }
+    stops.length = 0;
+  };
+
+  try {
+    const settings = new SettingsStore(config, log.child({ module: 'settings' }));
+    const store = new MovieStore({
+      dataDir: config.dataDir,
+      stationId: config.stationId,
+      fps: config.movieFps,
+      width: config.camera.width,
+      height: config.camera.height,
+      maxFrames: config.maxFrames,
+      recentLimit: config.recentMovies,
+      log: log.child({ module: 'store' }),
+    });
+    await store.open();
+    await settings.open();
+
+    const camera = new CameraSupervisor(
+      opts.camera ?? createCamera(config.camera, log.child({ module: 'camera' })),
+      { stallMs: config.camera.stallMs, width: config.camera.width, height: config.camera.height },
+      log.child({ module: 'camera' }),
+    );
+    const buttons = opts.buttons ?? createButtons(config, log.child({ module: 'buttons' }));
+    const delivery = new Delivery({
+      config: config.delivery,
+      outboxDir: store.outboxDir,
+      sentDir: store.sentDir,
+      log: log.child({ module: 'delivery' }),
+    });
+    const disk = new DiskMonitor({
+      dir: config.dataDir,
+      policy: config.disk,
+      log: log.child({ module: 'disk' }),
+      statfs: opts.statfs,
+      removeOldestSent: async () => {
+        const oldest = (await delivery.sentByAge())[0];
+        if (!oldest) return false;
+        log.warn({ event: 'disk.cleanup', movieId: oldest.id }, 'disk low: removing the oldest sent package');
+        await delivery.removeSent(oldest.id);
+        return true;
+      },
+    });
+    const thumbnails = new Thumbnailer({ dir: path.join(config.dataDir, 'cache', 'thumbs'), log: log.child({ module: 'thumbs' }) });
+    const watchdog = new UiWatchdog({ ...config.watchdog, log: log.child({ module: 'watchdog' }) });
+    const station = new Station({
+      config,
+      log: log.child({ module: 'station' }),
+      store,
+      camera,
+      buttons,
+      delivery,
+      disk,
+      settings,
+      thumbnails,
+      watchdog,
+    });
+
+    await disk.start();
+    stops.push({ name: 'disk', stop: () => disk.stop() });
+    await camera.start();
+    stops.push({ name: 'camera', stop: () => camera.stop() });
+    await station.startButtons();
+    stops.push({ name: 'buttons', stop: () => buttons.stop() });
+    await delivery.start();
+    stops.push({ name: 'delivery', stop: () => delivery.stop() });
+    await watchdog.start();
+    stops.push({ name: 'watchdog', stop: () => watchdog.stop() });
+
+    const http = await startHttp({
+      config,
+      station,
+      store,
+      camera,
+      thumbnails,
+      sim: buttons instanceof SimButtons ? buttons : undefined,
+      serverStartId: `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+      log,
+    });
+    stops.push({ name: 'http', stop: () => http.close() });
+    log.info({ url: http.url, stationId: config.stationId, camera: config.camera.kind, buttons: config.buttons.kind }, 'listening');
+
+    return { url: http.url, config, station, store, camera, delivery, close: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,257 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import {
+  type ButtonAction,
+  type ButtonSourceKind,
+  type ErrorCode,
+  type FinishParams,
+  type FinishResult,
+  type FrameRef,
+  type StationEvent,
+  type StationEventData,
+  type StationEventName,
+  type StationState,
+  stationEventSchema,
+} from '@stop-motion/protocol';
+import { createPressFilter, type PressFilter } from './buttons/debounce.js';
+import type { ButtonSource, ButtonsStatus } from './buttons/source.js';
+import type { CameraSupervisor } from './camera/supervisor.js';
+import type { StationConfig } from './config.js';
+import type { Delivery } from './delivery/delivery.js';
+import type { DiskMonitor } from './disk.js';
+import type { Logger } from './log.js';
+import type { RuntimeSettings, SettingsStore } from './settings.js';
+import { type MovieStore, StoreError } from './store/movie-store.js';
+import type { Thumbnailer } from './thumbnails.js';
+import type { UiWatchdog } from './watchdog.js';
+
+/** A failure with a protocol error code, answered to the client as such. */
+export class StationError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StationParts {
+  config: StationConfig;
+  log: Logger;
+  store: MovieStore;
+  camera: CameraSupervisor;
+  buttons: ButtonSource;
+  delivery: Delivery;
+  disk: DiskMonitor;
+  settings: SettingsStore;
+  thumbnails: Thumbnailer;
+  watchdog: UiWatchdog;
+}
+
+/**
+ * The station's behaviour: captures, undo, finish, button presses and the state
+ * every client sees. Adapters (camera, buttons, disk, delivery) feed it; the
+ * WebSocket and HTTP layers only translate.
+ */
+export class Station extends EventEmitter<{ event: [StationEvent] }> {
+  private capturing = false;
+  private readonly filter: PressFilter;
+  private buttonsStatus: ButtonsStatus;
+  private readonly log: Logger;
+
+  constructor(private readonly p: StationParts) {
+    super();
+    this.setMaxListeners(0);
+    this.log = p.log;
+    this.filter = createPressFilter({ debounceMs: p.config.buttons.debounceMs, captureLockoutMs: p.config.buttons.captureLockoutMs });
+    this.buttonsStatus = p.buttons.status();
+    p.camera.on('status', (s) => this.publish('camera.status', s));
+    p.delivery.on('status', (s) => this.publish('delivery.status', s));
+    p.delivery.on('delivered', () => void p.disk.check());
+    p.delivery.on('removed', (id) => {
+      p.store.forget(id);
+      void p.thumbnails.removeMovie(id);
+    });
+    p.disk.on('status', (s) => this.publish('disk.status', s));
+  }
+
+  /** Starts listening to the buttons. */
+  async startButtons(): Promise<void> {
+    await this.p.buttons.start({
+      onEdge: (edge) => {
+        if (this.filter.edge(edge.action, edge.pressed, edge.at)) this.act(edge.action, 'gpio');
+      },
+      onPress: (action, source) => this.press(action, source),
+      onStatus: (status) => {
+        this.buttonsStatus = status;
+        this.publish('buttons.status', status);
+      },
+    });
+    this.buttonsStatus = this.p.buttons.status();
+  }
+
+  snapshot(): StationState {
+    const { store } = this.p;
+    return {
+      stationId: this.p.config.stationId,
+      movie: {
+        id: store.movieId,
+        startedAt: store.startedAt,
+        fps: this.p.config.movieFps,
+        maxFrames: store.maxFrames,
+        frames: store.frameRefs(),
+      },
+      camera: this.p.camera.state,
+      buttons: this.buttonsStatus,
+      delivery: this.p.delivery.status(),
+      disk: this.p.disk.status(),
+      settings: this.p.settings.get(),
+      recent: store.recent(),
+    };
+  }
+
+  private publish<N extends StationEventName>(name: N, data: StationEventData<N>): void {
+    const event = { type: 'event', name, data } as StationEvent;
+    if (process.env.NODE_ENV !== 'production') {
+      // Development and tests: what goes out must match the contract.
+      const check = stationEventSchema.safeParse(event);
+      if (!check.success)
+        this.log.error({ event: 'protocol.bad_event', name, issues: check.error.issues.slice(0, 3) }, 'event does not match the protocol');
+    }
+    this.emit('event', event);
+  }
+
+  private refuse(reason: 'limit' | 'disk' | 'camera' | 'busy', code: ErrorCode, message: string): never {
+    this.publish('capture.refused', { reason, message });
+    throw new StationError(code, message);
+  }
+
+  /** A button press from any source except raw GPIO edges (which are filtered first). */
+  press(action: ButtonAction, source: ButtonSourceKind): void {
+    if (!this.filter.press(action, performance.now())) return;
+    this.act(action, source);
+  }
+
+  /** Capture and undo are done here; play and finish belong to the UI's flow and are only announced. */
+  private act(action: ButtonAction, source: ButtonSourceKind): void {
+    this.publish('button.pressed', { action, source });
+    const report = (err: unknown) => {
+      if (!(err instanceof StationError))
+        this.log.error({ event: 'button.failed', action, err: (err as Error).message }, 'button action failed');
+    };
+    switch (action) {
+      case 'capture':
+        this.capture().catch(report);
+        break;
+      case 'undo':
+        this.undo().catch(report);
+        break;
+      case 'play':
+      case 'finish':
+        break;
+    }
+  }
+
+  async capture(): Promise<{ frame: FrameRef; frameCount: number }> {
+    const { store, camera, config } = this.p;
+    if (this.p.disk.status().full) this.refuse('disk', 'disk_full', 'the disk is nearly full');
+    if (store.frameCount >= store.maxFrames) {
+      this.publish('movie.limit', { movieId: store.movieId, maxFrames: store.maxFrames });
+      this.refuse('limit', 'limit_reached', `the movie already has ${store.maxFrames} frames`);
+    }
+    if (this.capturing) this.refuse('busy', 'busy', 'a capture is in progress');
+    const cameraState = camera.state.state;
+    if (cameraState !== 'ok' && cameraState !== 'starting') this.refuse('camera', 'camera_unavailable', `the camera is ${cameraState}`);
+    this.capturing = true;
+    const pressedAt = performance.now();
+    try {
+      let frame: Awaited<ReturnType<CameraSupervisor['nextFrame']>>;
+      try {
+        frame = await camera.nextFrame(pressedAt + config.captureSettleMs, config.captureSettleMs + config.camera.stallMs + 500);
+      } catch (err) {
+        this.refuse('camera', 'camera_unavailable', (err as Error).message);
+      }
+      let stored: Awaited<ReturnType<MovieStore['addFrame']>>;
+      try {
+        stored = await store.addFrame(frame.data);
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'limit_reached') this.refuse('limit', 'limit_reached', err.message);
+        throw err;
+      }
+      this.log.debug(
+        { event: 'frame.added', movieId: stored.movieId, file: stored.frame.file, ms: Math.round(performance.now() - pressedAt) },
+        'frame stored',
+      );
+      this.publish('frame.added', { movieId: stored.movieId, frame: stored.frame, frameCount: stored.frameCount });
+      if (stored.frameCount >= store.maxFrames) this.publish('movie.limit', { movieId: stored.movieId, maxFrames: store.maxFrames });
+      this.p.thumbnails.prefetch(stored.movieId, path.join(store.currentDir, stored.movieId, stored.frame.file));
+      return { frame: stored.frame, frameCount: stored.frameCount };
+    } finally {
+      this.capturing = false;
+    }
+  }
+
+  async undo(): Promise<{ frameCount: number }> {
+    try {
+      const r = await this.p.store.undo();
+      this.publish('frame.removed', { movieId: r.movieId, file: r.removed, frameCount: r.frameCount });
+      return { frameCount: r.frameCount };
+    } catch (err) {
+      if (err instanceof StoreError) throw new StationError(err.code === 'no_frames' ? 'no_frames' : 'internal', err.message);
+      throw err;
+    }
+  }
+
+  async finish(params: FinishParams): Promise<FinishResult> {
+    const title = this.p.config.ui.titleEnabled || params.title ? params.title : undefined;
+    let outcome: Awaited<ReturnType<MovieStore['finish']>>;
+    try {
+      outcome = await this.p.store.finish({ publish: params.publish, title, locale: this.p.settings.get().locale });
+    } catch (err) {
+      if (err instanceof StoreError) throw new StationError(err.code === 'no_frames' ? 'no_frames' : 'internal', err.message);
+      throw err;
+    }
+    this.log.info(
+      { event: 'movie.finished', movieId: outcome.movieId, frames: outcome.frameCount, publish: params.publish },
+      'movie finished',
+    );
+    this.publish('movie.finished', {
+      movieId: outcome.movieId,
+      publish: params.publish,
+      frameCount: outcome.frameCount,
+      recent: this.p.store.recent(),
+    });
+    this.publishMovieStarted();
+    this.p.delivery.kick();
+    void this.p.disk.check();
+    const base = this.p.config.ui.galleryPublicUrl;
+    return {
+      movieId: outcome.movieId,
+      ownerKey: outcome.ownerKey,
+      shortCode: outcome.movieId.slice(-6),
+      claimUrl: base ? `${base}/m/${outcome.movieId}#k=${outcome.ownerKey}` : null,
+    };
+  }
+
+  async clear(): Promise<{ movieId: string }> {
+    const { clearedId } = await this.p.store.clear();
+    void this.p.thumbnails.removeMovie(clearedId);
+    this.publish('movie.cleared', { movieId: clearedId });
+    this.publishMovieStarted();
+    return { movieId: this.p.store.movieId };
+  }
+
+  private publishMovieStarted(): void {
+    this.publish('movie.started', { movie: this.snapshot().movie });
+  }
+
+  async setSettings(change: RuntimeSettings) {
+    const settings = await this.p.settings.set(change);
+    this.publish('settings.changed', settings);
+    return settings;
+  }
+
+  heartbeat(): void {
+    this.p.watchdog.heartbeat();
+  }
+}

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from './log.js';
+
+/** ffmpeg arguments for a small strip thumbnail, written to stdout. */
+export function thumbnailArgs(source: string, width: number, quality = 6): string[] {
+  return [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-i',
+    source,
+    '-vf',
+    `scale=${width}:-2`,
+    '-frames:v',
+    '1',
+    '-q:v',
+    String(quality),
+    '-f',
+    'mjpeg',
+    'pipe:1',
+  ];
+}
+
+/**
+ * Small JPEGs for the film strip, made once per frame version by ffmpeg (another
+ * process, one at a time) and cached on disk; captures never wait for them.
+ */
+export class Thumbnailer {
+  private queue: Promise<unknown> = Promise.resolve();
+  private inflight = new Map<string, Promise<Buffer>>();
+
+  constructor(private readonly o: { dir: string; width?: number; log: Logger }) {}
+
+  /** The thumbnail for a frame file, made on first use. */
+  async get(movieId: string, source: string): Promise<Buffer> {
+    const s = await stat(source);
+    const name = `${path.basename(source, '.jpg')}-${Math.floor(s.mtimeMs)}-${s.size}.jpg`;
+    const cached = path.join(this.o.dir, movieId, name);
+    const hit = await readFile(cached).catch(() => null);
+    if (hit) return hit;
+    const pending = this.inflight.get(cached);
+    if (pending !== undefined) return pending;
+    const job = this.enqueue(() => this.make(source, cached)).finally(() => this.inflight.delete(cached));
+    this.inflight.set(cached, job);
+    return job;
+  }
+
+  /** Makes it in the background (after a capture), errors only logged. */
+  prefetch(movieId: string, source: string): void {
+    this.get(movieId, source).catch((err: Error) => this.o.log.debug({ event: 'thumb.failed', err: err.message }, 'thumbnail failed'));
+  }
+
+  async removeMovie(movieId: string): Promise<void> {
+    await rm(path.join(this.o.dir, movieId), { recursive: true, force: true });
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async make(source: string, dest: string): Promise<Buffer> {
+    const data = await new Promise<Buffer>((resolve, reject) => {
+      const child = spawn('ffmpeg', thumbnailArgs(source, this.o.width ?? 240), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => out.push(c));
+      child.stderr.on('data', (c: Buffer) => {
+        err = (err + c.toString('utf8')).slice(-500);
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        const data = Buffer.concat(out);
+        if (code === 0 && data.length > 0) resolve(data);
+        else reject(new Error(`ffmpeg thumbnail failed (${code}): ${err.trim()}`));
+      });
+    });
+    await mkdir(path.dirname(dest), { recursive: true });
+    const temp = `${dest}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(temp, data);
+    await rename(temp, dest);
+    return data;
+  }
+}
