@@ -267,6 +267,12 @@ export class Catalog {
       if (state && state.version !== this.view?.version) await this.adoptFromStore(state);
       else if (state) this.localState = state;
     } catch (err) {
+      // Connected but slow (a command timeout under load): try again at the next sync
+      // rather than refreshing alone, which every instance would do at once.
+      if (this.o.store.healthy()) {
+        this.log.debug({ event: 'store.slow', err: (err as Error).message }, 'cache did not answer in time');
+        return;
+      }
       return this.syncWithoutStore(err);
     }
     if (state) this.coverNotice(state);
@@ -321,6 +327,7 @@ export class Catalog {
     try {
       locked = await store.tryLock(token, LOCK_TTL_MS);
     } catch (err) {
+      if (this.o.store.healthy()) return;
       return this.syncWithoutStore(err);
     }
     if (!locked) return; // another instance is refreshing; its result arrives by the next sync

@@ -12,6 +12,7 @@ import { createMediaUrls } from './urls.js';
 
 export { Catalog, type CatalogView } from './catalog.js';
 export { ConfigError, type GalleryConfig, loadConfig } from './config.js';
+export { createLogger } from './log.js';
 export { ownerKeyMatches } from './moderation.js';
 export { contentDisposition, downloadFileName } from './s3.js';
 
@@ -61,6 +62,8 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
   const moderation = createModeration({ bucket, store, log: log.child({ module: 'moderation' }), onChange: () => catalog.noteChange() });
   let app: FastifyInstance | undefined;
   try {
+    // A moment for Redis, so the first refresh is the shared one; then start without it.
+    await store.ready(2000);
     await catalog.start();
     app = await buildServer({
       config,

@@ -33,6 +33,8 @@ export interface CacheStore {
   /** Messages on the given channels; resubscribes by itself after a reconnect. */
   subscribe(channels: string[], onMessage: (channel: string, message: string) => void): Promise<void>;
   healthy(): boolean;
+  /** Resolves once connected, or after `timeoutMs` (the service starts without its cache). */
+  ready(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export function createMemoryStore(): CacheStore {
       });
     },
     healthy: () => true,
+    async ready() {},
     async stop() {
       bus.removeAllListeners();
     },
@@ -185,6 +188,18 @@ export function createRedisStore(opts: { url: string; namespace: string; log: Lo
       if (sub.status === 'ready') doSubscribe();
     },
     healthy: () => up,
+    async ready(timeoutMs) {
+      if (up) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        function done() {
+          clearTimeout(timer);
+          client.off('ready', done);
+          resolve();
+        }
+        client.once('ready', done);
+      });
+    },
     async stop() {
       client.disconnect();
       sub.disconnect();

@@ -101,11 +101,16 @@ export function countRequests(client: S3Client): { counts: Record<string, number
   const counts: Record<string, number> = {};
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const name = (context as { commandName?: string }).commandName ?? 'unknown';
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
+      const result = await next(args);
+      // Presigning runs the stack too but never sends: count only what got an HTTP answer.
+      const status = (result.response as { statusCode?: number } | undefined)?.statusCode;
+      if (typeof status === 'number') {
+        const name = (context as { commandName?: string }).commandName ?? 'unknown';
+        counts[name] = (counts[name] ?? 0) + 1;
+      }
+      return result;
     },
-    { step: 'initialize', name: 'countRequests' },
+    { step: 'deserialize', name: 'countRequests' },
   );
   return {
     counts,
