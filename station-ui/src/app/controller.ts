@@ -1,0 +1,244 @@
+import type { ButtonAction, ButtonSourceKind, Publish, StationEvent, StationState, UiSettings } from '@stop-motion/protocol';
+import { type ConnectionStatus, RequestError, type StationClient } from '../shared/connection/client.js';
+import { type Actions, type AppState, initialAppState } from '../shared/model/app-state.js';
+import { type Command, claimDone, finished, idleExpired, idleTimeout, press, submitTitle } from '../shared/model/flow.js';
+import { applyEvent } from '../shared/model/station.js';
+import { playSound, type SoundName } from '../shared/theme/sounds.js';
+import { timing } from '../shared/theme/theme.js';
+
+type Listener = () => void;
+
+export interface ControllerDeps {
+  client: Pick<StationClient, 'request'>;
+  now?: () => number;
+  sound?: (name: SoundName, enabled: boolean) => void;
+}
+
+/**
+ * The one place where presses become requests and server messages become state.
+ * Screens read `state` and call the `Actions`; nothing else talks to the station.
+ *
+ * Every press, whatever its source, goes through the station (`button.press`) and
+ * comes back as a `button.pressed` event: the station debounces it, does the
+ * capture or undo, and tells every open UI, so all sources behave the same.
+ */
+export class Controller implements Actions {
+  private current: AppState = initialAppState;
+  private readonly listeners = new Set<Listener>();
+  private lastActivity: number;
+  private promptAt = 0;
+  private leavingKey = 0;
+  private titleDraft = '';
+  private readonly now: () => number;
+  private readonly sound: (name: SoundName, enabled: boolean) => void;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.now = deps.now ?? (() => Date.now());
+    this.sound = deps.sound ?? playSound;
+    this.lastActivity = this.now();
+  }
+
+  get state(): AppState {
+    return this.current;
+  }
+
+  subscribe = (fn: Listener): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getState = (): AppState => this.current;
+
+  private set(patch: Partial<AppState>): void {
+    this.current = { ...this.current, ...patch };
+    for (const fn of this.listeners) fn();
+  }
+
+  // ---- from the connection ----
+
+  onStatus(connection: ConnectionStatus): void {
+    this.set({ connection });
+  }
+
+  onSnapshot(station: StationState): void {
+    let flow = this.current.flow;
+    // A screen about the film cannot stay when the snapshot has no frames.
+    if (station.movie.frames.length === 0 && (flow.screen === 'play' || flow.screen === 'consent' || flow.screen === 'title')) {
+      flow = { ...flow, screen: 'make', finishing: false, publish: null };
+    }
+    this.set({ station, flow });
+  }
+
+  onEvent(event: StationEvent): void {
+    if (event.name === 'button.pressed') {
+      this.pressed(event.data.action);
+      return;
+    }
+    if (event.name === 'capture.refused' || event.name === 'movie.limit') {
+      if (event.name === 'capture.refused') this.sound('refused', this.soundOn());
+      this.set({ refused: this.current.refused + 1 });
+    }
+    const station = this.current.station;
+    if (station) this.set({ station: applyEvent(station, event) });
+  }
+
+  // ---- inputs (Actions) ----
+
+  /** A key or touch press: sent to the station, acted on when it comes back as an event. */
+  press(action: ButtonAction, source: ButtonSourceKind): void {
+    this.lastActivity = this.now();
+    this.deps.client.request('button.press', { action, source }).catch((err: unknown) => this.refusedOrFail(err));
+  }
+
+  setTitleDraft(title: string): void {
+    this.titleDraft = title;
+    this.lastActivity = this.now();
+  }
+
+  submitTitle(title: string): void {
+    this.lastActivity = this.now();
+    this.titleDraft = '';
+    const step = submitTitle(this.current.flow, title);
+    this.set({ flow: step.state });
+    for (const command of step.commands) this.run(command);
+  }
+
+  dismissIdle(): void {
+    this.lastActivity = this.now();
+    if (this.current.flow.idlePrompt) this.set({ flow: { ...this.current.flow, idlePrompt: false } });
+  }
+
+  toggleDiff(): void {
+    this.set({ diff: !this.current.diff });
+  }
+
+  setOperatorOpen(open: boolean): void {
+    this.set({ operatorOpen: open });
+  }
+
+  setSettings(patch: Partial<Pick<UiSettings, 'locale' | 'sound' | 'onionOpacity'>>): void {
+    this.deps.client.request('settings.set', patch).then(
+      (settings) => {
+        const station = this.current.station;
+        if (station) this.set({ station: { ...station, settings } });
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  clearLeaving(key: number): void {
+    if (this.current.leaving?.key === key) this.set({ leaving: null });
+  }
+
+  /** Called about once a second: the idle question, its expiry and the claim timeout. */
+  tick(): void {
+    const station = this.current.station;
+    if (!station) return;
+    const now = this.now();
+    const { flow, claim } = this.current;
+    if (flow.screen === 'claim' && claim && now - claim.at >= station.settings.claimSeconds * 1000) {
+      this.set({ flow: claimDone(flow), claim: null });
+      this.lastActivity = now;
+      return;
+    }
+    if (flow.idlePrompt) {
+      if (now - this.promptAt >= timing.idlePromptSeconds * 1000) {
+        const clear = station.settings.idleAction === 'clear' && station.movie.frames.length > 0;
+        this.set({ flow: idleExpired(flow) });
+        this.lastActivity = now;
+        if (clear) this.deps.client.request('movie.clear').catch((err: unknown) => this.fail(err));
+      }
+      return;
+    }
+    if (now - this.lastActivity >= station.settings.idleMinutes * 60_000) {
+      const next = idleTimeout(flow, station.movie.frames.length);
+      if (next !== flow) {
+        if (next.idlePrompt) this.promptAt = now;
+        this.set({ flow: next });
+      }
+      this.lastActivity = now;
+    }
+  }
+
+  // ---- internals ----
+
+  /** A press the station announced (it already did any capture or undo). */
+  private pressed(action: ButtonAction): void {
+    this.lastActivity = this.now();
+    const station = this.current.station;
+    if (!station) return;
+    const { claim } = this.current;
+    const step = press(this.current.flow, action, {
+      frameCount: station.movie.frames.length,
+      maxFrames: station.movie.maxFrames,
+      titleEnabled: station.settings.titleEnabled,
+      claimLocked: claim !== null && this.now() - claim.at < timing.claimLockMs,
+    });
+    const leftClaim = this.current.flow.screen === 'claim' && step.state.screen !== 'claim';
+    this.set(leftClaim ? { flow: step.state, claim: null } : { flow: step.state });
+    for (const command of step.commands) this.run(command);
+  }
+
+  private run(command: Command): void {
+    switch (command.kind) {
+      case 'capture':
+        this.sound('shutter', this.soundOn());
+        this.set({ flash: this.current.flash + 1 });
+        return;
+      case 'undo': {
+        const station = this.current.station;
+        const last = station?.movie.frames.at(-1);
+        if (station && last) this.set({ leaving: { movieId: station.movie.id, frame: last, key: ++this.leavingKey } });
+        this.sound('undo', this.soundOn());
+        return;
+      }
+      case 'confirmTitle':
+        this.submitTitle(this.titleDraft);
+        return;
+      case 'finish':
+        this.finish(command.publish, command.title);
+        return;
+      default:
+        unreachable(command);
+    }
+  }
+
+  private finish(publish: Publish, title?: string): void {
+    const params = title ? { publish, title } : { publish };
+    this.deps.client.request('movie.finish', params).then(
+      (result) => {
+        this.sound('finish', this.soundOn());
+        this.set({ flow: finished(this.current.flow, true), claim: { ...result, publish, at: this.now() } });
+        this.lastActivity = this.now();
+      },
+      (err: unknown) => {
+        this.set({ flow: { ...finished(this.current.flow, false), screen: 'make', publish: null } });
+        this.refusedOrFail(err);
+      },
+    );
+  }
+
+  private soundOn(): boolean {
+    return this.current.station?.settings.sound ?? false;
+  }
+
+  private refusedOrFail(err: unknown): void {
+    if (
+      err instanceof RequestError &&
+      ['limit_reached', 'disk_full', 'camera_unavailable', 'no_frames', 'busy', 'offline'].includes(err.code)
+    ) {
+      this.sound('refused', this.soundOn());
+      this.set({ refused: this.current.refused + 1, lastError: err.message });
+      return;
+    }
+    this.fail(err);
+  }
+
+  private fail(err: unknown): void {
+    this.set({ lastError: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled command: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,33 @@
+import { useEffect } from 'react';
+import { stripFrames, thumbUrl } from '../../shared/model/station.js';
+import { sizes, timing } from '../../shared/theme/theme.js';
+import { useUi } from '../../shared/ui/context.js';
+
+/** The latest frames, oldest at the inline start: a right-to-left layout flows the other way. */
+export function FilmStrip() {
+  const { state, actions, t } = useUi();
+  const movie = state.station?.movie;
+  const leaving = state.leaving;
+  useEffect(() => {
+    if (!leaving) return;
+    const timer = setTimeout(() => actions.clearLeaving(leaving.key), timing.undoLeaveMs);
+    return () => clearTimeout(timer);
+  }, [leaving, actions]);
+  if (!movie) return null;
+  const frames = stripFrames(movie.frames, sizes.stripCount);
+  const ghost = leaving && leaving.movieId === movie.id && !movie.frames.some((f) => f.file === leaving.frame.file) ? leaving : null;
+  return (
+    <ol className="strip" data-testid="strip" aria-label={t('make.strip')} data-count={movie.frames.length}>
+      {frames.map((frame, i) => (
+        <li key={frame.file} className={`strip-cell${i === frames.length - 1 ? ' newest' : ''}`} data-file={frame.file}>
+          <img src={thumbUrl(movie.id, frame)} alt="" decoding="async" draggable={false} />
+        </li>
+      ))}
+      {ghost && (
+        <li key={`leaving-${ghost.key}`} className="strip-cell leaving" data-testid="leaving" aria-hidden="true">
+          <img src={thumbUrl(ghost.movieId, ghost.frame)} alt="" draggable={false} />
+        </li>
+      )}
+    </ol>
+  );
+}

@@ -1,0 +1,55 @@
+import { frameUrl } from '../../shared/model/station.js';
+import { DiffIcon } from '../../shared/theme/icons.js';
+import { ActionButton } from '../../shared/ui/ActionButton.js';
+import { useUi } from '../../shared/ui/context.js';
+import { Budget } from './Budget.js';
+import { FilmStrip } from './FilmStrip.js';
+
+/**
+ * Making the film: the live view (drawn by the app underneath this screen), the onion
+ * skin of the last frame over it, the strip, the budget and the four buttons.
+ */
+export function MakeScreen() {
+  const { state, actions, t } = useUi();
+  const station = state.station;
+  if (!station) return null;
+  const movie = station.movie;
+  const last = movie.frames.at(-1);
+  const full = movie.frames.length >= movie.maxFrames;
+  const opacity = state.diff ? 1 : station.settings.onionOpacity;
+  return (
+    <main className="screen make" data-screen="make" aria-label={t('make.live')}>
+      {last && (
+        <img
+          key={state.diff ? 'diff' : 'onion'}
+          className={`onion${state.diff ? ' diff' : ''}`}
+          data-testid="onion"
+          src={frameUrl(movie.id, last)}
+          alt={t('make.onion')}
+          style={{ opacity }}
+          draggable={false}
+        />
+      )}
+      <div className="make-controls">
+        <ActionButton action="undo" disabled={movie.frames.length === 0} />
+        <ActionButton action="capture" disabled={full} className={state.refused ? `refused-${state.refused % 2}` : undefined} />
+        <ActionButton action="play" disabled={movie.frames.length === 0} />
+        <ActionButton action="finish" disabled={movie.frames.length === 0} />
+      </div>
+      <button
+        type="button"
+        className={`diff-toggle${state.diff ? ' on' : ''}`}
+        aria-pressed={state.diff}
+        aria-label={t('make.diff')}
+        data-testid="diff"
+        onClick={() => actions.toggleDiff()}
+      >
+        <DiffIcon />
+      </button>
+      <div className="make-bottom">
+        <FilmStrip />
+        <Budget />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,303 @@
+import {
+  type ClientMethod,
+  type ClientRequest,
+  type ClientResults,
+  CONTROL_PATH,
+  type ErrorCode,
+  type Hello,
+  type ServerMessage,
+  STATION_PROTOCOL_VERSION,
+  type StationEvent,
+  type StationState,
+  serverMessageSchema,
+} from '@stop-motion/protocol';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+
+export type ConnectionStatus = 'connecting' | 'open' | 'closed';
+
+type ParamsOf<M extends ClientMethod> = Extract<ClientRequest, { method: M }>['params'];
+
+/** A request failed: a server error reply, a timeout or a lost connection. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'timeout' | 'offline' | 'disconnected' | 'invalid_reply',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
+
+/** The part of the browser WebSocket the client uses, so tests can pass a fake. */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface ClientTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export interface StationClientOptions {
+  url: string;
+  createSocket?: (url: string) => SocketLike;
+  timers?: ClientTimers;
+  backoff?: BackoffOptions;
+  random?: () => number;
+  requestTimeoutMs?: number;
+  heartbeatMs?: number;
+  onStatus?: (status: ConnectionStatus) => void;
+  onHello?: (hello: Hello) => void;
+  onSnapshot?: (state: StationState) => void;
+  onEvent?: (event: StationEvent) => void;
+  /** The server restarted since this page loaded (another serverStartId): the page should reload. */
+  onServerRestart?: (hello: Hello) => void;
+  /** A message that failed validation; logged, never fatal. */
+  onInvalid?: (reason: string) => void;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: RequestError) => void;
+  timer: unknown;
+  method: ClientMethod;
+}
+
+const OPEN = 1;
+
+const browserTimers: ClientTimers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as number),
+  setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
+  clearInterval: (h) => globalThis.clearInterval(h as number),
+};
+
+/**
+ * The control socket: hello → snapshot → events; typed requests with a pending map
+ * and timeouts; reconnects with backoff forever; a heartbeat for the station's
+ * kiosk watchdog.
+ */
+export class StationClient {
+  private socket: SocketLike | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private attempt = 0;
+  private reconnectTimer: unknown = null;
+  private heartbeatTimer: unknown = null;
+  private stopped = true;
+  private serverStartId: string | null = null;
+  private helloSeen = false;
+  private _status: ConnectionStatus = 'closed';
+  private readonly timers: ClientTimers;
+
+  constructor(private readonly opts: StationClientOptions) {
+    this.timers = opts.timers ?? browserTimers;
+  }
+
+  get status(): ConnectionStatus {
+    return this._status;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.reconnectTimer !== null) this.timers.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.stopHeartbeat();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onclose = null;
+      socket.close(1000, 'client stopped');
+    }
+    this.failPending('disconnected', 'client stopped');
+    this.setStatus('closed');
+  }
+
+  request<M extends ClientMethod>(
+    method: M,
+    params?: ParamsOf<M>,
+    timeoutMs = this.opts.requestTimeoutMs ?? 10_000,
+  ): Promise<ClientResults[M]> {
+    const socket = this.socket;
+    // Presses are not queued while offline: a capture fired seconds later would surprise a child.
+    if (!socket || socket.readyState !== OPEN || !this.helloSeen) {
+      return Promise.reject(new RequestError('offline', `not connected (${method})`));
+    }
+    const id = this.nextId++;
+    return new Promise<ClientResults[M]>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RequestError('timeout', `${method} got no reply in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, method });
+      try {
+        socket.send(JSON.stringify({ type: 'request', id, method, params: params ?? {} }));
+      } catch (err) {
+        this.timers.clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new RequestError('offline', err instanceof Error ? err.message : String(err)));
+      }
+    });
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    this.setStatus('connecting');
+    this.helloSeen = false;
+    let socket: SocketLike;
+    try {
+      socket = (this.opts.createSocket ?? defaultSocket)(this.opts.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onmessage = (ev) => this.onMessage(ev.data);
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.stopHeartbeat();
+      this.failPending('disconnected', 'connection lost');
+      this.setStatus('closed');
+      this.scheduleReconnect();
+    };
+    socket.onerror = () => {
+      // onclose follows and schedules the reconnect.
+    };
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer !== null) return;
+    const delay = backoffDelay(this.attempt++, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+    this.reconnectTimer = this.timers.setTimeout(() => {
+      this.reconnectTimer = null;
+      this.open();
+    }, delay);
+  }
+
+  private onMessage(raw: unknown): void {
+    if (typeof raw !== 'string') {
+      this.opts.onInvalid?.('binary message on the control socket');
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      this.opts.onInvalid?.('control message is not JSON');
+      return;
+    }
+    const parsed = serverMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      this.opts.onInvalid?.(`invalid control message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      // A reply we cannot parse must still release its pending request.
+      const id = (json as { type?: unknown; id?: unknown } | null)?.type === 'reply' ? (json as { id?: unknown }).id : undefined;
+      if (typeof id === 'number') this.settle(id, (p) => p.reject(new RequestError('invalid_reply', 'the reply did not validate')));
+      return;
+    }
+    this.handle(parsed.data);
+  }
+
+  private handle(msg: ServerMessage): void {
+    switch (msg.type) {
+      case 'hello': {
+        if (msg.protocol !== STATION_PROTOCOL_VERSION)
+          this.opts.onInvalid?.(`server speaks protocol ${msg.protocol}, UI ${STATION_PROTOCOL_VERSION}`);
+        if (this.serverStartId !== null && this.serverStartId !== msg.serverStartId) {
+          this.serverStartId = msg.serverStartId;
+          this.opts.onServerRestart?.(msg);
+        }
+        this.serverStartId = msg.serverStartId;
+        this.helloSeen = true;
+        this.attempt = 0;
+        this.setStatus('open');
+        this.startHeartbeat();
+        this.opts.onHello?.(msg);
+        return;
+      }
+      case 'snapshot':
+        this.opts.onSnapshot?.(msg.state);
+        return;
+      case 'event':
+        this.opts.onEvent?.(msg);
+        return;
+      case 'reply': {
+        if (typeof msg.id !== 'number') return;
+        if (msg.ok) this.settle(msg.id, (p) => p.resolve(msg.data));
+        else this.settle(msg.id, (p) => p.reject(new RequestError(msg.error.code, msg.error.message)));
+        return;
+      }
+      default:
+        unreachable(msg);
+    }
+  }
+
+  private settle(id: number, fn: (p: Pending) => void): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    this.timers.clearTimeout(p.timer);
+    fn(p);
+  }
+
+  private failPending(code: 'disconnected', message: string): void {
+    for (const [id, p] of this.pending) {
+      this.timers.clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(new RequestError(code, `${p.method}: ${message}`));
+    }
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    const beat = () => {
+      this.request('ui.heartbeat', { at: Date.now() }).catch(() => undefined);
+    };
+    beat();
+    this.heartbeatTimer = this.timers.setInterval(beat, this.opts.heartbeatMs ?? 5000);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== null) this.timers.clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this._status === status) return;
+    this._status = status;
+    this.opts.onStatus?.(status);
+  }
+}
+
+function defaultSocket(url: string): SocketLike {
+  return new WebSocket(url) as unknown as SocketLike;
+}
+
+/** ws:// or wss:// URL of a station path, relative to the page. */
+export function socketUrl(path: string, location: { protocol: string; host: string } = window.location): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}`;
+}
+
+export const controlUrl = (): string => socketUrl(CONTROL_PATH);
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled message: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,140 @@
+import type { ButtonAction, Publish } from '@stop-motion/protocol';
+import { consentButtons } from '../theme/theme.js';
+
+/** The screens a child moves through. */
+export type Screen = 'attract' | 'make' | 'play' | 'consent' | 'title' | 'claim';
+
+export type Command =
+  | { kind: 'capture' }
+  | { kind: 'undo' }
+  | { kind: 'finish'; publish: Publish; title?: string }
+  /** Finish with the title typed so far (the UI holds the draft). */
+  | { kind: 'confirmTitle' };
+
+export interface FlowState {
+  screen: Screen;
+  /** The consent choice waiting for a title. */
+  publish: Publish | null;
+  /** The "still there?" question is on screen. */
+  idlePrompt: boolean;
+  /** A finish request is in flight; presses wait. */
+  finishing: boolean;
+}
+
+export interface FlowContext {
+  frameCount: number;
+  maxFrames: number;
+  titleEnabled: boolean;
+  /** True while the claim screen is too fresh to be left by a press. */
+  claimLocked: boolean;
+}
+
+export interface Step {
+  state: FlowState;
+  commands: Command[];
+}
+
+export const initialFlow: FlowState = { screen: 'attract', publish: null, idlePrompt: false, finishing: false };
+
+const go = (state: FlowState, screen: Screen, commands: Command[] = [], extra: Partial<FlowState> = {}): Step => ({
+  state: { ...state, screen, ...extra },
+  commands,
+});
+
+/**
+ * What a button press means on each screen. Every input source (GPIO, keys, touch,
+ * the designer panel) reaches this through the station, which announces each press
+ * as a `button.pressed` event and has already done the capture or undo itself; so
+ * capture always captures and undo always undoes, on every screen, and `capture` /
+ * `undo` commands here only ask for the visible feedback. Play and finish steer the
+ * flow; on the consent question they are the two choices.
+ */
+export function press(state: FlowState, action: ButtonAction, ctx: FlowContext): Step {
+  // A press answers "still there?" and then does what it always does.
+  if (state.idlePrompt) state = { ...state, idlePrompt: false };
+  if (state.finishing) return { state, commands: [] };
+  const hasFrames = ctx.frameCount > 0;
+  const full = ctx.frameCount >= ctx.maxFrames;
+  const capture: Command[] = full ? [] : [{ kind: 'capture' }];
+  const undo: Command[] = hasFrames ? [{ kind: 'undo' }] : [];
+  if (action === 'capture' && state.screen !== 'make') return go(state, 'make', capture, { publish: null });
+  if (action === 'undo' && state.screen !== 'make' && (state.screen !== 'claim' || !ctx.claimLocked)) {
+    return go(state, 'make', undo, { publish: null });
+  }
+  switch (state.screen) {
+    case 'attract':
+      if (action === 'play' && hasFrames) return go(state, 'play');
+      if (action === 'finish' && hasFrames) return go(state, 'consent');
+      return go(state, 'make');
+    case 'make':
+      switch (action) {
+        case 'capture':
+          return { state, commands: capture };
+        case 'undo':
+          return { state, commands: undo };
+        case 'play':
+          return hasFrames ? go(state, 'play') : { state, commands: [] };
+        case 'finish':
+          return hasFrames ? go(state, 'consent') : { state, commands: [] };
+        default:
+          return exhaustive(action);
+      }
+    case 'play':
+      return action === 'finish' ? go(state, 'consent') : go(state, 'make');
+    case 'consent':
+      if (action === consentButtons.public) return choose(state, 'public', ctx);
+      if (action === consentButtons.private) return choose(state, 'private', ctx);
+      return { state, commands: [] };
+    case 'title':
+      if (action === 'finish') return { state, commands: [{ kind: 'confirmTitle' }] };
+      if (action === 'play') return go(state, 'consent', [], { publish: null });
+      return { state, commands: [] };
+    case 'claim':
+      if (ctx.claimLocked) return { state, commands: [] };
+      return go(state, 'attract');
+    default:
+      return exhaustive(state.screen);
+  }
+}
+
+function choose(state: FlowState, publish: Publish, ctx: FlowContext): Step {
+  if (ctx.titleEnabled) return go(state, 'title', [], { publish });
+  return finishWith(state, publish);
+}
+
+function finishWith(state: FlowState, publish: Publish, title?: string): Step {
+  const command: Command = title ? { kind: 'finish', publish, title } : { kind: 'finish', publish };
+  return { state: { ...state, publish, finishing: true }, commands: [command] };
+}
+
+/** The title was typed (or skipped) on the title screen. */
+export function submitTitle(state: FlowState, title: string): Step {
+  if (state.screen !== 'title' || state.finishing) return { state, commands: [] };
+  const trimmed = title.trim();
+  return trimmed ? finishWith(state, state.publish ?? 'private', trimmed) : finishWith(state, state.publish ?? 'private');
+}
+
+export function finished(state: FlowState, ok: boolean): FlowState {
+  return ok ? { ...state, screen: 'claim', finishing: false, publish: null } : { ...state, finishing: false };
+}
+
+/** The claim screen timed out. */
+export function claimDone(state: FlowState): FlowState {
+  return state.screen === 'claim' ? { ...state, screen: 'attract' } : state;
+}
+
+/** Nobody pressed for the idle time: ask "still there?" where a movie is being made. */
+export function idleTimeout(state: FlowState, frameCount: number): FlowState {
+  if (state.screen === 'attract' || state.screen === 'claim' || state.finishing) return state;
+  if (frameCount === 0) return { ...state, screen: 'attract', publish: null };
+  return { ...state, idlePrompt: true };
+}
+
+/** Nobody answered "still there?": back to the invitation (the movie is kept or cleared by the caller). */
+export function idleExpired(state: FlowState): FlowState {
+  return state.idlePrompt ? { ...initialFlow } : state;
+}
+
+function exhaustive(value: never): never {
+  throw new Error(`unhandled: ${String(value)}`);
+}
