@@ -1,0 +1,277 @@
+/**
+ * Argument arrays for ffmpeg and ffprobe. Pure functions: no I/O, no shell; the
+ * table tests in test/args.test.ts pin them down.
+ */
+
+/** Escapes a value for a filter option (level 1) and then for the filtergraph (level 2). */
+export function escapeFilterValue(value: string): string {
+  const level1 = value.replace(/[\\':]/g, (c) => `\\${c}`);
+  return level1.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
+}
+
+/** Output size for frames of `width`×`height`: fits the maximum, keeps the aspect ratio, even. */
+export function outputSize(width: number, height: number, maxWidth: number, maxHeight: number): { width: number; height: number } {
+  const scale = Math.min(1, maxWidth / width, maxHeight / height);
+  const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
+  return { width: even(Math.round(width * scale)), height: even(Math.round(height * scale)) };
+}
+
+export interface TitleLine {
+  /** A UTF-8 text file holding the line; drawtext reads it, so the text is never part of a filter string. */
+  textFile: string;
+  fontFile: string;
+  /** Font size in pixels. */
+  size: number;
+  /** Vertical centre of the line as a fraction of the height. */
+  y: number;
+  color: string;
+}
+
+export interface TitleCard {
+  seconds: number;
+  background: string;
+  lines: TitleLine[];
+  logoFile?: string | undefined;
+}
+
+export interface EncoderSettings {
+  preset: string;
+  crf: number;
+  threads: number;
+}
+
+export interface RenderPlan {
+  /** image2 pattern of contiguous frames, e.g. `/data/work/X/frames/%06d.jpg`. */
+  framesPattern: string;
+  frameCount: number;
+  fps: number;
+  width: number;
+  height: number;
+  title: TitleCard | null;
+  encoder: EncoderSettings;
+  output: string;
+  poster: { output: string; frameIndex: number; width: number; height: number } | null;
+  preview: { output: string; frames: number; width: number; height: number } | null;
+}
+
+export function titleFrameCount(seconds: number, fps: number): number {
+  return Math.round(seconds * fps);
+}
+
+function letterbox(width: number, height: number): string {
+  return (
+    `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bicubic,` +
+    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1`
+  );
+}
+
+function h264(e: EncoderSettings): string[] {
+  return [
+    '-c:v',
+    'libx264',
+    '-profile:v',
+    'high',
+    '-preset',
+    e.preset,
+    '-crf',
+    String(e.crf),
+    '-pix_fmt',
+    'yuv420p',
+    '-threads',
+    String(e.threads),
+  ];
+}
+
+function drawtextFilter(line: TitleLine): string {
+  return [
+    `drawtext=fontfile=${escapeFilterValue(line.fontFile)}`,
+    `textfile=${escapeFilterValue(line.textFile)}`,
+    'expansion=none',
+    'text_shaping=1',
+    `fontsize=${line.size}`,
+    `fontcolor=${line.color}`,
+    'x=(w-text_w)/2',
+    `y=h*${line.y.toFixed(3)}-text_h/2`,
+  ].join(':');
+}
+
+/** The title card as a filter chain ending in `[title]`; input 1 is the lavfi colour, input 2 the logo. */
+export function titleFilter(card: TitleCard, width: number, height: number): string {
+  const text = card.lines.map(drawtextFilter);
+  const chain = [`[1:v]${['format=yuv420p', ...text].join(',')}`];
+  if (card.logoFile) {
+    const logoHeight = Math.max(2, Math.floor(height / 5 / 2) * 2);
+    return (
+      `${chain[0]}[bg];` +
+      `[2:v]scale=-2:${logoHeight}[logo];` +
+      `[bg][logo]overlay=x=(W-w)/2:y=H*0.04:eof_action=repeat:format=auto,format=yuv420p,setsar=1[title]`
+    );
+  }
+  void width;
+  return `${chain[0]},setsar=1[title]`;
+}
+
+/**
+ * The whole render in one ffmpeg pass: title card + letterboxed frames → movie.mp4,
+ * and from the same decoded frames the poster and the preview.
+ */
+export function buildRenderArgs(plan: RenderPlan): string[] {
+  const { width, height, fps } = plan;
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '0.5'];
+  args.push('-framerate', String(fps), '-start_number', '0', '-f', 'image2', '-i', plan.framesPattern);
+  const graph: string[] = [];
+  const extraOutputs = (plan.poster ? 1 : 0) + (plan.preview ? 1 : 0);
+  const framesLabel = extraOutputs > 0 ? '[frames]' : '[film]';
+  graph.push(`[0:v]${letterbox(width, height)},format=yuv420p${framesLabel}`);
+  if (extraOutputs > 0) {
+    const labels = ['[film]'];
+    if (plan.poster) labels.push('[posterin]');
+    if (plan.preview) labels.push('[previewin]');
+    graph.push(`[frames]split=${labels.length}${labels.join('')}`);
+  }
+  if (plan.title && plan.title.seconds > 0) {
+    const t = plan.title;
+    args.push('-f', 'lavfi', '-i', `color=c=${t.background}:s=${width}x${height}:r=${fps}:d=${t.seconds}`);
+    if (t.logoFile) args.push('-i', t.logoFile);
+    graph.push(titleFilter(t, width, height));
+    graph.push('[title][film]concat=n=2:v=1:a=0[out]');
+  } else {
+    graph.push('[film]null[out]');
+  }
+  if (plan.poster) {
+    const p = plan.poster;
+    graph.push(`[posterin]select=eq(n\\,${p.frameIndex}),scale=${p.width}:${p.height}[poster]`);
+  }
+  if (plan.preview) {
+    const p = plan.preview;
+    graph.push(`[previewin]trim=end_frame=${p.frames},scale=${p.width}:${p.height}:flags=bicubic,setsar=1[preview]`);
+  }
+  args.push('-filter_complex', graph.join(';'), '-filter_complex_threads', '1');
+  args.push('-map', '[out]', ...h264(plan.encoder), '-r', String(fps), '-movflags', '+faststart', '-an', '-f', 'mp4', plan.output);
+  if (plan.poster) {
+    args.push('-map', '[poster]', '-frames:v', '1', '-update', '1', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2', plan.poster.output);
+  }
+  if (plan.preview) {
+    args.push(
+      '-map',
+      '[preview]',
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'high',
+      '-preset',
+      plan.encoder.preset,
+      '-crf',
+      '28',
+      '-pix_fmt',
+      'yuv420p',
+      '-threads',
+      '1',
+      '-movflags',
+      '+faststart',
+      '-an',
+      '-f',
+      'mp4',
+      plan.preview.output,
+    );
+  }
+  return args;
+}
+
+/** The preview: a few seconds of the film (no title) at a small size. */
+export function previewSize(width: number, height: number): { width: number; height: number } {
+  return outputSize(width, height, 480, 270);
+}
+
+/** Decodes every staged frame once and reports each one's size; frames that do not decode are absent. */
+export function buildProbeFramesArgs(framesPattern: string): string[] {
+  return [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-f',
+    'image2',
+    '-framerate',
+    '1',
+    '-start_number',
+    '0',
+    '-i',
+    framesPattern,
+    '-show_entries',
+    'frame=best_effort_timestamp,width,height,pix_fmt',
+    '-of',
+    'json',
+  ];
+}
+
+/** EXIF orientation (1–8) → the filters that show the picture upright; null when none are needed. */
+export function orientationFilter(orientation: number): string | null {
+  switch (orientation) {
+    case 2:
+      return 'hflip';
+    case 3:
+      return 'hflip,vflip';
+    case 4:
+      return 'vflip';
+    case 5:
+      return 'transpose=0';
+    case 6:
+      return 'transpose=1';
+    case 7:
+      return 'transpose=3';
+    case 8:
+      return 'transpose=2';
+    default:
+      return null;
+  }
+}
+
+/** Re-encodes one frame upright (for EXIF-rotated frames, which ffmpeg 5 does not turn itself). */
+export function buildUprightArgs(input: string, output: string, filter: string): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-i',
+    input,
+    '-vf',
+    filter,
+    '-q:v',
+    '2',
+    '-frames:v',
+    '1',
+    '-update',
+    '1',
+    '-f',
+    'image2',
+    output,
+  ];
+}
+
+/** An idle slide for the big screen while there are no films. */
+export function buildIdleSlideArgs(opts: { width: number; height: number; background: string; line: TitleLine; output: string }): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=${opts.background}:s=${opts.width}x${opts.height}:d=1`,
+    '-vf',
+    drawtextFilter(opts.line),
+    '-frames:v',
+    '1',
+    '-update',
+    '1',
+    '-f',
+    'image2',
+    '-c:v',
+    'png',
+    opts.output,
+  ];
+}

@@ -1,0 +1,223 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+}
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
+
+/** Half the cores (at least one) for x264, so mpv keeps a core to itself while a film renders. */
+export function defaultRenderThreads(cpus = os.availableParallelism()): number {
+  return Math.max(1, Math.floor(cpus / 2));
+}
+
+const envSchema = z.object({
+  PROCESSOR_INBOX: optionalString,
+  PROCESSOR_DATA_DIR: optionalString,
+  PROCESSOR_HOST: z.string().min(1).default('127.0.0.1'),
+  PROCESSOR_PORT: int(8760, 0, 65535),
+  PLAYER: z.enum(['mpv', 'none']).default('none'),
+  MPV_SOCKET: optionalString,
+  /** Extra mpv arguments, whitespace separated (tests pass `--vo=null --ao=null`). */
+  MPV_EXTRA_ARGS: optionalString,
+  MPV_FULLSCREEN: bool(true),
+  EVENT_NAME: z.string().max(120).default('Stop Motion Festival'),
+  TITLE_SECONDS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return 4;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0 || n > 30) {
+        ctx.addIssue({ code: 'custom', message: 'must be a number of seconds from 0 to 30' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  TITLE_LOGO: optionalString,
+  TITLE_FONT: optionalString,
+  TITLE_FONT_BOLD: optionalString,
+  RENDER_THREADS: int(defaultRenderThreads(), 1, 64),
+  RENDER_PRESET: z.enum(X264_PRESETS).default('veryfast'),
+  RENDER_CRF: int(20, 0, 51),
+  RENDER_TIMEOUT_SECONDS: int(900, 5, 86_400),
+  RENDER_NICE: int(10, 0, 19),
+  RENDER_PREVIEW: bool(true),
+  MAX_OUTPUT_WIDTH: int(1920, 64, 4096),
+  MAX_OUTPUT_HEIGHT: int(1080, 64, 4096),
+  MAX_FRAMES: int(3000, 1, 10_000),
+  MAX_FRAME_PIXELS: int(4096 * 4096, 64 * 64, 8192 * 8192),
+  MAX_FRAME_BYTES: int(25 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  RESCAN_SECONDS: int(5, 1, 3600),
+  UPLOAD_RETRY_MAX_SECONDS: int(60, 1, 3600),
+  PLAYLIST_MAX: int(200, 1, 10_000),
+  STATUS_TOKEN: optionalString,
+  S3_ENDPOINT: optionalString,
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: bool(false),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  REDIS_URL: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Rules across variables, checked on the raw values so they are reported alongside the per-variable ones. */
+function crossCheck(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const set = (name: string) => {
+    const v = env[name];
+    return v !== undefined && v.trim() !== '' ? v : undefined;
+  };
+  const host = set('PROCESSOR_HOST') ?? '127.0.0.1';
+  const token = set('STATUS_TOKEN');
+  if (!isLoopbackHost(host) && !token) problems.push(`STATUS_TOKEN: is required when PROCESSOR_HOST (${host}) is not a loopback address`);
+  if (token !== undefined && token.length < 12) problems.push('STATUS_TOKEN: must be at least 12 characters');
+  const redis = set('REDIS_URL');
+  if (redis !== undefined && !/^rediss?:\/\//.test(redis)) problems.push('REDIS_URL: must start with redis:// or rediss://');
+  const endpoint = set('S3_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) problems.push('S3_ENDPOINT: must be an http(s) URL');
+  if ((set('AWS_ACCESS_KEY_ID') === undefined) !== (set('AWS_SECRET_ACCESS_KEY') === undefined)) {
+    problems.push('AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither');
+  }
+  return problems;
+}
+
+export interface S3Config {
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  forcePathStyle: boolean;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+}
+
+export interface ProcessorConfig {
+  inboxDir: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  player: 'mpv' | 'none';
+  mpvSocket: string | undefined;
+  mpvExtraArgs: string[];
+  mpvFullscreen: boolean;
+  eventName: string;
+  titleSeconds: number;
+  titleLogo: string | undefined;
+  fontFile: string;
+  fontFileBold: string;
+  renderThreads: number;
+  renderPreset: (typeof X264_PRESETS)[number];
+  renderCrf: number;
+  renderTimeoutMs: number;
+  renderNice: number;
+  renderPreview: boolean;
+  maxOutputWidth: number;
+  maxOutputHeight: number;
+  maxFrames: number;
+  maxFramePixels: number;
+  maxFrameBytes: number;
+  rescanMs: number;
+  /** Cap of the backoff between upload attempts while S3 is away. */
+  uploadRetryCapMs: number;
+  playlistMax: number;
+  statusToken: string | undefined;
+  /** Null when no bucket is configured: public films then stay local (logged at start). */
+  s3: S3Config | null;
+  redisUrl: string | undefined;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** DejaVu Sans covers Latin, Hebrew and Arabic in one file, which drawtext needs (it has no font fallback). */
+export const DEFAULT_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+export const DEFAULT_FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
+/** Parses the environment once; every bad variable is listed in one error. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ProcessorConfig {
+  const parsed = envSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...crossCheck(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.PROCESSOR_DATA_DIR ?? './data/processor');
+  return {
+    inboxDir: path.resolve(cwd, e.PROCESSOR_INBOX ?? path.join(dataDir, 'inbox')),
+    dataDir,
+    host: e.PROCESSOR_HOST,
+    port: e.PROCESSOR_PORT,
+    player: e.PLAYER,
+    mpvSocket: e.MPV_SOCKET,
+    mpvExtraArgs: e.MPV_EXTRA_ARGS ? e.MPV_EXTRA_ARGS.split(/\s+/).filter(Boolean) : [],
+    mpvFullscreen: e.MPV_FULLSCREEN,
+    eventName: e.EVENT_NAME,
+    titleSeconds: e.TITLE_SECONDS,
+    titleLogo: e.TITLE_LOGO ? path.resolve(cwd, e.TITLE_LOGO) : undefined,
+    fontFile: e.TITLE_FONT ?? DEFAULT_FONT,
+    fontFileBold: e.TITLE_FONT_BOLD ?? e.TITLE_FONT ?? DEFAULT_FONT_BOLD,
+    renderThreads: e.RENDER_THREADS,
+    renderPreset: e.RENDER_PRESET,
+    renderCrf: e.RENDER_CRF,
+    renderTimeoutMs: e.RENDER_TIMEOUT_SECONDS * 1000,
+    renderNice: e.RENDER_NICE,
+    renderPreview: e.RENDER_PREVIEW,
+    maxOutputWidth: e.MAX_OUTPUT_WIDTH,
+    maxOutputHeight: e.MAX_OUTPUT_HEIGHT,
+    maxFrames: e.MAX_FRAMES,
+    maxFramePixels: e.MAX_FRAME_PIXELS,
+    maxFrameBytes: e.MAX_FRAME_BYTES,
+    rescanMs: e.RESCAN_SECONDS * 1000,
+    uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
+    playlistMax: e.PLAYLIST_MAX,
+    statusToken: e.STATUS_TOKEN,
+    s3: e.S3_BUCKET
+      ? {
+          endpoint: e.S3_ENDPOINT,
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          accessKeyId: e.AWS_ACCESS_KEY_ID,
+          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+        }
+      : null,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,57 @@
+import { constants } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+/** fsyncs a directory so a rename inside it survives a power cut. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+let tempCounter = 0;
+
+/** Writes a file so that readers see the old or the new content, never half of it. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tempCounter}.tmp`);
+  const handle = await open(temp, 'w', 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+/** Renames and makes the rename durable (fsync of both parent directories). */
+export async function renameDurable(from: string, to: string): Promise<void> {
+  await rename(from, to);
+  await fsyncDir(path.dirname(to));
+  if (path.dirname(from) !== path.dirname(to)) await fsyncDir(path.dirname(from));
+}
+
+/** fsyncs a file that another program (ffmpeg) wrote, before it is renamed into place. */
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,146 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { buildIdleSlideArgs } from './args.js';
+import { loadConfig, type ProcessorConfig } from './config.js';
+import { runTool } from './ffmpeg.js';
+import { errorMessage } from './files.js';
+import { JobStore } from './jobs.js';
+import { createLogger, type Logger } from './log.js';
+import { MpvPlayer } from './mpv.js';
+import { Notices } from './notices.js';
+import { Pipeline } from './pipeline.js';
+import { NonePlayer, type Player } from './player.js';
+import { PlaylistStore } from './playlist.js';
+import { startStatusServer } from './status.js';
+import { prepareTitleCard } from './title.js';
+import { createS3, Uploader } from './upload.js';
+
+export { buildRenderArgs, outputSize } from './args.js';
+export { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
+export type { Pipeline } from './pipeline.js';
+
+export interface Processor {
+  url: string;
+  config: ProcessorConfig;
+  pipeline: Pipeline;
+  player: Player;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+}
+
+async function makeIdleSlide(config: ProcessorConfig, log: Logger): Promise<string | null> {
+  const dir = path.join(config.dataDir, 'idle');
+  const output = path.join(dir, 'idle.png');
+  try {
+    const card = await prepareTitleCard(dir, {
+      eventName: config.eventName,
+      title: null,
+      stationId: '',
+      date: '',
+      width: 1280,
+      height: 720,
+      seconds: 1,
+      fontFile: config.fontFile,
+      fontFileBold: config.fontFileBold,
+    });
+    const line = card.lines[0];
+    if (!line) return null;
+    await runTool(
+      'ffmpeg',
+      buildIdleSlideArgs({ width: 1280, height: 720, background: card.background, line: { ...line, y: 0.5 }, output }),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    return output;
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'player.idle_slide_failed');
+    return null;
+  }
+}
+
+/** Composition root, in-process: config → adapters → core → server. */
+export async function startProcessor(config: ProcessorConfig = loadConfig(), opts: StartOptions = {}): Promise<Processor> {
+  const log = opts.logger ?? createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true });
+  await mkdir(config.inboxDir, { recursive: true });
+  const stopping: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const stop of stopping.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.warn({ err: errorMessage(err) }, 'stop.failed');
+      }
+    }
+    stopping.length = 0;
+  };
+  try {
+    const jobs = new JobStore(config.dataDir);
+    const playlist = new PlaylistStore(config.dataDir, config.playlistMax);
+    await playlist.load();
+    let player: Player;
+    if (config.player === 'mpv') {
+      player = new MpvPlayer({
+        store: playlist,
+        log: log.child({ module: 'player' }),
+        attachSocket: config.mpvSocket,
+        ownSocket: path.join(config.dataDir, 'mpv.sock'),
+        fullscreen: config.mpvFullscreen,
+        extraArgs: config.mpvExtraArgs,
+        idleSlide: await makeIdleSlide(config, log),
+      });
+    } else {
+      player = new NonePlayer(playlist);
+    }
+    await player.start();
+    stopping.push(() => player.stop());
+    const uploader = config.s3 ? new Uploader(createS3(config.s3), config.s3.bucket) : null;
+    if (!uploader) log.warn('upload.disabled: S3_BUCKET is not set; public films stay on this machine');
+    let pipeline: Pipeline | null = null;
+    let notices: Notices | null = null;
+    if (config.redisUrl) {
+      notices = new Notices(config.redisUrl, log.child({ module: 'redis' }), (n) => {
+        if (!pipeline) return;
+        const p = pipeline;
+        const task =
+          n.type === 'film.hidden' || n.type === 'film.removed'
+            ? p.takeDown(n.id, n.type)
+            : n.type === 'film.unhidden'
+              ? p.showAgain(n.id)
+              : null;
+        task?.catch((err: unknown) => log.warn({ id: n.id, err: errorMessage(err) }, 'notice.failed'));
+      });
+      await notices.start();
+      const n = notices;
+      stopping.push(() => n.stop());
+    }
+    pipeline = new Pipeline({
+      config,
+      log: log.child({ module: 'pipeline' }),
+      jobs,
+      player,
+      uploader,
+      notices,
+      uploadRetryCapMs: config.uploadRetryCapMs,
+    });
+    const p = pipeline;
+    await p.start();
+    stopping.push(() => p.stop());
+    const server = await startStatusServer({
+      host: config.host,
+      port: config.port,
+      token: config.statusToken,
+      log: log.child({ module: 'status' }),
+      pipeline: p,
+    });
+    stopping.push(() => server.app.close());
+    return { url: server.url, config, pipeline: p, player, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * A structural look at a JPEG without decoding it: enough to refuse what is not a
+ * JPEG, is cut short, is CMYK, is too large, or needs turning upright — cheaply,
+ * before ffmpeg ever sees it.
+ */
+export interface JpegInfo {
+  width: number;
+  height: number;
+  components: number;
+  progressive: boolean;
+  /** EXIF orientation 1–8 (1 when absent). */
+  orientation: number;
+  /** Adobe APP14 marker present with a transform that means CMYK/YCCK when components = 4. */
+  adobe: boolean;
+}
+
+export type JpegCheck = { ok: true; info: JpegInfo } | { ok: false; reason: string };
+
+const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
+function sniff(buf: Uint8Array): string {
+  if (buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return 'PNG data';
+  if (buf.length >= 4 && buf[0] === 0x47 && buf[1] === 0x49 && buf[2] === 0x46) return 'GIF data';
+  if (buf.length >= 12 && buf[8] === 0x57 && buf[9] === 0x45 && buf[10] === 0x42 && buf[11] === 0x50) return 'WebP data';
+  return 'unknown data';
+}
+
+function readExifOrientation(buf: Uint8Array, start: number, end: number): number {
+  // "Exif\0\0" then a TIFF header.
+  if (end - start < 14) return 1;
+  const tag = String.fromCharCode(...buf.subarray(start, start + 4));
+  if (tag !== 'Exif') return 1;
+  const tiff = start + 6;
+  const little = buf[tiff] === 0x49 && buf[tiff + 1] === 0x49;
+  const big = buf[tiff] === 0x4d && buf[tiff + 1] === 0x4d;
+  if (!little && !big) return 1;
+  const u16 = (at: number) =>
+    at + 2 > end ? 0 : little ? (buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8) : ((buf[at] ?? 0) << 8) | (buf[at + 1] ?? 0);
+  const u32 = (at: number) => (little ? u16(at) + u16(at + 2) * 0x10000 : u16(at) * 0x10000 + u16(at + 2));
+  const ifd = tiff + u32(tiff + 4);
+  if (ifd + 2 > end) return 1;
+  const count = u16(ifd);
+  for (let i = 0; i < count && i < 200; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > end) break;
+    if (u16(entry) === 0x0112) {
+      const value = u16(entry + 8);
+      return value >= 1 && value <= 8 ? value : 1;
+    }
+  }
+  return 1;
+}
+
+export function inspectJpeg(buf: Uint8Array): JpegCheck {
+  if (buf.length === 0) return { ok: false, reason: 'empty file' };
+  if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return { ok: false, reason: `not a JPEG (${sniff(buf)})` };
+  let pos = 2;
+  let sof: { width: number; height: number; components: number; progressive: boolean } | null = null;
+  let orientation = 1;
+  let adobe = false;
+  let sawScan = false;
+  while (pos + 4 <= buf.length) {
+    if (buf[pos] !== 0xff) return { ok: false, reason: `corrupt JPEG: no marker at byte ${pos}` };
+    const marker = buf[pos + 1] ?? 0;
+    if (marker === 0xff) {
+      pos += 1;
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      pos += 2;
+      continue;
+    }
+    if (marker === 0xd9) return { ok: false, reason: 'corrupt JPEG: ends before any image data' };
+    const length = ((buf[pos + 2] ?? 0) << 8) | (buf[pos + 3] ?? 0);
+    if (length < 2 || pos + 2 + length > buf.length) return { ok: false, reason: 'truncated JPEG (a header segment is cut short)' };
+    const body = pos + 4;
+    const end = pos + 2 + length;
+    if (SOF_MARKERS.has(marker)) {
+      if (length < 8) return { ok: false, reason: 'corrupt JPEG: short frame header' };
+      sof = {
+        height: ((buf[body + 1] ?? 0) << 8) | (buf[body + 2] ?? 0),
+        width: ((buf[body + 3] ?? 0) << 8) | (buf[body + 4] ?? 0),
+        components: buf[body + 5] ?? 0,
+        progressive: marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce,
+      };
+    } else if (marker === 0xe1) {
+      orientation = readExifOrientation(buf, body, end);
+    } else if (marker === 0xee && length >= 14 && String.fromCharCode(...buf.subarray(body, body + 5)) === 'Adobe') {
+      adobe = true;
+    } else if (marker === 0xda) {
+      sawScan = true;
+      break;
+    }
+    pos = end;
+  }
+  if (!sof) return { ok: false, reason: 'corrupt JPEG: no frame header' };
+  if (!sawScan) return { ok: false, reason: 'truncated JPEG (no image data)' };
+  if (sof.width === 0 || sof.height === 0) return { ok: false, reason: 'JPEG has a zero dimension' };
+  if (sof.components !== 1 && sof.components !== 3) {
+    return {
+      ok: false,
+      reason: sof.components === 4 ? 'CMYK JPEG (its colours cannot be shown faithfully)' : `JPEG with ${sof.components} components`,
+    };
+  }
+  // The end-of-image marker, allowing for a little padding after it.
+  let eoi = false;
+  for (let i = buf.length - 2; i >= Math.max(pos, buf.length - 64); i--) {
+    if (buf[i] === 0xff && buf[i + 1] === 0xd9) {
+      eoi = true;
+      break;
+    }
+  }
+  if (!eoi) return { ok: false, reason: 'truncated JPEG (no end-of-image marker)' };
+  return { ok: true, info: { ...sof, orientation, adobe } };
+}

@@ -1,0 +1,388 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import net from 'node:net';
+import type { Logger } from './log.js';
+import type { Player, PlayerStatus } from './player.js';
+import type { PlaylistEntry, PlaylistStore } from './playlist.js';
+
+export interface MpvArgsOptions {
+  socket: string;
+  fullscreen: boolean;
+  extraArgs: readonly string[];
+}
+
+/** mpv for the big screen: idle between films, looping the playlist, no on-screen controls. */
+export function buildMpvArgs(o: MpvArgsOptions): string[] {
+  return [
+    '--idle=yes',
+    `--input-ipc-server=${o.socket}`,
+    '--loop-playlist=inf',
+    ...(o.fullscreen ? ['--fullscreen'] : []),
+    '--no-osc',
+    '--osd-level=0',
+    '--prefetch-playlist=yes',
+    '--image-display-duration=inf',
+    '--no-terminal',
+    '--no-input-default-bindings',
+    '--hwdec=auto-safe',
+    ...o.extraArgs,
+  ];
+}
+
+export interface MpvEntry {
+  filename: string;
+  current?: boolean;
+  playing?: boolean;
+}
+
+/**
+ * The steps that turn mpv's playlist into the desired one without interrupting the
+ * film on screen: append what is missing, remove what is gone, then move entries into
+ * order (mpv 0.35 has no `loadfile … insert-next`). Pure, for tests.
+ */
+export function planSync(
+  actual: readonly string[],
+  desired: readonly string[],
+): Array<['append', string] | ['remove', number] | ['move', number, number]> {
+  const steps: Array<['append', string] | ['remove', number] | ['move', number, number]> = [];
+  const list = [...actual];
+  for (const f of desired) {
+    if (!list.includes(f)) {
+      steps.push(['append', f]);
+      list.push(f);
+    }
+  }
+  for (let i = list.length - 1; i >= 0; i--) {
+    const f = list[i];
+    if (f === undefined) continue;
+    // Duplicates (a file twice) are removed too: the later copy goes.
+    if (!desired.includes(f) || list.indexOf(f) !== i) {
+      steps.push(['remove', i]);
+      list.splice(i, 1);
+    }
+  }
+  for (let target = 0; target < desired.length; target++) {
+    const at = list.indexOf(desired[target] as string);
+    if (at !== target && at >= 0) {
+      steps.push(['move', at, target]);
+      const [item] = list.splice(at, 1);
+      list.splice(target, 0, item as string);
+    }
+  }
+  return steps;
+}
+
+class MpvIpc {
+  private buffer = '';
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  closed = false;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly onEvent: (e: Record<string, unknown>) => void,
+    onClose: (ipc: MpvIpc) => void,
+  ) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new Error('mpv IPC closed'));
+      }
+      this.pending.clear();
+      onClose(this);
+    });
+  }
+
+  static connect(path: string, onEvent: (e: Record<string, unknown>) => void, onClose: (ipc: MpvIpc) => void): Promise<MpvIpc> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(path);
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        resolve(new MpvIpc(socket, onEvent, onClose));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let nl = this.buffer.indexOf('\n');
+    while (nl >= 0) {
+      const line = this.buffer.slice(0, nl).trim();
+      this.buffer = this.buffer.slice(nl + 1);
+      nl = this.buffer.indexOf('\n');
+      if (!line) continue;
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      if (typeof msg.event === 'string') {
+        this.onEvent(msg);
+        continue;
+      }
+      const id = msg.request_id;
+      if (typeof id !== 'number') continue;
+      const waiter = this.pending.get(id);
+      if (!waiter) continue;
+      this.pending.delete(id);
+      clearTimeout(waiter.timer);
+      if (msg.error === 'success') waiter.resolve(msg.data);
+      else waiter.reject(new Error(`mpv: ${String(msg.error)}`));
+    }
+  }
+
+  command(...args: unknown[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('mpv IPC closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`mpv did not answer ${String(args[0])}`));
+      }, 3000);
+      this.pending.set(id, { resolve, reject, timer });
+      this.socket.write(`${JSON.stringify({ command: args, request_id: id })}\n`);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export interface MpvPlayerOptions {
+  store: PlaylistStore;
+  log: Logger;
+  /** Socket of an mpv started by someone else (attach); else the player spawns its own at `ownSocket`. */
+  attachSocket: string | undefined;
+  ownSocket: string;
+  fullscreen: boolean;
+  extraArgs: string[];
+  /** Shown while there are no films; null for none. */
+  idleSlide: string | null;
+}
+
+/**
+ * mpv behind the Player interface. The playlist on disk is the truth; mpv's own
+ * playlist is brought in line with it after every change and after every (re)start.
+ */
+export class MpvPlayer implements Player {
+  private child: ChildProcess | null = null;
+  private ipc: MpvIpc | null = null;
+  private stopping = false;
+  private restarts = 0;
+  private lastError: string | null = null;
+  private state: PlayerStatus['state'] = 'starting';
+  private nowPath: string | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private mpvPid: number | null = null;
+
+  constructor(private readonly o: MpvPlayerOptions) {}
+
+  private get socketPath(): string {
+    return this.o.attachSocket ?? this.o.ownSocket;
+  }
+
+  async start(): Promise<void> {
+    await this.connectOrSpawn();
+  }
+
+  private serial(task: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(task, task);
+    this.chain = next.catch((err: unknown) => {
+      this.lastError = (err as Error).message;
+      this.o.log.warn({ err: (err as Error).message }, 'player.sync_failed');
+    });
+    return this.chain;
+  }
+
+  private async connectOrSpawn(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      // An mpv that outlived a previous run of the processor (SIGKILL) is adopted, not doubled.
+      let ipc = await this.connectOnce().catch(() => null);
+      if (!ipc) {
+        if (!this.o.attachSocket && !this.childRunning()) await this.spawnMpv();
+        ipc = await this.connectWithRetry(5000);
+      }
+      this.ipc = ipc;
+      this.mpvPid = ((await ipc.command('get_property', 'pid').catch(() => null)) as number | null) ?? this.child?.pid ?? null;
+      await ipc.command('observe_property', 1, 'path');
+      await ipc.command('observe_property', 2, 'idle-active');
+      this.state = 'playing';
+      await this.serial(() => this.sync(true));
+      this.o.log.info({ socket: this.socketPath, restarts: this.restarts }, 'player.connected');
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.state = 'restarting';
+      this.o.log.warn({ err: this.lastError }, 'player.connect_failed');
+      this.scheduleReconnect(1000);
+    }
+  }
+
+  private scheduleReconnect(ms: number): void {
+    if (this.stopping || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connectOrSpawn();
+    }, ms);
+  }
+
+  private async spawnMpv(): Promise<void> {
+    await rm(this.o.ownSocket, { force: true });
+    const args = buildMpvArgs({ socket: this.o.ownSocket, fullscreen: this.o.fullscreen, extraArgs: this.o.extraArgs });
+    const child = spawn('mpv', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let tail = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (c: string) => {
+      tail = (tail + c).slice(-2000);
+    });
+    child.once('error', (err) => {
+      this.lastError = `mpv could not start: ${err.message}`;
+    });
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = null;
+      if (this.stopping) return;
+      this.restarts++;
+      this.state = 'restarting';
+      this.lastError = `mpv exited (${signal ?? code})${tail ? `: ${tail.trim().split('\n').at(-1)}` : ''}`;
+      this.o.log.warn({ code, signal, restarts: this.restarts }, 'player.mpv_exited');
+      const ipc = this.ipc;
+      this.ipc = null;
+      ipc?.close();
+      this.scheduleReconnect(50);
+    });
+    const deadline = Date.now() + 5000;
+    while (!existsSync(this.o.ownSocket)) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`mpv exited at start: ${tail.trim()}`);
+      if (Date.now() > deadline) throw new Error('mpv did not open its IPC socket');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private childRunning(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  private connectOnce(): Promise<MpvIpc> {
+    return MpvIpc.connect(
+      this.socketPath,
+      (e) => this.onEvent(e),
+      (ipc) => this.onIpcClosed(ipc),
+    );
+  }
+
+  private async connectWithRetry(timeoutMs: number): Promise<MpvIpc> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await this.connectOnce();
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private onIpcClosed(ipc: MpvIpc): void {
+    if (this.stopping || this.ipc !== ipc) return;
+    this.ipc = null;
+    this.state = 'restarting';
+    // A spawned mpv's exit handler restarts it; an attached or adopted one is reconnected to (or replaced).
+    if (!this.childRunning()) this.scheduleReconnect(50);
+  }
+
+  private onEvent(e: Record<string, unknown>): void {
+    if (e.event === 'property-change' && e.name === 'path') {
+      const p = typeof e.data === 'string' ? e.data : null;
+      this.nowPath = p;
+      const entry = p ? this.o.store.films.find((f) => f.file === p) : undefined;
+      if (entry) {
+        this.o.store.setCurrent(entry.id).catch((err: unknown) => this.o.log.warn({ err: (err as Error).message }, 'player.save_failed'));
+      }
+    }
+  }
+
+  private desired(): string[] {
+    const files = this.o.store.films.map((f) => f.file);
+    if (files.length > 0) return files;
+    return this.o.idleSlide ? [this.o.idleSlide] : [];
+  }
+
+  /** Brings mpv in line with the stored playlist; after a (re)start also resumes the film that was on screen. */
+  private async sync(resume: boolean): Promise<void> {
+    const ipc = this.ipc;
+    if (!ipc) return;
+    const desired = this.desired();
+    const actual = ((await ipc.command('get_property', 'playlist')) as MpvEntry[]).map((e) => e.filename);
+    for (const step of planSync(actual, desired)) {
+      if (step[0] === 'append') await ipc.command('loadfile', step[1], 'append');
+      else if (step[0] === 'remove') await ipc.command('playlist-remove', step[1]);
+      else await ipc.command('playlist-move', step[1], step[2]);
+    }
+    const idle = (await ipc.command('get_property', 'idle-active')) as boolean;
+    if ((idle || resume) && desired.length > 0) {
+      const current = this.o.store.current;
+      const at = current ? this.o.store.films.findIndex((f) => f.id === current) : -1;
+      const playing = (await ipc.command('get_property', 'playlist-playing-pos').catch(() => -1)) as number;
+      const target = Math.max(0, at);
+      if (idle || playing !== target) await ipc.command('set_property', 'playlist-pos', target);
+    }
+    this.state = this.o.store.films.length > 0 ? 'playing' : 'idle';
+  }
+
+  async add(entry: PlaylistEntry): Promise<void> {
+    if (await this.o.store.add(entry)) {
+      this.o.log.info({ id: entry.id, after: this.o.store.current }, 'player.queued_next');
+    }
+    await this.serial(() => this.sync(false));
+  }
+
+  async remove(id: string): Promise<void> {
+    if (await this.o.store.remove(id)) this.o.log.info({ id }, 'player.removed');
+    await this.serial(() => this.sync(false));
+  }
+
+  async restore(entry: PlaylistEntry): Promise<void> {
+    await this.o.store.restore(entry);
+    await this.serial(() => this.sync(false));
+  }
+
+  status(): PlayerStatus {
+    const entry = this.nowPath ? this.o.store.films.find((f) => f.file === this.nowPath) : undefined;
+    return {
+      kind: 'mpv',
+      state: this.state,
+      nowPlaying: entry?.id ?? null,
+      playlist: this.o.store.ids(),
+      restarts: this.restarts,
+      lastError: this.lastError,
+      pid: this.mpvPid,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await this.chain.catch(() => {});
+    this.ipc?.close();
+    this.ipc = null;
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.state = 'off';
+  }
+}

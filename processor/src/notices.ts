@@ -1,0 +1,65 @@
+import { FILMS_CHANNEL, type FilmNotice, filmNoticeSchema } from '@stop-motion/protocol';
+import { Redis } from 'ioredis';
+import type { Logger } from './log.js';
+
+/**
+ * Redis pub/sub both ways: announce new films to galleries, hear moderation. A Redis
+ * that is down only delays notices; galleries also list S3 themselves.
+ */
+export class Notices {
+  private pub: Redis | null = null;
+  private sub: Redis | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly log: Logger,
+    private readonly onNotice: (n: FilmNotice) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000 };
+    this.pub = new Redis(this.url, options);
+    this.sub = new Redis(this.url, { ...options, maxRetriesPerRequest: null });
+    for (const [name, client] of [
+      ['publisher', this.pub],
+      ['subscriber', this.sub],
+    ] as const) {
+      client.on('error', (err: Error) => this.log.debug({ client: name, err: err.message }, 'redis.error'));
+    }
+    this.sub.on('message', (channel: string, message: string) => {
+      if (channel !== FILMS_CHANNEL) return;
+      let parsed: ReturnType<typeof filmNoticeSchema.safeParse>;
+      try {
+        parsed = filmNoticeSchema.safeParse(JSON.parse(message));
+      } catch {
+        this.log.warn('redis.bad_notice');
+        return;
+      }
+      if (!parsed.success) {
+        this.log.warn('redis.bad_notice');
+        return;
+      }
+      this.onNotice(parsed.data);
+    });
+    // Connecting may take a while when Redis is away; ioredis keeps trying in the background.
+    this.pub.connect().catch((err: Error) => this.log.warn({ err: err.message }, 'redis.connect_failed'));
+    this.sub.connect().catch((err: Error) => this.log.warn({ err: err.message }, 'redis.connect_failed'));
+    this.sub.subscribe(FILMS_CHANNEL).catch((err: Error) => this.log.warn({ err: err.message }, 'redis.subscribe_failed'));
+  }
+
+  async publish(notice: FilmNotice): Promise<void> {
+    if (!this.pub) return;
+    const body = JSON.stringify(filmNoticeSchema.parse(notice));
+    await Promise.race([
+      this.pub.publish(FILMS_CHANNEL, body),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('redis publish timed out')), 5000).unref()),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    this.pub?.disconnect();
+    this.sub?.disconnect();
+    this.pub = null;
+    this.sub = null;
+  }
+}

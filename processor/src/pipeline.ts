@@ -1,0 +1,579 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { cp, lstat, mkdir, readdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
+import type { ProcessorConfig } from './config.js';
+import { ToolError } from './ffmpeg.js';
+import { errorMessage, fsyncDir, renameDurable } from './files.js';
+import type { Job, JobStore } from './jobs.js';
+import { newJob } from './jobs.js';
+import type { Logger } from './log.js';
+import type { Notices } from './notices.js';
+import type { Player } from './player.js';
+import { publishLocally, renderFilm } from './render.js';
+import { formatCardDate } from './title.js';
+import { backoffMs, IMMUTABLE_CACHE, type Uploader } from './upload.js';
+import { type DroppedFrame, validatePackage } from './validate.js';
+
+const MAX_RENDER_FAILURES = 3;
+
+export interface PipelineDeps {
+  config: ProcessorConfig;
+  log: Logger;
+  jobs: JobStore;
+  player: Player;
+  uploader: Uploader | null;
+  notices: Notices | null;
+  uploadRetryCapMs: number;
+}
+
+export interface StrayQuarantine {
+  name: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * Inbox → validated package → render → big screen → S3. Every step is recorded in
+ * the job file before the next begins, so a restart picks up where it stopped.
+ */
+export class Pipeline {
+  readonly dirs: { inbox: string; work: string; films: string; quarantine: string };
+  private readonly log: Logger;
+  private running = false;
+  private readonly abort = new AbortController();
+  private readonly progress = new Map<string, number>();
+  private watchers = new Map<string, FSWatcher>();
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private scanQueued: NodeJS.Timeout | null = null;
+  private scanning: Promise<void> | null = null;
+  private scanAgain = false;
+  private renderWake: (() => void) | null = null;
+  private uploadWake: (() => void) | null = null;
+  private renderLoop: Promise<void> | null = null;
+  private uploadLoop: Promise<void> | null = null;
+  private readonly strays: StrayQuarantine[] = [];
+  private readonly notedNonDirs = new Set<string>();
+  private readonly retryAt = new Map<string, number>();
+
+  constructor(private readonly d: PipelineDeps) {
+    const data = d.config.dataDir;
+    this.dirs = {
+      inbox: d.config.inboxDir,
+      work: path.join(data, 'work'),
+      films: path.join(data, 'films'),
+      quarantine: path.join(data, 'quarantine'),
+    };
+    this.log = d.log;
+  }
+
+  filmFile(id: string): string {
+    return path.join(this.dirs.films, id, 'movie.mp4');
+  }
+
+  async start(): Promise<void> {
+    for (const dir of Object.values(this.dirs)) await mkdir(dir, { recursive: true });
+    this.running = true;
+    await this.recover();
+    this.renderLoop = this.runRenderLoop();
+    this.uploadLoop = this.runUploadLoop();
+    try {
+      const w = watch(this.dirs.inbox, () => this.queueScan());
+      w.on('error', (err) => this.log.warn({ err: err.message }, 'ingest.watch_failed'));
+      this.watchers.set('', w);
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'ingest.watch_failed');
+    }
+    // Events get lost (and rsync writes inside subdirectories); a rescan catches everything.
+    this.rescanTimer = setInterval(() => this.queueScan(), this.d.config.rescanMs);
+    await this.scan();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    if (this.scanQueued) clearTimeout(this.scanQueued);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    this.renderWake?.();
+    this.uploadWake?.();
+    await Promise.allSettled([this.renderLoop, this.uploadLoop, this.scanning]);
+  }
+
+  // ---- recovery ------------------------------------------------------------------
+
+  private async recover(): Promise<void> {
+    await this.d.jobs.load((file, reason) => this.log.error({ file, reason }, 'job.unreadable'));
+    // A package moved out of the inbox just before a crash has no job file yet.
+    for (const name of await readdir(this.dirs.work)) {
+      if (!isValidId(name) || this.d.jobs.has(name)) continue;
+      if (await exists(path.join(this.dirs.work, name, 'package'))) {
+        await this.d.jobs.put(newJob(name));
+        this.log.info({ id: name }, 'job.recovered');
+      } else {
+        await rm(path.join(this.dirs.work, name), { recursive: true, force: true });
+      }
+    }
+    for (const job of this.d.jobs.all()) {
+      if (job.state === 'rendered') await this.afterRendered(job);
+      else if (job.state === 'rendering' || job.state === 'received' || job.state === 'uploading') {
+        this.log.info({ id: job.id, state: job.state }, 'job.resumed');
+      }
+    }
+  }
+
+  // ---- ingest --------------------------------------------------------------------
+
+  queueScan(): void {
+    if (!this.running || this.scanQueued) return;
+    this.scanQueued = setTimeout(() => {
+      this.scanQueued = null;
+      void this.scan();
+    }, 50);
+  }
+
+  /** One scan at a time; a request during a scan runs one more afterwards. */
+  scan(): Promise<void> {
+    if (this.scanning !== null) {
+      this.scanAgain = true;
+      return this.scanning;
+    }
+    this.scanning = (async () => {
+      do {
+        this.scanAgain = false;
+        try {
+          await this.scanOnce();
+        } catch (err) {
+          this.log.error({ err: errorMessage(err) }, 'ingest.scan_failed');
+        }
+      } while (this.scanAgain && this.running);
+    })().finally(() => {
+      this.scanning = null;
+    });
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
+    if (!this.running) return;
+    const names = await readdir(this.dirs.inbox);
+    const seen = new Set<string>();
+    for (const name of names.sort()) {
+      if (!this.running) return;
+      // rsync's temporary names start with a dot.
+      if (name.startsWith('.')) continue;
+      seen.add(name);
+      const dir = path.join(this.dirs.inbox, name);
+      try {
+        const st = await lstat(dir);
+        if (!st.isDirectory()) {
+          if (!this.notedNonDirs.has(name)) {
+            this.notedNonDirs.add(name);
+            this.log.warn({ name: name.slice(0, 80) }, 'ingest.not_a_directory');
+          }
+          continue;
+        }
+        const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
+        if (!done) {
+          this.watchPending(name, dir);
+          continue;
+        }
+        this.unwatch(name);
+        if (!done.isFile()) {
+          await this.quarantineStray(name, dir, 'DONE is not a regular file');
+        } else if (!isValidId(name)) {
+          await this.quarantineStray(name, dir, 'package directory name is not a valid movie id');
+        } else {
+          await this.take(name, dir);
+        }
+      } catch (err) {
+        // One bad package never stops the others.
+        this.log.error({ name: name.slice(0, 80), err: errorMessage(err) }, 'ingest.failed');
+      }
+    }
+    for (const name of this.watchers.keys()) if (name !== '' && !seen.has(name)) this.unwatch(name);
+  }
+
+  /** Watches a package that is still arriving, so its DONE is noticed at once. */
+  private watchPending(name: string, dir: string): void {
+    if (this.watchers.has(name) || this.watchers.size > 200) return;
+    try {
+      const w = watch(dir, (_event, file) => {
+        if (file === DONE_FILE || file === null) this.queueScan();
+      });
+      w.on('error', () => this.unwatch(name));
+      this.watchers.set(name, w);
+    } catch {
+      // The rescan still finds it.
+    }
+  }
+
+  private unwatch(name: string): void {
+    this.watchers.get(name)?.close();
+    this.watchers.delete(name);
+  }
+
+  private async take(id: string, dir: string): Promise<void> {
+    const existing = this.d.jobs.get(id);
+    if (existing && existing.state !== 'quarantined' && existing.state !== 'failed') {
+      await rm(dir, { recursive: true, force: true });
+      this.log.info({ id, state: existing.state }, 'package.duplicate');
+      return;
+    }
+    const workDir = path.join(this.dirs.work, id);
+    await rm(workDir, { recursive: true, force: true });
+    await mkdir(workDir, { recursive: true });
+    const target = path.join(workDir, 'package');
+    try {
+      await renameDurable(dir, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      // The inbox is on another file system: copy (never following links), then let go of the original.
+      await cp(dir, path.join(workDir, '.copying'), { recursive: true, dereference: false, verbatimSymlinks: true });
+      await renameDurable(path.join(workDir, '.copying'), target);
+      await rm(dir, { recursive: true, force: true });
+    }
+    const job = newJob(id);
+    await this.d.jobs.put(job);
+    this.log.info({ id, retry: Boolean(existing) }, 'package.received');
+    this.renderWake?.();
+  }
+
+  private async quarantineStray(name: string, dir: string, reason: string): Promise<void> {
+    const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'package';
+    const target = path.join(this.dirs.quarantine, `invalid-${safe}-${Date.now()}`);
+    await rename(dir, target);
+    await writeFile(path.join(target, 'REASON'), `${reason}\noriginal name: ${JSON.stringify(name)}\n`);
+    this.strays.push({ name: name.slice(0, 80), reason, at: new Date().toISOString() });
+    if (this.strays.length > 100) this.strays.shift();
+    this.log.warn({ name: name.slice(0, 80), reason }, 'package.quarantined');
+  }
+
+  private async quarantine(job: Job, reason: string, dropped: DroppedFrame[]): Promise<void> {
+    const workDir = path.join(this.dirs.work, job.id);
+    const target = path.join(this.dirs.quarantine, job.id);
+    await rm(target, { recursive: true, force: true });
+    const pkg = path.join(workDir, 'package');
+    if (await exists(pkg)) await rename(pkg, target);
+    else await mkdir(target, { recursive: true });
+    const lines = [reason, ...dropped.map((d) => `dropped ${d.file}: ${d.reason}`)];
+    await writeFile(path.join(target, 'REASON'), `${lines.join('\n')}\n`);
+    await fsyncDir(this.dirs.quarantine);
+    await this.d.jobs.update(job.id, { state: 'quarantined', reason, dropped });
+    await rm(workDir, { recursive: true, force: true });
+    this.log.warn({ id: job.id, reason }, 'package.quarantined');
+  }
+
+  // ---- render --------------------------------------------------------------------
+
+  private nextRenderJob(): Job | undefined {
+    const now = Date.now();
+    return this.d.jobs.all().find((j) => (j.state === 'received' || j.state === 'rendering') && (this.retryAt.get(j.id) ?? 0) <= now);
+  }
+
+  private async runRenderLoop(): Promise<void> {
+    while (this.running) {
+      const job = this.nextRenderJob();
+      if (!job) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          this.renderWake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.renderWake = null;
+        continue;
+      }
+      try {
+        await this.renderJob(job);
+      } catch (err) {
+        this.log.error({ id: job.id, err: errorMessage(err) }, 'render.crashed');
+        this.retryAt.set(job.id, Date.now() + 5000);
+      } finally {
+        this.progress.delete(job.id);
+      }
+    }
+  }
+
+  private async renderJob(initial: Job): Promise<void> {
+    const c = this.d.config;
+    const id = initial.id;
+    const workDir = path.join(this.dirs.work, id);
+    const packageDir = path.join(workDir, 'package');
+    if (!(await exists(packageDir))) {
+      await this.d.jobs.update(id, { state: 'failed', reason: 'the package files are gone' });
+      this.log.error({ id }, 'render.package_missing');
+      return;
+    }
+    const v = await validatePackage(packageDir, id, c);
+    for (const d of v.dropped) this.log.warn({ id, file: d.file, reason: d.reason }, 'frame.dropped');
+    if (!v.ok) {
+      await this.quarantine(initial, v.reason, v.dropped);
+      return;
+    }
+    for (const w of v.warnings) this.log.warn({ id, warning: w }, 'package.warning');
+    const pkg = v.pkg;
+    const startedAt = new Date();
+    let job = await this.d.jobs.update(id, {
+      state: 'rendering',
+      publish: pkg.publish,
+      title: pkg.title,
+      stationId: pkg.stationId,
+      createdAt: pkg.createdAt ?? initial.receivedAt,
+      ownerKeyHash: pkg.ownerKeyHash,
+      fps: pkg.fps,
+      dropped: v.dropped,
+      renderStartedAt: startedAt.toISOString(),
+    });
+    this.progress.set(id, 0);
+    this.log.info({ id, frames: v.frames.length, dropped: v.dropped.length, publish: pkg.publish }, 'render.started');
+    let result: Awaited<ReturnType<typeof renderFilm>>;
+    try {
+      result = await renderFilm({
+        workDir,
+        packageDir,
+        frames: v.frames,
+        fps: pkg.fps,
+        nominal: pkg.width && pkg.height ? { width: pkg.width, height: pkg.height } : null,
+        title: {
+          eventName: c.eventName,
+          title: pkg.title,
+          stationId: pkg.stationId,
+          date: formatCardDate(pkg.createdAt ?? job.receivedAt),
+          seconds: c.titleSeconds,
+          fontFile: c.fontFile,
+          fontFileBold: c.fontFileBold,
+          logoFile: c.titleLogo,
+        },
+        maxWidth: c.maxOutputWidth,
+        maxHeight: c.maxOutputHeight,
+        encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads },
+        preview: c.renderPreview,
+        nice: c.renderNice,
+        timeoutMs: c.renderTimeoutMs,
+        signal: this.abort.signal,
+        onProgress: (f) => this.progress.set(id, f),
+      });
+    } catch (err) {
+      if (!this.running || (err instanceof ToolError && err.kind === 'aborted')) return;
+      const failures = job.renderFailures + 1;
+      const detail = err instanceof ToolError && err.stderrTail ? `${err.message}\n${err.stderrTail}` : errorMessage(err);
+      this.log.error({ id, failures, err: detail }, 'render.failed');
+      if (failures >= MAX_RENDER_FAILURES) {
+        await this.d.jobs.update(id, {
+          state: 'failed',
+          renderFailures: failures,
+          reason: `render failed ${failures} times: ${errorMessage(err)}`,
+        });
+      } else {
+        await this.d.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
+        this.retryAt.set(id, Date.now() + 5000 * failures);
+      }
+      return;
+    }
+    const dropped = [...v.dropped, ...result.dropped];
+    for (const d of result.dropped) this.log.warn({ id, file: d.file, reason: d.reason }, 'frame.dropped');
+    if ('failed' in result) {
+      await this.quarantine(job, result.failed, dropped);
+      return;
+    }
+    await publishLocally(path.join(workDir, 'out'), path.join(this.dirs.films, id));
+    const renderMs = Date.now() - startedAt.getTime();
+    job = await this.d.jobs.update(id, {
+      state: 'rendered',
+      frameCount: result.frameCount,
+      width: result.width,
+      height: result.height,
+      durationSec: result.durationSec,
+      hasPreview: result.preview !== null,
+      dropped,
+      renderMs,
+      reason: null,
+    });
+    this.log.info({ id, renderMs, frames: result.frameCount, width: result.width, height: result.height }, 'render.done');
+    await this.afterRendered(job);
+  }
+
+  /** The film is on disk: it goes on the big screen at once, then (public only) to S3. */
+  private async afterRendered(job: Job): Promise<void> {
+    const id = job.id;
+    try {
+      await this.d.player.add({ id, file: this.filmFile(id) });
+    } catch (err) {
+      // The playlist on disk is updated first; mpv catches up when it is back.
+      this.log.warn({ id, err: errorMessage(err) }, 'player.add_failed');
+    }
+    if (job.publish === 'public' && this.d.uploader) {
+      await this.d.jobs.update(id, { state: 'uploading' });
+      this.uploadWake?.();
+    } else {
+      if (job.publish === 'public') this.log.warn({ id }, 'upload.disabled');
+      await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString() });
+    }
+    // The frames are in the film now; the package can go.
+    await rm(path.join(this.dirs.work, id), { recursive: true, force: true });
+  }
+
+  // ---- upload --------------------------------------------------------------------
+
+  private async runUploadLoop(): Promise<void> {
+    while (this.running) {
+      const now = Date.now();
+      const waiting = this.d.jobs.all().filter((j) => j.state === 'uploading');
+      const due = waiting.find((j) => !j.nextUploadAt || Date.parse(j.nextUploadAt) <= now);
+      if (!due || !this.d.uploader) {
+        const next = waiting.map((j) => (j.nextUploadAt ? Date.parse(j.nextUploadAt) : now)).sort((a, b) => a - b)[0];
+        const wait = next === undefined ? 1000 : Math.max(50, Math.min(1000, next - now));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          this.uploadWake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.uploadWake = null;
+        continue;
+      }
+      await this.uploadJob(due, this.d.uploader);
+    }
+  }
+
+  private async uploadJob(job: Job, uploader: Uploader): Promise<void> {
+    const id = job.id;
+    const keys = movieKeys(id);
+    const dir = path.join(this.dirs.films, id);
+    try {
+      let j = job;
+      if (!j.uploaded.video) {
+        await uploader.putFile(keys.video, path.join(dir, 'movie.mp4'), 'video/mp4', IMMUTABLE_CACHE);
+        j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, video: true } });
+      }
+      if (!j.uploaded.poster) {
+        await uploader.putFile(keys.poster, path.join(dir, 'poster.jpg'), 'image/jpeg', IMMUTABLE_CACHE);
+        j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, poster: true } });
+      }
+      if (j.hasPreview && !j.uploaded.preview) {
+        await uploader.putFile(keys.preview, path.join(dir, 'preview.mp4'), 'video/mp4', IMMUTABLE_CACHE);
+        j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, preview: true } });
+      }
+      const meta = filmMeta(j);
+      const outcome = await uploader.putMeta(meta);
+      j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, meta: true }, uploadedAt: new Date().toISOString() });
+      this.log.info({ id, meta: outcome, attempts: j.uploadAttempts + 1 }, 'upload.done');
+      if (this.d.notices) {
+        await this.d.notices
+          .publish({ type: 'film.added', id, at: new Date().toISOString() })
+          .catch((err: unknown) => this.log.warn({ id, err: errorMessage(err) }, 'redis.publish_failed'));
+      }
+      await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString(), lastUploadError: null, nextUploadAt: null });
+    } catch (err) {
+      if (!this.running) return;
+      const attempts = job.uploadAttempts + 1;
+      const delay = backoffMs(attempts, this.d.uploadRetryCapMs);
+      const current = this.d.jobs.get(id) ?? job;
+      await this.d.jobs.update(id, {
+        uploaded: current.uploaded,
+        uploadAttempts: attempts,
+        lastUploadError: errorMessage(err).slice(0, 300),
+        nextUploadAt: new Date(Date.now() + delay).toISOString(),
+      });
+      this.log.warn({ id, attempts, retryInMs: delay, err: errorMessage(err) }, 'upload.retry');
+    }
+  }
+
+  // ---- moderation and status -------------------------------------------------------
+
+  /** Takes a film off the big screen (moderation or an operator). */
+  async takeDown(id: string, why: string): Promise<void> {
+    if (!isValidId(id)) return;
+    await this.d.player.remove(id);
+    this.log.info({ id, why }, 'film.taken_down');
+  }
+
+  async showAgain(id: string): Promise<void> {
+    if (!isValidId(id)) return;
+    const job = this.d.jobs.get(id);
+    if (!job || (job.state !== 'done' && job.state !== 'uploading')) return;
+    await this.d.player.restore({ id, file: this.filmFile(id) });
+  }
+
+  async status(): Promise<Record<string, unknown>> {
+    const jobs = this.d.jobs.all();
+    const player = this.d.player.status();
+    let disk: { freeBytes: number; totalBytes: number } | null = null;
+    try {
+      const s = await statfs(this.d.config.dataDir);
+      disk = { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    } catch {
+      disk = null;
+    }
+    const view = (j: Job) => ({
+      id: j.id,
+      state: j.state,
+      publish: j.publish,
+      progress: j.state === 'rendering' ? (this.progress.get(j.id) ?? 0) : ['rendered', 'uploading', 'done'].includes(j.state) ? 1 : 0,
+      title: j.title,
+      stationId: j.stationId,
+      receivedAt: j.receivedAt,
+      updatedAt: j.updatedAt,
+      frameCount: j.frameCount,
+      durationSec: j.durationSec,
+      renderMs: j.renderMs,
+      dropped: j.dropped,
+      reason: j.reason,
+      upload:
+        j.publish === 'public'
+          ? { attempts: j.uploadAttempts, lastError: j.lastUploadError, nextAttemptAt: j.nextUploadAt, uploadedAt: j.uploadedAt }
+          : null,
+    });
+    return {
+      service: 'processor',
+      time: new Date().toISOString(),
+      jobs: jobs.map(view),
+      queue: jobs.filter((j) => j.state === 'received' || j.state === 'rendering').map((j) => j.id),
+      recent: jobs
+        .filter((j) => j.state === 'done' || j.state === 'uploading')
+        .slice(-20)
+        .reverse()
+        .map((j) => ({ id: j.id, title: j.title, renderMs: j.renderMs, doneAt: j.doneAt, publish: j.publish })),
+      uploadsWaiting: jobs
+        .filter((j) => j.state === 'uploading')
+        .map((j) => ({ id: j.id, attempts: j.uploadAttempts, lastError: j.lastUploadError, nextAttemptAt: j.nextUploadAt })),
+      failures: jobs.filter((j) => j.state === 'failed').map((j) => ({ id: j.id, reason: j.reason })),
+      quarantine: [
+        ...jobs.filter((j) => j.state === 'quarantined').map((j) => ({ id: j.id, reason: j.reason, at: j.updatedAt })),
+        ...this.strays.map((s) => ({ id: null, name: s.name, reason: s.reason, at: s.at })),
+      ],
+      playlist: player.playlist,
+      nowPlaying: player.nowPlaying,
+      player,
+      disk,
+    };
+  }
+}
+
+export function filmMeta(j: Job): FilmMeta {
+  return {
+    id: j.id,
+    title: j.title,
+    stationId: j.stationId ?? 'unknown',
+    createdAt: j.createdAt ?? j.receivedAt,
+    durationSec: j.durationSec ?? 0,
+    fps: j.fps ?? 10,
+    frameCount: j.frameCount ?? 1,
+    width: j.width ?? 2,
+    height: j.height ?? 2,
+    ...(j.ownerKeyHash ? { ownerKeyHash: j.ownerKeyHash } : {}),
+    hasPreview: j.hasPreview,
+  };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

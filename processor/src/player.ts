@@ -1,0 +1,41 @@
+import type { PlaylistEntry, PlaylistStore } from './playlist.js';
+
+export interface PlayerStatus {
+  kind: 'mpv' | 'none';
+  state: 'starting' | 'playing' | 'idle' | 'restarting' | 'off';
+  nowPlaying: string | null;
+  playlist: string[];
+  restarts: number;
+  lastError: string | null;
+  /** The mpv process on screen, when known. */
+  pid: number | null;
+}
+
+/** The big screen. Films are added to play next; taken-down films leave at once. */
+export interface Player {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  add(entry: PlaylistEntry): Promise<void>;
+  remove(id: string): Promise<void>;
+  restore(entry: PlaylistEntry): Promise<void>;
+  status(): PlayerStatus;
+}
+
+/** No screen: the playlist is still kept, so status and a later switch to mpv agree. */
+export class NonePlayer implements Player {
+  constructor(private readonly store: PlaylistStore) {}
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async add(entry: PlaylistEntry): Promise<void> {
+    await this.store.add(entry);
+  }
+  async remove(id: string): Promise<void> {
+    await this.store.remove(id);
+  }
+  async restore(entry: PlaylistEntry): Promise<void> {
+    await this.store.restore(entry);
+  }
+  status(): PlayerStatus {
+    return { kind: 'none', state: 'off', nowPlaying: null, playlist: this.store.ids(), restarts: 0, lastError: null, pid: null };
+  }
+}

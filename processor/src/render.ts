@@ -1,0 +1,230 @@
+import { access, link, mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  buildProbeFramesArgs,
+  buildRenderArgs,
+  buildUprightArgs,
+  orientationFilter,
+  outputSize,
+  previewSize,
+  type RenderPlan,
+  titleFrameCount,
+} from './args.js';
+import { type FfmpegProgress, runTool } from './ffmpeg.js';
+import { fsyncDir, fsyncFile, renameDurable } from './files.js';
+import { prepareTitleCard } from './title.js';
+import type { DroppedFrame, GoodFrame } from './validate.js';
+import { dominantSize } from './validate.js';
+
+export const STAGED_PATTERN = '%06d.jpg';
+
+export function stagedName(index: number): string {
+  return `${String(index).padStart(6, '0')}.jpg`;
+}
+
+/**
+ * Lays the good frames out as 000000.jpg, 000001.jpg, … (hard links, or an upright
+ * copy for EXIF-rotated frames) so the image2 demuxer sees no gap after dropped frames.
+ */
+export async function stageFrames(
+  packageDir: string,
+  framesDir: string,
+  frames: readonly GoodFrame[],
+  opts: { timeoutMs: number; nice: number; signal?: AbortSignal | undefined },
+): Promise<DroppedFrame[]> {
+  await rm(framesDir, { recursive: true, force: true });
+  await mkdir(framesDir, { recursive: true });
+  const dropped: DroppedFrame[] = [];
+  let index = 0;
+  for (const frame of frames) {
+    const source = path.join(packageDir, frame.file);
+    const target = path.join(framesDir, stagedName(index));
+    const filter = orientationFilter(frame.info.orientation);
+    try {
+      if (filter) {
+        await runTool('ffmpeg', buildUprightArgs(source, target, filter), {
+          timeoutMs: opts.timeoutMs,
+          nice: opts.nice,
+          signal: opts.signal,
+        });
+      } else {
+        await link(source, target);
+      }
+      index++;
+    } catch (err) {
+      dropped.push({ file: frame.file, reason: `cannot be prepared: ${(err as Error).message}` });
+    }
+  }
+  return dropped;
+}
+
+interface ProbedFrame {
+  best_effort_timestamp?: number;
+  width?: number;
+  height?: number;
+}
+
+/** Decodes every staged frame once; returns the staged indexes that decoded. */
+export async function probeStagedFrames(
+  framesDir: string,
+  count: number,
+  opts: { timeoutMs: number; nice: number; signal?: AbortSignal | undefined },
+): Promise<Set<number>> {
+  const stdout = await runTool('ffprobe', buildProbeFramesArgs(path.join(framesDir, STAGED_PATTERN)), {
+    timeoutMs: opts.timeoutMs,
+    nice: opts.nice,
+    signal: opts.signal,
+  })
+    .then((r) => r.stdout)
+    .catch(() => null);
+  if (stdout === null) return probeOneByOne(framesDir, count, opts);
+  const parsed = JSON.parse(stdout || '{}') as { frames?: ProbedFrame[] };
+  const ok = new Set<number>();
+  for (const f of parsed.frames ?? []) {
+    if (typeof f.best_effort_timestamp === 'number' && (f.width ?? 0) > 0 && (f.height ?? 0) > 0) ok.add(f.best_effort_timestamp);
+  }
+  return ok;
+}
+
+/** ffprobe gives up on a sequence whose first frame is unreadable; then each frame is asked on its own. */
+async function probeOneByOne(
+  framesDir: string,
+  count: number,
+  opts: { timeoutMs: number; nice: number; signal?: AbortSignal | undefined },
+): Promise<Set<number>> {
+  const ok = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const args = buildProbeFramesArgs(path.join(framesDir, stagedName(i)));
+    try {
+      const { stdout } = await runTool('ffprobe', args, { timeoutMs: opts.timeoutMs, nice: opts.nice, signal: opts.signal });
+      const parsed = JSON.parse(stdout || '{}') as { frames?: ProbedFrame[] };
+      if ((parsed.frames ?? []).some((f) => (f.width ?? 0) > 0)) ok.add(i);
+    } catch {
+      // Not decodable: left out.
+    }
+  }
+  return ok;
+}
+
+export interface RenderInput {
+  workDir: string;
+  packageDir: string;
+  frames: GoodFrame[];
+  fps: number;
+  /** The size the manifest states, when it does. */
+  nominal: { width: number; height: number } | null;
+  title: {
+    eventName: string;
+    title: string | null;
+    stationId: string;
+    date: string;
+    seconds: number;
+    fontFile: string;
+    fontFileBold: string;
+    logoFile?: string | undefined;
+  };
+  maxWidth: number;
+  maxHeight: number;
+  encoder: { preset: string; crf: number; threads: number };
+  preview: boolean;
+  nice: number;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface RenderResult {
+  movie: string;
+  poster: string;
+  preview: string | null;
+  frameCount: number;
+  width: number;
+  height: number;
+  durationSec: number;
+  dropped: DroppedFrame[];
+}
+
+/**
+ * Stages and checks the frames, then renders title + film (+ poster, preview) in one
+ * ffmpeg pass into `<workDir>/out/`. Nothing is moved into place here.
+ */
+export async function renderFilm(input: RenderInput): Promise<RenderResult | { failed: string; dropped: DroppedFrame[] }> {
+  const framesDir = path.join(input.workDir, 'frames');
+  const toolOpts = { timeoutMs: Math.min(input.timeoutMs, 120_000), nice: input.nice, signal: input.signal };
+  let frames = input.frames;
+  const dropped: DroppedFrame[] = [];
+  dropped.push(...(await stageFrames(input.packageDir, framesDir, frames, toolOpts)));
+  frames = frames.filter((f) => !dropped.some((d) => d.file === f.file));
+  if (frames.length === 0) return { failed: 'no frame could be prepared', dropped };
+  const decoded = await probeStagedFrames(framesDir, frames.length, toolOpts);
+  if (decoded.size < frames.length) {
+    const keep: GoodFrame[] = [];
+    frames.forEach((f, i) => {
+      if (decoded.has(i)) keep.push(f);
+      else dropped.push({ file: f.file, reason: 'does not decode' });
+    });
+    frames = keep;
+    if (frames.length === 0) return { failed: 'no frame decodes', dropped };
+    dropped.push(...(await stageFrames(input.packageDir, framesDir, frames, toolOpts)));
+  }
+  const natural = input.nominal ?? dominantSize(frames);
+  const { width, height } = outputSize(natural.width, natural.height, input.maxWidth, input.maxHeight);
+  const outDir = path.join(input.workDir, 'out');
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const card =
+    input.title.seconds > 0 ? await prepareTitleCard(path.join(input.workDir, 'title'), { ...input.title, width, height }) : null;
+  if (card?.logoFile) {
+    try {
+      await access(card.logoFile);
+    } catch {
+      card.logoFile = undefined;
+    }
+  }
+  const small = previewSize(width, height);
+  const plan: RenderPlan = {
+    framesPattern: path.join(framesDir, STAGED_PATTERN),
+    frameCount: frames.length,
+    fps: input.fps,
+    width,
+    height,
+    title: card,
+    encoder: input.encoder,
+    output: path.join(outDir, 'movie.mp4'),
+    poster: { output: path.join(outDir, 'poster.jpg'), frameIndex: Math.floor(frames.length / 2), width, height },
+    preview: input.preview ? { output: path.join(outDir, 'preview.mp4'), frames: Math.min(frames.length, input.fps * 3), ...small } : null,
+  };
+  const titleFrames = card ? titleFrameCount(card.seconds, input.fps) : 0;
+  const total = titleFrames + frames.length;
+  await runTool('ffmpeg', buildRenderArgs(plan), {
+    timeoutMs: input.timeoutMs,
+    nice: input.nice,
+    signal: input.signal,
+    keepLines: 30,
+    onProgress: (p: FfmpegProgress) => input.onProgress?.(p.done ? 1 : Math.min(0.99, p.frame / total)),
+  });
+  for (const file of [plan.output, plan.poster?.output, plan.preview?.output]) {
+    if (!file) continue;
+    const st = await stat(file);
+    if (st.size === 0) throw new Error(`ffmpeg wrote an empty ${path.basename(file)}`);
+    await fsyncFile(file);
+  }
+  return {
+    movie: plan.output,
+    poster: path.join(outDir, 'poster.jpg'),
+    preview: plan.preview?.output ?? null,
+    frameCount: frames.length,
+    width,
+    height,
+    durationSec: total / input.fps,
+    dropped,
+  };
+}
+
+/** Moves a finished render into `<films>/<id>/` in one rename, replacing a leftover of an interrupted run. */
+export async function publishLocally(outDir: string, filmDir: string): Promise<void> {
+  await rm(filmDir, { recursive: true, force: true });
+  await mkdir(path.dirname(filmDir), { recursive: true });
+  await fsyncDir(outDir);
+  await renameDurable(outDir, filmDir);
+}

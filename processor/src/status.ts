@@ -1,0 +1,82 @@
+import { timingSafeEqual } from 'node:crypto';
+import { isValidId } from '@stop-motion/protocol';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { isLoopbackHost } from './config.js';
+import type { Logger } from './log.js';
+import type { Pipeline } from './pipeline.js';
+
+function tokenMatches(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const escapeHtml = (s: unknown) =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/** A plain page for operators; it reloads itself every few seconds. */
+export function renderStatusPage(s: Record<string, unknown>): string {
+  const jobs = (s.jobs as Array<Record<string, unknown>>) ?? [];
+  const gb = (n: unknown) => (typeof n === 'number' ? `${(n / 1e9).toFixed(1)} GB` : '?');
+  const disk = s.disk as { freeBytes: number; totalBytes: number } | null;
+  const rows = jobs
+    .slice(-60)
+    .reverse()
+    .map(
+      (j) =>
+        `<tr><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(j.state)}</td><td>${escapeHtml(j.publish)}</td>` +
+        `<td>${Math.round(Number(j.progress ?? 0) * 100)}%</td><td>${escapeHtml(j.title)}</td>` +
+        `<td>${j.renderMs ? `${(Number(j.renderMs) / 1000).toFixed(1)} s` : ''}</td><td>${escapeHtml(j.reason)}</td></tr>`,
+    )
+    .join('');
+  const player = s.player as Record<string, unknown>;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+<title>Processor status</title><style>body{font:14px system-ui,sans-serif;margin:1.5rem;background:#111;color:#eee}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #333;padding:.3rem .5rem;text-align:start}code{color:#9cf}</style></head>
+<body><h1>Processor</h1>
+<p>Now playing: <code>${escapeHtml(s.nowPlaying ?? '—')}</code> · player ${escapeHtml(player?.kind)} (${escapeHtml(player?.state)}, restarts ${escapeHtml(player?.restarts)})
+· playlist ${(s.playlist as unknown[])?.length ?? 0} films · uploads waiting ${(s.uploadsWaiting as unknown[])?.length ?? 0}
+· free disk ${gb(disk?.freeBytes)} of ${gb(disk?.totalBytes)}</p>
+<table><thead><tr><th>film</th><th>state</th><th>publish</th><th>progress</th><th>title</th><th>render</th><th>reason</th></tr></thead><tbody>${rows}</tbody></table>
+</body></html>`;
+}
+
+export interface StatusServerOptions {
+  host: string;
+  port: number;
+  token: string | undefined;
+  log: Logger;
+  pipeline: Pipeline;
+}
+
+export async function startStatusServer(o: StatusServerOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  const needsToken = !isLoopbackHost(o.host) || o.token !== undefined;
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url === '/healthz' || !needsToken || !o.token) return;
+    const header = req.headers.authorization;
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    const query = (req.query as Record<string, string | undefined>)?.token;
+    if (!tokenMatches(bearer ?? query, o.token)) {
+      await reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'a valid STATUS_TOKEN is required' } });
+    }
+  });
+  app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
+    o.log.error({ err: err.message }, 'status.error');
+    const status = err.statusCode ?? 500;
+    await reply.code(status).send({ ok: false, error: { code: status < 500 ? 'bad_request' : 'internal', message: err.message } });
+  });
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/status', async () => o.pipeline.status());
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await o.pipeline.status())));
+  app.post<{ Params: { id: string } }>('/api/films/:id/remove', async (req, reply) => {
+    if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+    await o.pipeline.takeDown(req.params.id, 'operator');
+    return { ok: true };
+  });
+  const address = await app.listen({ host: o.host, port: o.port });
+  const url = address.replace('[::1]', '127.0.0.1');
+  o.log.info({ url }, 'listening');
+  return { app, url };
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultRenderThreads, loadConfig } from '../src/config.js';
+import { canMove } from '../src/jobs.js';
+import { inspectJpeg } from '../src/jpeg.js';
+
+describe('config', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({}, '/srv');
+    expect(c).toMatchObject({
+      dataDir: '/srv/data/processor',
+      inboxDir: '/srv/data/processor/inbox',
+      host: '127.0.0.1',
+      port: 8760,
+      player: 'none',
+      titleSeconds: 4,
+      renderPreset: 'veryfast',
+      s3: null,
+    });
+  });
+
+  it('lists every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PROCESSOR_PORT: 'x',
+        PLAYER: 'vlc',
+        TITLE_SECONDS: '-1',
+        RENDER_PRESET: 'turbo',
+        REDIS_URL: 'http://x',
+        PROCESSOR_HOST: '0.0.0.0',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PROCESSOR_PORT', 'PLAYER', 'TITLE_SECONDS', 'RENDER_PRESET', 'REDIS_URL', 'STATUS_TOKEN']) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it('accepts a public bind with a token, and S3 settings', () => {
+    const c = loadConfig({ PROCESSOR_HOST: '0.0.0.0', STATUS_TOKEN: 'a-long-enough-token', S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'true' });
+    expect(c.s3).toMatchObject({ bucket: 'b', forcePathStyle: true });
+  });
+
+  it('leaves mpv a core', () => {
+    expect(defaultRenderThreads(1)).toBe(1);
+    expect(defaultRenderThreads(2)).toBe(1);
+    expect(defaultRenderThreads(4)).toBe(2);
+  });
+});
+
+function jpegHeader(parts: number[][]): Uint8Array {
+  return Uint8Array.from([0xff, 0xd8, ...parts.flat(), 0xff, 0xd9]);
+}
+const sof = (marker: number, w: number, h: number, comps: number) => [
+  0xff,
+  marker,
+  0,
+  8 + 3 * comps,
+  8,
+  h >> 8,
+  h & 255,
+  w >> 8,
+  w & 255,
+  comps,
+  ...Array(3 * comps).fill(1),
+];
+const sos = [0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0, 0x12, 0x34];
+const exif = (orientation: number) => {
+  const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+  const body = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+  return [0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
+};
+
+describe('inspectJpeg', () => {
+  it.each<[string, Uint8Array, string]>([
+    ['empty', new Uint8Array(0), 'empty file'],
+    ['PNG', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10]), 'not a JPEG (PNG data)'],
+    ['no image data', jpegHeader([sof(0xc0, 10, 10, 3)]), 'truncated JPEG (no image data)'],
+    ['CMYK', jpegHeader([sof(0xc0, 10, 10, 4), sos]), 'CMYK JPEG'],
+    ['cut short', Uint8Array.from([0xff, 0xd8, ...sof(0xc0, 10, 10, 3), ...sos, 1, 2, 3]), 'no end-of-image marker'],
+  ])('refuses %s', (_name, data, reason) => {
+    const r = inspectJpeg(data);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toContain(reason);
+  });
+
+  it('reads size, progressive flag and EXIF orientation', () => {
+    const r = inspectJpeg(jpegHeader([exif(6), sof(0xc2, 640, 480, 3), sos]));
+    expect(r).toEqual({ ok: true, info: { width: 640, height: 480, components: 3, progressive: true, orientation: 6, adobe: false } });
+  });
+});
+
+describe('job states', () => {
+  it.each([
+    ['received', 'rendering', true],
+    ['rendering', 'rendered', true],
+    ['rendered', 'uploading', true],
+    ['uploading', 'done', true],
+    ['done', 'rendering', false],
+    ['uploading', 'rendering', false],
+    ['quarantined', 'received', true],
+  ] as const)('%s → %s: %s', (from, to, ok) => {
+    expect(canMove(from, to)).toBe(ok);
+  });
+});
