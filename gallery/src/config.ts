@@ -11,38 +11,28 @@ const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ''));
 
-export const configSchema = z
-  .object({
-    GALLERY_HOST: withDefault(z.string().min(1), '0.0.0.0'),
-    GALLERY_PORT: optional(port),
-    /** The port a PaaS assigns; GALLERY_PORT wins when both are set. */
-    PORT: optional(port),
-    GALLERY_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
-    REFRESH_SECONDS: withDefault(z.coerce.number().positive().max(86_400), 60),
-    /** How long a presigned video or poster URL is valid; it is reused for most of that time. */
-    PRESIGN_SECONDS: withDefault(z.coerce.number().int().min(600).max(604_800), 43_200),
-    GALLERY_PUBLIC_URL: optional(httpUrl),
-    /** Behind a load balancer: take the client address from X-Forwarded-For (for rate limits). */
-    TRUST_PROXY: withDefault(bool, 'false'),
-    S3_ENDPOINT: optional(httpUrl),
-    S3_BUCKET: z.string({ error: 'is required' }).min(3, 'is required').max(63),
-    S3_REGION: withDefault(z.string().min(1), 'us-east-1'),
-    S3_FORCE_PATH_STYLE: withDefault(bool, 'false'),
-    AWS_ACCESS_KEY_ID: optional(z.string().min(1)),
-    AWS_SECRET_ACCESS_KEY: optional(z.string().min(1)),
-    S3_PUBLIC_BASE_URL: optional(httpUrl),
-    REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
-    LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
-  })
-  .superRefine((c, ctx) => {
-    if (Boolean(c.AWS_ACCESS_KEY_ID) !== Boolean(c.AWS_SECRET_ACCESS_KEY)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [c.AWS_ACCESS_KEY_ID ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'],
-        message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set together or not at all',
-      });
-    }
-  });
+export const configSchema = z.object({
+  GALLERY_HOST: withDefault(z.string().min(1), '0.0.0.0'),
+  GALLERY_PORT: optional(port),
+  /** The port a PaaS assigns; GALLERY_PORT wins when both are set. */
+  PORT: optional(port),
+  GALLERY_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  REFRESH_SECONDS: withDefault(z.coerce.number().positive().max(86_400), 60),
+  /** How long a presigned video or poster URL is valid; it is reused for most of that time. */
+  PRESIGN_SECONDS: withDefault(z.coerce.number().int().min(600).max(604_800), 43_200),
+  GALLERY_PUBLIC_URL: optional(httpUrl),
+  /** Behind a load balancer: take the client address from X-Forwarded-For (for rate limits). */
+  TRUST_PROXY: withDefault(bool, 'false'),
+  S3_ENDPOINT: optional(httpUrl),
+  S3_BUCKET: z.string({ error: 'is required' }).min(3, 'is required').max(63),
+  S3_REGION: withDefault(z.string().min(1), 'us-east-1'),
+  S3_FORCE_PATH_STYLE: withDefault(bool, 'false'),
+  AWS_ACCESS_KEY_ID: optional(z.string().min(1)),
+  AWS_SECRET_ACCESS_KEY: optional(z.string().min(1)),
+  S3_PUBLIC_BASE_URL: optional(httpUrl),
+  REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
+});
 
 export type RawConfig = z.output<typeof configSchema>;
 
@@ -61,10 +51,15 @@ export class ConfigError extends Error {
 /** Parses the environment once; every bad variable is listed in one error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GalleryConfig {
   const result = configSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
-    throw new ConfigError(problems);
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  // Checked beside the schema so that it is reported together with every other problem.
+  const hasId = Boolean(env.AWS_ACCESS_KEY_ID?.trim());
+  if (hasId !== Boolean(env.AWS_SECRET_ACCESS_KEY?.trim())) {
+    problems.push(
+      `${hasId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY together or not at all`,
+    );
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const c = result.data;
   return { ...c, port: c.GALLERY_PORT ?? c.PORT ?? 8770 };
 }

@@ -59,8 +59,7 @@ export function downloadFileName(id: string, title: string | null | undefined): 
     .replace(/[/\\:*?"<>|]/g, ' ')
     .replace(/\p{Cc}/gu, ' ')
     .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^\.+/, '')
+    .replace(/^[.\s]+/, '')
     .slice(0, 80)
     .trim();
   return `${cleaned || id}.mp4`;
