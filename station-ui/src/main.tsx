@@ -6,6 +6,7 @@ import { timing } from './shared/theme/theme.js';
 import './app/styles.css';
 
 const params = new URLSearchParams(window.location.search);
+const RESUME_KEY = 'stop-motion.resume-screen';
 
 let controller: Controller | null = null;
 const client = new StationClient({
@@ -15,11 +16,16 @@ const client = new StationClient({
   onStatus: (s) => controller?.onStatus(s),
   onSnapshot: (state) => controller?.onSnapshot(state),
   onEvent: (event) => controller?.onEvent(event),
-  // A new server may serve a new UI build: start clean from it.
-  onServerRestart: () => window.location.reload(),
+  // A new server may serve a new UI build: load it, and carry on on the same screen.
+  onServerRestart: () => {
+    if (controller) sessionStorage.setItem(RESUME_KEY, controller.state.flow.screen);
+    window.location.reload();
+  },
   onInvalid: (reason) => report('warn', reason),
 });
-controller = new Controller({ client });
+const resumed = sessionStorage.getItem(RESUME_KEY);
+sessionStorage.removeItem(RESUME_KEY);
+controller = new Controller({ client, resume: resumed === 'make' || resumed === 'play' ? resumed : null });
 
 function report(level: 'info' | 'warn' | 'error', message: string, stack?: string): void {
   const params = stack

@@ -1,7 +1,7 @@
 import type { ButtonAction, ButtonSourceKind, Publish, StationEvent, StationState, UiSettings } from '@stop-motion/protocol';
 import { type ConnectionStatus, RequestError, type StationClient } from '../shared/connection/client.js';
 import { type Actions, type AppState, initialAppState } from '../shared/model/app-state.js';
-import { type Command, claimDone, finished, idleExpired, idleTimeout, press, submitTitle } from '../shared/model/flow.js';
+import { type Command, claimDone, finished, idleExpired, idleTimeout, press, type Screen, submitTitle } from '../shared/model/flow.js';
 import { applyEvent } from '../shared/model/station.js';
 import { playSound, type SoundName } from '../shared/theme/sounds.js';
 import { timing } from '../shared/theme/theme.js';
@@ -10,6 +10,8 @@ type Listener = () => void;
 
 export interface ControllerDeps {
   client: Pick<StationClient, 'request'>;
+  /** The screen before a reload (server restart): the child carries on where they were. */
+  resume?: Screen | null;
   now?: () => number;
   sound?: (name: SoundName, enabled: boolean) => void;
 }
@@ -62,6 +64,10 @@ export class Controller implements Actions {
 
   onSnapshot(station: StationState): void {
     let flow = this.current.flow;
+    const resume = this.deps.resume;
+    if (resume && this.current.station === null && station.movie.frames.length > 0 && (resume === 'make' || resume === 'play')) {
+      flow = { ...flow, screen: resume };
+    }
     // A screen about the film cannot stay when the snapshot has no frames.
     if (station.movie.frames.length === 0 && (flow.screen === 'play' || flow.screen === 'consent' || flow.screen === 'title')) {
       flow = { ...flow, screen: 'make', finishing: false, publish: null };

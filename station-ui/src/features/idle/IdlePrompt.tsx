@@ -11,7 +11,7 @@ export function IdlePrompt() {
       <div className="idle-timer" style={{ animationDuration: `${timing.idlePromptSeconds}s` }} aria-hidden="true" />
       <button
         type="button"
-        className="idle-yes"
+        className="idle-yes pulse"
         aria-label={t('idle.yes')}
         onPointerDown={(e) => {
           e.preventDefault();
