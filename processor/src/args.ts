@@ -226,8 +226,39 @@ export function orientationFilter(orientation: number): string | null {
   }
 }
 
-/** Re-encodes one frame upright (for EXIF-rotated frames, which ffmpeg 5 does not turn itself). */
-export function buildUprightArgs(input: string, output: string, filter: string): string[] {
+/** The pixel format ffmpeg decodes a JPEG with this chroma layout to (see JpegInfo.sampling). */
+export function pixFmtForSampling(sampling: string): string {
+  switch (sampling) {
+    case '11':
+      return 'gray';
+    case '11,11,11':
+      return 'yuvj444p';
+    case '21,11,11':
+      return 'yuvj422p';
+    default:
+      return 'yuvj420p';
+  }
+}
+
+/**
+ * Re-encodes one frame upright and at the film's frame size and pixel format. ffmpeg 5
+ * neither turns EXIF-rotated JPEGs nor copes well with a frame size changing mid-stream
+ * (the filter graph is rebuilt), so the few odd frames are normalised one by one.
+ */
+export function buildNormaliseArgs(o: {
+  input: string;
+  output: string;
+  orientation: string | null;
+  width: number;
+  height: number;
+  pixFmt: string;
+}): string[] {
+  const filters = [
+    ...(o.orientation ? [o.orientation] : []),
+    `scale=${o.width}:${o.height}:force_original_aspect_ratio=decrease`,
+    `pad=${o.width}:${o.height}:(ow-iw)/2:(oh-ih)/2:color=black`,
+    `format=${o.pixFmt}`,
+  ];
   return [
     '-hide_banner',
     '-nostdin',
@@ -235,9 +266,9 @@ export function buildUprightArgs(input: string, output: string, filter: string):
     '-loglevel',
     'error',
     '-i',
-    input,
+    o.input,
     '-vf',
-    filter,
+    filters.join(','),
     '-q:v',
     '2',
     '-frames:v',
@@ -246,7 +277,9 @@ export function buildUprightArgs(input: string, output: string, filter: string):
     '1',
     '-f',
     'image2',
-    output,
+    '-c:v',
+    'mjpeg',
+    o.output,
   ];
 }
 

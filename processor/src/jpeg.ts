@@ -12,6 +12,8 @@ export interface JpegInfo {
   orientation: number;
   /** Adobe APP14 marker present with a transform that means CMYK/YCCK when components = 4. */
   adobe: boolean;
+  /** Chroma layout, e.g. `22,11,11` for 4:2:0: frames that differ are re-encoded to match the others. */
+  sampling: string;
 }
 
 export type JpegCheck = { ok: true; info: JpegInfo } | { ok: false; reason: string };
@@ -55,7 +57,7 @@ export function inspectJpeg(buf: Uint8Array): JpegCheck {
   if (buf.length === 0) return { ok: false, reason: 'empty file' };
   if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return { ok: false, reason: `not a JPEG (${sniff(buf)})` };
   let pos = 2;
-  let sof: { width: number; height: number; components: number; progressive: boolean } | null = null;
+  let sof: { width: number; height: number; components: number; progressive: boolean; sampling: string } | null = null;
   let orientation = 1;
   let adobe = false;
   let sawScan = false;
@@ -77,10 +79,14 @@ export function inspectJpeg(buf: Uint8Array): JpegCheck {
     const end = pos + 2 + length;
     if (SOF_MARKERS.has(marker)) {
       if (length < 8) return { ok: false, reason: 'corrupt JPEG: short frame header' };
+      const components = buf[body + 5] ?? 0;
+      const sampling: string[] = [];
+      for (let c = 0; c < components && body + 6 + c * 3 + 1 < end; c++) sampling.push((buf[body + 6 + c * 3 + 1] ?? 0).toString(16));
       sof = {
+        sampling: sampling.join(','),
         height: ((buf[body + 1] ?? 0) << 8) | (buf[body + 2] ?? 0),
         width: ((buf[body + 3] ?? 0) << 8) | (buf[body + 4] ?? 0),
-        components: buf[body + 5] ?? 0,
+        components,
         progressive: marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce,
       };
     } else if (marker === 0xe1) {

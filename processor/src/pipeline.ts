@@ -67,6 +67,10 @@ export class Pipeline {
     this.log = d.log;
   }
 
+  job(id: string): Job | undefined {
+    return this.d.jobs.get(id);
+  }
+
   filmFile(id: string): string {
     return path.join(this.dirs.films, id, 'movie.mp4');
   }

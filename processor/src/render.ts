@@ -1,11 +1,12 @@
 import { access, link, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  buildNormaliseArgs,
   buildProbeFramesArgs,
   buildRenderArgs,
-  buildUprightArgs,
   orientationFilter,
   outputSize,
+  pixFmtForSampling,
   previewSize,
   type RenderPlan,
   titleFrameCount,
@@ -14,7 +15,7 @@ import { type FfmpegProgress, runTool } from './ffmpeg.js';
 import { fsyncDir, fsyncFile, renameDurable } from './files.js';
 import { prepareTitleCard } from './title.js';
 import type { DroppedFrame, GoodFrame } from './validate.js';
-import { dominantSize } from './validate.js';
+import { dominantSize, uprightSize } from './validate.js';
 
 export const STAGED_PATTERN = '%06d.jpg';
 
@@ -22,9 +23,24 @@ export function stagedName(index: number): string {
   return `${String(index).padStart(6, '0')}.jpg`;
 }
 
+/** The size and chroma layout most frames share; the others are normalised to it. */
+export function referenceFormat(frames: readonly GoodFrame[]): { width: number; height: number; sampling: string } {
+  const counts = new Map<string, number>();
+  for (const f of frames) {
+    const s = uprightSize(f.info);
+    const key = `${s.width}x${s.height}/${f.info.sampling}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const best = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '2x2/22,11,11';
+  const [size = '2x2', sampling = '22,11,11'] = best.split('/');
+  const [w, h] = size.split('x').map(Number);
+  return { width: w ?? 2, height: h ?? 2, sampling };
+}
+
 /**
- * Lays the good frames out as 000000.jpg, 000001.jpg, … (hard links, or an upright
- * copy for EXIF-rotated frames) so the image2 demuxer sees no gap after dropped frames.
+ * Lays the good frames out as 000000.jpg, 000001.jpg, … (hard links) so the image2
+ * demuxer sees no gap after dropped frames; EXIF-rotated frames and frames of another
+ * size or chroma layout are re-encoded to match the rest.
  */
 export async function stageFrames(
   packageDir: string,
@@ -34,19 +50,27 @@ export async function stageFrames(
 ): Promise<DroppedFrame[]> {
   await rm(framesDir, { recursive: true, force: true });
   await mkdir(framesDir, { recursive: true });
+  const ref = referenceFormat(frames);
   const dropped: DroppedFrame[] = [];
   let index = 0;
   for (const frame of frames) {
     const source = path.join(packageDir, frame.file);
     const target = path.join(framesDir, stagedName(index));
-    const filter = orientationFilter(frame.info.orientation);
+    const orientation = orientationFilter(frame.info.orientation);
+    const upright = uprightSize(frame.info);
+    const odd =
+      orientation !== null || upright.width !== ref.width || upright.height !== ref.height || frame.info.sampling !== ref.sampling;
     try {
-      if (filter) {
-        await runTool('ffmpeg', buildUprightArgs(source, target, filter), {
-          timeoutMs: opts.timeoutMs,
-          nice: opts.nice,
-          signal: opts.signal,
+      if (odd) {
+        const args = buildNormaliseArgs({
+          input: source,
+          output: target,
+          orientation,
+          width: ref.width,
+          height: ref.height,
+          pixFmt: pixFmtForSampling(ref.sampling),
         });
+        await runTool('ffmpeg', args, { timeoutMs: opts.timeoutMs, nice: opts.nice, signal: opts.signal });
       } else {
         await link(source, target);
       }

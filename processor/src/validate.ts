@@ -90,6 +90,14 @@ export async function validatePackage(dir: string, id: string, limits: Limits): 
   if (regular.has(MANIFEST_FILE)) {
     let text: string;
     try {
+      const size = (await lstat(path.join(dir, MANIFEST_FILE))).size;
+      if (size > MAX_MANIFEST_BYTES) {
+        return {
+          ok: false,
+          reason: `manifest.json is too large (${size} bytes; at most ${MAX_MANIFEST_BYTES}, which is far more than ${limits.maxFrames} frames need)`,
+          dropped,
+        };
+      }
       text = (await readNoFollow(path.join(dir, MANIFEST_FILE), MAX_MANIFEST_BYTES)).toString('utf8');
     } catch (err) {
       return { ok: false, reason: `manifest.json cannot be read: ${(err as Error).message}`, dropped };

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildIdleSlideArgs,
+  buildNormaliseArgs,
   buildProbeFramesArgs,
   buildRenderArgs,
-  buildUprightArgs,
   escapeFilterValue,
   orientationFilter,
   outputSize,
+  pixFmtForSampling,
   type RenderPlan,
   titleFrameCount,
 } from '../src/args.js';
@@ -160,10 +161,29 @@ describe('other ffmpeg argument builders', () => {
     expect(orientationFilter(o)).toBe(f);
   });
 
-  it('turns a frame upright into one image', () => {
-    expect(buildUprightArgs('/a.jpg', '/b.jpg', 'transpose=1')).toEqual(
-      expect.arrayContaining(['-i', '/a.jpg', '-vf', 'transpose=1', '-frames:v', '1', '/b.jpg']),
-    );
+  it.each([
+    [
+      { orientation: 'transpose=1', width: 640, height: 480, pixFmt: 'yuvj420p' },
+      'transpose=1,scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=black,format=yuvj420p',
+    ],
+    [
+      { orientation: null, width: 96, height: 72, pixFmt: 'gray' },
+      'scale=96:72:force_original_aspect_ratio=decrease,pad=96:72:(ow-iw)/2:(oh-ih)/2:color=black,format=gray',
+    ],
+  ])('normalises an odd frame: %j', (o, filter) => {
+    const args = buildNormaliseArgs({ input: '/a.jpg', output: '/b.jpg', ...o });
+    expect(valueAfter(args, '-vf')).toBe(filter);
+    expect(valueAfter(args, '-i')).toBe('/a.jpg');
+    expect(args.at(-1)).toBe('/b.jpg');
+  });
+
+  it.each([
+    ['11', 'gray'],
+    ['22,11,11', 'yuvj420p'],
+    ['21,11,11', 'yuvj422p'],
+    ['11,11,11', 'yuvj444p'],
+  ])('chroma layout %s decodes as %s', (sampling, fmt) => {
+    expect(pixFmtForSampling(sampling)).toBe(fmt);
   });
 
   it('draws the idle slide from a text file', () => {

@@ -72,7 +72,7 @@ export interface PackageOptions {
   stationId?: string;
   ownerKeyHash?: string;
   /** Changes the package before DONE is written. */
-  tamper?: (dir: string, manifest: ManifestV1 | null) => Promise<ManifestV1 | null | undefined> | ManifestV1 | null | undefined;
+  tamper?: (dir: string, manifest: ManifestV1 | null) => unknown;
   /** Leave out DONE (a delivery still arriving). */
   noDone?: boolean;
 }
@@ -112,7 +112,8 @@ export async function writePackage(
     };
   }
   if (o.tamper) {
-    const changed = await o.tamper(staging, manifest);
+    // A tamper function may return a changed manifest, null for none, or nothing to keep it.
+    const changed = (await o.tamper(staging, manifest)) as ManifestV1 | null | undefined;
     if (changed !== undefined) manifest = changed;
   }
   if (manifest) await writeFile(path.join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2));

@@ -89,7 +89,10 @@ describe('inspectJpeg', () => {
 
   it('reads size, progressive flag and EXIF orientation', () => {
     const r = inspectJpeg(jpegHeader([exif(6), sof(0xc2, 640, 480, 3), sos]));
-    expect(r).toEqual({ ok: true, info: { width: 640, height: 480, components: 3, progressive: true, orientation: 6, adobe: false } });
+    expect(r).toEqual({
+      ok: true,
+      info: { width: 640, height: 480, components: 3, progressive: true, orientation: 6, adobe: false, sampling: '1,1,1' },
+    });
   });
 });
 
