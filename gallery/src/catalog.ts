@@ -125,6 +125,11 @@ export class Catalog {
   private readonly o: Required<Omit<CatalogOptions, 'now'>> & { now: () => number };
   private snapshot: Snapshot | null = null;
   private view: CatalogView | null = null;
+  /** Snapshot version the view was built from. */
+  private viewOf: string | null = null;
+  /** Our own recent moderation changes, laid over the snapshot until it shows them. */
+  private overlay = new Map<string, { meta: FilmMeta; until: number }>();
+  private overlayGen = 0;
   /** State of the local copy (its own refresh when Redis was away). */
   private localState: CatalogState | null = null;
   private lastSyncAt = Number.NEGATIVE_INFINITY;
@@ -264,7 +269,7 @@ export class Catalog {
     let state: CatalogState | null;
     try {
       state = await store.getState();
-      if (state && state.version !== this.view?.version) await this.adoptFromStore(state);
+      if (state && state.version !== this.snapshot?.version) await this.adoptFromStore(state);
       else if (state) this.localState = state;
     } catch (err) {
       // Connected but slow (a command timeout under load): try again at the next sync
@@ -293,7 +298,34 @@ export class Catalog {
   private adopt(snap: Snapshot, state: CatalogState): void {
     this.snapshot = snap;
     this.localState = state;
-    if (this.view?.version !== snap.version) this.view = buildView(snap);
+    const before = this.overlay.size;
+    for (const [id, o] of this.overlay) {
+      const seen = snap.entries[id]?.meta;
+      // The shared list has caught up with our own change (or it is old news): drop it.
+      if (o.until <= this.o.now() || (seen && (seen.hidden === true) === (o.meta.hidden === true))) this.overlay.delete(id);
+    }
+    if (this.viewOf !== snap.version || before !== this.overlay.size) this.rebuild();
+  }
+
+  private rebuild(): void {
+    if (!this.snapshot) return;
+    this.viewOf = this.snapshot.version;
+    if (this.overlay.size === 0) {
+      this.view = buildView(this.snapshot);
+      return;
+    }
+    const entries = { ...this.snapshot.entries };
+    for (const [id, o] of this.overlay) entries[id] = { etag: entries[id]?.etag ?? '', meta: o.meta };
+    this.view = buildView({ version: `${this.snapshot.version}+${++this.overlayGen}`, entries });
+  }
+
+  /**
+   * This instance just changed a film (moderation): show the change here at once,
+   * before the refresh it triggered has gone round S3 and the shared cache.
+   */
+  applyLocal(meta: FilmMeta): void {
+    this.overlay.set(meta.id, { meta, until: this.o.now() + 60_000 });
+    this.rebuild();
   }
 
   /** The shared cache is unreachable: carry on with the local copy, refreshing it alone. */
@@ -337,7 +369,7 @@ export class Catalog {
     try {
       // Double-check: the previous holder may have finished between our read and our lock.
       const state = await store.getState();
-      if (state && state.version !== this.view?.version) await this.adoptFromStore(state);
+      if (state && state.version !== this.snapshot?.version) await this.adoptFromStore(state);
       if (state) this.coverNotice(state);
       if (!this.isStale(state)) return;
       const startedAt = this.o.now();

@@ -59,7 +59,15 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
     now,
   });
   const media = createMediaUrls({ bucket, publicBaseUrl: config.S3_PUBLIC_BASE_URL, presignSeconds: config.PRESIGN_SECONDS, now });
-  const moderation = createModeration({ bucket, store, log: log.child({ module: 'moderation' }), onChange: () => catalog.noteChange() });
+  const moderation = createModeration({
+    bucket,
+    store,
+    log: log.child({ module: 'moderation' }),
+    onChange: (meta) => {
+      catalog.applyLocal(meta);
+      catalog.noteChange();
+    },
+  });
   let app: FastifyInstance | undefined;
   try {
     // A moment for Redis, so the first refresh is the shared one; then start without it.

@@ -21,7 +21,7 @@ export type ModerationResult = { ok: true; meta: FilmMeta } | { ok: false; reaso
  * Hides and unhides films by rewriting their `meta.json` (the source of truth all
  * instances list), then announces it so every instance drops the film at once.
  */
-export function createModeration(opts: { bucket: FilmBucket; store: CacheStore; log: Logger; onChange: () => void }) {
+export function createModeration(opts: { bucket: FilmBucket; store: CacheStore; log: Logger; onChange: (meta: FilmMeta) => void }) {
   const { bucket, store, log } = opts;
 
   async function readMeta(id: string): Promise<FilmMeta | null> {
@@ -38,7 +38,7 @@ export function createModeration(opts: { bucket: FilmBucket; store: CacheStore; 
       // Other instances still see it at their next refresh.
       log.warn({ event: 'notice.publish_failed', id: meta.id, err: (err as Error).message }, 'could not announce the change');
     }
-    opts.onChange();
+    opts.onChange(meta);
   }
 
   return {

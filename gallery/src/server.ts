@@ -215,7 +215,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         .type('application/json')
         .send({ error: { code: err.code ?? `http_${status}`, message } });
     }
-    return sendHtml(reply, status, renderMessage(ctxFor(req, reply), 'error'));
+    let body: string;
+    try {
+      body = renderMessage(ctxFor(req, reply), 'error');
+    } catch {
+      body = '<!doctype html><title>Error</title><p>Something went wrong. Please try again in a moment.</p>';
+    }
+    return sendHtml(reply, status, body);
   });
 
   app.setNotFoundHandler((req, reply) => {

@@ -40,9 +40,13 @@
     }
   }
 
-  const owner = $('#owner');
-  const match = /(?:^#|&)k=([A-Za-z0-9_-]{16,128})(?:&|$)/.exec(location.hash);
-  if (owner && match) {
+  // The key never leaves the fragment except in the removal request itself.
+  let wired = false;
+  const setupOwner = () => {
+    const owner = $('#owner');
+    const match = /(?:^#|&)k=([A-Za-z0-9_-]{16,128})(?:&|$)/.exec(location.hash);
+    if (!owner || !match || wired) return;
+    wired = true;
     const key = match[1];
     const id = owner.getAttribute('data-id');
     const out = $('#owner-status');
@@ -60,6 +64,7 @@
         .then((res) => {
           if (!res.ok) throw new Error(String(res.status));
           status(out, owner.getAttribute('data-done') || '');
+          button.hidden = true;
           history.replaceState(null, '', location.pathname + location.search);
           const film = $('#film-player');
           if (film) film.remove();
@@ -69,5 +74,23 @@
           status(out, owner.getAttribute('data-failed') || '');
         });
     });
+  };
+  setupOwner();
+  window.addEventListener('hashchange', setupOwner);
+
+  // "Your film is on its way": ask quietly, reload once the film is there.
+  const waiting = $('[data-wait-id]');
+  if (waiting) {
+    const id = waiting.getAttribute('data-wait-id');
+    const every = Math.max(2, Number(waiting.getAttribute('data-wait-seconds')) || 5) * 1000;
+    const check = () => {
+      fetch(`/api/movies/${encodeURIComponent(id)}`, { cache: 'no-store' })
+        .then((res) => {
+          if (res.ok) location.reload();
+          else setTimeout(check, every);
+        })
+        .catch(() => setTimeout(check, every));
+    };
+    setTimeout(check, every);
   }
 })();

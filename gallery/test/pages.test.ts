@@ -146,7 +146,8 @@ describe('pages', () => {
     expect(waiting.status).toBe(200);
     expect(waiting.headers.get('cache-control')).toBe('no-store');
     const html = await waiting.text();
-    expect(html).toContain('<meta http-equiv="refresh" content="5"/>');
+    expect(html).toContain('<noscript><meta http-equiv="refresh" content="5"/></noscript>');
+    expect(html).toContain(`data-wait-id="${id}"`);
     expect(html).toContain('Your film is on its way');
     expect((await get(`/api/movies/${id}`)).status).toBe(404);
     const meta = sampleMeta(id, { title: 'Just arrived' });

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 import type { ReactNode } from 'react';
 import { dirOf, LOCALE_NAMES, LOCALES, type Locale, type Messages } from '../i18n.js';
 

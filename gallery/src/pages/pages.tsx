@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 import type { FilmMeta } from '@stop-motion/protocol';
 import { renderToStaticMarkup } from 'react-dom/server';
 import type { Locale } from '../i18n.js';
@@ -150,13 +152,22 @@ export function renderFilm(ctx: PageContext, film: FilmMeta, urls: { video: stri
   );
 }
 
-/** The QR code was scanned before the film was uploaded: look again by itself, no script needed. */
+/**
+ * The QR code was scanned before the film was uploaded: the page looks again by
+ * itself. With script it asks the API quietly and reloads only once the film is
+ * there; without script a meta refresh (inside <noscript>, so it never applies
+ * when the script runs) reloads the page.
+ */
 export function renderOnItsWay(ctx: PageContext, id: string, refreshSeconds: number): string {
   const { t } = ctx;
-  const extra = <meta httpEquiv="refresh" content={String(refreshSeconds)} />;
+  const extra = (
+    <noscript>
+      <meta httpEquiv="refresh" content={String(refreshSeconds)} />
+    </noscript>
+  );
   return html(
-    <Layout ctx={ctx} head={{ title: `${t.onItsWayTitle} · ${t.siteName}`, extra, noindex: true }}>
-      <section className="waiting">
+    <Layout ctx={ctx} head={{ title: `${t.onItsWayTitle} · ${t.siteName}`, extra, noindex: true, script: true }}>
+      <section className="waiting" data-wait-id={id} data-wait-seconds={refreshSeconds}>
         <div className="spinner" aria-hidden="true" />
         <h1>{t.onItsWayTitle}</h1>
         <p>{t.onItsWayBody}</p>

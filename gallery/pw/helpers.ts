@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { FilmMeta } from '@stop-motion/protocol';
+import { monotonicFactory } from 'ulid';
+// Relative imports: Playwright loads specs without the `source` export condition.
+import { freePort } from '../../e2e/src/harness/ports.js';
+import { type ManagedProcess, spawnManaged, waitFor } from '../../e2e/src/harness/process.js';
+import { type S3Service, startS3 } from '../../e2e/src/harness/s3.js';
+import { tempDir } from '../../e2e/src/harness/tmp.js';
+
+const run = promisify(execFile);
+const ulid = monotonicFactory();
+export const newId = () => ulid();
+
+export interface Media {
+  video: Buffer;
+  poster: Buffer;
+}
+
+/** A 3-second real H.264 film and its poster, made once per spec file. */
+export async function makeMedia(): Promise<Media> {
+  const dir = await tempDir('gallery-pw');
+  try {
+    const video = path.join(dir.path, 'movie.mp4');
+    const poster = path.join(dir.path, 'poster.jpg');
+    await run('ffmpeg', [
+      '-nostdin',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=10:duration=4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      video,
+    ]);
+    await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1', poster]);
+    return { video: await readFile(video), poster: await readFile(poster) };
+  } finally {
+    await dir.remove();
+  }
+}
+
+export function meta(id: string, over: Partial<FilmMeta> = {}): FilmMeta {
+  return {
+    id,
+    title: `Film ${id.slice(-6)}`,
+    stationId: 'station-1',
+    createdAt: new Date().toISOString(),
+    durationSec: 4,
+    fps: 10,
+    frameCount: 40,
+    width: 320,
+    height: 240,
+    ...over,
+  };
+}
+
+/** As the processor does it: video, poster, meta.json last. */
+export async function upload(s3: S3Client, bucket: string, m: FilmMeta, media: Media): Promise<void> {
+  const prefix = `movies/${m.id}/`;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}movie.mp4`, Body: media.video, ContentType: 'video/mp4' }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}poster.jpg`, Body: media.poster, ContentType: 'image/jpeg' }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: `${prefix}meta.json`, Body: JSON.stringify(m), ContentType: 'application/json' }),
+  );
+}
+
+export interface Site {
+  url: string;
+  s3: S3Service;
+  proc: ManagedProcess;
+  close(): Promise<void>;
+}
+
+/** s3rver and the gallery as a real process (memory cache), on free ports. */
+export async function startSite(prepare?: (s3: S3Service) => Promise<void>): Promise<Site> {
+  const s3 = await startS3();
+  await prepare?.(s3);
+  const port = await freePort();
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  let url: string | undefined;
+  const proc = spawnManaged({
+    name: 'gallery',
+    command: process.execPath,
+    args: ['--conditions=source', '--import', 'tsx', main],
+    env: { ...process.env, ...s3.env(), GALLERY_HOST: '127.0.0.1', GALLERY_PORT: String(port), LOG_LEVEL: 'info' },
+    onLine: (line) => {
+      if (line.includes('"msg":"listening"')) url = (JSON.parse(line) as { url: string }).url;
+    },
+  });
+  try {
+    await waitFor('the gallery to listen', () => url, { timeoutMs: 30_000, failIf: () => (proc.running() ? undefined : proc.output()) });
+  } catch (err) {
+    await proc.stop();
+    await s3.close();
+    throw err;
+  }
+  return {
+    url: url as string,
+    s3,
+    proc,
+    async close() {
+      await proc.stop();
+      await s3.close();
+    },
+  };
+}
