@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { cp, lstat, mkdir, readdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
 import type { ProcessorConfig } from './config.js';
@@ -120,6 +120,7 @@ export class Pipeline {
       }
     }
     for (const job of this.d.jobs.all()) {
+      if (job.state === 'rendering') await killLeftoverTool(path.join(this.dirs.work, job.id), this.log);
       if (job.state === 'rendered') await this.afterRendered(job);
       else if (job.state === 'rendering' || job.state === 'received' || job.state === 'uploading') {
         this.log.info({ id: job.id, state: job.state }, 'job.resumed');
@@ -357,6 +358,7 @@ export class Pipeline {
         nice: c.renderNice,
         timeoutMs: c.renderTimeoutMs,
         signal: this.abort.signal,
+        pidFile: path.join(workDir, TOOL_PID_FILE),
         onProgress: (f) => this.progress.set(id, f),
       });
     } catch (err) {
@@ -447,6 +449,7 @@ export class Pipeline {
     const id = job.id;
     const keys = movieKeys(id);
     const dir = path.join(this.dirs.films, id);
+    this.log.info({ id, attempt: job.uploadAttempts + 1 }, 'upload.started');
     try {
       let j = job;
       if (!j.uploaded.video) {
@@ -571,6 +574,31 @@ export function filmMeta(j: Job): FilmMeta {
     ...(j.ownerKeyHash ? { ownerKeyHash: j.ownerKeyHash } : {}),
     hasPreview: j.hasPreview,
   };
+}
+
+export const TOOL_PID_FILE = 'tool.pid';
+
+/**
+ * An ffmpeg started by a processor that was then killed keeps running as an orphan.
+ * Its pid was recorded; it is ended only if that pid still runs an ffmpeg working in
+ * this job's directory (pids get reused).
+ */
+async function killLeftoverTool(workDir: string, log: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number.parseInt(await readFile(path.join(workDir, TOOL_PID_FILE), 'utf8'), 10);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    if (!/ff(mpeg|probe)$/.test(cmdline[0] ?? '') || !cmdline.some((a) => a.startsWith(workDir))) return;
+    process.kill(pid, 'SIGKILL');
+    log.info({ pid }, 'render.leftover_killed');
+  } catch {
+    // Gone already.
+  }
 }
 
 async function exists(p: string): Promise<boolean> {

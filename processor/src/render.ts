@@ -1,4 +1,4 @@
-import { access, link, mkdir, rm, stat } from 'node:fs/promises';
+import { access, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   buildNormaliseArgs,
@@ -46,7 +46,7 @@ export async function stageFrames(
   packageDir: string,
   framesDir: string,
   frames: readonly GoodFrame[],
-  opts: { timeoutMs: number; nice: number; signal?: AbortSignal | undefined },
+  opts: { timeoutMs: number; nice: number; signal?: AbortSignal | undefined; onSpawn?: ((pid: number) => void) | undefined },
 ): Promise<DroppedFrame[]> {
   await rm(framesDir, { recursive: true, force: true });
   await mkdir(framesDir, { recursive: true });
@@ -70,7 +70,7 @@ export async function stageFrames(
           height: ref.height,
           pixFmt: pixFmtForSampling(ref.sampling),
         });
-        await runTool('ffmpeg', args, { timeoutMs: opts.timeoutMs, nice: opts.nice, signal: opts.signal });
+        await runTool('ffmpeg', args, { timeoutMs: opts.timeoutMs, nice: opts.nice, signal: opts.signal, onSpawn: opts.onSpawn });
       } else {
         await link(source, target);
       }
@@ -154,6 +154,8 @@ export interface RenderInput {
   nice: number;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Where the running tool's pid is noted, so a restart after a crash can end an orphaned ffmpeg. */
+  pidFile?: string | undefined;
   onProgress?: (fraction: number) => void;
 }
 
@@ -174,7 +176,8 @@ export interface RenderResult {
  */
 export async function renderFilm(input: RenderInput): Promise<RenderResult | { failed: string; dropped: DroppedFrame[] }> {
   const framesDir = path.join(input.workDir, 'frames');
-  const toolOpts = { timeoutMs: Math.min(input.timeoutMs, 120_000), nice: input.nice, signal: input.signal };
+  const notePid = input.pidFile ? (pid: number) => void writeFile(input.pidFile as string, String(pid)).catch(() => {}) : undefined;
+  const toolOpts = { timeoutMs: Math.min(input.timeoutMs, 120_000), nice: input.nice, signal: input.signal, onSpawn: notePid };
   let frames = input.frames;
   const dropped: DroppedFrame[] = [];
   dropped.push(...(await stageFrames(input.packageDir, framesDir, frames, toolOpts)));
@@ -225,6 +228,7 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
     nice: input.nice,
     signal: input.signal,
     keepLines: 30,
+    onSpawn: notePid,
     onProgress: (p: FfmpegProgress) => input.onProgress?.(p.done ? 1 : Math.min(0.99, p.frame / total)),
   });
   for (const file of [plan.output, plan.poster?.output, plan.preview?.output]) {

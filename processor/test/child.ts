@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { type ManagedProcess, spawnManaged, waitFor } from '@stop-motion/e2e';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ProcessorChild {
+  proc: ManagedProcess;
+  url: string;
+  /** Parsed JSON log lines, oldest first. */
+  logs: Array<Record<string, unknown>>;
+}
+
+/** The processor as systemd runs it: its own process, killable with SIGKILL. */
+export async function startProcessorChild(env: Record<string, string>): Promise<ProcessorChild> {
+  const logs: Array<Record<string, unknown>> = [];
+  let url: string | undefined;
+  const proc = spawnManaged({
+    name: 'processor',
+    command: process.execPath,
+    args: ['--conditions=source', '--import', 'tsx', 'processor/src/main.ts'],
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', PROCESSOR_PORT: '0', ...env },
+    keepLines: 200,
+    onLine: (line) => {
+      if (!line.startsWith('{')) return;
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === 'listening' && typeof entry.url === 'string') url = entry.url;
+      } catch {
+        // not a log line
+      }
+    },
+  });
+  await waitFor('processor to listen', () => url, {
+    timeoutMs: 30_000,
+    failIf: () => (proc.running() ? undefined : `processor exited: ${proc.output()}`),
+  });
+  return { proc, url: url as string, logs };
+}
+
+export async function getStatus(url: string): Promise<{
+  jobs: Array<{ id: string; state: string; progress: number; publish: string | null }>;
+  playlist: string[];
+  nowPlaying: string | null;
+  uploadsWaiting: Array<{ id: string; attempts: number }>;
+  player: { pid: number | null; restarts: number; state: string };
+}> {
+  const res = await fetch(`${url}/status`);
+  if (!res.ok) throw new Error(`status answered ${res.status}`);
+  return (await res.json()) as never;
+}

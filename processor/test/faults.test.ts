@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { type S3Service, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
+import { filmMetaSchema, movieKeys } from '@stop-motion/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getStatus, type ProcessorChild, startProcessorChild } from './child.js';
+import { execFileP, writePackage } from './helpers.js';
+
+const ROUNDS = 10;
+const FRAMES = 30;
+
+describe('faults: SIGKILL and S3 outages', () => {
+  let s3: S3Service;
+  let dir: TempDir;
+  let child: ProcessorChild | null = null;
+  let env: Record<string, string>;
+  const packages: string[] = [];
+
+  const start = async () => {
+    child = await startProcessorChild(env);
+    return child;
+  };
+  const sigkill = async () => {
+    await child?.proc.kill();
+    child = null;
+  };
+  const inbox = () => env.PROCESSOR_INBOX as string;
+
+  const waitLog = (c: ProcessorChild, msg: string, id: string) =>
+    waitFor(`${msg} for ${id}`, () => c.logs.some((l) => l.msg === msg && l.id === id), {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+      failIf: () => (c.proc.running() ? undefined : `processor exited: ${c.proc.output()}`),
+    });
+
+  const waitDone = (c: ProcessorChild, ids: string[]) =>
+    waitFor(
+      `${ids.length} film(s) done`,
+      async () => {
+        const s = await getStatus(c.url);
+        return ids.every((id) => s.jobs.find((j) => j.id === id)?.state === 'done');
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+
+  beforeAll(async () => {
+    s3 = await startS3();
+    dir = await tempDir('proc-faults');
+    env = {
+      ...s3.env(),
+      PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
+      PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
+      PLAYER: 'none',
+      TITLE_SECONDS: '1',
+      RENDER_THREADS: '1',
+      RESCAN_SECONDS: '1',
+      UPLOAD_RETRY_MAX_SECONDS: '1',
+    };
+  });
+
+  afterAll(async () => {
+    await child?.proc.stop();
+    await s3?.close();
+    await dir?.remove();
+  });
+
+  const persistedState = async (id: string) =>
+    (JSON.parse(await readFile(path.join(env.PROCESSOR_DATA_DIR as string, 'jobs', `${id}.json`), 'utf8')) as { state: string }).state;
+
+  /**
+   * Kills the processor at a random moment after `msg` is logged for a new package,
+   * until ROUNDS kills have landed while the job's recorded state was `phase`.
+   */
+  const killRounds = async (msg: string, phase: string, maxDelayMs: number, label: string) => {
+    let c = child ?? (await start());
+    const ids: string[] = [];
+    let hits = 0;
+    let rounds = 0;
+    while (hits < ROUNDS && rounds < ROUNDS * 4) {
+      rounds++;
+      const { id } = await writePackage(inbox(), {
+        frames: FRAMES,
+        width: 480,
+        height: 360,
+        kind: 'photo',
+        publish: 'public',
+        title: `${label} ${rounds}`,
+      });
+      ids.push(id);
+      packages.push(id);
+      await waitLog(c, msg, id);
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * maxDelayMs)));
+      await sigkill();
+      if ((await persistedState(id)) === phase) hits++;
+      c = await start();
+    }
+    expect(hits, `kills while ${phase} in ${rounds} rounds`).toBe(ROUNDS);
+    await waitDone(c, ids);
+    return { hits, rounds };
+  };
+
+  it(`survives SIGKILL during render, ${ROUNDS} times`, async () => {
+    await killRounds('render.started', 'rendering', 400, 'render');
+  }, 600_000);
+
+  it(`survives SIGKILL during upload, ${ROUNDS} times`, async () => {
+    await killRounds('upload.started', 'uploading', 10, 'upload');
+  }, 600_000);
+
+  it('uploads every waiting film once S3 is back', async () => {
+    const c = child ?? (await start());
+    await s3.stop();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { id } = await writePackage(inbox(), { frames: 8, publish: 'public', title: `outage ${i}` });
+      ids.push(id);
+      packages.push(id);
+    }
+    await waitFor(
+      'uploads to be waiting and retrying',
+      async () => {
+        const s = await getStatus(c.url);
+        return ids.every((id) => (s.uploadsWaiting.find((u) => u.id === id)?.attempts ?? 0) >= 2);
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    // The local copy is still there while S3 is away.
+    for (const id of ids) await readFile(path.join(env.PROCESSOR_DATA_DIR as string, 'films', id, 'movie.mp4'));
+    await s3.start();
+    await waitDone(c, ids);
+  }, 120_000);
+
+  it('leaves exactly one playable film per package in S3, meta.json last-written and valid', async () => {
+    const client = s3.client();
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'movies/', ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.NextContinuationToken;
+    } while (token);
+    const expected = packages.flatMap((id) => {
+      const k = movieKeys(id);
+      return [k.video, k.poster, k.preview, k.meta];
+    });
+    expect(keys.sort()).toEqual(expected.sort());
+    // Every film really plays: the right number of frames, H.264 High.
+    for (const id of packages) {
+      const meta = filmMetaSchema.parse(
+        JSON.parse(
+          await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).meta }))).Body!.transformToString(),
+        ),
+      );
+      expect(meta.id).toBe(id);
+      const video = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).video }));
+      expect(video.ContentType).toBe('video/mp4');
+      const file = path.join(dir.path, `${id}.mp4`);
+      await import('node:fs/promises').then(async (fs) => fs.writeFile(file, Buffer.from(await video.Body!.transformToByteArray())));
+      const { stdout } = await execFileP('ffprobe', [
+        '-v',
+        'error',
+        '-count_frames',
+        '-show_entries',
+        'stream=nb_read_frames,profile',
+        '-of',
+        'csv=p=0',
+        file,
+      ]);
+      expect(stdout.trim()).toBe(`High,${10 + meta.frameCount}`);
+    }
+    // …and none is on the (none-)player's playlist twice.
+    const status = await getStatus((child ?? (await start())).url);
+    expect(new Set(status.playlist).size).toBe(status.playlist.length);
+    expect(status.playlist.filter((id) => packages.includes(id)).sort()).toEqual([...packages].sort());
+  }, 120_000);
+});
