@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { freePort, type ManagedProcess, spawnManaged, tempDir, waitFor } from '@stop-motion/e2e';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, run } from './helpers.js';
+import { BIN, run, runOk } from './helpers.js';
 
 // The launcher's logic with a stand-in browser: a script that records how it was
 // started, and the profile it saw, then exits (as a crash would).
@@ -13,6 +13,7 @@ describe('stop-motion-kiosk with a stand-in browser', () => {
   let port: number;
   let healthy = false;
   const launchers: ManagedProcess[] = [];
+  let fakes = 0;
 
   beforeAll(async () => {
     dir = await tempDir('kiosk-launcher');
@@ -33,7 +34,8 @@ describe('stop-motion-kiosk with a stand-in browser', () => {
 
   /** A fake browser in its own PATH dir, under the given name. */
   async function fakeBrowser(name: string): Promise<{ bin: string; log: string }> {
-    const binDir = path.join(dir.path, `bin-${name}-${launchers.length}`);
+    fakes++;
+    const binDir = path.join(dir.path, `bin-${name}-${fakes}`);
     await mkdir(binDir);
     const log = path.join(binDir, 'runs.log');
     const script = [
@@ -50,7 +52,7 @@ describe('stop-motion-kiosk with a stand-in browser', () => {
     await writeFile(bin, `${script}\n`);
     await chmod(bin, 0o755);
     // Only the tools the launcher needs, so that /usr/bin/chromium is not found.
-    for (const tool of ['bash', 'curl', 'sed', 'id', 'mkdir', 'sleep', 'cat', 'env']) {
+    for (const tool of ['bash', 'curl', 'sed', 'id', 'mkdir', 'sleep', 'cat', 'env', 'stat']) {
       const found = (await run('sh', ['-c', `command -v ${tool}`])).stdout.trim();
       await symlink(found, path.join(binDir, tool));
     }
@@ -127,6 +129,23 @@ describe('stop-motion-kiosk with a stand-in browser', () => {
     expect(args).not.toContain('--ozone-platform=x11');
     expect(args).toContain('--remote-debugging-address=127.0.0.1');
     expect(args).toContain('--remote-debugging-port=9333');
+  });
+
+  it('restarts the browser when the restart file is touched (station-server UI watchdog)', async () => {
+    healthy = true;
+    const fake = await fakeBrowser('chromium');
+    // This stand-in does not exit by itself: it runs until it is ended.
+    await writeFile(path.join(fake.bin, 'chromium'), `#!/bin/bash\nprintf 'ARGS %s\\n' "$*" >> ${fake.log}\nexec sleep 600\n`);
+    const restartFile = path.join(dir.path, 'kiosk-restart');
+    const launcher = launch({ PATH: fake.bin, KIOSK_PROFILE_DIR: path.join(dir.path, 'profile-c'), KIOSK_RESTART_FILE: restartFile });
+    await waitFor('a start', async () => (await runs(fake.log)).length === 1);
+    // What UI_RESTART_COMMAND runs.
+    await runOk('touch', [restartFile]);
+    await waitFor('a second start', async () => (await runs(fake.log)).length === 2, { timeoutMs: 20_000 });
+    expect(launcher.output()).toMatch(/restart requested through/);
+    // No further restarts without a new touch.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await runs(fake.log)).toHaveLength(2);
   });
 
   it('is shellcheck-clean', async () => {
