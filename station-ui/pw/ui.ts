@@ -5,8 +5,8 @@ import { PNG } from 'pngjs';
 export const app = (page: Page) => page.getByTestId('app');
 export const strip = (page: Page) => page.getByTestId('strip');
 
-export async function expectScreen(page: Page, screen: string): Promise<void> {
-  await expect(app(page)).toHaveAttribute('data-screen', screen);
+export async function expectScreen(page: Page, screen: string, timeout?: number): Promise<void> {
+  await expect(app(page)).toHaveAttribute('data-screen', screen, timeout ? { timeout } : {});
 }
 
 export async function expectFrames(page: Page, count: number): Promise<void> {

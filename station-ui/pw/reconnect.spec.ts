@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { type Station, simPress, startStation } from './station.js';
+import { expectFrames, expectScreen, openStation } from './ui.js';
+
+let station: Station;
+test.beforeEach(async () => {
+  station = await startStation();
+});
+test.afterEach(async () => {
+  await station.stop();
+});
+
+test('station-server killed mid-movie: disconnected indicator, reconnect, every frame shown again', async ({ page }) => {
+  await openStation(page, station.url);
+  for (let i = 1; i <= 5; i++) {
+    await simPress(station, 'capture');
+    await expectFrames(page, i);
+  }
+  await expectScreen(page, 'make');
+  const before = await page.locator('.strip-cell').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.file));
+
+  await station.kill();
+  await expect(page.getByTestId('conn')).toHaveAttribute('data-state', 'closed');
+  await expect(page.getByTestId('offline')).toBeVisible();
+  // Presses while the station is away do nothing and break nothing.
+  await page.keyboard.press('Enter');
+
+  await station.restart();
+  // A new server start reloads the page, which carries on on the same screen.
+  await expect(page.getByTestId('conn')).toHaveAttribute('data-state', 'open', { timeout: 30_000 });
+  await expect(page.getByTestId('offline')).toHaveCount(0);
+  await expectScreen(page, 'make');
+  await expectFrames(page, 5);
+  const after = await page.locator('.strip-cell').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).dataset.file));
+  expect(after).toEqual(before);
+
+  // And the film goes on.
+  await page.keyboard.press('Enter');
+  await expectFrames(page, 6);
+});
+
+test('the UI reports uncaught errors and rejections to the station log', async ({ page }) => {
+  const lines: string[] = [];
+  station.process.child.stdout?.on('data', (b: Buffer) => lines.push(b.toString()));
+  station.process.child.stderr?.on('data', (b: Buffer) => lines.push(b.toString()));
+  await openStation(page, station.url);
+  await page.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('boom from the page');
+    }, 0);
+    void Promise.reject(new Error('rejected in the page'));
+  });
+  await expect.poll(() => lines.join('')).toContain('boom from the page');
+  await expect.poll(() => lines.join('')).toContain('rejected in the page');
+});
