@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { type FilmMeta, isValidId, movieKeys, ULID_PATTERN } from '@stop-motion/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Asset } from './assets.js';
@@ -116,6 +117,22 @@ function buildCsp(mediaOrigins: string[]): string {
   ].join('; ');
 }
 
+/** A rendered body kept for reuse, with its gzip made once on first demand. */
+interface Cached {
+  body: Buffer;
+  gz: Buffer | null;
+}
+const cached = (text: string): Cached => ({ body: Buffer.from(text), gz: null });
+
+/** Pages on 4G: gzip what is worth it, once per cached body rather than per request. */
+function sendCached(req: FastifyRequest, reply: FastifyReply, entry: Cached) {
+  reply.header('vary', 'Accept-Encoding, Accept-Language, Cookie');
+  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  if (!accepts || entry.body.length < 1024) return reply.send(entry.body);
+  entry.gz ??= gzipSync(entry.body, { level: 6 });
+  return reply.header('content-encoding', 'gzip').send(entry.gz);
+}
+
 class LruCache<V> {
   private map = new Map<string, { value: V; until: number }>();
   constructor(
@@ -159,7 +176,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const https = config.GALLERY_PUBLIC_URL?.startsWith('https:') ?? false;
   const ownerLimiter = new RateLimiter(5, 10_000, now);
   const adminLimiter = new RateLimiter(10, 6_000, now);
-  const pageCache = new LruCache<string>(500, 30_000);
+  const pageCache = new LruCache<Cached>(500, 30_000);
   const misses = new LruCache<true>(2000, 3000);
   const css = deps.assets.get('app.css')?.url ?? '/static/app.css';
   const js = deps.assets.get('app.js')?.url ?? '/static/app.js';
@@ -260,13 +277,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const cursor = typeof q.cursor === 'string' && q.cursor ? q.cursor : undefined;
     const view = await catalog.current();
     const key = `list|${view.version}|${ctx.locale}|${ctx.baseUrl}|${cursor ?? ''}`;
-    let body = pageCache.get(key, now());
-    if (!body) {
+    let entry = pageCache.get(key, now());
+    if (!entry) {
       const page = pageOf(view, cursor, DEFAULT_PAGE_SIZE);
-      body = renderList(ctx, await cardsFor(page.films), { next: page.next, isFirst: !cursor });
-      pageCache.set(key, body, now());
+      entry = cached(renderList(ctx, await cardsFor(page.films), { next: page.next, isFirst: !cursor }));
+      pageCache.set(key, entry, now());
     }
-    return sendHtml(reply, 200, body);
+    return sendCached(req, reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache'), entry);
   });
 
   /** A film by id from the list, or straight from S3 when the list does not have it yet. */
@@ -298,13 +315,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       return sendHtml(reply, 404, renderMessage(ctx, 'notFound'));
     }
     const key = `film|${film.id}|${catalog.peek()?.version}|${ctx.locale}|${ctx.baseUrl}`;
-    let body = pageCache.get(key, now());
-    if (!body) {
+    let entry = pageCache.get(key, now());
+    if (!entry) {
       const [video, poster] = await Promise.all([media.video(film), media.poster(film)]);
-      body = renderFilm(ctx, film, { video, poster });
-      pageCache.set(key, body, now());
+      entry = cached(renderFilm(ctx, film, { video, poster }));
+      pageCache.set(key, entry, now());
     }
-    return sendHtml(reply, 200, body);
+    return sendCached(req, reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache'), entry);
   });
 
   app.get<{ Params: { id: string } }>('/m/:id/download', async (req, reply) => {
@@ -333,7 +350,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     pageUrl: `${baseUrl}/m/${film.id}`,
   });
 
-  const apiCache = new LruCache<string>(500, 30_000);
+  const apiCache = new LruCache<Cached>(500, 30_000);
   app.get('/api/movies', async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const cursor = typeof q.cursor === 'string' && q.cursor ? q.cursor : undefined;
@@ -342,13 +359,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const view = await catalog.current();
     const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
     const key = `${view.version}|${baseUrl}|${cursor ?? ''}|${limit}`;
-    let body = apiCache.get(key, now());
-    if (!body) {
+    let entry = apiCache.get(key, now());
+    if (!entry) {
       const page = pageOf(view, cursor, limit);
-      body = JSON.stringify({ movies: await Promise.all(page.films.map((f) => apiFilm(f, baseUrl))), next: page.next });
-      apiCache.set(key, body, now());
+      entry = cached(JSON.stringify({ movies: await Promise.all(page.films.map((f) => apiFilm(f, baseUrl))), next: page.next }));
+      apiCache.set(key, entry, now());
     }
-    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(body);
+    return sendCached(req, reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache'), entry);
   });
 
   app.get<{ Params: { id: string } }>('/api/movies/:id', async (req, reply) => {
@@ -486,14 +503,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   }
 
   if (deps.benchRoute) {
-    // Same size as `/` for the same client: the baseline the benchmark compares with.
-    let precomputed: string | null = null;
+    // The benchmark's baseline: the body `path` answered once, sent again as is.
+    const precomputed = new Map<string, { body: Buffer; type: string }>();
     app.get('/_bench/precomputed', async (req, reply) => {
-      if (!precomputed) {
-        const res = await app.inject({ method: 'GET', url: '/', headers: { 'accept-language': req.headers['accept-language'] ?? '' } });
-        precomputed = res.body;
+      const path = String((req.query as Record<string, unknown>).path ?? '/');
+      let hit = precomputed.get(path);
+      if (!hit) {
+        const res = await app.inject({ method: 'GET', url: path });
+        hit = { body: res.rawPayload, type: String(res.headers['content-type'] ?? 'text/plain') };
+        precomputed.set(path, hit);
       }
-      return sendHtml(reply, 200, precomputed);
+      return reply.type(hit.type).header('cache-control', 'no-cache').send(hit.body);
     });
   }
 

@@ -6,6 +6,7 @@ import { countRequests, type MediaFixture, makeMedia, newId, sampleMeta, uploadF
 
 const HOSTILE = `<script>alert("x")</script> 'quoted' & "double" — שלום עולם مرحبا`;
 
+const ADMIN_TOKEN = 'admin-token-for-the-pages-test';
 let s3: S3Service;
 let media: MediaFixture;
 let gallery: Gallery;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const client = createS3Client({ ...s3, forcePathStyle: true });
   counter = countRequests(client);
   gallery = await startGallery({
-    config: loadConfig({ ...s3.env(), LOG_LEVEL: 'warn', REFRESH_SECONDS: '60' }),
+    config: loadConfig({ ...s3.env(), LOG_LEVEL: 'warn', REFRESH_SECONDS: '60', GALLERY_ADMIN_TOKEN: ADMIN_TOKEN }),
     logger: createLogger({ level: 'silent' }),
     s3Client: client,
     now: () => Date.now() + offset,
@@ -78,6 +79,7 @@ describe('pages', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('referrer-policy')).toBeTruthy();
+    expect(res.headers.get('content-encoding')).toBe('gzip');
   });
 
   it('list newest first with lazy posters and cursor links that reach every film once', async () => {
@@ -226,5 +228,38 @@ describe('pages', () => {
     const text = await res.text();
     expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
     expect(text).not.toContain('node_modules');
+  });
+
+  it('let an operator sign in, hide and unhide a film from the admin page', async () => {
+    const form = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+      fetch(`${gallery.url}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams(body).toString(),
+      });
+    expect(await (await get('/admin')).text()).toContain('Admin token');
+    const wrong = await form('/admin/login', { token: 'nope' });
+    expect(wrong.status).toBe(303);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    const ok = await form('/admin/login', { token: ADMIN_TOKEN });
+    const cookie = (ok.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^sms_admin=/);
+    expect(cookie).not.toContain(ADMIN_TOKEN);
+    const target = films[10] as FilmMeta;
+    // A form posted from another site is refused even with the cookie.
+    const forged = await form(`/admin/m/${target.id}/hide`, {}, { cookie, origin: 'https://evil.example' });
+    expect(forged.headers.get('location')).toContain('sign%20in');
+    expect((await get(`/m/${target.id}`)).status).toBe(200);
+    const hide = await form(`/admin/m/${target.id}/hide`, {}, { cookie, origin: gallery.url });
+    expect(hide.status).toBe(303);
+    expect((await get(`/m/${target.id}`)).status).toBe(404);
+    const page = await (await get('/admin', { cookie })).text();
+    expect(page).toContain(`action="/admin/m/${target.id}/unhide"`);
+    await form(`/admin/m/${target.id}/unhide`, {}, { cookie, origin: gallery.url });
+    expect((await get(`/m/${target.id}`)).status).toBe(200);
+    expect((await get('/api/admin/movies')).status).toBe(401);
+    const api = await get('/api/admin/movies', { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(((await api.json()) as { movies: unknown[] }).movies.length).toBeGreaterThan(10);
   });
 });

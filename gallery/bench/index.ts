@@ -1,0 +1,145 @@
+/**
+ * Gallery benchmarks, printed and not asserted (npm run bench -w @stop-motion/gallery):
+ *  1. throughput and p99 of `/` and `/api/movies` with 1,000 films cached, at 50
+ *     connections, as a ratio to a route of the same server sending a precomputed
+ *     body of the same size;
+ *  2. a cold refresh of 10,000 films from S3 and the refresh after one new film:
+ *     S3 requests and time.
+ * BENCH_SECONDS (default 8) sets the length of each autocannon run; BENCH_FILMS_BIG
+ * (default 10000) the size of the big library.
+ */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client, startS3 } from '@stop-motion/e2e';
+import { type FilmMeta, movieKeys } from '@stop-motion/protocol';
+import autocannon from 'autocannon';
+import { monotonicFactory } from 'ulid';
+import { Catalog } from '../src/catalog.js';
+import { loadConfig } from '../src/config.js';
+import { startGallery } from '../src/index.js';
+import { createLogger } from '../src/log.js';
+import { createFilmBucket } from '../src/s3.js';
+import { createMemoryStore } from '../src/store.js';
+import { countRequests } from '../test/fixtures.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const BIG = Number(process.env.BENCH_FILMS_BIG ?? 10_000);
+const ulid = monotonicFactory();
+const log = createLogger({ level: 'silent' });
+
+function meta(i: number, at: number): FilmMeta {
+  const id = ulid(at);
+  return {
+    id,
+    title: i % 3 === 0 ? `הסרט ${i}` : `Film number ${i}`,
+    stationId: `station-${i % 4}`,
+    createdAt: new Date(at).toISOString(),
+    durationSec: 8.5,
+    fps: 10,
+    frameCount: 85,
+    width: 1280,
+    height: 720,
+  };
+}
+
+async function putMany(s3: S3Client, bucket: string, metas: FilmMeta[]): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < metas.length) {
+        const m = metas[next++] as FilmMeta;
+        await s3.send(
+          new PutObjectCommand({ Bucket: bucket, Key: movieKeys(m.id).meta, Body: JSON.stringify(m), ContentType: 'application/json' }),
+        );
+      }
+    }),
+  );
+}
+
+function fill(n: number): FilmMeta[] {
+  const t0 = Date.now() - n * 60_000;
+  return Array.from({ length: n }, (_, i) => meta(i, t0 + i * 60_000));
+}
+
+async function cannon(url: string, seconds = SECONDS): Promise<{ rps: number; p99: number; bytes: number }> {
+  const result = await autocannon({ url, connections: 50, duration: seconds, pipelining: 1 });
+  return { rps: result.requests.average, p99: result.latency.p99, bytes: result.throughput.average / Math.max(1, result.requests.average) };
+}
+
+const fmt = (n: number, d = 0) => n.toFixed(d);
+
+async function throughput(): Promise<void> {
+  const s3 = await startS3();
+  try {
+    await putMany(s3.client(), s3.bucket, fill(1000));
+    const gallery = await startGallery({
+      config: loadConfig({ ...s3.env(), LOG_LEVEL: 'silent' }),
+      logger: log,
+      host: '127.0.0.1',
+      port: 0,
+      benchRoute: true,
+    });
+    try {
+      await gallery.catalog.current();
+      console.log(`\n## Throughput, 1,000 films cached, 50 connections, ${SECONDS} s per run (autocannon in the same process)\n`);
+      console.log('| route | req/s | p99 ms | body bytes | baseline req/s | baseline p99 ms | ratio |');
+      console.log('|---|---|---|---|---|---|---|');
+      for (const path of ['/', '/api/movies']) {
+        // Warm both (JIT, caches) with a short run each, then measure the baseline right before the route.
+        await cannon(`${gallery.url}${path}`, 1);
+        await cannon(`${gallery.url}/_bench/precomputed?path=${encodeURIComponent(path)}`, 1);
+        const base = await cannon(`${gallery.url}/_bench/precomputed?path=${encodeURIComponent(path)}`);
+        const real = await cannon(`${gallery.url}${path}`);
+        console.log(
+          `| \`${path}\` | ${fmt(real.rps)} | ${real.p99} | ${fmt(real.bytes)} | ${fmt(base.rps)} | ${base.p99} | ${fmt(real.rps / base.rps, 2)} |`,
+        );
+      }
+    } finally {
+      await gallery.close();
+    }
+  } finally {
+    await s3.close();
+  }
+}
+
+async function bigRefresh(): Promise<void> {
+  const s3 = await startS3();
+  try {
+    const t0 = performance.now();
+    await putMany(s3.client(), s3.bucket, fill(BIG));
+    const uploadMs = performance.now() - t0;
+    const client = createS3Client({ ...s3, forcePathStyle: true });
+    const counter = countRequests(client);
+    const catalog = new Catalog({
+      bucket: createFilmBucket(client, s3.bucket),
+      store: createMemoryStore(),
+      log,
+      refreshSeconds: 60,
+      updatesChannel: 'bench',
+    });
+    const phase = async (name: string, base: Parameters<Catalog['refreshFromS3']>[0]) => {
+      counter.reset();
+      const t = performance.now();
+      const out = await catalog.refreshFromS3(base);
+      const ms = performance.now() - t;
+      const list = counter.counts.ListObjectsV2Command ?? 0;
+      const gets = counter.counts.GetObjectCommand ?? 0;
+      console.log(`| ${name} | ${list} | ${gets} | ${counter.total()} | ${fmt(ms)} |`);
+      return out;
+    };
+    console.log(`\n## Refresh of ${BIG.toLocaleString('en')} films in S3 (s3rver; uploading them took ${fmt(uploadMs / 1000, 1)} s)\n`);
+    console.log('| refresh | list pages | meta.json GETs | S3 requests | time ms |');
+    console.log('|---|---|---|---|---|');
+    const cold = await phase('cold (empty cache)', null);
+    const same = await phase('nothing changed', cold.snapshot);
+    await putMany(s3.client(), s3.bucket, [meta(BIG, Date.now())]);
+    await phase('one new film', same.snapshot);
+    console.log('\nGoal for an incremental refresh: ≤ list pages + 1 requests.');
+    client.destroy();
+  } finally {
+    await s3.close();
+  }
+}
+
+await throughput();
+await bigRefresh();
+process.exit(0);
