@@ -11,15 +11,31 @@ const playlistFileSchema = z.object({
   films: z.array(playlistEntrySchema),
   current: z.string().nullable(),
   removed: z.array(z.string()),
+  /** Films added that have not been on screen yet. */
+  fresh: z.array(z.string()).default([]),
 });
 export type PlaylistState = z.infer<typeof playlistFileSchema>;
 
-/** Puts `entry` right after the one on screen (or first when nothing plays); no-op when it is already there. */
-export function insertNext(films: readonly PlaylistEntry[], current: string | null, entry: PlaylistEntry): PlaylistEntry[] {
+/**
+ * Puts `entry` next: right after the film on screen and after any other new films
+ * still waiting for their premiere (first come, first shown); at the end when nothing
+ * plays. No-op when it is already there.
+ */
+export function insertNext(
+  films: readonly PlaylistEntry[],
+  current: string | null,
+  entry: PlaylistEntry,
+  fresh: ReadonlySet<string> = new Set(),
+): PlaylistEntry[] {
   if (films.some((f) => f.id === entry.id)) return [...films];
-  const at = current === null ? -1 : films.findIndex((f) => f.id === current);
   const out = [...films];
-  out.splice(at === -1 ? films.length : at + 1, 0, entry);
+  let at = current === null ? -1 : films.findIndex((f) => f.id === current);
+  if (at === -1) {
+    out.push(entry);
+    return out;
+  }
+  while (at + 1 < films.length && fresh.has(films[at + 1]?.id ?? '')) at++;
+  out.splice(at + 1, 0, entry);
   return out;
 }
 
@@ -37,7 +53,7 @@ export function trimPlaylist(films: readonly PlaylistEntry[], max: number, keep:
 
 /** The big screen's own playlist, kept on disk so a restart of mpv or of the processor restores it. */
 export class PlaylistStore {
-  private state: PlaylistState = { films: [], current: null, removed: [] };
+  private state: PlaylistState = { films: [], current: null, removed: [], fresh: [] };
   private readonly file: string;
   private writing: Promise<void> = Promise.resolve();
 
@@ -76,9 +92,11 @@ export class PlaylistStore {
   /** Returns false when nothing changed (already listed, or taken down). */
   async add(entry: PlaylistEntry): Promise<boolean> {
     if (this.isRemoved(entry.id) || this.state.films.some((f) => f.id === entry.id)) return false;
-    const films = insertNext(this.state.films, this.state.current, entry);
-    const keep = new Set([entry.id, ...(this.state.current ? [this.state.current] : [])]);
-    this.state = { ...this.state, films: trimPlaylist(films, this.max, keep) };
+    const films = insertNext(this.state.films, this.state.current, entry, new Set(this.state.fresh));
+    const keep = new Set([entry.id, ...this.state.fresh, ...(this.state.current ? [this.state.current] : [])]);
+    const trimmed = trimPlaylist(films, this.max, keep);
+    const fresh = [...this.state.fresh, entry.id].filter((id) => trimmed.some((f) => f.id === id));
+    this.state = { ...this.state, films: trimmed, fresh };
     await this.save();
     return true;
   }
@@ -86,7 +104,12 @@ export class PlaylistStore {
   async remove(id: string): Promise<boolean> {
     const had = this.state.films.some((f) => f.id === id);
     const removed = this.state.removed.includes(id) ? this.state.removed : [...this.state.removed, id].slice(-1000);
-    this.state = { ...this.state, films: this.state.films.filter((f) => f.id !== id), removed };
+    this.state = {
+      ...this.state,
+      films: this.state.films.filter((f) => f.id !== id),
+      removed,
+      fresh: this.state.fresh.filter((f) => f !== id),
+    };
     await this.save();
     return had;
   }
@@ -100,7 +123,7 @@ export class PlaylistStore {
 
   async setCurrent(id: string | null): Promise<void> {
     if (this.state.current === id) return;
-    this.state = { ...this.state, current: id };
+    this.state = { ...this.state, current: id, fresh: this.state.fresh.filter((f) => f !== id) };
     await this.save();
   }
 

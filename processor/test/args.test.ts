@@ -290,6 +290,10 @@ describe('playlist', () => {
     expect(insertNext(ids.map(e), current, e(add)).map((x) => x.id)).toEqual(expected);
   });
 
+  it('keeps new films in arrival order: each goes after the ones still waiting', () => {
+    expect(insertNext(['a', 'x', 'y', 'b'].map(e), 'a', e('n'), new Set(['x', 'y'])).map((f) => f.id)).toEqual(['a', 'x', 'y', 'n', 'b']);
+  });
+
   it('trims the oldest films but never the kept ones', () => {
     expect(trimPlaylist(['a', 'b', 'c', 'd'].map(e), 2, new Set(['a'])).map((x) => x.id)).toEqual(['a', 'd']);
   });

@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { MpvClient, type RedisService, startRedis, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
+import { FILMS_CHANNEL } from '@stop-motion/protocol';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { type Processor, startProcessor } from '../src/index.js';
+import { writePackage } from './helpers.js';
+
+describe('big screen (mpv --vo=null)', () => {
+  let dir: TempDir;
+  let redis: RedisService;
+  let p: Processor;
+  let mpv: MpvClient | null = null;
+  const films: string[] = [];
+
+  const socket = () => path.join(p.config.dataDir, 'mpv.sock');
+  const fileOf = (id: string) => path.join(p.config.dataDir, 'films', id, 'movie.mp4');
+  const idOf = (file: string) => path.basename(path.dirname(file));
+  /** A fresh IPC connection each time: after a restart the old one is dead. */
+  const client = async () => {
+    mpv?.close();
+    mpv = await MpvClient.connect(socket());
+    return mpv;
+  };
+  const mpvPlaylist = async () => (await (await client()).playlist()).map((e) => e.filename);
+  const addFilm = async (title: string) => {
+    const { id } = await writePackage(p.config.inboxDir, { frames: 10, title });
+    await waitFor(`${title} on the playlist`, async () => ((await p.pipeline.status()).playlist as string[]).includes(id) || undefined, {
+      timeoutMs: 60_000,
+    });
+    return id;
+  };
+
+  beforeAll(async () => {
+    dir = await tempDir('proc-player');
+    redis = await startRedis();
+    const config = loadConfig({
+      PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
+      PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
+      PROCESSOR_PORT: '0',
+      PLAYER: 'mpv',
+      MPV_FULLSCREEN: 'false',
+      MPV_EXTRA_ARGS: '--vo=null --ao=null --no-config',
+      TITLE_SECONDS: '0.5',
+      RENDER_THREADS: '1',
+      RENDER_PREVIEW: 'false',
+      REDIS_URL: redis.url,
+    });
+    p = await startProcessor(config, { logger: pino({ level: 'silent' }) });
+  });
+
+  afterAll(async () => {
+    mpv?.close();
+    await p?.close();
+    await redis?.close();
+    await dir?.remove();
+  });
+
+  it('shows the idle slide while there are no films', async () => {
+    const list = await mpvPlaylist();
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatch(/idle\.png$/);
+    expect((await p.pipeline.status()).player).toMatchObject({ kind: 'mpv' });
+  });
+
+  it('plays films in a loop, in the order they arrived', async () => {
+    for (const title of ['one', 'two', 'three']) films.push(await addFilm(title));
+    await waitFor(
+      'mpv playlist to hold the three films',
+      async () => JSON.stringify(await mpvPlaylist()) === JSON.stringify(films.map(fileOf)),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    const path0 = await (await client()).getProperty<string | null>('path');
+    expect(films.map(fileOf)).toContain(path0);
+  });
+
+  it('restarts a killed mpv within 2 s with the same playlist, resuming the film on screen', async () => {
+    const before = await p.pipeline.status();
+    const pid = (before.player as { pid: number | null }).pid;
+    expect(pid).toBeGreaterThan(0);
+    const onScreen = before.nowPlaying;
+    process.kill(pid as number, 'SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(
+      'a new mpv playing the same playlist',
+      async () => {
+        const player = (await p.pipeline.status()).player as { pid: number | null };
+        if (player.pid === pid || player.pid === null) return false;
+        const c = await client();
+        const list = (await c.playlist()).map((e) => e.filename);
+        const playing = await c.getProperty<string | null>('path');
+        return JSON.stringify(list) === JSON.stringify(films.map(fileOf)) && playing !== null;
+      },
+      { timeoutMs: 2000, intervalMs: 25 },
+    );
+    const took = Date.now() - killedAt;
+    expect(took).toBeLessThanOrEqual(2000);
+    const after = await p.pipeline.status();
+    expect((after.player as { restarts: number }).restarts).toBeGreaterThanOrEqual(1);
+    // The film that was on screen comes back first (or the loop has already moved past it).
+    if (onScreen) expect(films).toContain(after.nowPlaying);
+  });
+
+  it('queues a new film next, after the one on screen', async () => {
+    const c = await client();
+    const current = await c.getProperty<string>('path');
+    const id = await addFilm('the new one');
+    await waitFor(
+      'the new film right after the current one',
+      async () => {
+        const list = await mpvPlaylist();
+        const now = await (await client()).getProperty<string>('path');
+        return list.indexOf(fileOf(id)) === list.indexOf(now) + 1 || undefined;
+      },
+      { timeoutMs: 5000 },
+    );
+    // …and it really is what plays when the current film ends.
+    await waitFor(
+      'the new film to play',
+      async () => {
+        const now = await (await client()).getProperty<string>('path');
+        if (now === current) return false;
+        return now;
+      },
+      { timeoutMs: 20_000, intervalMs: 20 },
+    ).then((next) => expect(idOf(next)).toBe(id));
+    films.push(id);
+  });
+
+  it('takes a film down on an operator request and on a moderation notice', async () => {
+    const [first, second] = films;
+    const res = await fetch(`${p.url}/api/films/${first}/remove`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    await waitFor('operator removal', async () => !(await mpvPlaylist()).includes(fileOf(first as string)), { timeoutMs: 5000 });
+    const pub = new Redis(redis.url);
+    await pub.publish(FILMS_CHANNEL, JSON.stringify({ type: 'film.hidden', id: second }));
+    pub.disconnect();
+    await waitFor('moderation removal', async () => !(await mpvPlaylist()).includes(fileOf(second as string)), { timeoutMs: 5000 });
+    const status = await p.pipeline.status();
+    expect(status.playlist).not.toContain(first);
+    expect(status.playlist).not.toContain(second);
+  });
+});
