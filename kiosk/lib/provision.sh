@@ -71,11 +71,27 @@ package_installed() {
   esac
 }
 
-# install_packages NAME...: installs those not installed yet.
+# Debian package names as Arch Linux ARM calls them (empty: not packaged there).
+arch_name() {
+  case $1 in
+    gpiod) echo libgpiod ;;
+    openssh-server) echo openssh ;;
+    fonts-dejavu-core) echo ttf-dejavu ;;
+    fonts-noto-core) echo noto-fonts ;;
+    redis-server) echo valkey ;;
+    x11-xserver-utils) echo xorg-xset ;;
+    chromium-browser) echo chromium ;;
+    rpicam-apps | libcamera-apps) echo '' ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# install_packages NAME...: installs those not installed yet (Debian names).
 install_packages() {
   local -a wanted=() missing=()
   local name
   for name in "$@"; do
+    [[ $(package_manager) == pacman ]] && name=$(arch_name "$name")
     [[ -n $name ]] || continue
     wanted+=("$name")
     package_installed "$name" || missing+=("$name")
