@@ -289,6 +289,19 @@ install_app() {
   fi
 }
 
+# write_invisible_cursor FILE: a 1x1 fully transparent cursor in Xcursor format.
+write_invisible_cursor() {
+  # "Xcur", header 16 bytes, version 1.0, 1 entry; table: image type 0xfffd0002,
+  # nominal size 1, at byte 28; image: header 36, type, size 1, version 1, 1x1,
+  # hotspot 0,0, delay 0, one ARGB pixel 0 (transparent). Little-endian.
+  local bytes='Xcur\x10\x00\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00'
+  bytes+='\x02\x00\xfd\xff\x01\x00\x00\x00\x1c\x00\x00\x00'
+  bytes+='\x24\x00\x00\x00\x02\x00\xfd\xff\x01\x00\x00\x00\x01\x00\x00\x00'
+  bytes+='\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+  bytes+='\x00\x00\x00\x00\x00\x00\x00\x00'
+  printf '%b' "$bytes" >"$1"
+}
+
 # Persistent journal with a size cap, so logs survive reboots but never fill the card.
 configure_journald() {
   local max=$1

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canConnect, freePort, type ManagedProcess, spawnManaged, tempDir, waitFor } from '@stop-motion/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ describe('processor rsyncd.conf', () => {
   let daemon: ManagedProcess;
   let port: number;
   let inbox: string;
-  const secret = 'c2VjcmV0LWZvci10ZXN0LW9ubHk';
+  let secret: string;
   const movieId = '01JF0000000000000000000001';
 
   const url = (user: string, rest = '') => `rsync://${user}@127.0.0.1:${port}/inbox/${rest}`;
@@ -22,8 +22,13 @@ describe('processor rsyncd.conf', () => {
     inbox = path.join(dir.path, 'inbox');
     await mkdir(inbox);
     const secrets = path.join(dir.path, 'rsyncd.secrets');
+    // The station's user and secret made as on the processing unit.
+    await runOk(BIN('stop-motion-station-secret'), ['add', '01'], {
+      env: { ...process.env, RSYNCD_SECRETS: secrets, STATION_SECRETS_DIR: path.join(dir.path, 'stations') },
+    });
+    secret = (await readFile(path.join(dir.path, 'stations', '01.secret'), 'utf8')).trim();
     // A user outside "station-*" is refused even with a correct secret.
-    await writeFile(secrets, `station-01:${secret}\nintruder:${secret}\n`, { mode: 0o600 });
+    await appendFile(secrets, `intruder:${secret}\n`);
     port = await freePort();
     const conf = await runOk(BIN('stop-motion-render'), [
       'rsyncd',
