@@ -5,6 +5,7 @@
  *     body of the same size;
  *  2. a cold refresh of 10,000 films from S3 and the refresh after one new film:
  *     S3 requests and time.
+ *  3. Lighthouse scores of `/` and `/m/:id` (bench/lighthouse.ts; BENCH_LIGHTHOUSE=0 skips it).
  * BENCH_SECONDS (default 8) sets the length of each autocannon run; BENCH_FILMS_BIG
  * (default 10000) the size of the big library.
  */
@@ -20,6 +21,7 @@ import { createLogger } from '../src/log.js';
 import { createFilmBucket } from '../src/s3.js';
 import { createMemoryStore } from '../src/store.js';
 import { countRequests } from '../test/fixtures.js';
+import { lighthouse } from './lighthouse.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const BIG = Number(process.env.BENCH_FILMS_BIG ?? 10_000);
@@ -142,4 +144,5 @@ async function bigRefresh(): Promise<void> {
 
 await throughput();
 await bigRefresh();
+if (process.env.BENCH_LIGHTHOUSE !== '0') await lighthouse();
 process.exit(0);

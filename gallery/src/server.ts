@@ -118,7 +118,7 @@ function buildCsp(mediaOrigins: string[]): string {
 }
 
 /** A rendered body kept for reuse, with its gzip made once on first demand. */
-interface Cached {
+export interface Cached {
   body: Buffer;
   gz: Buffer | null;
 }
@@ -126,7 +126,7 @@ const cached = (text: string): Cached => ({ body: Buffer.from(text), gz: null })
 
 /** Pages on 4G: gzip what is worth it, once per cached body rather than per request. */
 function sendCached(req: FastifyRequest, reply: FastifyReply, entry: Cached) {
-  reply.header('vary', 'Accept-Encoding, Accept-Language, Cookie');
+  if (!reply.hasHeader('vary')) reply.header('vary', 'Accept-Encoding, Accept-Language, Cookie');
   const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   if (!accepts || entry.body.length < 1024) return reply.send(entry.body);
   entry.gz ??= gzipSync(entry.body, { level: 6 });
@@ -180,6 +180,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const misses = new LruCache<true>(2000, 3000);
   const css = deps.assets.get('app.css')?.url ?? '/static/app.css';
   const js = deps.assets.get('app.js')?.url ?? '/static/app.js';
+  const icon = deps.assets.get('icon.svg')?.url ?? '/static/icon.svg';
   const adminSession = config.GALLERY_ADMIN_TOKEN
     ? createHmac('sha256', config.GALLERY_ADMIN_TOKEN).update('gallery-admin-session-v1').digest('base64url')
     : null;
@@ -206,10 +207,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (typeof q.lang === 'string' && q.lang === locale && cookies.lang !== locale) {
       reply.header('set-cookie', `lang=${locale}; Path=/; Max-Age=31536000; SameSite=Lax${https ? '; Secure' : ''}`);
     }
-    const url = new URL(req.url, 'http://x');
-    url.searchParams.delete('lang');
+    let path = req.url;
+    if (path.includes('lang=')) {
+      const url = new URL(req.url, 'http://x');
+      url.searchParams.delete('lang');
+      path = `${url.pathname}${url.search}`;
+    }
     const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
-    return { locale, t: MESSAGES[locale], path: `${url.pathname}${url.search}`, assets: { css, js }, baseUrl };
+    return { locale, t: MESSAGES[locale], path, assets: { css, js, icon }, baseUrl };
   };
 
   const sendHtml = (reply: FastifyReply, status: number, body: string, cache = 'no-cache') =>
@@ -255,12 +260,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const asset = deps.assets.get(req.params.name);
     if (!asset) return reply.callNotFound();
     const versioned = (req.query as Record<string, unknown>).v === asset.hash;
-    return reply
+    reply
       .type(asset.type)
       .header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=300')
-      .header('etag', `"${asset.hash}"`)
-      .send(asset.body);
+      .header('etag', `"${asset.hash}"`);
+    reply.header('vary', 'Accept-Encoding');
+    return sendCached(req, reply, asset.entry);
   });
+
+  // Browsers ask for it whatever the page says; an empty answer keeps their consoles clean.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
 
   // ---- pages --------------------------------------------------------------
 

@@ -8,7 +8,7 @@ export interface PageContext {
   t: Messages;
   /** The path and query of this page without `lang`, for the language links. */
   path: string;
-  assets: { css: string; js: string };
+  assets: { css: string; js: string; icon: string };
   /** Absolute base URL of the site (for canonical and OpenGraph URLs). */
   baseUrl: string;
 }
@@ -40,6 +40,7 @@ export function Layout({ ctx, head, children }: { ctx: PageContext; head: Head; 
         <meta name="description" content={head.description ?? t.tagline} />
         {head.noindex ? <meta name="robots" content="noindex" /> : null}
         {head.canonical ? <link rel="canonical" href={head.canonical} /> : null}
+        <link rel="icon" href={ctx.assets.icon} type="image/svg+xml" />
         <link rel="stylesheet" href={ctx.assets.css} />
         {head.extra}
         {head.script ? <script src={ctx.assets.js} defer /> : null}
