@@ -9,7 +9,7 @@ const SYSTEM_UNITS = ['station-server.service', 'processor.service', 'gallery.se
 const INSTALL_ROOT = '/opt/stop-motion/app';
 
 /** Settings names the services read (DESIGN.md "Configuration"); units may only set these. */
-const KNOWN_ENV = new Set(['NODE_ENV', 'STATION_DATA_DIR', 'PROCESSOR_DATA_DIR', 'PROCESSOR_INBOX', 'MPV_SOCKET']);
+const KNOWN_ENV = new Set(['NODE_ENV', 'STATION_DATA_DIR', 'PROCESSOR_DATA_DIR', 'PROCESSOR_INBOX', 'MPV_SOCKET', 'XDG_CACHE_HOME']);
 
 async function unitText(rel: string): Promise<string> {
   return readFile(path.join(KIOSK_DIR, 'systemd', rel), 'utf8');
@@ -119,6 +119,15 @@ describe('systemd units', () => {
       expect(tsconfig.compilerOptions).toMatchObject({ rootDir: '.', outDir: 'dist' });
     });
   }
+
+  it('units that need devices do not close them off (ProtectClock implies DeviceAllow=char-rtc)', async () => {
+    for (const unit of ['station-server.service', 'processor.service']) {
+      const service = section(await unitText(unit), 'Service');
+      for (const key of ['ProtectClock', 'DeviceAllow', 'DevicePolicy', 'PrivateDevices']) {
+        expect(service.has(key), `${unit} ${key}`).toBe(false);
+      }
+    }
+  });
 
   it('the station server stays on loopback: the unit does not override STATION_HOST', async () => {
     const text = await unitText('station-server.service');
