@@ -24,6 +24,8 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function open(browser: Browser, station: Station, query = ''): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  // tsx keeps function names with a `__name` helper that functions sent to the page also call.
+  await page.addInitScript('window.__name = (f) => f');
   await page.goto(`${station.url}/${query}`);
   await page.waitForSelector('[data-testid="conn"][data-state="open"]');
   return page;
