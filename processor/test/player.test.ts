@@ -26,7 +26,7 @@ describe('big screen (mpv --vo=null)', () => {
   };
   const mpvPlaylist = async () => (await (await client()).playlist()).map((e) => e.filename);
   const addFilm = async (title: string) => {
-    const { id } = await writePackage(p.config.inboxDir, { frames: 10, title });
+    const { id } = await writePackage(p.config.inboxDir, { frames: 25, title });
     await waitFor(`${title} on the playlist`, async () => ((await p.pipeline.status()).playlist as string[]).includes(id) || undefined, {
       timeoutMs: 60_000,
     });
@@ -106,28 +106,29 @@ describe('big screen (mpv --vo=null)', () => {
   });
 
   it('queues a new film next, after the one on screen', async () => {
-    const c = await client();
-    const current = await c.getProperty<string>('path');
+    // Once every earlier film has had its premiere, "next" means right after the one on screen.
+    const last = fileOf(films.at(-1) as string);
+    await waitFor('the last film to be on screen', async () => (await (await client()).getProperty<string>('path')) === last, {
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    });
     const id = await addFilm('the new one');
-    await waitFor(
-      'the new film right after the current one',
-      async () => {
-        const list = await mpvPlaylist();
-        const now = await (await client()).getProperty<string>('path');
-        return list.indexOf(fileOf(id)) === list.indexOf(now) + 1 || undefined;
-      },
-      { timeoutMs: 5000 },
-    );
-    // …and it really is what plays when the current film ends.
-    await waitFor(
-      'the new film to play',
-      async () => {
-        const now = await (await client()).getProperty<string>('path');
-        if (now === current) return false;
-        return now;
-      },
-      { timeoutMs: 20_000, intervalMs: 20 },
-    ).then((next) => expect(idOf(next)).toBe(id));
+    await waitFor('mpv to list the new film', async () => (await mpvPlaylist()).includes(fileOf(id)), { timeoutMs: 5000 });
+    // From the moment mpv lists it, it is the next film to start (or already on screen).
+    const onScreen = await (await client()).getProperty<string>('path');
+    if (onScreen !== fileOf(id)) {
+      const list = await mpvPlaylist();
+      expect(list.indexOf(fileOf(id))).toBe(list.indexOf(onScreen) + 1);
+      const next = await waitFor(
+        'the film on screen to end',
+        async () => {
+          const now = await (await client()).getProperty<string>('path');
+          return now !== onScreen ? now : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 20 },
+      );
+      expect(idOf(next)).toBe(id);
+    }
     films.push(id);
   });
 
