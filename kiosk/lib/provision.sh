@@ -149,7 +149,8 @@ put_file() {
   fi
   printf '  + write %s (mode %s, %s)\n' "$path" "$mode" "$owner"
   [[ $DRY_RUN == 1 ]] && return 0
-  install -d -m 0755 "$(dirname "$path")"
+  # Only create a missing parent: an existing one keeps its (maybe stricter) mode.
+  [[ -d $(dirname "$path") ]] || install -d -m 0755 "$(dirname "$path")"
   local tmp
   tmp=$(mktemp "$path.XXXXXX")
   printf '%s\n' "$content" >"$tmp"
@@ -227,6 +228,15 @@ render_env() {
     out+=$line$'\n'
   done <<<"$text"
   printf '%s' "${out%$'\n'}"
+}
+
+# unit_exists NAME: whether a unit file is installed (works without a running systemd).
+unit_exists() {
+  local dir
+  for dir in /etc/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
+    [[ -e $dir/$1 ]] && return 0
+  done
+  return 1
 }
 
 # systemd steps; skipped (with a note) where systemd is not running, e.g. in a chroot image build.
@@ -333,8 +343,9 @@ install_sshd() {
   if systemd_running; then act sysctl -q -p /etc/sysctl.d/60-stop-motion.conf; fi
   put_file /etc/ssh/sshd_config.d/00-stop-motion.conf 0644 root:root "$text"
   act sshd -t
+  # Debian calls it ssh.service, Arch sshd.service.
   local unit=ssh.service
-  systemctl cat sshd.service >/dev/null 2>&1 && ! systemctl cat ssh.service >/dev/null 2>&1 && unit=sshd.service
+  if ! unit_exists ssh.service && unit_exists sshd.service; then unit=sshd.service; fi
   enable_unit "$unit"
 }
 

@@ -1,0 +1,185 @@
+import { access, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { tempDir } from '@stop-motion/e2e';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KIOSK_DIR, run, runOk } from './helpers.js';
+
+/**
+ * Runs the provisioning script for real, twice, in a private mount namespace where
+ * /etc, /home, /opt, /root, /usr/local and /var are overlays whose writes land in a
+ * temp dir: the script changes a real Debian system (users, files, unit symlinks,
+ * the system's own sshd_config with the drop-in) and the host sees none of it.
+ * Packages and the app build are skipped (they need the network and minutes).
+ */
+const OVERLAY_RUN = `
+set -eu
+T=$1; shift
+for d in etc home opt root usr/local var; do
+  mkdir -p "$T/o/$d/up" "$T/o/$d/work"
+  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/o/$d/up,workdir=$T/o/$d/work" "/$d"
+done
+useradd --create-home ops
+echo "=== first run"
+"$@"
+echo "=== second run"
+"$@"
+echo "=== inspect"
+stat -c '%n %a %U:%G' /etc/stop-motion /etc/stop-motion/* /home/ops/.ssh /home/ops/.ssh/authorized_keys 2>/dev/null || true
+echo "=== env"
+cat /etc/stop-motion/*.env
+echo "=== enabled"
+for u in station-server processor gallery rsync nftables ssh; do printf '%s %s\\n' "$u" "$(systemctl is-enabled "$u.service" 2>/dev/null || true)"; done
+echo "=== sshd"
+sshd -T -C user=ops,host=laptop,addr=10.8.0.50 | grep -E '^(passwordauthentication|permitrootlogin|kbdinteractiveauthentication|listenaddress) '
+`;
+
+interface Runs {
+  first: string;
+  second: string;
+  inspect: string;
+  env: string;
+  enabled: string;
+  sshd: string;
+}
+
+function split(out: string): Runs {
+  const part = (name: string) => {
+    const start = out.indexOf(`=== ${name}\n`);
+    if (start < 0) return '';
+    const rest = out.slice(start + name.length + 5);
+    const end = rest.indexOf('\n=== ');
+    return end < 0 ? rest : rest.slice(0, end + 1);
+  };
+  return {
+    first: part('first run'),
+    second: part('second run'),
+    inspect: part('inspect'),
+    env: part('env'),
+    enabled: part('enabled'),
+    sshd: part('sshd'),
+  };
+}
+
+/** Action lines ("  + …") of a run: what it changed. */
+const actions = (text: string) => text.split('\n').filter((l) => l.startsWith('  + '));
+
+describe('provisioning for real in an overlay', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  const secret = 'rsync-secret-for-the-overlay-test-0001';
+  const s3Secret = 's3-secret-for-the-overlay-test-0002';
+  let pubKey: string;
+
+  beforeAll(async () => {
+    dir = await tempDir('provision-overlay');
+    await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ops@laptop', '-f', path.join(dir.path, 'ops')]);
+    pubKey = path.join(dir.path, 'ops.pub');
+    await writeFile(path.join(dir.path, 's11.secret'), `${secret}\n`, { mode: 0o600 });
+    await writeFile(path.join(dir.path, 's3.secret'), `${s3Secret}\n`, { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await dir?.remove();
+  });
+
+  async function provisionTwice(script: string, args: string[]): Promise<Runs> {
+    const result = await run(
+      'unshare',
+      // Each script gets its own overlays: a fresh system.
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'bash',
+        '-c',
+        OVERLAY_RUN,
+        'bash',
+        path.join(dir.path, script),
+        path.join(KIOSK_DIR, script),
+        ...args,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    if (result.code !== 0) throw new Error(`${script} failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+    return split(result.stdout);
+  }
+
+  it('provision-station: sets the station up, and a second run changes nothing', async () => {
+    const r = await provisionTwice('provision-station', [
+      '--skip-packages',
+      '--skip-app',
+      '--station-id',
+      's11',
+      '--processor',
+      '10.0.0.2',
+      '--rsync-secret-file',
+      path.join(dir.path, 's11.secret'),
+      '--listen',
+      '10.0.0.11',
+      '--admin-user',
+      'ops',
+      '--ssh-key',
+      pubKey,
+    ]);
+    expect(actions(r.first).length).toBeGreaterThan(20);
+    // Only the checks run again; nothing is written, created or enabled twice.
+    expect(actions(r.second)).toEqual(['  + sshd -t', '  + nft -c -f /etc/nftables.conf']);
+    expect(r.inspect).toContain('/etc/stop-motion 750 root:stopmotion');
+    expect(r.inspect).toContain('/etc/stop-motion/rsync.secret 640 root:stopmotion');
+    expect(r.inspect).toContain('/etc/stop-motion/station-server.env 640 root:stopmotion');
+    expect(r.inspect).toContain('/home/ops/.ssh 700 ops:ops');
+    expect(r.inspect).toContain('/home/ops/.ssh/authorized_keys 600 ops:ops');
+    expect(r.env).toMatch(/^DELIVERY_TARGET=rsync:\/\/station-s11@10\.0\.0\.2\/inbox\/$/m);
+    expect(r.env).toMatch(/^RSYNC_PASSWORD_FILE=\/etc\/stop-motion\/rsync\.secret$/m);
+    expect(r.env).toMatch(/^STATION_HOST=127\.0\.0\.1$/m);
+    expect(r.enabled).toMatch(/^station-server enabled$/m);
+    expect(r.enabled).toMatch(/^nftables enabled$/m);
+    // The system's own sshd_config with the drop-in: the drop-in wins.
+    expect(r.sshd.split('\n').sort().filter(Boolean)).toEqual([
+      'kbdinteractiveauthentication no',
+      'listenaddress 10.0.0.11:22',
+      'passwordauthentication no',
+      'permitrootlogin no',
+    ]);
+    expect(r.first + r.second).not.toContain(secret);
+    // The host itself is untouched.
+    await expect(access('/etc/stop-motion/station-server.env')).rejects.toThrow();
+  });
+
+  it('provision-processor: sets the processing unit up, and a second run changes nothing', async () => {
+    const r = await provisionTwice('provision-processor', [
+      '--skip-packages',
+      '--skip-app',
+      '--listen',
+      '10.0.0.2',
+      '--station',
+      's11',
+      '--with-gallery',
+      '--event-name',
+      'Festival 2026',
+      '--s3-bucket',
+      'films',
+      '--s3-key-id',
+      'AKIAEXAMPLE',
+      '--s3-secret-file',
+      path.join(dir.path, 's3.secret'),
+      '--admin-user',
+      'ops',
+      '--ssh-key',
+      pubKey,
+    ]);
+    expect(actions(r.second)).toEqual(['  + sshd -t', '  + nft -c -f /etc/nftables.conf']);
+    expect(r.inspect).toContain('/etc/stop-motion/rsyncd.secrets 600 root:root');
+    expect(r.inspect).toContain('/etc/stop-motion/processor.env 640 root:stopmotion');
+    expect(r.inspect).toContain('/etc/stop-motion/gallery.env 600 root:root');
+    expect(r.inspect).toContain('/etc/stop-motion/stations 700 root:root');
+    // Tokens generated once and kept: the same value after the second run.
+    const token = /^STATUS_TOKEN=(\S{40,})$/m.exec(r.env)?.[1];
+    expect(token).toBeDefined();
+    expect(r.first + r.second).not.toContain(token);
+    expect(r.env).toMatch(/^GALLERY_ADMIN_TOKEN=\S{40,}$/m);
+    expect(r.env).toMatch(/^EVENT_NAME=Festival 2026$/m);
+    expect(r.env).toContain(`AWS_SECRET_ACCESS_KEY=${s3Secret}`);
+    expect(r.first + r.second).not.toContain(s3Secret);
+    for (const unit of ['processor', 'gallery', 'rsync', 'nftables']) expect(r.enabled).toMatch(new RegExp(`^${unit} enabled$`, 'm'));
+    expect(r.sshd).toMatch(/^passwordauthentication no$/m);
+  });
+});
