@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type RedisService, startRedis } from './harness/redis.js';
 import { type S3Service, startS3 } from './harness/s3.js';
@@ -98,7 +99,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
     const redis = await redisIfPossible(opts.redis ?? 'auto', opts.ports?.redis);
     if (redis) started.push({ stop: () => redis.close() });
 
-    const adminToken = opts.adminToken ?? 'festival-admin';
+    const adminToken = opts.adminToken ?? (await persistentSecret(path.join(dataDir, 'admin-token')));
     const shared: Record<string, string> = {
       ...s3.env(),
       LOG_LEVEL: opts.logLevel ?? 'info',
@@ -177,6 +178,15 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
     await stopAll();
     throw err;
   }
+}
+
+/** A random secret kept in `file`, so the demo's admin link stays the same across restarts. */
+async function persistentSecret(file: string): Promise<string> {
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim().length >= 16) return existing.trim();
+  const secret = randomBytes(16).toString('hex');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 /** Size of a directory tree in bytes (for the demo's summary). */
