@@ -168,3 +168,98 @@ describe('nftables ruleset', () => {
     expect(rsyncOnStation.code).toBe(2);
   });
 });
+
+/**
+ * The ruleset at work: a device namespace with the ruleset loaded and listeners on
+ * some ports, a peer namespace joined by a veth pair with an address inside the LAN
+ * (10.0.0.5) and one outside it (192.168.1.5). Each probe connects from one of the
+ * peer's addresses and reports open, refused, or dropped (no answer).
+ */
+const FIREWALL_RUN = `
+set -eu
+ruleset=$1; ports=$2; shift 2
+nft -f "$ruleset"
+ip link set lo up
+ip link add dev0 type veth peer name peer0
+unshare -n sleep 60 &
+peer=$!
+sleep 0.3
+ip link set peer0 netns "$peer"
+ip addr add 10.0.0.2/24 dev dev0
+ip link set dev0 up
+ip route add 192.168.1.0/24 dev dev0
+nsenter -t "$peer" -n sh -c 'ip link set lo up; ip addr add 10.0.0.5/24 dev peer0; ip addr add 192.168.1.5/24 dev peer0; ip link set peer0 up'
+node -e 'const net = require("net"); for (const p of process.argv[1].split(",")) net.createServer((s) => s.end()).listen(Number(p), "0.0.0.0")' "$ports" &
+listener=$!
+sleep 0.5
+nsenter -t "$peer" -n node -e '
+const net = require("net");
+const probe = (from, port) => new Promise((resolve) => {
+  const s = net.connect({ host: "10.0.0.2", port, localAddress: from });
+  const timer = setTimeout(() => { s.destroy(); resolve("dropped"); }, 1500);
+  s.on("connect", () => { clearTimeout(timer); s.destroy(); resolve("open"); });
+  s.on("error", (e) => { clearTimeout(timer); resolve(e.code === "ECONNREFUSED" ? "refused" : e.code); });
+});
+Promise.all(process.argv.slice(1).map(async (a) => [a, await probe(a.split(":")[0], Number(a.split(":")[1]))]))
+  .then((r) => console.log(JSON.stringify(Object.fromEntries(r))));
+' "$@"
+kill "$listener" "$peer"
+`;
+
+describe('nftables ruleset at work', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    dir = await tempDir('nft-traffic');
+  });
+  afterAll(async () => {
+    await dir?.remove();
+  });
+
+  async function probe(ruleset: string, probes: string[]): Promise<Record<string, string>> {
+    const file = path.join(dir.path, 'ruleset.nft');
+    await writeFile(file, ruleset);
+    const result = await runOk('unshare', ['-rn', 'bash', '-c', FIREWALL_RUN, 'bash', file, '22,873,8750', ...probes], {
+      timeoutMs: 30_000,
+    });
+    return JSON.parse(result.stdout.trim()) as Record<string, string>;
+  }
+
+  const probes = ['10.0.0.5:22', '10.0.0.5:873', '10.0.0.5:8750', '192.168.1.5:22', '192.168.1.5:873'];
+
+  it('without the ruleset every listener answers (the probe can tell)', async () => {
+    const seen = await probe('flush ruleset\n', probes);
+    expect(Object.values(seen)).toEqual(['open', 'open', 'open', 'open', 'open']);
+  });
+
+  it('processor: SSH and rsync from the LAN only, nothing else from anywhere', async () => {
+    const ruleset = (
+      await runOk(BIN('stop-motion-render'), [
+        'nftables',
+        '--role',
+        'processor',
+        '--ssh-from',
+        '10.0.0.0/24',
+        '--rsync-from',
+        '10.0.0.0/24',
+      ])
+    ).stdout;
+    expect(await probe(ruleset, probes)).toEqual({
+      '10.0.0.5:22': 'open',
+      '10.0.0.5:873': 'open',
+      '10.0.0.5:8750': 'dropped',
+      '192.168.1.5:22': 'dropped',
+      '192.168.1.5:873': 'dropped',
+    });
+  });
+
+  it('station: SSH from the LAN only; no rsync, no station-server from outside', async () => {
+    const ruleset = (await runOk(BIN('stop-motion-render'), ['nftables', '--role', 'station', '--ssh-from', '10.0.0.0/24'])).stdout;
+    expect(await probe(ruleset, probes)).toEqual({
+      '10.0.0.5:22': 'open',
+      '10.0.0.5:873': 'dropped',
+      '10.0.0.5:8750': 'dropped',
+      '192.168.1.5:22': 'dropped',
+      '192.168.1.5:873': 'dropped',
+    });
+  });
+});
