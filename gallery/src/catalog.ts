@@ -181,7 +181,10 @@ export class Catalog {
     for (;;) {
       await this.sync();
       if (this.view) return this.view;
-      if (Date.now() > deadline) throw new Error('film list unavailable');
+      // Nothing known and S3 just failed: say so now rather than hold the visitor.
+      if (Date.now() > deadline || this.o.now() - this.lastFailureAt < this.o.retryAfterFailureMs) {
+        throw Object.assign(new Error('film list unavailable'), { statusCode: 503, code: 'unavailable' });
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -176,6 +176,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const https = config.GALLERY_PUBLIC_URL?.startsWith('https:') ?? false;
   const ownerLimiter = new RateLimiter(5, 10_000, now);
   const adminLimiter = new RateLimiter(10, 6_000, now);
+  /** Signed-in moderation: plenty for a person, a brake on a runaway script. */
+  const adminActionLimiter = new RateLimiter(60, 1_000, now);
   const pageCache = new LruCache<Cached>(500, 30_000);
   const misses = new LruCache<true>(2000, 3000);
   const css = deps.assets.get('app.css')?.url ?? '/static/app.css';
@@ -229,8 +231,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) req.log.error({ event: 'request.failed', err, url: req.routeOptions.url }, 'request failed');
-    const message = status >= 500 ? 'internal error' : err.message;
+    if (status >= 500 && status !== 503) req.log.error({ event: 'request.failed', err, url: req.routeOptions.url }, 'request failed');
+    const message = status === 503 ? 'temporarily unavailable' : status >= 500 ? 'internal error' : err.message;
     if (req.url.startsWith('/api/') || status < 500) {
       return reply
         .code(status)
@@ -482,6 +484,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!config.GALLERY_ADMIN_TOKEN) return reply.callNotFound();
     const { id, action } = req.params;
     if (!sessionOk(req) || !sameOrigin(req)) return reply.redirect('/admin?msg=Please%20sign%20in', 303);
+    if (!adminActionLimiter.take(clientKey(req))) return reply.code(429).send({ error: { code: 'rate_limited', message: 'slow down' } });
     if (!isValidId(id) || (action !== 'hide' && action !== 'unhide')) return reply.callNotFound();
     const result = await moderation.setHidden(id, action === 'hide');
     return reply.redirect(
@@ -498,6 +501,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.post<{ Params: { id: string; action: string } }>('/api/admin/movies/:id/:action', async (req, reply) => {
     if (!bearerOk(req)) return adminDenied(req, reply);
+    if (!adminActionLimiter.take(clientKey(req))) return reply.code(429).send({ error: { code: 'rate_limited', message: 'slow down' } });
     const { id, action } = req.params;
     if (!isValidId(id) || (action !== 'hide' && action !== 'unhide')) return reply.callNotFound();
     const result = await moderation.setHidden(id, action === 'hide');

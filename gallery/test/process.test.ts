@@ -56,4 +56,42 @@ describe('gallery process', () => {
     expect(p.output()).not.toContain(token);
     expect(p.output()).not.toContain('not-the-token-at-all');
   });
+
+  it('starts and serves films with Redis unreachable, reconnecting quietly', async () => {
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const id = '01M88ZBX28ENSB6403Y4DSR4R9';
+    const meta = {
+      id,
+      title: 'Offline',
+      stationId: 's1',
+      createdAt: new Date().toISOString(),
+      durationSec: 3,
+      fps: 10,
+      frameCount: 30,
+      width: 160,
+      height: 120,
+    };
+    await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `movies/${id}/meta.json`, Body: JSON.stringify(meta) }));
+    const port = await freePort();
+    const deadRedis = await freePort();
+    let url: string | undefined;
+    const p = node(
+      { ...s3.env(), GALLERY_PORT: String(port), GALLERY_HOST: '127.0.0.1', REDIS_URL: `redis://127.0.0.1:${deadRedis}` },
+      (line) => {
+        if (line.includes('"msg":"listening"')) url = (JSON.parse(line) as { url: string }).url;
+      },
+    );
+    await waitFor('the listening line', () => url, { timeoutMs: 30_000, failIf: () => (p.running() ? undefined : p.output()) });
+    const res = await fetch(`${url}/api/movies`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { movies: Array<{ id: string }> }).movies.map((m) => m.id)).toEqual([id]);
+    // Several reconnect attempts later, still one line per connection.
+    await new Promise((r) => setTimeout(r, 2500));
+    await p.stop();
+    const downLines = p
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"event":"redis.down"'));
+    expect(downLines.length).toBe(2);
+  });
 });
