@@ -146,8 +146,10 @@ export function buildRenderArgs(plan: RenderPlan): string[] {
     const p = plan.preview;
     graph.push(`[previewin]trim=end_frame=${p.frames},scale=${p.width}:${p.height}:flags=bicubic,setsar=1[preview]`);
   }
-  args.push('-filter_complex', graph.join(';'), '-filter_complex_threads', '1');
-  args.push('-map', '[out]', ...h264(plan.encoder), '-r', String(fps), '-movflags', '+faststart', '-an', '-f', 'mp4', plan.output);
+  args.push('-filter_complex', graph.join(';'), '-filter_complex_threads', String(plan.encoder.threads));
+  // passthrough: a frame that fails to decode leaves a gap instead of a silent duplicate, so the
+  // frame count at the end tells whether every frame made it.
+  args.push('-map', '[out]', ...h264(plan.encoder), '-fps_mode', 'passthrough', '-movflags', '+faststart', '-an', '-f', 'mp4', plan.output);
   if (plan.poster) {
     args.push('-map', '[poster]', '-frames:v', '1', '-update', '1', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2', plan.poster.output);
   }

@@ -11,7 +11,7 @@ import {
   type RenderPlan,
   titleFrameCount,
 } from './args.js';
-import { type FfmpegProgress, runTool } from './ffmpeg.js';
+import { type FfmpegProgress, runTool, ToolError } from './ffmpeg.js';
 import { fsyncDir, fsyncFile, renameDurable } from './files.js';
 import { prepareTitleCard } from './title.js';
 import type { DroppedFrame, GoodFrame } from './validate.js';
@@ -183,22 +183,9 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
   dropped.push(...(await stageFrames(input.packageDir, framesDir, frames, toolOpts)));
   frames = frames.filter((f) => !dropped.some((d) => d.file === f.file));
   if (frames.length === 0) return { failed: 'no frame could be prepared', dropped };
-  const decoded = await probeStagedFrames(framesDir, frames.length, toolOpts);
-  if (decoded.size < frames.length) {
-    const keep: GoodFrame[] = [];
-    frames.forEach((f, i) => {
-      if (decoded.has(i)) keep.push(f);
-      else dropped.push({ file: f.file, reason: 'does not decode' });
-    });
-    frames = keep;
-    if (frames.length === 0) return { failed: 'no frame decodes', dropped };
-    dropped.push(...(await stageFrames(input.packageDir, framesDir, frames, toolOpts)));
-  }
   const natural = input.nominal ?? dominantSize(frames);
   const { width, height } = outputSize(natural.width, natural.height, input.maxWidth, input.maxHeight);
   const outDir = path.join(input.workDir, 'out');
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
   const card =
     input.title.seconds > 0 ? await prepareTitleCard(path.join(input.workDir, 'title'), { ...input.title, width, height }) : null;
   if (card?.logoFile) {
@@ -208,29 +195,66 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
       card.logoFile = undefined;
     }
   }
+  const titleFrames = card ? titleFrameCount(card.seconds, input.fps) : 0;
   const small = previewSize(width, height);
-  const plan: RenderPlan = {
+  const planFor = (count: number): RenderPlan => ({
     framesPattern: path.join(framesDir, STAGED_PATTERN),
-    frameCount: frames.length,
+    frameCount: count,
     fps: input.fps,
     width,
     height,
     title: card,
     encoder: input.encoder,
     output: path.join(outDir, 'movie.mp4'),
-    poster: { output: path.join(outDir, 'poster.jpg'), frameIndex: Math.floor(frames.length / 2), width, height },
-    preview: input.preview ? { output: path.join(outDir, 'preview.mp4'), frames: Math.min(frames.length, input.fps * 3), ...small } : null,
-  };
-  const titleFrames = card ? titleFrameCount(card.seconds, input.fps) : 0;
-  const total = titleFrames + frames.length;
-  await runTool('ffmpeg', buildRenderArgs(plan), {
-    timeoutMs: input.timeoutMs,
-    nice: input.nice,
-    signal: input.signal,
-    keepLines: 30,
-    onSpawn: notePid,
-    onProgress: (p: FfmpegProgress) => input.onProgress?.(p.done ? 1 : Math.min(0.99, p.frame / total)),
+    poster: { output: path.join(outDir, 'poster.jpg'), frameIndex: Math.floor(count / 2), width, height },
+    preview: input.preview ? { output: path.join(outDir, 'preview.mp4'), frames: Math.min(count, input.fps * 3), ...small } : null,
   });
+  const encode = async (count: number): Promise<number> => {
+    await rm(outDir, { recursive: true, force: true });
+    await mkdir(outDir, { recursive: true });
+    const total = titleFrames + count;
+    let written = 0;
+    await runTool('ffmpeg', buildRenderArgs(planFor(count)), {
+      timeoutMs: input.timeoutMs,
+      nice: input.nice,
+      signal: input.signal,
+      keepLines: 30,
+      onSpawn: notePid,
+      onProgress: (p: FfmpegProgress) => {
+        written = p.frame;
+        input.onProgress?.(p.done ? 1 : Math.min(0.99, p.frame / total));
+      },
+    });
+    return written - titleFrames;
+  };
+  // Optimistic: the render itself decodes every frame once. Only when frames go missing
+  // are they probed one decode each, left out, and the film rendered again.
+  let encoded: number | null = null;
+  let firstError: unknown = null;
+  try {
+    encoded = await encode(frames.length);
+  } catch (err) {
+    // An undecodable first frame can stop ffmpeg outright; the probe below finds out.
+    if (err instanceof ToolError && err.kind !== 'exit') throw err;
+    firstError = err;
+  }
+  if (encoded !== frames.length) {
+    const decoded = await probeStagedFrames(framesDir, frames.length, toolOpts);
+    const keep: GoodFrame[] = [];
+    frames.forEach((f, i) => {
+      if (decoded.has(i)) keep.push(f);
+      else dropped.push({ file: f.file, reason: 'does not decode' });
+    });
+    if (keep.length === 0) return { failed: 'no frame decodes', dropped };
+    if (keep.length === frames.length)
+      throw firstError ?? new Error(`ffmpeg wrote ${encoded} of ${frames.length} frames, yet every frame decodes`);
+    frames = keep;
+    dropped.push(...(await stageFrames(input.packageDir, framesDir, frames, toolOpts)));
+    const again = await encode(frames.length);
+    if (again !== frames.length) throw new Error(`ffmpeg wrote ${again} of ${frames.length} frames`);
+  }
+  const plan = planFor(frames.length);
+  const total = titleFrames + frames.length;
   for (const file of [plan.output, plan.poster?.output, plan.preview?.output]) {
     if (!file) continue;
     const st = await stat(file);

@@ -25,6 +25,15 @@ function withExifOrientation(jpeg: Buffer, orientation: number): Buffer {
   return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
 }
 
+/** Overwrites the first Huffman table with 0xFF: the JPEG structure stays intact, decoding fails. */
+async function breakHuffmanTable(file: string): Promise<void> {
+  const data = await readFile(file);
+  const at = data.indexOf(Buffer.from([0xff, 0xc4]));
+  if (at < 0) throw new Error('no DHT segment');
+  data.fill(0xff, at + 5, at + 21);
+  await writeFile(file, data);
+}
+
 const W = 96;
 const H = 72;
 
@@ -86,6 +95,26 @@ const cases: Array<[string, PackageOptions, Expect]> = [
       },
     },
     { film: true, frames: 3, dropped: /0003\.jpg: CMYK JPEG/ },
+  ],
+  [
+    'a frame whose Huffman table is broken (passes the header check, does not decode)',
+    {
+      tamper: async (dir, m) => {
+        await breakHuffmanTable(path.join(dir, '0002.jpg'));
+        await resign(dir, m, '0002.jpg');
+      },
+    },
+    { film: true, frames: 3, dropped: /0002\.jpg: does not decode/ },
+  ],
+  [
+    'the first frame does not decode',
+    {
+      tamper: async (dir, m) => {
+        await breakHuffmanTable(path.join(dir, '0000.jpg'));
+        await resign(dir, m, '0000.jpg');
+      },
+    },
+    { film: true, frames: 3, dropped: /0000\.jpg: does not decode/ },
   ],
   [
     'progressive JPEG',
