@@ -3,7 +3,6 @@
 // mid-movie, mpv is killed and the processor is killed mid-render. Afterwards every
 // film must exist exactly once where it belongs.
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { movieKeys, type Publish } from '@stop-motion/protocol';
@@ -111,7 +110,7 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
     await waitFor('the station kill', () => !killStationMidMovie, { timeoutMs: 30_000 });
   });
   await phase('mpv killed', async () => {
-    const socket = path.join(dir.path, 'processor', 'mpv.sock');
+    const socket = festival.mpvSocket;
     const pids = await waitFor('the processor’s mpv', async () => {
       const p = await mpvPidsFor(socket);
       return p.length > 0 ? p : undefined;

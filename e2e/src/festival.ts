@@ -35,6 +35,8 @@ export interface Festival {
   stations: ServiceProcess[];
   dataDir: string;
   inbox: string;
+  /** The IPC socket of the mpv the processor starts for the big screen. */
+  mpvSocket: string;
   adminToken: string;
   stop(): Promise<void>;
 }
@@ -137,7 +139,6 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
         PROCESSOR_INBOX: inbox,
         PROCESSOR_DATA_DIR: path.join(dataDir, 'processor'),
         PLAYER: opts.player ?? 'none',
-        MPV_SOCKET: path.join(dataDir, 'processor', 'mpv.sock'),
         ...(opts.mpvArgs ? { MPV_EXTRA_ARGS: opts.mpvArgs.join(' '), MPV_FULLSCREEN: 'false' } : {}),
         EVENT_NAME: opts.eventName ?? 'Stop Motion Festival',
         GALLERY_PUBLIC_URL: galleryUrl,
@@ -173,7 +174,18 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
       started.push(station);
     }
 
-    return { s3, redis, processor, gallery, stations, dataDir, inbox, adminToken, stop: stopAll };
+    return {
+      s3,
+      redis,
+      processor,
+      gallery,
+      stations,
+      dataDir,
+      inbox,
+      mpvSocket: path.join(dataDir, 'processor', 'mpv.sock'),
+      adminToken,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;
