@@ -180,6 +180,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const adminActionLimiter = new RateLimiter(60, 1_000, now);
   const pageCache = new LruCache<Cached>(500, 30_000);
   const misses = new LruCache<true>(2000, 3000);
+  /** Direct S3 look-ups for ids the list lacks, across all clients: made-up ids cannot turn into S3 load. */
+  const lookupLimiter = new RateLimiter(50, 50, now);
   const css = deps.assets.get('app.css')?.url ?? '/static/app.css';
   const js = deps.assets.get('app.js')?.url ?? '/static/app.js';
   const icon = deps.assets.get('icon.svg')?.url ?? '/static/icon.svg';
@@ -302,7 +304,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const view = await catalog.current();
     const known = view.byId.get(id);
     if (known) return { film: known.hidden ? null : known, hidden: known.hidden === true };
-    if (misses.get(id, now())) return { film: null, hidden: false };
+    if (misses.get(id, now()) || !lookupLimiter.take('s3')) return { film: null, hidden: false };
     // Families open the QR link before the next refresh: look once, cheaply bounded.
     const got = await bucket.getText(movieKeys(id).meta).catch(() => null);
     const meta = got ? parseMeta(id, got.text).meta : null;

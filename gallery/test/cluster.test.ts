@@ -193,7 +193,27 @@ describe('three instances on one Redis', () => {
   it('keep answering 200 with films while Redis is down, and share the cache again when it is back', async () => {
     const visible = (await listIds(galleries[0] as Gallery)).ids.length;
     expect(visible).toBeGreaterThan(0);
-    await redis.kill();
+    // Requests keep flowing, ten at a time, while Redis is SIGKILLed in the middle of them.
+    const statuses: number[] = [];
+    const counts: number[] = [];
+    let sent = 0;
+    let killed: Promise<void> | undefined;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (sent < 200) {
+          const i = sent++;
+          if (i === 60) killed = redis.kill();
+          const g = galleries[i % galleries.length] as Gallery;
+          const res = await fetch(`${g.url}/api/movies?limit=100`);
+          statuses.push(res.status);
+          counts.push(((await res.json()) as { movies: unknown[] }).movies.length);
+        }
+      }),
+    );
+    await killed;
+    expect(redis.running()).toBe(false);
+    expect(statuses).toEqual(Array(200).fill(200));
+    expect(counts).toEqual(Array(200).fill(visible));
     for (const path of ['/api/movies?limit=100', '/']) {
       const results = await burst(30, path);
       expect(results.map((r) => r.status)).toEqual(Array(30).fill(200));
