@@ -9,7 +9,15 @@ const SYSTEM_UNITS = ['station-server.service', 'processor.service', 'gallery.se
 const INSTALL_ROOT = '/opt/stop-motion/app';
 
 /** Settings names the services read (DESIGN.md "Configuration"); units may only set these. */
-const KNOWN_ENV = new Set(['NODE_ENV', 'STATION_DATA_DIR', 'PROCESSOR_DATA_DIR', 'PROCESSOR_INBOX', 'MPV_SOCKET', 'XDG_CACHE_HOME']);
+const KNOWN_ENV = new Set([
+  'NODE_ENV',
+  'STATION_DATA_DIR',
+  'PROCESSOR_DATA_DIR',
+  'PROCESSOR_INBOX',
+  'MPV_SOCKET',
+  'XDG_CACHE_HOME',
+  'STATION_UI_DIR',
+]);
 
 async function unitText(rel: string): Promise<string> {
   return readFile(path.join(KIOSK_DIR, 'systemd', rel), 'utf8');
