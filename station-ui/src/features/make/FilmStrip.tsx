@@ -1,5 +1,6 @@
-import { useEffect } from 'react';
-import { stripFrames, thumbUrl } from '../../shared/model/station.js';
+import type { FrameRef } from '@stop-motion/protocol';
+import { useEffect, useState } from 'react';
+import { frameUrl, stripFrames, thumbUrl } from '../../shared/model/station.js';
 import { sizes, timing } from '../../shared/theme/theme.js';
 import { useUi } from '../../shared/ui/context.js';
 
@@ -19,8 +20,8 @@ export function FilmStrip() {
   return (
     <ol className="strip" data-testid="strip" aria-label={t('make.strip')} data-count={movie.frames.length}>
       {frames.map((frame, i) => (
-        <li key={frame.file} className={`strip-cell${i === frames.length - 1 ? ' newest' : ''}`} data-file={frame.file}>
-          <img src={thumbUrl(movie.id, frame)} alt="" decoding="async" draggable={false} />
+        <li key={`${frame.file}:${frame.hash}`} className={`strip-cell${i === frames.length - 1 ? ' newest' : ''}`} data-file={frame.file}>
+          <StripImage movieId={movie.id} frame={frame} />
         </li>
       ))}
       {ghost && (
@@ -29,5 +30,20 @@ export function FilmStrip() {
         </li>
       )}
     </ol>
+  );
+}
+
+/**
+ * The station makes thumbnails on first request (a beat after the capture); the full
+ * frame is already on disk. The full frame fills the cell at once and gives way to
+ * the small thumbnail when that has loaded, so the strip never waits.
+ */
+function StripImage({ movieId, frame }: { movieId: string; frame: FrameRef }) {
+  const [thumbReady, setThumbReady] = useState(false);
+  return (
+    <>
+      {!thumbReady && <img className="strip-full" src={frameUrl(movieId, frame)} alt="" decoding="async" draggable={false} />}
+      <img src={thumbUrl(movieId, frame)} alt="" decoding="async" draggable={false} onLoad={() => setThumbReady(true)} />
+    </>
   );
 }

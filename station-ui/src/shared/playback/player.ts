@@ -1,5 +1,7 @@
 import { PlaybackClock } from './scheduler.js';
 
+const RETRY_MS = 500;
+
 export interface PlayerOptions {
   /** How many frames are decoded ahead of the one on screen. */
   ahead?: number;
@@ -16,6 +18,8 @@ export class FramePlayer {
   private readonly clock: PlaybackClock;
   private readonly bitmaps = new Map<number, ImageBitmap>();
   private readonly loading = new Set<number>();
+  /** When each frame last failed to load: retried after a pause, not on every animation frame. */
+  private readonly failedAt = new Map<number, number>();
   private readonly ahead: number;
   private raf = 0;
   private stopped = false;
@@ -73,6 +77,7 @@ export class FramePlayer {
   private prefetch(): void {
     for (const index of this.clock.wanted(this.ahead)) {
       if (this.bitmaps.has(index) || this.loading.has(index)) continue;
+      if (performance.now() - (this.failedAt.get(index) ?? Number.NEGATIVE_INFINITY) < RETRY_MS) continue;
       this.loading.add(index);
       void this.decode(index);
     }
@@ -87,8 +92,9 @@ export class FramePlayer {
       const bitmap = await createImageBitmap(await res.blob());
       if (this.stopped) bitmap.close();
       else this.bitmaps.set(index, bitmap);
+      this.failedAt.delete(index);
     } catch {
-      // Retried on the next prefetch round.
+      this.failedAt.set(index, performance.now());
     } finally {
       this.loading.delete(index);
     }

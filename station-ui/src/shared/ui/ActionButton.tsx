@@ -33,7 +33,6 @@ export function ActionButton({ action, label, size = 'big', disabled = false, ch
         e.preventDefault();
         if (!disabled) actions.press(action, 'touch');
       }}
-      onKeyDown={(e) => e.preventDefault()}
     >
       <Icon className="action-icon" />
       {children}
