@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import type { FilmMeta } from '@stop-motion/protocol';
 import { type Media, makeMedia, meta, newId, type Site, startSite, upload } from './helpers.js';
@@ -64,6 +64,24 @@ test('share falls back to copying the link, and the owner section stays hidden w
   await page.getByRole('button', { name: 'Copy link' }).click();
   await expect(page.locator('#share-status')).toHaveText('Link copied');
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${site.url}/m/${film.id}`);
+});
+
+test('share uses the Web Share API where the browser has one', async ({ page }) => {
+  await page.addInitScript(() => {
+    const w = window as unknown as { shared: unknown[] };
+    w.shared = [];
+    Object.defineProperty(navigator, 'share', {
+      value: (data: unknown) => {
+        w.shared.push(data);
+        return Promise.resolve();
+      },
+    });
+  });
+  await page.goto(`${site.url}/m/${hebrew.id}`);
+  await page.getByRole('button', { name: 'Share' }).click();
+  expect(await page.evaluate(() => (window as unknown as { shared: unknown[] }).shared)).toEqual([
+    { title: hebrew.title, url: `${site.url}/m/${hebrew.id}` },
+  ]);
 });
 
 test('the family removes its own film with the key from the QR link; a wrong key does nothing', async ({ page }) => {

@@ -247,6 +247,21 @@ describe('three instances on one Redis', () => {
     expect(count('GetObjectCommand')).toBe(0);
     const exists = await redisCommand(redis.port, `EXISTS stop-motion:gallery:${s3.bucket}:state`);
     expect(exists).toBe(':1');
+    // The subscriptions came back too: a notice reaches all three again.
+    const target = films[4] as FilmMeta;
+    const res = await fetch(`${galleries[2]?.url}/api/admin/movies/${target.id}/hide`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    await waitFor(
+      'the hidden film to leave every instance after the restart',
+      async () => {
+        for (const g of galleries) if ((await listIds(g)).ids.includes(target.id)) return false;
+        return true;
+      },
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
   });
 
   it('notices deleted films and changed meta.json on the next refresh, fetching only what changed', async () => {
