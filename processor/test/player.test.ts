@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { MpvClient, type RedisService, startRedis, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
+import { MpvClient, type RedisService, startMpv, startRedis, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
 import { FILMS_CHANNEL } from '@stop-motion/protocol';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -144,5 +144,53 @@ describe('big screen (mpv --vo=null)', () => {
     const status = await p.pipeline.status();
     expect(status.playlist).not.toContain(first);
     expect(status.playlist).not.toContain(second);
+  });
+});
+
+describe('attaching to an mpv started by someone else (MPV_SOCKET)', () => {
+  let dir: TempDir;
+  let p: Processor;
+  let external: Awaited<ReturnType<typeof startMpv>>;
+
+  beforeAll(async () => {
+    dir = await tempDir('proc-attach');
+    external = await startMpv({ vo: 'null' });
+    const config = loadConfig({
+      PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
+      PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
+      PROCESSOR_PORT: '0',
+      PLAYER: 'mpv',
+      MPV_SOCKET: external.socketPath,
+      TITLE_SECONDS: '0.5',
+      RENDER_THREADS: '1',
+      RENDER_PREVIEW: 'false',
+    });
+    p = await startProcessor(config, { logger: pino({ level: 'silent' }) });
+  });
+
+  afterAll(async () => {
+    await p?.close();
+    await external?.stop();
+    await dir?.remove();
+  });
+
+  it('shows the idle slide, then the new film, on that mpv; it keeps running when the processor stops', async () => {
+    const c = await external.client();
+    try {
+      await waitFor('idle slide', async () => ((await c.playlist())[0]?.filename ?? '').endsWith('idle.png'), { timeoutMs: 5000 });
+      const { id } = await writePackage(p.config.inboxDir, { frames: 5 });
+      const film = path.join(p.config.dataDir, 'films', id, 'movie.mp4');
+      await waitFor(
+        'the film on the attached mpv',
+        async () => JSON.stringify((await c.playlist()).map((e) => e.filename)) === JSON.stringify([film]),
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      await p.close();
+      expect(external.running()).toBe(true);
+    } finally {
+      c.close();
+    }
   });
 });
