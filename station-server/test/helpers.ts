@@ -54,8 +54,13 @@ export class ControlClient {
   readonly messages: ServerMessage[] = [];
   readonly invalid: unknown[] = [];
   private nextId = 1;
+  private closed = false;
 
   private constructor(readonly ws: WebSocket) {
+    ws.on('close', () => {
+      this.closed = true;
+    });
+    ws.on('error', () => undefined);
     ws.on('message', (data) => {
       const json = JSON.parse(data.toString());
       const parsed = serverMessageSchema.safeParse(json);
@@ -105,6 +110,7 @@ export class ControlClient {
     return waitFor(
       `reply ${id}`,
       () => this.messages.filter((m): m is Extract<ServerMessage, { type: 'reply' }> => m.type === 'reply' && m.id === id).slice(after)[0],
+      { failIf: () => (this.closed ? 'the socket closed' : undefined), intervalMs: 5 },
     );
   }
 
