@@ -162,6 +162,11 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
     ...publicFilms.filter((m) => !uploaded.has(m.id) || !final.gallery.includes(m.id)),
     ...privateFilms.filter((m) => !final.status.playlist.includes(m.id)),
   ];
+  // A film keeps every frame its station acknowledged, also across the station's kill.
+  const shortFilms = made.filter((m) => {
+    const job = final.status.jobs.find((j) => j.id === m.id) as { frameCount?: number } | undefined;
+    return job !== undefined && job.frameCount !== m.frames;
+  });
   const leaked = privateFilms.filter((m) => uploaded.has(m.id) || final.gallery.includes(m.id));
   const count = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
   const duplicated = new Set([...count(jobIds), ...count(final.status.playlist), ...count(final.gallery)]);
@@ -176,6 +181,7 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
       `  uploaded          ${uploaded.size}`,
       `  lost              ${lost.length}${lost.length ? ` ${lost.map((m) => m.id).join(' ')}` : ''}`,
       `  duplicated        ${duplicated.size}${duplicated.size ? ` ${[...duplicated].join(' ')}` : ''}`,
+      `  frames missing    ${shortFilms.length} films`,
       `  private leaked    ${leaked.length}`,
       `  retried requests  ${errors.length}`,
       '',
@@ -185,6 +191,7 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
   expect(lost.map((m) => m.id)).toEqual([]);
   expect([...duplicated]).toEqual([]);
   expect(leaked).toEqual([]);
+  expect(shortFilms.map((m) => m.id)).toEqual([]);
 
   // Every public film plays: its video on the gallery is a real H.264 file.
   for (const m of publicFilms) {

@@ -46,7 +46,7 @@ export async function processorStatus(processor: Pick<ServiceProcess, 'url'>): P
 export async function galleryMovie(gallery: Pick<ServiceProcess, 'url'>, id: string): Promise<{ id: string; videoUrl: string } | null> {
   const res = await fetch(`${gallery.url}/api/movies/${id}`, { signal: AbortSignal.timeout(5000) });
   if (res.status === 404) return null;
-  return json(res, 'gallery movie');
+  return (await json<{ movie: { id: string; videoUrl: string } }>(res, 'gallery movie')).movie;
 }
 
 export async function galleryList(gallery: Pick<ServiceProcess, 'url'>): Promise<string[]> {
