@@ -187,10 +187,18 @@ describe('provisioning --dry-run', () => {
   });
 
   it('refuses bad settings before doing anything', async () => {
-    const bad = await run(path.join(KIOSK_DIR, 'provision-station'), ['--dry-run', '--station-id', '../etc', '--listen', '10.0.0.1']);
-    expect(bad.code).toBe(1);
-    expect(bad.stdout).toBe('');
-    expect(bad.stderr).toMatch(/--station-id/);
+    for (const [script, args, message] of [
+      ['provision-station', ['--station-id', '../etc', '--listen', '10.0.0.1'], /--station-id/],
+      ['provision-station', ['--listen', '10.0.0.1', '--ssh-from', '10.0.0.0/24;reboot'], /not an IPv4 address or CIDR/],
+      ['provision-station', ['--listen', '10.0.0.1 ; rm'], /not an address/],
+      ['provision-station', ['--listen', '10.0.0.1', '--journal-size', 'lots'], /--journal-size/],
+      ['provision-processor', ['--listen', '10.0.0.2', '--stations', 'everyone'], /not an IPv4 address or CIDR/],
+    ] as const) {
+      const bad = await run(path.join(KIOSK_DIR, script), ['--dry-run', ...args]);
+      expect(bad.code, args.join(' ')).not.toBe(0);
+      expect(bad.stdout, args.join(' ')).toBe('');
+      expect(bad.stderr, args.join(' ')).toMatch(message);
+    }
   });
 });
 
