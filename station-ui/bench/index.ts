@@ -144,12 +144,13 @@ async function pressToThumbnail(browser: Browser): Promise<void> {
   }
 }
 
-async function measure(cdp: CDPSession): Promise<{ heapMB: number; nodes: number }> {
+async function measure(cdp: CDPSession): Promise<{ heapMB: number; nodes: number; listeners: number }> {
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('HeapProfiler.collectGarbage');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? Number.NaN;
-  return { heapMB: get('JSHeapUsedSize') / 1e6, nodes: get('Nodes') };
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  // DOM counters after the forced GC: live nodes, attached or not.
+  const dom = await cdp.send('Memory.getDOMCounters');
+  return { heapMB: usedSize / 1e6, nodes: dom.nodes, listeners: dom.jsEventListeners };
 }
 
 async function soak(browser: Browser): Promise<void> {
@@ -157,14 +158,13 @@ async function soak(browser: Browser): Promise<void> {
   try {
     const page = await open(browser, station);
     const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Performance.enable');
     const key = (k: string) => page.evaluate((key) => window.dispatchEvent(new KeyboardEvent('keydown', { key, code: key })), k);
     // locator.waitFor, not page.waitForSelector: the handles the latter returns keep
     // the elements alive and would show up as a DOM "leak" of the page.
     const screen = (s: string) => page.locator(`[data-testid="app"][data-screen="${s}"]`).waitFor();
     const frames = (n: number) => page.locator(`[data-testid="strip"][data-count="${n}"]`).waitFor();
-    let first: { heapMB: number; nodes: number } | null = null;
-    let last: { heapMB: number; nodes: number } | null = null;
+    let first: Awaited<ReturnType<typeof measure>> | null = null;
+    let last: Awaited<ReturnType<typeof measure>> | null = null;
     const t0 = performance.now();
     for (let m = 0; m < SOAK_MOVIES; m++) {
       for (let f = 1; f <= SOAK_FRAMES; f++) {
@@ -194,7 +194,7 @@ async function soak(browser: Browser): Promise<void> {
     console.log(
       `memory soak, ${SOAK_MOVIES} movies × ${SOAK_FRAMES} captures (= ${SOAK_MOVIES * SOAK_FRAMES}) with play and finish, ${secs.toFixed(0)} s: ` +
         `JS heap after GC ${first.heapMB.toFixed(2)} MB after the first movie → ${last.heapMB.toFixed(2)} MB after the last ` +
-        `(growth ${(last.heapMB - first.heapMB).toFixed(2)} MB); DOM nodes ${first.nodes} → ${last.nodes}`,
+        `(growth ${(last.heapMB - first.heapMB).toFixed(2)} MB); DOM nodes ${first.nodes} → ${last.nodes}, JS event listeners ${first.listeners} → ${last.listeners}`,
     );
     await page.close();
   } finally {

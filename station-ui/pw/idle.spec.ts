@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type Station, startStation } from './station.js';
-import { expectFrames, expectScreen, openStation } from './ui.js';
+import { expectAccessible, expectFrames, expectScreen, openStation, screenshot } from './ui.js';
 
 let station: Station;
 test.afterEach(async () => {
@@ -28,6 +28,8 @@ test('idle with IDLE_ACTION=clear: "still there?", then back to the invitation w
   expect(await movieFrames()).toBe(2);
   // Nobody answers the next time.
   await expect(page.getByTestId('idle')).toBeVisible({ timeout: 15_000 });
+  await screenshot(page, 'en-1280x720-idle');
+  await expectAccessible(page, 'idle question');
   await expectScreen(page, 'attract', 30_000);
   await expect(page.getByTestId('idle')).toHaveCount(0);
   await expect.poll(movieFrames, { timeout: 30_000 }).toBe(0);

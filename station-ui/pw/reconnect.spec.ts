@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type Station, simPress, startStation } from './station.js';
-import { expectFrames, expectScreen, openStation } from './ui.js';
+import { expectAccessible, expectFrames, expectScreen, openStation, screenshot } from './ui.js';
 
 let station: Station;
 test.beforeEach(async () => {
@@ -22,6 +22,8 @@ test('station-server killed mid-movie: disconnected indicator, reconnect, every 
   await station.kill();
   await expect(page.getByTestId('conn')).toHaveAttribute('data-state', 'closed');
   await expect(page.getByTestId('offline')).toBeVisible();
+  await screenshot(page, 'en-1280x720-offline');
+  await expectAccessible(page, 'offline');
   // Presses while the station is away do nothing and break nothing.
   await page.keyboard.press('Enter');
 

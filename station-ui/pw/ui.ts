@@ -1,8 +1,28 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
+import { uiRoot } from './station.js';
+
 export const app = (page: Page) => page.getByTestId('app');
+
+/** No serious or critical accessibility violation on what is on screen now. */
+export async function expectAccessible(page: Page, where: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** A PNG for review in station-ui/screenshots (git-ignored). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = path.join(uiRoot, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: path.join(dir, `${name}.png`), animations: 'disabled' });
+}
 export const strip = (page: Page) => page.getByTestId('strip');
 
 export async function expectScreen(page: Page, screen: string, timeout?: number): Promise<void> {

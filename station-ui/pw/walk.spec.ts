@@ -1,22 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
-import { type Station, startStation, uiRoot } from './station.js';
-import { decodeQr, expectFrames, expectScreen, openStation, sampleShown } from './ui.js';
+import { type Station, startStation } from './station.js';
+import { decodeQr, expectAccessible, expectFrames, expectScreen, openStation, sampleShown, screenshot } from './ui.js';
 
-const shotsDir = path.join(uiRoot, 'screenshots');
 const locales = ['en', 'he', 'ar'] as const;
 const viewports = [
   { width: 1280, height: 720 },
   { width: 800, height: 480 },
 ];
-
-async function axe(page: Page, where: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 type Box = { x: number; y: number; width: number; height: number };
 async function box(page: Page, selector: string): Promise<Box> {
@@ -58,12 +48,10 @@ for (const locale of locales) {
       });
 
       test(`walk every screen: screenshots${viewport.width === 1280 ? ', axe, RTL mirroring' : ''}`, async ({ page }) => {
-        mkdirSync(shotsDir, { recursive: true });
         const checkAxe = viewport.width === 1280;
         const shot = async (name: string) => {
-          await page.evaluate(() => document.fonts.ready);
-          await page.screenshot({ path: path.join(shotsDir, `${locale}-${size}-${name}.png`), animations: 'disabled' });
-          if (checkAxe) await axe(page, `${locale} ${name}`);
+          await screenshot(page, `${locale}-${size}-${name}`);
+          if (checkAxe) await expectAccessible(page, `${locale} ${name}`);
         };
         await openStation(page, station.url);
         await expectScreen(page, 'attract');
