@@ -22,7 +22,7 @@ const rows: Array<[string, string]> = [
   ...festival.stations.map((s, i): [string, string] => [`Station ${i + 1}`, `${s.url}/`]),
   ['Gallery', `${festival.gallery.url}/`],
   ['Gallery moderation', `${festival.gallery.url}/admin  (token: ${festival.adminToken})`],
-  ['Processor status (big screen)', `${festival.processor.url}/status`],
+  ['Processor status (big screen)', `${festival.processor.url}/  (JSON: /status)`],
   ['S3 (s3rver)', `${festival.s3.endpoint}  bucket ${festival.s3.bucket}`],
   ['Cache', festival.redis ? `redis-server ${festival.redis.url}` : 'in-process (no redis-server could be started)'],
 ];

@@ -1,6 +1,7 @@
 // The festival end to end, with every real part: two stations make films at the
 // same time through their UIs in Chromium, rsync delivers them, ffmpeg renders
 // them, s3rver and Redis carry the public one to the gallery, mpv plays both.
+import path from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
@@ -9,6 +10,7 @@ import { type Festival, startFestival } from '../src/festival.js';
 import { MpvClient } from '../src/harness/mpv.js';
 import { waitFor } from '../src/harness/process.js';
 import { type TempDir, tempDir } from '../src/harness/tmp.js';
+import { repoRoot } from '../src/services.js';
 
 // jsqr is CommonJS: under NodeNext its default export is the module object.
 const jsQR = jsqr.default;
@@ -115,6 +117,13 @@ test('two stations film at once; the public film reaches the gallery, the privat
   expect(await galleryMovie(festival.gallery, privateId)).toBeNull();
   expect(await galleryList(festival.gallery)).toEqual([publicId]);
 
+  // Pictures for the README's walkthrough (git-ignored; copied by hand when they change).
+  const shots = path.join(repoRoot, 'e2e', 'screenshots');
+  await page1.screenshot({ path: path.join(shots, 'station-claim.png') });
+  const operator = await newPage(browser);
+  await operator.goto(`${festival.processor.url}/`);
+  await operator.screenshot({ path: path.join(shots, 'processor-status.png'), fullPage: true });
+
   // The claim screen's QR link opens that film's page, and the film plays in Chromium.
   const family = await newPage(browser);
   await family.goto(claimUrl ?? '');
@@ -125,6 +134,7 @@ test('two stations film at once; the public film reaches the gallery, the privat
     return v.play();
   });
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(0.5);
+  await family.screenshot({ path: path.join(shots, 'gallery-film.png') });
 
   // A new film is queued next: right after the one on screen when it arrived.
   const mpv2 = await MpvClient.connect(festival.mpvSocket);
