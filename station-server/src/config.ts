@@ -113,7 +113,7 @@ const envSchema = z.object({
   BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).default('sim'),
   BUTTON_PINS: z.string().default('capture:17,undo:27,play:22,finish:23'),
   BUTTON_KEYS: optionalString,
-  GPIO_CHIP: z.string().min(1).default('gpiochip0'),
+  GPIO_CHIP: z.string().min(1).default('auto'),
   BUTTON_DEBOUNCE_MS: int(30, 0, 1000),
   CAPTURE_LOCKOUT_MS: int(400, 0, 10_000),
 

@@ -5,7 +5,7 @@ import type { ButtonAction } from '@stop-motion/protocol';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createPressFilter } from '../src/buttons/debounce.js';
-import { GpiomonButtons, gpiomonArgs, parseGpiofind, parseGpiomonLine } from '../src/buttons/gpiomon.js';
+import { GpiomonButtons, gpiofindArgs, gpiomonArgs, parseGpiofind, parseGpiomonLine, resolveLines } from '../src/buttons/gpiomon.js';
 import { gpioBase, readGpioChips } from '../src/buttons/onoff.js';
 import type { ButtonEdge } from '../src/buttons/source.js';
 
@@ -240,6 +240,51 @@ describe('onoff chip base', () => {
       ]);
       expect(gpioBase(chips)).toBe(512);
       expect(await readGpioChips(path.join(dir.path, 'missing'))).toEqual([]);
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
+describe('gpiofind line lookup', () => {
+  it('resolves BCM pins to a chip and offsets, and reports lines it cannot find', async () => {
+    const dir = await tempDir('fake-gpiofind');
+    try {
+      const script = path.join(dir.path, 'gpiofind');
+      // Pi 5 on an older kernel: the header is gpiochip4.
+      await writeFile(
+        script,
+        '#!/bin/sh\ncase "$1" in GPIO17) echo "gpiochip4 17";; GPIO27) echo "gpiochip4 27";; GPIO5) echo "gpiochip0 5";; *) exit 1;; esac\n',
+        { mode: 0o755 },
+      );
+      expect(gpiofindArgs(17)).toEqual(['GPIO17']);
+      expect(
+        await resolveLines(
+          [
+            { action: 'capture', pin: 17 },
+            { action: 'undo', pin: 27 },
+          ],
+          script,
+        ),
+      ).toEqual({ ok: true, chip: 'gpiochip4', offsets: [17, 27] });
+      expect(await resolveLines([{ action: 'capture', pin: 99 }], script)).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('GPIO99'),
+      });
+      expect(
+        await resolveLines(
+          [
+            { action: 'capture', pin: 17 },
+            { action: 'undo', pin: 5 },
+          ],
+          script,
+        ),
+      ).toMatchObject({ ok: false, reason: expect.stringContaining('different chips') });
+      const statuses: string[] = [];
+      const buttons = new GpiomonButtons({ chip: 'auto', pins: [{ action: 'capture', pin: 99 }], gpiofindCommand: script, log });
+      await buttons.start({ onEdge: () => undefined, onPress: () => undefined, onStatus: (s) => statuses.push(s.state) });
+      expect(buttons.status()).toMatchObject({ kind: 'gpiomon', state: 'failed' });
+      await buttons.stop();
     } finally {
       await dir.remove();
     }

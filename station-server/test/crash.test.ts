@@ -132,7 +132,7 @@ describe('crash safety', () => {
         let finishedNow = false;
         let inFlight: 'capture' | 'undo' | 'finish' | undefined;
         try {
-          for (let op = 0; !killed; op++) {
+          while (!killed) {
             const dice = Math.random();
             if (dice < 0.12 && model.frames.length > 0) {
               inFlight = 'undo';

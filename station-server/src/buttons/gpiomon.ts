@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import type { ButtonAction } from '@stop-motion/protocol';
 import type { ButtonPin } from '../config.js';
 import type { Logger } from '../log.js';
@@ -36,6 +36,35 @@ export function parseGpiomonLine(line: string): GpioEvent | null {
   return { offset: Number(m[1]), pressed: m[2] === '1', timeMs: Number(m[3]) * 1000 + nanos / 1e6 };
 }
 
+/** `gpiofind` argv for a BCM pin: the Pi names its header lines GPIO<n>. */
+export function gpiofindArgs(pin: number): string[] {
+  return [`GPIO${pin}`];
+}
+
+/**
+ * Resolves BCM pins to one chip and line offsets with gpiofind (the chip differs
+ * between Pi models and kernels). All buttons must be on one chip.
+ */
+export async function resolveLines(
+  pins: readonly ButtonPin[],
+  command = 'gpiofind',
+): Promise<{ ok: true; chip: string; offsets: number[] } | { ok: false; reason: string }> {
+  let chip: string | undefined;
+  const offsets: number[] = [];
+  for (const p of pins) {
+    const out = await new Promise<string | null>((resolve) => {
+      execFile(command, gpiofindArgs(p.pin), { timeout: 5000 }, (err, stdout) => resolve(err ? null : stdout));
+    });
+    const found = out === null ? null : parseGpiofind(out);
+    if (!found) return { ok: false, reason: `gpiofind found no line GPIO${p.pin}` };
+    if (chip !== undefined && chip !== found.chip) return { ok: false, reason: `buttons are on different chips (${chip}, ${found.chip})` };
+    chip = found.chip;
+    offsets.push(found.offset);
+  }
+  if (chip === undefined) return { ok: false, reason: 'no button pins configured' };
+  return { ok: true, chip, offsets };
+}
+
 /** BUTTONS=gpiomon: one supervised gpiomon process; restarts when it exits. */
 export class GpiomonButtons implements ButtonSource {
   readonly kind = 'gpiomon';
@@ -46,7 +75,19 @@ export class GpiomonButtons implements ButtonSource {
   private failures = 0;
   private handlers: ButtonHandlers | undefined;
 
-  constructor(private readonly o: { chip: string; pins: readonly ButtonPin[]; command?: string | undefined; log: Logger }) {}
+  private chip = '';
+  private offsets: number[] = [];
+
+  constructor(
+    private readonly o: {
+      /** A chip name, or "auto" to find the lines with gpiofind. */
+      chip: string;
+      pins: readonly ButtonPin[];
+      command?: string | undefined;
+      gpiofindCommand?: string | undefined;
+      log: Logger;
+    },
+  ) {}
 
   status(): ButtonsStatus {
     return { ...this.current };
@@ -60,13 +101,26 @@ export class GpiomonButtons implements ButtonSource {
   async start(handlers: ButtonHandlers): Promise<void> {
     this.handlers = handlers;
     this.stopping = false;
+    this.chip = this.o.chip;
+    this.offsets = this.o.pins.map((p) => p.pin);
+    if (this.o.chip === 'auto') {
+      const lines = await resolveLines(this.o.pins, this.o.gpiofindCommand);
+      if (!lines.ok) {
+        // A broken button backend is a warning, not a crash: the UI's keys still work.
+        this.o.log.error({ event: 'buttons.failed', reason: lines.reason }, 'cannot find the button lines');
+        this.setStatus({ kind: 'gpiomon', state: 'failed', message: lines.reason });
+        return;
+      }
+      this.chip = lines.chip;
+      this.offsets = lines.offsets;
+    }
     this.spawn();
   }
 
   private spawn(): void {
-    const byOffset = new Map<number, ButtonAction>(this.o.pins.map((p) => [p.pin, p.action]));
+    const byOffset = new Map<number, ButtonAction>(this.o.pins.map((p, i) => [this.offsets[i] ?? p.pin, p.action]));
     const command = this.o.command ?? 'gpiomon';
-    const args = gpiomonArgs({ chip: this.o.chip, offsets: this.o.pins.map((p) => p.pin) });
+    const args = gpiomonArgs({ chip: this.chip, offsets: this.offsets });
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let partial = '';
