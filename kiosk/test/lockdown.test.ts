@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tempDir } from '@stop-motion/e2e';
+import { canConnect, freePort, type ManagedProcess, spawnManaged, tempDir, waitFor } from '@stop-motion/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, run, runOk } from './helpers.js';
 
@@ -261,5 +261,87 @@ describe('nftables ruleset at work', () => {
       '192.168.1.5:22': 'dropped',
       '192.168.1.5:873': 'dropped',
     });
+  });
+});
+
+// A real sshd with the drop-in on a free loopback port: what a scanner or an
+// operator meets. (sshd needs root for privilege separation, as in production.)
+describe('sshd with the drop-in, for real', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let sshd: ManagedProcess;
+  let port: number;
+  let key: string;
+
+  beforeAll(async () => {
+    dir = await tempDir('sshd-live');
+    await mkdir('/run/sshd', { recursive: true, mode: 0o755 }).catch(() => undefined);
+    await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir.path, 'host_key')]);
+    key = path.join(dir.path, 'operator');
+    await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'operator', '-f', key]);
+    // One authorized key for every account, so that only the policy decides; sshd
+    // reads it as the user logging in.
+    await chmod(dir.path, 0o755);
+    await writeFile(path.join(dir.path, 'authorized_keys'), await readFile(`${key}.pub`, 'utf8'), { mode: 0o644 });
+    port = await freePort();
+    const dropIn = await runOk(BIN('stop-motion-render'), ['sshd', '--listen', `127.0.0.1:${port}`]);
+    await writeFile(path.join(dir.path, '00-stop-motion.conf'), dropIn.stdout);
+    const config = path.join(dir.path, 'sshd_config');
+    await writeFile(
+      config,
+      [
+        `Include ${dir.path}/00-stop-motion.conf`,
+        `HostKey ${dir.path}/host_key`,
+        `PidFile ${dir.path}/sshd.pid`,
+        `AuthorizedKeysFile ${dir.path}/authorized_keys`,
+        // The temp dir is under the world-writable /tmp.
+        'StrictModes no',
+        'PasswordAuthentication yes',
+        'PermitRootLogin yes',
+        '',
+      ].join('\n'),
+    );
+    const p = spawnManaged({ name: 'sshd', command: '/usr/sbin/sshd', args: ['-D', '-e', '-f', config] });
+    sshd = p;
+    await waitFor('sshd', () => canConnect(port), { failIf: () => (p.running() ? undefined : p.output()) });
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    await dir?.remove();
+  });
+
+  const ssh = (user: string, extra: string[]) =>
+    run('ssh', [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      `UserKnownHostsFile=${path.join(dir.path, 'known_hosts')}`,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-p',
+      String(port),
+      ...extra,
+      `${user}@127.0.0.1`,
+      'true',
+    ]);
+
+  it('offers publickey only: no password or keyboard-interactive prompt at all', async () => {
+    const result = await ssh('nobody', ['-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive']);
+    expect(result.code).toBe(255);
+    expect(result.stderr).toMatch(/Permission denied \(publickey\)/);
+  });
+
+  it('refuses root even with an authorized key, and lets another user in with it', async () => {
+    const root = await ssh('root', ['-i', key]);
+    expect(root.code).toBe(255);
+    expect(root.stderr).toMatch(/Permission denied \(publickey\)/);
+    // nobody has no shell: authenticated, then turned away by nologin (exit 1, not 255).
+    const user = await ssh('nobody', ['-i', key]);
+    expect(user.stdout + user.stderr).toMatch(/This account is currently not available/);
+    expect(user.code).toBe(1);
+    expect(sshd.output()).toMatch(/Accepted publickey for nobody/);
   });
 });
