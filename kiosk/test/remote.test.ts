@@ -44,7 +44,10 @@ describe('remote access for three stations', () => {
     out = path.join(dir.path, 'remote-config');
     vpnPort = await freePort();
     const devices = path.join(dir.path, 'devices.txt');
-    await writeFile(devices, '# the hall\nstation-01 10.0.0.11\nstation-02 10.0.0.12  # by the window\nstation-03 10.0.0.3\n');
+    await writeFile(
+      devices,
+      '# the hall\nstation-01 10.0.0.11 DC:A6:32:00:00:11\nstation-02 10.0.0.12  # by the window\nstation-03 10.0.0.3 dc:a6:32:00:00:03\n',
+    );
     await runOk(GENERATOR, [
       '--devices',
       devices,
@@ -81,6 +84,14 @@ describe('remote access for three stations', () => {
     expect(zone?.lists.network).toEqual(['vpn']);
     const network = parseUci(await readFile(path.join(out, 'openwrt', 'network'), 'utf8'));
     expect(network[0]).toMatchObject({ type: 'interface', name: 'vpn', options: { proto: 'none', device: 'tun0' } });
+  });
+
+  it('writes static DHCP leases for the devices with a MAC address', async () => {
+    const hosts = parseUci(await readFile(path.join(out, 'openwrt', 'dhcp'), 'utf8'));
+    expect(hosts.map((h) => [h.type, h.options.name, h.options.mac, h.options.ip])).toEqual([
+      ['host', 'station-01', 'dc:a6:32:00:00:11', '10.0.0.11'],
+      ['host', 'station-03', 'dc:a6:32:00:00:03', '10.0.0.3'],
+    ]);
   });
 
   it('writes an ssh config and a table with one port per device', async () => {
@@ -172,6 +183,7 @@ describe('remote access for three stations', () => {
       ['a 192.168.1.5\n', /bad\.txt:1: a: 192\.168\.1\.5 is not in 10\.0\.0\.0\/24/],
       ['A;rm 10.0.0.5\n', /bad\.txt:1: name/],
       ['a 10.0.0.255\n', /not a device address/],
+      ['a 10.0.0.5 dc:a6:32\n', /not a MAC address/],
     ] as const) {
       await writeFile(bad, text);
       const result = await run(GENERATOR, ['--devices', bad, '--out', path.join(dir.path, 'bad'), '--vpn-server', 'vpn.example.org']);
