@@ -52,6 +52,9 @@ export interface CatalogOptions {
 }
 
 const LOCK_TTL_MS = 30_000;
+const PENDING_NOTICE_MS = 120_000;
+/** A connected cache that keeps timing out for this long is treated as down. */
+const SLOW_STORE_GRACE_MS = 5000;
 
 /**
  * A refresh covers a notice when it started listing after the notice arrived here,
@@ -59,8 +62,13 @@ const LOCK_TTL_MS = 30_000;
  * instance gets the same broadcast; comparing clocks across hosts alone would make
  * each of them refresh again).
  */
+/** Identifies one notice message across instances (they all receive the same bytes). */
+export function noticeHash(message: string): string {
+  return createHash('sha256').update(message).digest('hex').slice(0, 16);
+}
+
 function covers(state: CatalogState, hash: string, at: number): boolean {
-  return state.startedAt >= at || (state.notices?.includes(hash) ?? false);
+  return state.startedAt > at || (state.notices?.includes(hash) ?? false);
 }
 
 /** Newest first; the id breaks ties so the order (and cursors) are stable. */
@@ -134,6 +142,8 @@ export class Catalog {
   private localState: CatalogState | null = null;
   private lastSyncAt = Number.NEGATIVE_INFINITY;
   private lastFailureAt = Number.NEGATIVE_INFINITY;
+  /** Since when the shared cache has failed to answer (null while it answers). */
+  private storeTroubleSince: number | null = null;
   private syncing: Promise<void> | null = null;
   /** Changes announced but not yet covered by a refresh: notice hash → when it arrived. */
   private pending = new Map<string, number>();
@@ -216,7 +226,7 @@ export class Catalog {
       return;
     }
     this.log.debug({ event: 'notice', type: parsed.data.type, id: parsed.data.id }, 'film notice');
-    this.noteChange(createHash('sha256').update(message).digest('hex').slice(0, 16));
+    this.noteChange(noticeHash(message));
   }
 
   private requestSync(): void {
@@ -253,6 +263,8 @@ export class Catalog {
   }
 
   private isStale(state: CatalogState | null): boolean {
+    // A notice no refresh could cover (S3 away for long) is left to the normal expiry.
+    for (const [hash, at] of this.pending) if (this.o.now() - at > PENDING_NOTICE_MS) this.pending.delete(hash);
     if (!state) return true;
     for (const [hash, at] of this.pending) if (!covers(state, hash, at)) return true;
     return this.o.now() - state.refreshedAt >= this.o.refreshSeconds * 1000;
@@ -262,9 +274,9 @@ export class Catalog {
     for (const [hash, at] of this.pending) if (covers(state, hash, at)) this.pending.delete(hash);
   }
 
-  /** Notices this instance had received when a refresh started: that refresh covers them. */
-  private noticesBefore(startedAt: number): string[] {
-    return this.recent.filter((n) => n.at <= startedAt).map((n) => n.hash);
+  /** Notices this instance has received so far: a refresh starting now covers them. */
+  private noticesSoFar(): string[] {
+    return this.recent.map((n) => n.hash);
   }
 
   private async doSync(): Promise<void> {
@@ -274,10 +286,13 @@ export class Catalog {
       state = await store.getState();
       if (state && state.version !== this.snapshot?.version) await this.adoptFromStore(state);
       else if (state) this.localState = state;
+      this.storeTroubleSince = null;
     } catch (err) {
       // Connected but slow (a command timeout under load): try again at the next sync
-      // rather than refreshing alone, which every instance would do at once.
-      if (this.o.store.healthy()) {
+      // rather than refreshing alone, which every instance would do at once; only
+      // when it stays that way is it treated like an outage.
+      this.storeTroubleSince ??= this.o.now();
+      if (this.o.store.healthy() && this.o.now() - this.storeTroubleSince < SLOW_STORE_GRACE_MS) {
         this.log.debug({ event: 'store.slow', err: (err as Error).message }, 'cache did not answer in time');
         return;
       }
@@ -337,9 +352,10 @@ export class Catalog {
     if (!this.isStale(this.localState)) return;
     if (this.o.now() - this.lastFailureAt < this.o.retryAfterFailureMs) return;
     const startedAt = this.o.now();
+    const covered = this.noticesSoFar();
     try {
       const { snapshot } = await this.refreshFromS3(this.snapshot);
-      const state = { version: snapshot.version, refreshedAt: this.o.now(), startedAt };
+      const state = { version: snapshot.version, refreshedAt: this.o.now(), startedAt, notices: covered };
       this.adopt(snapshot, state);
       this.coverNotice(state);
     } catch (e) {
@@ -362,7 +378,8 @@ export class Catalog {
     try {
       locked = await store.tryLock(token, LOCK_TTL_MS);
     } catch (err) {
-      if (this.o.store.healthy()) return;
+      this.storeTroubleSince ??= this.o.now();
+      if (this.o.store.healthy() && this.o.now() - this.storeTroubleSince < SLOW_STORE_GRACE_MS) return;
       return this.syncWithoutStore(err);
     }
     if (!locked) return; // another instance is refreshing; its result arrives by the next sync
@@ -376,6 +393,7 @@ export class Catalog {
       if (state) this.coverNotice(state);
       if (!this.isStale(state)) return;
       const startedAt = this.o.now();
+      const covered = this.noticesSoFar();
       // Start from the shared snapshot when ours is behind it, else from our own copy
       // (after a Redis restart the store is empty but our copy still saves every GET).
       const base = this.snapshot;
@@ -390,7 +408,7 @@ export class Catalog {
         version: result.snapshot.version,
         refreshedAt: this.o.now(),
         startedAt,
-        notices: this.noticesBefore(startedAt),
+        notices: covered,
       };
       const storeHasIt = state?.version === result.snapshot.version;
       this.adopt(result.snapshot, next);
@@ -429,9 +447,9 @@ export class Catalog {
       // The listing's ETag is kept: it is what the next listing is compared with.
       entries[item.id] = { etag: item.etag, meta };
     }
-    const prevCount = base ? Object.keys(base.entries).length : 0;
-    const kept = items.length - toFetch.length;
-    const removed = prevCount - kept;
+    const listed = new Set(items.map((i) => i.id));
+    let removed = 0;
+    for (const id of Object.keys(base?.entries ?? {})) if (!listed.has(id)) removed++;
     const changed = !base || toFetch.length > 0 || removed > 0;
     const snapshot: Snapshot = { version: changed || !base ? newVersion() : base.version, entries };
     const stats: RefreshStats = {

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { loadAssets } from './assets.js';
-import { Catalog } from './catalog.js';
+import { Catalog, noticeHash } from './catalog.js';
 import { type GalleryConfig, loadConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createModeration } from './moderation.js';
@@ -63,9 +63,9 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
     bucket,
     store,
     log: log.child({ module: 'moderation' }),
-    onChange: (meta) => {
+    onChange: (meta, notice) => {
       catalog.applyLocal(meta);
-      catalog.noteChange();
+      catalog.noteChange(noticeHash(notice));
     },
   });
   let app: FastifyInstance | undefined;

@@ -21,7 +21,12 @@ export type ModerationResult = { ok: true; meta: FilmMeta } | { ok: false; reaso
  * Hides and unhides films by rewriting their `meta.json` (the source of truth all
  * instances list), then announces it so every instance drops the film at once.
  */
-export function createModeration(opts: { bucket: FilmBucket; store: CacheStore; log: Logger; onChange: (meta: FilmMeta) => void }) {
+export function createModeration(opts: {
+  bucket: FilmBucket;
+  store: CacheStore;
+  log: Logger;
+  onChange: (meta: FilmMeta, notice: string) => void;
+}) {
   const { bucket, store, log } = opts;
 
   async function readMeta(id: string): Promise<FilmMeta | null> {
@@ -32,13 +37,16 @@ export function createModeration(opts: { bucket: FilmBucket; store: CacheStore; 
   async function write(meta: FilmMeta, type: FilmNotice['type']): Promise<void> {
     await bucket.putJson(movieKeys(meta.id).meta, `${JSON.stringify(meta, null, 2)}\n`);
     const notice: FilmNotice = { type, id: meta.id, at: new Date().toISOString() };
+    const message = JSON.stringify(notice);
+    // Noted here before it is published, so that this instance's own copy of the
+    // broadcast does not ask for a second refresh.
+    opts.onChange(meta, message);
     try {
-      await store.publish(FILMS_CHANNEL, JSON.stringify(notice));
+      await store.publish(FILMS_CHANNEL, message);
     } catch (err) {
       // Other instances still see it at their next refresh.
       log.warn({ event: 'notice.publish_failed', id: meta.id, err: (err as Error).message }, 'could not announce the change');
     }
-    opts.onChange(meta);
   }
 
   return {

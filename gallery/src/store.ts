@@ -97,7 +97,7 @@ const EXTEND_LUA = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.c
 export function redisOptions(): RedisOptions {
   return {
     enableOfflineQueue: false,
-    commandTimeout: 500,
+    commandTimeout: 1000,
     connectTimeout: 2000,
     maxRetriesPerRequest: 0,
     enableReadyCheck: true,
