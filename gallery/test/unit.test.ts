@@ -7,6 +7,7 @@ import { ownerKeyMatches } from '../src/moderation.js';
 import { RateLimiter } from '../src/ratelimit.js';
 import { contentDisposition, downloadFileName } from '../src/s3.js';
 import { decodeCursor, encodeCursor, mayBeOnItsWay, pageOf, parseCookies } from '../src/server.js';
+import { createMediaUrls } from '../src/urls.js';
 import { fixtureArgs, sampleMeta } from './fixtures.js';
 
 const base = { S3_BUCKET: 'films' };
@@ -224,5 +225,48 @@ describe('fixture media commands', () => {
     expect(a.video).toContain('+faststart');
     expect(a.poster.at(-1)).toBe('/tmp/x/poster.jpg');
     expect(a.video.every((arg) => typeof arg === 'string' && !arg.includes(' '))).toBe(true);
+  });
+});
+
+describe('media URLs', () => {
+  const film = sampleMeta('01FILM', { title: 'Ünïcode film' });
+  const signer = () => {
+    let n = 0;
+    const calls: Array<{ key: string; downloadName?: string }> = [];
+    const bucket = {
+      bucket: 'b',
+      listMeta: async () => ({ items: [], pages: 0 }),
+      getText: async () => null,
+      putJson: async () => {},
+      presignGet: async (key: string, _exp: number, opts?: { downloadName?: string }) => {
+        calls.push({ key, ...(opts?.downloadName ? { downloadName: opts.downloadName } : {}) });
+        return `https://bucket.s3.example.com/${key}?sig=${++n}`;
+      },
+    };
+    return { bucket, calls };
+  };
+
+  it('reuses a presigned URL for half its validity, then signs a new one', async () => {
+    const { bucket, calls } = signer();
+    let t = 0;
+    const urls = createMediaUrls({ bucket, presignSeconds: 3600, now: () => t });
+    const a = await urls.video(film);
+    t += 1799_000;
+    expect(await urls.video(film)).toBe(a);
+    t += 2000;
+    expect(await urls.video(film)).not.toBe(a);
+    expect(calls.map((c) => c.key)).toEqual(['movies/01FILM/movie.mp4', 'movies/01FILM/movie.mp4']);
+    await urls.download(film);
+    expect(calls.at(-1)).toEqual({ key: 'movies/01FILM/movie.mp4', downloadName: 'Ünïcode film.mp4' });
+    expect(await urls.origins()).toEqual(['https://bucket.s3.example.com']);
+  });
+
+  it('links video and poster through the CDN when S3_PUBLIC_BASE_URL is set, downloads stay presigned', async () => {
+    const { bucket } = signer();
+    const urls = createMediaUrls({ bucket, presignSeconds: 3600, publicBaseUrl: 'https://cdn.example.org/festival' });
+    expect(await urls.video(film)).toBe('https://cdn.example.org/festival/movies/01FILM/movie.mp4');
+    expect(await urls.poster(film)).toBe('https://cdn.example.org/festival/movies/01FILM/poster.jpg');
+    expect(await urls.download(film)).toMatch(/^https:\/\/bucket\.s3\.example\.com\//);
+    expect(await urls.origins()).toEqual(['https://bucket.s3.example.com', 'https://cdn.example.org']);
   });
 });
