@@ -125,6 +125,14 @@ describe('station server with the test camera', () => {
     expect(data.shortCode).toBe(data.movieId.slice(-6));
     expect(data.claimUrl).toBe(`https://films.example/m/${data.movieId}#k=${data.ownerKey}`);
     expect((await post(`${s.url}/api/finish`, { publish: 'maybe' })).status).toBe(400);
+    const broken = await fetch(`${s.url}/api/finish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"publish":',
+    });
+    expect(broken.status).toBe(400);
+    // An empty JSON body is fine for the actions that take none.
+    expect((await fetch(`${s.url}/api/capture`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(200);
   });
 
   it('refuses WebSockets and changes from a foreign Origin; allows its own and none', async () => {
@@ -262,6 +270,7 @@ describe('station server with the test camera', () => {
     expect(js.headers.get('cache-control')).toContain('immutable');
     expect(await (await fetch(`${s.url}/finish/qr`)).text()).toContain('<title>station</title>');
     expect((await fetch(`${s.url}/assets/missing.js`)).status).toBe(404);
+    expect((await fetch(`${s.url}/api/nothing`)).status).toBe(404);
     expect(await (await fetch(`${s.url}/..%2f..%2f..%2fetc%2fpasswd`)).text()).not.toContain('root:');
 
     const bare = await station({ STATION_UI_DIR: path.join(ui.path, 'nope') });

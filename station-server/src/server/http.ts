@@ -95,6 +95,18 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   const app = Fastify({ logger: false, bodyLimit: MAX_CONTROL_MESSAGE_BYTES });
   const originOk = (origin: string | undefined) => isAllowedOrigin(origin, { host: config.host, allowed: config.allowedOrigins });
 
+  // Automation tools often send `content-type: application/json` with no body.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     if (err instanceof StationError) return sendError(reply, err.code, err.message);
     const status = err.statusCode ?? 500;
@@ -182,6 +194,8 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     } catch {
       return reply.code(400).send({ error: { code: 'bad_request', message: 'bad path' } });
     }
+    if (/^\/(api|_sim|frames|thumbs|ws|live)(\/|$)/.test(rel))
+      return reply.code(404).send({ error: { code: 'bad_request', message: 'not found' } });
     if (rel.includes('\0')) return reply.code(400).send({ error: { code: 'bad_request', message: 'bad path' } });
     let file = path.resolve(uiRoot, `.${path.posix.normalize(rel)}`);
     if (file !== uiRoot && !file.startsWith(uiRoot + path.sep))
