@@ -144,8 +144,9 @@ export function rpicamArgs(o: CameraSize & { quality?: number; flickerHz?: 50 | 
     String(o.fps),
   ];
   if (o.quality !== undefined) args.push('-q', String(o.quality));
-  // Mains lighting flickers at twice its frequency; exposure in whole periods hides it.
-  if (o.flickerHz) args.push('--flicker-period', `${Math.round(1_000_000 / o.flickerHz)}us`);
+  // Mains lighting flickers at twice its frequency (100 Hz on 50 Hz mains); exposure in
+  // whole flicker periods hides it.
+  if (o.flickerHz) args.push('--flicker-period', flickerPeriod(o.flickerHz));
   const l = o.locked ?? {};
   if (l.shutterUs !== undefined) args.push('--shutter', `${Math.round(l.shutterUs)}us`);
   if (l.gain !== undefined) args.push('--gain', formatNumber(l.gain));
@@ -159,9 +160,14 @@ export function rpicamArgs(o: CameraSize & { quality?: number; flickerHz?: 50 | 
 export function rpicamSettleArgs(o: CameraSize & { settleMs: number; metadataFile: string; flickerHz?: 50 | 60 | undefined }): string[] {
   const args = ['-t', `${o.settleMs}ms`, '-n', '--codec', 'mjpeg', '--width', String(o.width), '--height', String(o.height)];
   args.push('--framerate', String(o.fps));
-  if (o.flickerHz) args.push('--flicker-period', `${Math.round(1_000_000 / o.flickerHz)}us`);
+  if (o.flickerHz) args.push('--flicker-period', flickerPeriod(o.flickerHz));
   args.push('--metadata', o.metadataFile, '--metadata-format', 'json', '-o', '/dev/null');
   return args;
+}
+
+/** The light of 50 Hz mains flickers at 100 Hz: a 10000 µs period. */
+export function flickerPeriod(mainsHz: 50 | 60): string {
+  return `${Math.round(1_000_000 / (2 * mainsHz))}us`;
 }
 
 function formatNumber(n: number): string {
