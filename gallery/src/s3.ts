@@ -18,7 +18,7 @@ export interface FilmBucket {
   /** The object's text and ETag, or null when it does not exist. */
   getText(key: string): Promise<{ text: string; etag: string } | null>;
   putJson(key: string, body: string): Promise<void>;
-  presignGet(key: string, expiresInSec: number, opts?: { downloadName?: string }): Promise<string>;
+  presignGet(key: string, expiresInSec: number, opts?: { downloadName?: string; cacheSeconds?: number }): Promise<string>;
 }
 
 export function createS3ClientFromConfig(c: GalleryConfig): S3Client {
@@ -110,6 +110,8 @@ export function createFilmBucket(client: S3Client, bucket: string): FilmBucket {
         Bucket: bucket,
         Key: key,
         ...(opts?.downloadName ? { ResponseContentDisposition: contentDisposition(opts.downloadName) } : {}),
+        // A film's media never change under its id; the browser may keep them as long as it reuses this URL.
+        ...(opts?.cacheSeconds ? { ResponseCacheControl: `private, max-age=${Math.floor(opts.cacheSeconds)}, immutable` } : {}),
       });
       return getSignedUrl(client, command, { expiresIn: expiresInSec });
     },

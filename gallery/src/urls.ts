@@ -33,7 +33,11 @@ export function createMediaUrls(opts: {
       const oldest = cache.keys().next();
       if (!oldest.done) cache.delete(oldest.value);
     }
-    const url = opts.bucket.presignGet(key, opts.presignSeconds, downloadName ? { downloadName } : undefined);
+    const url = opts.bucket.presignGet(
+      key,
+      opts.presignSeconds,
+      downloadName ? { downloadName } : { cacheSeconds: opts.presignSeconds / 2 },
+    );
     cache.delete(cacheKey);
     cache.set(cacheKey, { url, renewAt: t + (opts.presignSeconds * 1000) / 2 });
     url.catch(() => cache.delete(cacheKey));

@@ -107,6 +107,7 @@ describe('pages', () => {
     const videoUrl = (/<video[^>]* src="([^"]+)"/.exec(html)?.[1] ?? '').replace(/&amp;/g, '&');
     const range = await fetch(videoUrl, { headers: { range: 'bytes=0-99' } });
     expect(range.status).toBe(206);
+    expect(range.headers.get('cache-control')).toBe('private, max-age=21600, immutable');
     expect((await range.arrayBuffer()).byteLength).toBe(100);
     // The same presigned URL again: browsers and caches can reuse it.
     expect(await (await get(`/m/${film.id}?lang=he`)).text()).toContain(videoUrl.replace(/&/g, '&amp;'));

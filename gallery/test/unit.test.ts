@@ -238,7 +238,7 @@ describe('media URLs', () => {
       listMeta: async () => ({ items: [], pages: 0 }),
       getText: async () => null,
       putJson: async () => {},
-      presignGet: async (key: string, _exp: number, opts?: { downloadName?: string }) => {
+      presignGet: async (key: string, _exp: number, opts?: { downloadName?: string; cacheSeconds?: number }) => {
         calls.push({ key, ...(opts?.downloadName ? { downloadName: opts.downloadName } : {}) });
         return `https://bucket.s3.example.com/${key}?sig=${++n}`;
       },
