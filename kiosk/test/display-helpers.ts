@@ -68,7 +68,7 @@ export function matchingFraction(a: Buffer, b: Buffer, from: number, to: number,
 }
 
 /** A real station-server (sources, as in development) with the test camera and simulated buttons. */
-export function startStation(port: number, dataDir: string): ManagedProcess {
+export function startStation(port: number, dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): ManagedProcess {
   return spawnManaged({
     name: 'station-server',
     command: process.execPath,
@@ -83,6 +83,7 @@ export function startStation(port: number, dataDir: string): ManagedProcess {
       CAMERA: 'test',
       BUTTONS: 'sim',
       LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
   });
 }

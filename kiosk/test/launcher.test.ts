@@ -3,6 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { freePort, type ManagedProcess, spawnManaged, tempDir, waitFor } from '@stop-motion/e2e';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startStation } from './display-helpers.js';
 import { BIN, run, runOk } from './helpers.js';
 
 // The launcher's logic with a stand-in browser: a script that records how it was
@@ -152,5 +153,56 @@ describe('stop-motion-kiosk with a stand-in browser', () => {
     const result = await run('shellcheck', [BIN('stop-motion-kiosk')]);
     expect(result.stdout).toBe('');
     expect(result.code).toBe(0);
+  });
+});
+
+// The contract with station-server's UI watchdog: when the page sends no heartbeat
+// (here the browser is a stand-in that never loads it), station-server runs
+// UI_RESTART_COMMAND, which touches the file the launcher watches.
+describe('stop-motion-kiosk with the station-server UI watchdog', () => {
+  it('a page without heartbeat gets its browser restarted', async () => {
+    const dir = await tempDir('kiosk-watchdog');
+    const port = await freePort();
+    const restartFile = path.join(dir.path, 'kiosk-restart');
+    const station = startStation(port, path.join(dir.path, 'station'), {
+      UI_WATCHDOG_SECONDS: '2',
+      UI_RESTART_MIN_INTERVAL_SECONDS: '0',
+      UI_RESTART_COMMAND: `/usr/bin/touch ${restartFile}`,
+    });
+    let launcher: ManagedProcess | undefined;
+    try {
+      const binDir = path.join(dir.path, 'bin');
+      await mkdir(binDir);
+      const log = path.join(dir.path, 'runs.log');
+      await writeFile(path.join(binDir, 'chromium'), `#!/bin/bash\necho start >> ${log}\nexec sleep 600\n`);
+      await chmod(path.join(binDir, 'chromium'), 0o755);
+      const l = spawnManaged({
+        name: 'kiosk-launcher',
+        command: BIN('stop-motion-kiosk'),
+        args: [],
+        env: {
+          ...process.env,
+          CHROMIUM: path.join(binDir, 'chromium'),
+          HOME: dir.path,
+          STATION_PORT: String(port),
+          KIOSK_DEBUG_PORT: '0',
+          KIOSK_RESTART_DELAY: '0.2',
+          KIOSK_RESTART_FILE: restartFile,
+          KIOSK_PROFILE_DIR: path.join(dir.path, 'profile'),
+        },
+      });
+      launcher = l;
+      const starts = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+      await waitFor('a first start', async () => (await starts()) >= 1, {
+        timeoutMs: 30_000,
+        failIf: () => (station.running() ? undefined : station.output()),
+      });
+      await waitFor('a restart by the watchdog', async () => (await starts()) >= 2, { timeoutMs: 30_000 });
+      expect(l.output()).toMatch(/restart requested through/);
+    } finally {
+      await launcher?.stop();
+      await station.stop();
+      await dir.remove();
+    }
   });
 });
