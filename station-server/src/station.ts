@@ -203,7 +203,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
   }
 
   async finish(params: FinishParams): Promise<FinishResult> {
-    const title = this.p.config.ui.titleEnabled || params.title ? params.title : undefined;
+    const title = params.title;
     let outcome: Awaited<ReturnType<MovieStore['finish']>>;
     try {
       outcome = await this.p.store.finish({ publish: params.publish, title, locale: this.p.settings.get().locale });

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createPressFilter } from '../src/buttons/debounce.js';
 import { GpiomonButtons, gpiofindArgs, gpiomonArgs, parseGpiofind, parseGpiomonLine, resolveLines } from '../src/buttons/gpiomon.js';
-import { gpioBase, readGpioChips } from '../src/buttons/onoff.js';
+import { gpioBase, OnoffButtons, readGpioChips } from '../src/buttons/onoff.js';
 import type { ButtonEdge } from '../src/buttons/source.js';
 
 const log = pino({ level: 'silent' });
@@ -219,6 +219,15 @@ describe('onoff chip base', () => {
     ['nothing', [], null],
   ])('%s', (_n, chips, base) => {
     expect(gpioBase(chips)).toBe(base);
+  });
+
+  it('without the optional onoff package it reports failed buttons instead of crashing', async () => {
+    const buttons = new OnoffButtons({ pins: [{ action: 'capture', pin: 17 }], log });
+    const statuses: string[] = [];
+    await buttons.start({ onEdge: () => undefined, onPress: () => undefined, onStatus: (st) => statuses.push(st.state) });
+    expect(buttons.status()).toMatchObject({ kind: 'onoff', state: 'failed' });
+    expect(statuses).toEqual(['failed']);
+    await buttons.stop();
   });
 
   it('reads a fake /sys/class/gpio tree', async () => {
