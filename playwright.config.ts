@@ -1,9 +1,9 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './e2e/src/harness/chromium.js';
 
-// Browser tests of every workspace live in `<workspace>/pw/*.spec.ts`; cross-part
+// Browser tests of the UI workspaces live in `<workspace>/pw/*.spec.ts`; cross-part
 // tests in `e2e/tests`. Each spec starts the real services it needs on free ports.
-const projects = ['station-ui', 'gallery', 'kiosk', 'e2e'].map((name) => ({
+const projects = ['station-ui', 'gallery', 'e2e'].map((name) => ({
   name,
   testDir: name === 'e2e' ? './e2e/tests' : `./${name}/pw`,
 }));

@@ -27,6 +27,14 @@ export const DEBIAN_PACKAGES = [
   'openssh-server', // kiosk sshd drop-in check (the service is not started)
   'systemd', // systemd-analyze verify of the units
   'openvpn', // kiosk VPN template check
+  'openssh-client', // kiosk sshd check logs in with a key
+  'matchbox-window-manager', // kiosk launcher test under X11
+  'sway', // kiosk launcher test under Wayland (stands in for labwc)
+  'grim', // screenshots of the Wayland display
+  'openssl', // kiosk secrets
+  'curl', // kiosk launcher health check
+  'iproute2', // kiosk firewall test in a network namespace
+  'util-linux', // unshare and setpriv for kiosk tests
 ];
 
 const log = (msg) => process.stderr.write(`bootstrap: ${msg}\n`);
