@@ -101,6 +101,7 @@ export async function startStation(env: Record<string, string> = {}): Promise<St
     STATION_UI_DIR: distDir,
     CAPTURE_LOCKOUT_MS: '0',
     SOUND: 'false',
+    DESIGNER: 'false',
     LOG_LEVEL: 'warn',
     GALLERY_PUBLIC_URL: 'https://films.example.org',
     ...env,

@@ -41,7 +41,7 @@ for (const locale of locales) {
       let station: Station;
       test.use({ viewport });
       test.beforeEach(async () => {
-        station = await startStation({ LOCALE: locale, TITLE_ENABLED: 'true', DESIGNER: 'false' });
+        station = await startStation({ LOCALE: locale, TITLE_ENABLED: 'true' });
       });
       test.afterEach(async () => {
         await station.stop();

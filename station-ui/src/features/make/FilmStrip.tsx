@@ -1,8 +1,9 @@
 import type { FrameRef } from '@stop-motion/protocol';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { frameUrl, stripFrames, thumbUrl } from '../../shared/model/station.js';
 import { sizes, timing } from '../../shared/theme/theme.js';
 import { useUi } from '../../shared/ui/context.js';
+import { LoadGate } from '../../shared/ui/load-gate.js';
 
 /** The latest frames, oldest at the inline start: a right-to-left layout flows the other way. */
 export function FilmStrip() {
@@ -33,17 +34,41 @@ export function FilmStrip() {
   );
 }
 
+/** Shared by every strip cell: see LoadGate. */
+const thumbnails = new LoadGate(2);
+
 /**
  * The station makes thumbnails on first request (a beat after the capture); the full
  * frame is already on disk. The full frame fills the cell at once and gives way to
- * the small thumbnail when that has loaded, so the strip never waits.
+ * the small thumbnail when that has loaded, so the strip never waits. Thumbnails
+ * load through a gate, newest first, and a cell that leaves cancels its load.
  */
 function StripImage({ movieId, frame }: { movieId: string; frame: FrameRef }) {
+  const [thumbSrc, setThumbSrc] = useState<string | null>(null);
   const [thumbReady, setThumbReady] = useState(false);
+  const release = useRef<() => void>(() => undefined);
+  const thumb = useRef<HTMLImageElement>(null);
+  const full = useRef<HTMLImageElement>(null);
+  const url = thumbUrl(movieId, frame);
+  useEffect(() => {
+    release.current = thumbnails.acquire(() => setThumbSrc(url));
+    return () => {
+      release.current();
+      // Removing an <img> does not stop its download; clearing its source does.
+      // (Read at cleanup: the thumbnail's element exists only once its load started.)
+      for (const img of [thumb.current, full.current]) if (img && !img.complete) img.removeAttribute('src');
+    };
+  }, [url]);
+  const done = (ok: boolean) => {
+    release.current();
+    if (ok) setThumbReady(true);
+  };
   return (
     <>
-      {!thumbReady && <img className="strip-full" src={frameUrl(movieId, frame)} alt="" decoding="async" draggable={false} />}
-      <img src={thumbUrl(movieId, frame)} alt="" decoding="async" draggable={false} onLoad={() => setThumbReady(true)} />
+      {!thumbReady && <img ref={full} className="strip-full" src={frameUrl(movieId, frame)} alt="" decoding="async" draggable={false} />}
+      {thumbSrc && (
+        <img ref={thumb} src={thumbSrc} alt="" decoding="async" draggable={false} onLoad={() => done(true)} onError={() => done(false)} />
+      )}
     </>
   );
 }
