@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir, waitFor } from '@stop-motion/e2e';
@@ -285,6 +286,40 @@ describe('station server with the test camera', () => {
     expect(s.station.snapshot().buttons).toEqual({ kind: 'none', state: 'off' });
     const sim = await station();
     expect((await post(`${sim.url}/_sim/button/jump`)).status).toBe(400);
+  });
+
+  it('restarts a camera program that dies and tells the UI', async () => {
+    const s = await station();
+    const c = await control(s.url);
+    await waitFor('camera ok', () => s.station.snapshot().camera.state === 'ok');
+    // The test camera is an ffmpeg child of this process.
+    const children = readdirSync(`/proc/${process.pid}/task`).flatMap((t) =>
+      readFileSync(`/proc/${process.pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
+    );
+    const cmdline = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const ffmpeg = children.map(Number).filter((pid) => cmdline(pid).startsWith('ffmpeg') && cmdline(pid).includes('lavfi'));
+    expect(ffmpeg.length).toBeGreaterThan(0);
+    for (const pid of ffmpeg) process.kill(pid, 'SIGKILL');
+    const restarting = await waitFor('restarting', () =>
+      c.events('camera.status').find((e) => e.name === 'camera.status' && e.data.state === 'restarting'),
+    );
+    expect(restarting.data).toMatchObject({ state: 'restarting', restarts: 1 });
+    expect(restarting.name === 'camera.status' && restarting.data.message).toMatch(/ffmpeg exited \(SIGKILL\)/);
+    const after = c.events('camera.status').indexOf(restarting);
+    await waitFor('camera back', () =>
+      c
+        .events('camera.status')
+        .slice(after)
+        .some((e) => e.name === 'camera.status' && e.data.state === 'ok'),
+    );
+    expect(s.station.snapshot().camera).toMatchObject({ state: 'ok', restarts: 1 });
+    expect(await c.request('movie.capture')).toMatchObject({ ok: true });
   });
 
   it('button presses from the UI reach every client and act', async () => {
