@@ -50,8 +50,6 @@ export interface RenderPlan {
   title: TitleCard | null;
   encoder: EncoderSettings;
   output: string;
-  poster: { output: string; frameIndex: number; width: number; height: number } | null;
-  preview: { output: string; frames: number; width: number; height: number } | null;
 }
 
 export function titleFrameCount(seconds: number, fps: number): number {
@@ -112,23 +110,15 @@ export function titleFilter(card: TitleCard, width: number, height: number): str
 }
 
 /**
- * The whole render in one ffmpeg pass: title card + letterboxed frames → movie.mp4,
- * and from the same decoded frames the poster and the preview.
+ * The whole film in one ffmpeg pass: title card + letterboxed frames → movie.mp4.
+ * (Poster and preview are small passes of their own: branching them off this graph
+ * makes ffmpeg queue decoded frames at the concat while the title is encoded.)
  */
 export function buildRenderArgs(plan: RenderPlan): string[] {
   const { width, height, fps } = plan;
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '0.5'];
   args.push('-framerate', String(fps), '-start_number', '0', '-f', 'image2', '-i', plan.framesPattern);
-  const graph: string[] = [];
-  const extraOutputs = (plan.poster ? 1 : 0) + (plan.preview ? 1 : 0);
-  const framesLabel = extraOutputs > 0 ? '[frames]' : '[film]';
-  graph.push(`[0:v]${letterbox(width, height)},format=yuv420p${framesLabel}`);
-  if (extraOutputs > 0) {
-    const labels = ['[film]'];
-    if (plan.poster) labels.push('[posterin]');
-    if (plan.preview) labels.push('[previewin]');
-    graph.push(`[frames]split=${labels.length}${labels.join('')}`);
-  }
+  const graph: string[] = [`[0:v]${letterbox(width, height)},format=yuv420p[film]`];
   if (plan.title && plan.title.seconds > 0) {
     const t = plan.title;
     args.push('-f', 'lavfi', '-i', `color=c=${t.background}:s=${width}x${height}:r=${fps}:d=${t.seconds}`);
@@ -138,46 +128,97 @@ export function buildRenderArgs(plan: RenderPlan): string[] {
   } else {
     graph.push('[film]null[out]');
   }
-  if (plan.poster) {
-    const p = plan.poster;
-    graph.push(`[posterin]select=eq(n\\,${p.frameIndex}),scale=${p.width}:${p.height}[poster]`);
-  }
-  if (plan.preview) {
-    const p = plan.preview;
-    graph.push(`[previewin]trim=end_frame=${p.frames},scale=${p.width}:${p.height}:flags=bicubic,setsar=1[preview]`);
-  }
   args.push('-filter_complex', graph.join(';'), '-filter_complex_threads', String(plan.encoder.threads));
   // passthrough: a frame that fails to decode leaves a gap instead of a silent duplicate, so the
   // frame count at the end tells whether every frame made it.
   args.push('-map', '[out]', ...h264(plan.encoder), '-fps_mode', 'passthrough', '-movflags', '+faststart', '-an', '-f', 'mp4', plan.output);
-  if (plan.poster) {
-    args.push('-map', '[poster]', '-frames:v', '1', '-update', '1', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2', plan.poster.output);
-  }
-  if (plan.preview) {
-    args.push(
-      '-map',
-      '[preview]',
-      '-c:v',
-      'libx264',
-      '-profile:v',
-      'high',
-      '-preset',
-      plan.encoder.preset,
-      '-crf',
-      '28',
-      '-pix_fmt',
-      'yuv420p',
-      '-threads',
-      '1',
-      '-movflags',
-      '+faststart',
-      '-an',
-      '-f',
-      'mp4',
-      plan.preview.output,
-    );
-  }
   return args;
+}
+
+/** poster.jpg: one staged frame, letterboxed to the film's size. */
+export function buildPosterArgs(o: { input: string; output: string; width: number; height: number }): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-i',
+    o.input,
+    '-vf',
+    `${letterbox(o.width, o.height)},format=yuvj420p`,
+    '-frames:v',
+    '1',
+    '-update',
+    '1',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '3',
+    '-f',
+    'image2',
+    o.output,
+  ];
+}
+
+/** preview.mp4: the first seconds of the frames (no title), small, for the gallery's list. */
+export function buildPreviewArgs(o: {
+  framesPattern: string;
+  fps: number;
+  frames: number;
+  width: number;
+  height: number;
+  preset: string;
+  output: string;
+}): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-framerate',
+    String(o.fps),
+    '-start_number',
+    '0',
+    '-f',
+    'image2',
+    '-i',
+    o.framesPattern,
+    '-frames:v',
+    String(o.frames),
+    '-vf',
+    `${letterbox(o.width, o.height)},format=yuv420p`,
+    '-c:v',
+    'libx264',
+    '-profile:v',
+    'high',
+    '-preset',
+    o.preset,
+    '-crf',
+    '28',
+    '-pix_fmt',
+    'yuv420p',
+    '-threads',
+    '1',
+    '-movflags',
+    '+faststart',
+    '-an',
+    '-f',
+    'mp4',
+    o.output,
+  ];
+}
+
+/** Runs `command` so the kernel ends it when the processor dies (setpriv --pdeathsig), when setpriv exists. */
+export function withParentDeathSignal(
+  command: string,
+  args: readonly string[],
+  setpriv: string | null,
+  signal = 'KILL',
+): [string, string[]] {
+  if (!setpriv) return [command, [...args]];
+  return [setpriv, ['--pdeathsig', signal, '--', command, ...args]];
 }
 
 /** The preview: a few seconds of the film (no title) at a small size. */

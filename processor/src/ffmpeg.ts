@@ -1,5 +1,10 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { withParentDeathSignal } from './args.js';
+
+/** util-linux setpriv, when installed: children then die with the processor instead of lingering. */
+export const SETPRIV: string | null = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
 
 export interface FfmpegProgress {
   /** Frames written to the first output so far. */
@@ -93,7 +98,8 @@ export function runTool(command: string, args: readonly string[], opts: RunOptio
       reject(new ToolError(`${command} aborted before start`, 'aborted', ''));
       return;
     }
-    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, argv] = withParentDeathSignal(command, args, SETPRIV);
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid !== undefined) {
       if (opts.nice) {
         try {

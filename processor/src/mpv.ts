@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import net from 'node:net';
+import { withParentDeathSignal } from './args.js';
+import { SETPRIV } from './ffmpeg.js';
 import type { Logger } from './log.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
@@ -238,7 +240,9 @@ export class MpvPlayer implements Player {
   private async spawnMpv(): Promise<void> {
     await rm(this.o.ownSocket, { force: true });
     const args = buildMpvArgs({ socket: this.o.ownSocket, fullscreen: this.o.fullscreen, extraArgs: this.o.extraArgs });
-    const child = spawn('mpv', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Dies with the processor: a restarted processor starts a fresh mpv, and nothing lingers.
+    const [file, argv] = withParentDeathSignal('mpv', args, SETPRIV, 'TERM');
+    const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let tail = '';
     child.stderr?.setEncoding('utf8');

@@ -2,6 +2,8 @@ import { access, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   buildNormaliseArgs,
+  buildPosterArgs,
+  buildPreviewArgs,
   buildProbeFramesArgs,
   buildRenderArgs,
   orientationFilter,
@@ -206,8 +208,6 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
     title: card,
     encoder: input.encoder,
     output: path.join(outDir, 'movie.mp4'),
-    poster: { output: path.join(outDir, 'poster.jpg'), frameIndex: Math.floor(count / 2), width, height },
-    preview: input.preview ? { output: path.join(outDir, 'preview.mp4'), frames: Math.min(count, input.fps * 3), ...small } : null,
   });
   const encode = async (count: number): Promise<number> => {
     await rm(outDir, { recursive: true, force: true });
@@ -255,7 +255,22 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
   }
   const plan = planFor(frames.length);
   const total = titleFrames + frames.length;
-  for (const file of [plan.output, plan.poster?.output, plan.preview?.output]) {
+  const poster = path.join(outDir, 'poster.jpg');
+  const middle = path.join(framesDir, stagedName(Math.floor(frames.length / 2)));
+  await runTool('ffmpeg', buildPosterArgs({ input: middle, output: poster, width, height }), toolOpts);
+  const preview = input.preview ? path.join(outDir, 'preview.mp4') : null;
+  if (preview) {
+    const args = buildPreviewArgs({
+      framesPattern: path.join(framesDir, STAGED_PATTERN),
+      fps: input.fps,
+      frames: Math.min(frames.length, input.fps * 3),
+      ...small,
+      preset: input.encoder.preset,
+      output: preview,
+    });
+    await runTool('ffmpeg', args, toolOpts);
+  }
+  for (const file of [plan.output, poster, preview]) {
     if (!file) continue;
     const st = await stat(file);
     if (st.size === 0) throw new Error(`ffmpeg wrote an empty ${path.basename(file)}`);
@@ -263,8 +278,8 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
   }
   return {
     movie: plan.output,
-    poster: path.join(outDir, 'poster.jpg'),
-    preview: plan.preview?.output ?? null,
+    poster,
+    preview,
     frameCount: frames.length,
     width,
     height,

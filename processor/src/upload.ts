@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
 import type { S3Config } from './config.js';
 
@@ -50,24 +50,27 @@ export class Uploader {
     );
   }
 
-  async exists(key: string): Promise<boolean> {
+  /** The film's meta.json as stored, or null when it is missing or not a valid one. */
+  async readMeta(id: string): Promise<FilmMeta | null> {
     try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: movieKeys(id).meta }));
+      const parsed = filmMetaSchema.safeParse(JSON.parse((await res.Body?.transformToString()) ?? ''));
+      return parsed.success && parsed.data.id === id ? parsed.data : null;
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return false;
+      if (err instanceof SyntaxError || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return null;
       throw err;
     }
   }
 
   /**
-   * meta.json goes last, and only once: if it is already there (a crash after writing
-   * it), it is left alone, so a moderator's `hidden` is never overwritten.
+   * meta.json goes last, and only once: a valid one already there (a crash after writing
+   * it) is left alone, so a moderator's `hidden` is never overwritten; a broken one (an
+   * upload cut off on a store that keeps partial objects) is replaced.
    */
   async putMeta(meta: FilmMeta): Promise<'written' | 'present'> {
     const key = movieKeys(meta.id).meta;
-    if (await this.exists(key)) return 'present';
+    if (await this.readMeta(meta.id)) return 'present';
     const body = JSON.stringify(filmMetaSchema.parse(meta));
     await this.s3.send(
       new PutObjectCommand({

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   buildIdleSlideArgs,
   buildNormaliseArgs,
+  buildPosterArgs,
+  buildPreviewArgs,
   buildProbeFramesArgs,
   buildRenderArgs,
   escapeFilterValue,
@@ -10,6 +12,7 @@ import {
   pixFmtForSampling,
   type RenderPlan,
   titleFrameCount,
+  withParentDeathSignal,
 } from '../src/args.js';
 import { ProgressParser, parseProgressBlock } from '../src/ffmpeg.js';
 import { buildMpvArgs, planSync } from '../src/mpv.js';
@@ -26,8 +29,6 @@ const basePlan: RenderPlan = {
   title: null,
   encoder: { preset: 'veryfast', crf: 20, threads: 2 },
   output: '/d/out/movie.mp4',
-  poster: null,
-  preview: null,
 };
 
 const card = {
@@ -119,18 +120,11 @@ describe('buildRenderArgs', () => {
     expect(graph).not.toMatch(/:text=/);
   });
 
-  it('makes poster and preview from the same pass', () => {
-    const args = buildRenderArgs({
-      ...basePlan,
-      poster: { output: '/d/out/poster.jpg', frameIndex: 15, width: 1280, height: 720 },
-      preview: { output: '/d/out/preview.mp4', frames: 30, width: 480, height: 270 },
-    });
-    const graph = valueAfter(args, '-filter_complex') ?? '';
-    expect(graph).toContain('split=3[film][posterin][previewin]');
-    expect(graph).toContain('select=eq(n\\,15)');
-    expect(args.filter((a) => a === '-map')).toHaveLength(3);
-    expect(args).toContain('/d/out/poster.jpg');
-    expect(args.at(-1)).toBe('/d/out/preview.mp4');
+  it('keeps the one pass to one output (no branches that make ffmpeg queue frames)', () => {
+    const args = buildRenderArgs({ ...basePlan, title: card });
+    expect(args.filter((a) => a === '-map')).toHaveLength(1);
+    expect(valueAfter(args, '-filter_complex')).not.toContain('split');
+    expect(valueAfter(args, '-fps_mode')).toBe('passthrough');
   });
 
   it('title frame count follows seconds × fps', () => {
@@ -196,6 +190,41 @@ describe('other ffmpeg argument builders', () => {
     });
     expect(valueAfter(args, '-vf')).toContain('textfile=');
     expect(args.at(-1)).toBe('/idle.png');
+  });
+});
+
+describe('poster, preview and parent-death wrapper', () => {
+  it('makes the poster from one frame at the film size', () => {
+    const args = buildPosterArgs({ input: '/f/000005.jpg', output: '/o/poster.jpg', width: 640, height: 480 });
+    expect(valueAfter(args, '-i')).toBe('/f/000005.jpg');
+    expect(valueAfter(args, '-vf')).toContain('pad=640:480');
+    expect(valueAfter(args, '-frames:v')).toBe('1');
+    expect(args.at(-1)).toBe('/o/poster.jpg');
+  });
+
+  it('makes a short small H.264 preview', () => {
+    const args = buildPreviewArgs({
+      framesPattern: '/f/%06d.jpg',
+      fps: 12,
+      frames: 36,
+      width: 480,
+      height: 270,
+      preset: 'veryfast',
+      output: '/o/preview.mp4',
+    });
+    expect(valueAfter(args, '-framerate')).toBe('12');
+    expect(valueAfter(args, '-frames:v')).toBe('36');
+    expect(valueAfter(args, '-profile:v')).toBe('high');
+    expect(valueAfter(args, '-movflags')).toBe('+faststart');
+    expect(args.at(-1)).toBe('/o/preview.mp4');
+  });
+
+  it.each<[string | null, string, [string, string[]]]>([
+    [null, 'KILL', ['ffmpeg', ['-i', 'x']]],
+    ['/usr/bin/setpriv', 'KILL', ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', 'ffmpeg', '-i', 'x']]],
+    ['/usr/bin/setpriv', 'TERM', ['/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', 'ffmpeg', '-i', 'x']]],
+  ])('with setpriv %s and signal %s', (setpriv, signal, expected) => {
+    expect(withParentDeathSignal('ffmpeg', ['-i', 'x'], setpriv, signal)).toEqual(expected);
   });
 });
 

@@ -1,13 +1,25 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type S3Service, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
 import { filmMetaSchema, movieKeys } from '@stop-motion/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStatus, type ProcessorChild, startProcessorChild } from './child.js';
-import { execFileP, writePackage } from './helpers.js';
+import { execFileP, newId, writePackage } from './helpers.js';
 
 const ROUNDS = 10;
+
+/** Pids of ffmpeg/ffprobe processes whose arguments point into `dir`. */
+async function toolsWorkingIn(dir: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const argv = cmd.split('\0');
+    if (/ff(mpeg|probe)$/.test(argv[0] ?? '') && argv.some((a) => a.startsWith(dir))) found.push(Number(entry));
+  }
+  return found;
+}
 const FRAMES = 30;
 
 describe('faults: SIGKILL and S3 outages', () => {
@@ -93,6 +105,10 @@ describe('faults: SIGKILL and S3 outages', () => {
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * maxDelayMs)));
       await sigkill();
       if ((await persistedState(id)) === phase) hits++;
+      // The kernel ends the killed processor's ffmpeg with it (setpriv --pdeathsig).
+      await waitFor('no ffmpeg left behind', async () => (await toolsWorkingIn(env.PROCESSOR_DATA_DIR as string)).length === 0, {
+        timeoutMs: 3000,
+      });
       c = await start();
     }
     expect(hits, `kills while ${phase} in ${rounds} rounds`).toBe(ROUNDS);
@@ -129,6 +145,40 @@ describe('faults: SIGKILL and S3 outages', () => {
     for (const id of ids) await readFile(path.join(env.PROCESSOR_DATA_DIR as string, 'films', id, 'movie.mp4'));
     await s3.start();
     await waitDone(c, ids);
+  }, 120_000);
+
+  it("replaces a broken meta.json (a cut-off upload) but never a valid one, so a moderator's hidden stays", async () => {
+    const c = child ?? (await start());
+    const client = s3.client();
+    const broken = newId();
+    const hidden = newId();
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(broken).meta, Body: '{"id":"' }));
+    const stale = {
+      id: hidden,
+      title: 'moderated',
+      stationId: 'station-1',
+      createdAt: new Date().toISOString(),
+      durationSec: 1,
+      fps: 10,
+      frameCount: 8,
+      width: 160,
+      height: 120,
+      hidden: true,
+    };
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(hidden).meta, Body: JSON.stringify(stale) }));
+    for (const id of [broken, hidden]) {
+      await writePackage(inbox(), { id, frames: 8, publish: 'public', title: 'meta' });
+      packages.push(id);
+    }
+    await waitDone(c, [broken, hidden]);
+    const read = async (id: string) =>
+      filmMetaSchema.parse(
+        JSON.parse(
+          await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).meta }))).Body!.transformToString(),
+        ),
+      );
+    expect(await read(broken)).toMatchObject({ id: broken, frameCount: 8, title: 'meta' });
+    expect(await read(hidden)).toMatchObject({ id: hidden, hidden: true, title: 'moderated' });
   }, 120_000);
 
   it('leaves exactly one playable film per package in S3, meta.json last-written and valid', async () => {
