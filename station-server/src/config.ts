@@ -113,6 +113,7 @@ const envSchema = z.object({
   BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).default('sim'),
   BUTTON_PINS: z.string().default('capture:17,undo:27,play:22,finish:23'),
   BUTTON_KEYS: optionalString,
+  LED_PINS: optionalString,
   GPIO_CHIP: z.string().min(1).default('auto'),
   BUTTON_DEBOUNCE_MS: int(30, 0, 1000),
   CAPTURE_LOCKOUT_MS: int(400, 0, 10_000),
@@ -179,6 +180,8 @@ export interface StationConfig {
   buttons: {
     kind: 'gpiomon' | 'onoff' | 'sim' | 'none';
     pins: ButtonPin[];
+    /** Lights in the buttons (LED_PINS), driven with gpioset; empty = none. */
+    ledPins: ButtonPin[];
     keys: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
     chip: string;
     debounceMs: number;
@@ -231,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
   }
   const pins = parseButtonPins(env.BUTTON_PINS ?? 'capture:17,undo:27,play:22,finish:23');
   if (!pins.ok) errors.push(`BUTTON_PINS: ${pins.reason}`);
+  const ledPins = parseButtonPins(env.LED_PINS ?? '');
+  if (!ledPins.ok) errors.push(`LED_PINS: ${ledPins.reason}`);
   const keyIssues: string[] = [];
   let keys: StationConfig['buttons']['keys'];
   if (env.BUTTON_KEYS) {
@@ -290,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       buttons: {
         kind: e.BUTTONS,
         pins: pins.ok ? pins.pins : [],
+        ledPins: ledPins.ok ? ledPins.pins : [],
         keys,
         chip: e.GPIO_CHIP,
         debounceMs: e.BUTTON_DEBOUNCE_MS,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { GpiomonButtons } from './buttons/gpiomon.js';
+import { ButtonLeds, ledStates } from './buttons/leds.js';
 import { OnoffButtons } from './buttons/onoff.js';
 import { type ButtonSource, NoButtons, SimButtons } from './buttons/source.js';
 import { type Camera, createCamera } from './camera/camera.js';
@@ -146,6 +147,20 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
     stops.push({ name: 'delivery', stop: () => delivery.stop() });
     await watchdog.start();
     stops.push({ name: 'watchdog', stop: () => watchdog.stop() });
+    if (config.buttons.ledPins.length > 0) {
+      const leds = new ButtonLeds({ chip: config.buttons.chip, pins: config.buttons.ledPins, log: log.child({ module: 'leds' }) });
+      await leds.start();
+      const refresh = () => leds.update(ledStates(station.snapshot()));
+      station.on('event', refresh);
+      refresh();
+      stops.push({
+        name: 'leds',
+        stop: async () => {
+          station.off('event', refresh);
+          await leds.stop();
+        },
+      });
+    }
 
     const http = await startHttp({
       config,

@@ -176,6 +176,10 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
         stored = await store.addFrame(frame.data);
       } catch (err) {
         if (err instanceof StoreError && err.code === 'limit_reached') this.refuse('limit', 'limit_reached', err.message);
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+          void this.p.disk.check();
+          this.refuse('disk', 'disk_full', 'the disk is full');
+        }
         throw err;
       }
       this.log.debug(

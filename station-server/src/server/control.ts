@@ -39,20 +39,22 @@ function rawText(data: RawData): string {
 /** The control socket: hello → snapshot → events, and requests with replies. */
 export function attachControl(wss: WebSocketServer, station: Station, o: { serverStartId: string; log: Logger }): () => void {
   const log = o.log;
-  const send = (ws: WebSocket, message: ServerMessage) => {
+  const sendText = (ws: WebSocket, text: string) => {
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > MAX_CONTROL_BUFFER) {
       log.warn({ event: 'ws.slow_client' }, 'control client not reading; closing it');
       ws.terminate();
       return;
     }
-    ws.send(JSON.stringify(message));
+    ws.send(text);
   };
+  const send = (ws: WebSocket, message: ServerMessage) => sendText(ws, JSON.stringify(message));
   const fail = (ws: WebSocket, id: RequestId, code: ErrorCode, message: string) =>
     send(ws, { type: 'reply', id, ok: false, error: { code, message } });
 
   const onEvent = (event: ServerMessage) => {
-    for (const ws of wss.clients) send(ws, event);
+    const text = JSON.stringify(event);
+    for (const ws of wss.clients) sendText(ws, text);
   };
   station.on('event', onEvent);
 
