@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildIdleSlideArgs } from './args.js';
-import { loadConfig, type ProcessorConfig } from './config.js';
+import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
 import { runTool } from './ffmpeg.js';
 import { errorMessage } from './files.js';
 import { JobStore } from './jobs.js';
@@ -65,6 +66,10 @@ async function makeIdleSlide(config: ProcessorConfig, log: Logger): Promise<stri
 /** Composition root, in-process: config → adapters → core → server. */
 export async function startProcessor(config: ProcessorConfig = loadConfig(), opts: StartOptions = {}): Promise<Processor> {
   const log = opts.logger ?? createLogger(config.logLevel);
+  // A missing font would only show as three failed renders per film; say so at start instead.
+  const missing = [config.fontFile, config.fontFileBold].filter((f) => !existsSync(f));
+  if (missing.length > 0) throw new ConfigError(missing.map((f) => `TITLE_FONT: font file not found: ${f}`));
+  if (config.titleLogo && !existsSync(config.titleLogo)) throw new ConfigError([`TITLE_LOGO: file not found: ${config.titleLogo}`]);
   await mkdir(config.dataDir, { recursive: true });
   await mkdir(config.inboxDir, { recursive: true });
   const stopping: Array<() => Promise<void>> = [];

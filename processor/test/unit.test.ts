@@ -109,3 +109,26 @@ describe('job states', () => {
     expect(canMove(from, to)).toBe(ok);
   });
 });
+
+describe('main.ts', () => {
+  it('refuses to start on bad configuration, listing every bad variable, exit code 2', async () => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', 'processor/src/main.ts'],
+        {
+          cwd: root,
+          env: { PATH: process.env.PATH, PLAYER: 'vlc', PROCESSOR_PORT: 'many', TITLE_FONT: '/nonexistent.ttf' },
+          timeout: 30_000,
+        },
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('PLAYER');
+    expect(result.stderr).toContain('PROCESSOR_PORT');
+  });
+});
