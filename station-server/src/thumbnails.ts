@@ -25,6 +25,11 @@ export function thumbnailArgs(source: string, width: number, quality = 6): strin
   ];
 }
 
+/** Thumbnails run at low priority so they never slow a capture or the live view. */
+export function thumbnailCommand(source: string, width: number): { command: string; args: string[] } {
+  return { command: 'nice', args: ['-n', '10', 'ffmpeg', ...thumbnailArgs(source, width)] };
+}
+
 /**
  * Small JPEGs for the film strip, made once per frame version by ffmpeg (another
  * process, one at a time) and cached on disk; captures never wait for them.
@@ -66,7 +71,8 @@ export class Thumbnailer {
 
   private async make(source: string, dest: string): Promise<Buffer> {
     const data = await new Promise<Buffer>((resolve, reject) => {
-      const child = spawn('ffmpeg', thumbnailArgs(source, this.o.width ?? 240), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const { command, args } = thumbnailCommand(source, this.o.width ?? 240);
+      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       let err = '';
       child.stdout.on('data', (c: Buffer) => out.push(c));

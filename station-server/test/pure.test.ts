@@ -4,7 +4,7 @@ import { redactTarget, retryDelayMs } from '../src/delivery/delivery.js';
 import { packageDestination, rsyncDoneArgs, rsyncFilesArgs, targetKind } from '../src/delivery/rsync-args.js';
 import { diskDecision } from '../src/disk.js';
 import { isAllowedOrigin } from '../src/server/origin.js';
-import { thumbnailArgs } from '../src/thumbnails.js';
+import { thumbnailArgs, thumbnailCommand } from '../src/thumbnails.js';
 import { shouldRestartUi } from '../src/watchdog.js';
 
 describe('rsync arguments', () => {
@@ -152,6 +152,13 @@ describe('UI watchdog decision', () => {
 });
 
 describe('thumbnail arguments', () => {
+  it('runs ffmpeg at low priority', () => {
+    const c = thumbnailCommand('/d/0001.jpg', 160);
+    expect(c.command).toBe('nice');
+    expect(c.args.slice(0, 3)).toEqual(['-n', '10', 'ffmpeg']);
+    expect(c.args.slice(3)).toEqual(thumbnailArgs('/d/0001.jpg', 160));
+  });
+
   it('one small JPEG to stdout', () => {
     expect(thumbnailArgs('/d/0001.jpg', 240)).toEqual([
       '-nostdin',
