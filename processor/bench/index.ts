@@ -9,6 +9,7 @@
  *   npm run bench -w @stop-motion/processor            (all four sizes)
  *   BENCH_QUICK=1 npm run bench -w @stop-motion/processor   (100 frames at 720p only)
  *   BENCH_ROUNDS=3 …                                         (interleaved rounds; the best of each is reported)
+ *   BENCH_THREADS=2 …                                        (RENDER_THREADS for (a) and (b); default: half the cores)
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,7 +32,7 @@ const FPS = 10;
 const TITLE_SECONDS = 4;
 const PRESET = 'veryfast';
 const CRF = 20;
-const THREADS = defaultRenderThreads();
+const THREADS = Number(process.env.BENCH_THREADS ?? defaultRenderThreads());
 const NICE = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
@@ -241,6 +242,7 @@ async function main(): Promise<void> {
     MPV_FULLSCREEN: 'false',
     MPV_EXTRA_ARGS: '--vo=null --ao=null --no-config',
     TITLE_SECONDS: String(TITLE_SECONDS),
+    RENDER_THREADS: String(THREADS),
     LOG_LEVEL: 'info',
   });
   const processorPid = child.proc.child.pid as number;

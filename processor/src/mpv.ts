@@ -185,6 +185,8 @@ export class MpvPlayer implements Player {
   private chain: Promise<void> = Promise.resolve();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private mpvPid: number | null = null;
+  /** Failed starts in a row: the restart delay grows with them (a missing or broken mpv must not spin). */
+  private failures = 0;
 
   constructor(private readonly o: MpvPlayerOptions) {}
 
@@ -220,13 +222,19 @@ export class MpvPlayer implements Player {
       await ipc.command('observe_property', 2, 'idle-active');
       this.state = 'playing';
       await this.serial(() => this.sync(true));
+      this.failures = 0;
       this.o.log.info({ socket: this.socketPath, restarts: this.restarts }, 'player.connected');
     } catch (err) {
       this.lastError = (err as Error).message;
       this.state = 'restarting';
-      this.o.log.warn({ err: this.lastError }, 'player.connect_failed');
-      this.scheduleReconnect(1000);
+      this.failures++;
+      this.o.log.warn({ err: this.lastError, failures: this.failures }, 'player.connect_failed');
+      this.scheduleReconnect(this.retryDelay());
     }
+  }
+
+  private retryDelay(): number {
+    return Math.min(10_000, 50 * 2 ** Math.min(this.failures, 8));
   }
 
   private scheduleReconnect(ms: number): void {
@@ -262,7 +270,9 @@ export class MpvPlayer implements Player {
       const ipc = this.ipc;
       this.ipc = null;
       ipc?.close();
-      this.scheduleReconnect(50);
+      // Never connected since the last start: it failed to start, so back off.
+      if (!ipc) this.failures++;
+      this.scheduleReconnect(this.failures > 0 ? this.retryDelay() : 50);
     });
     const deadline = Date.now() + 5000;
     while (!existsSync(this.o.ownSocket)) {

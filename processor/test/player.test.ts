@@ -194,3 +194,44 @@ describe('attaching to an mpv started by someone else (MPV_SOCKET)', () => {
     }
   });
 });
+
+describe('an mpv that cannot start', () => {
+  let dir: TempDir;
+  let p: Processor;
+
+  beforeAll(async () => {
+    dir = await tempDir('proc-badmpv');
+    const config = loadConfig({
+      PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
+      PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
+      PROCESSOR_PORT: '0',
+      PLAYER: 'mpv',
+      MPV_FULLSCREEN: 'false',
+      MPV_EXTRA_ARGS: '--vo=null --no-such-option-here',
+      TITLE_SECONDS: '0.5',
+      RENDER_THREADS: '1',
+      RENDER_PREVIEW: 'false',
+    });
+    p = await startProcessor(config, { logger: pino({ level: 'silent' }) });
+  });
+
+  afterAll(async () => {
+    await p?.close();
+    await dir?.remove();
+  });
+
+  it('is retried with growing delays, and films are still made and listed', async () => {
+    const { id } = await writePackage(p.config.inboxDir, { frames: 5 });
+    await waitFor('the film done', () => p.pipeline.job(id)?.state === 'done', { timeoutMs: 60_000 });
+    const status = await p.pipeline.status();
+    expect(status.playlist).toEqual([id]);
+    const player = status.player as { state: string; restarts: number; lastError: string | null };
+    expect(player.state).toBe('restarting');
+    expect(player.lastError).toBeTruthy();
+    // Backing off: far fewer attempts than one every 50 ms.
+    const before = player.restarts;
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = ((await p.pipeline.status()).player as { restarts: number }).restarts;
+    expect(after - before).toBeLessThanOrEqual(3);
+  });
+});
