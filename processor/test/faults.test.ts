@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { type S3Service, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
-import { filmMetaSchema, movieKeys } from '@stop-motion/protocol';
+import { type RedisService, type S3Service, startRedis, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
+import { FILMS_CHANNEL, filmMetaSchema, filmNoticeSchema, movieKeys } from '@stop-motion/protocol';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStatus, type ProcessorChild, startProcessorChild } from './child.js';
 import { execFileP, newId, writePackage } from './helpers.js';
@@ -56,11 +57,23 @@ describe('faults: SIGKILL and S3 outages', () => {
       { timeoutMs: 120_000, intervalMs: 100 },
     );
 
+  let redis: RedisService;
+  let subscriber: Redis;
+  const added = new Set<string>();
+
   beforeAll(async () => {
     s3 = await startS3();
+    redis = await startRedis();
+    subscriber = new Redis(redis.url);
+    subscriber.on('message', (_channel: string, message: string) => {
+      const notice = filmNoticeSchema.parse(JSON.parse(message));
+      if (notice.type === 'film.added') added.add(notice.id);
+    });
+    await subscriber.subscribe(FILMS_CHANNEL);
     dir = await tempDir('proc-faults');
     env = {
       ...s3.env(),
+      REDIS_URL: redis.url,
       PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
       PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
       PLAYER: 'none',
@@ -73,6 +86,8 @@ describe('faults: SIGKILL and S3 outages', () => {
 
   afterAll(async () => {
     await child?.proc.stop();
+    subscriber?.disconnect();
+    await redis?.close();
     await s3?.close();
     await dir?.remove();
   });
@@ -219,6 +234,8 @@ describe('faults: SIGKILL and S3 outages', () => {
       ]);
       expect(stdout.trim()).toBe(`High,${10 + meta.frameCount}`);
     }
+    // Galleries heard of every film.
+    await waitFor('a film.added notice for every film', () => packages.every((id) => added.has(id)), { timeoutMs: 5000 });
     // …and none is on the (none-)player's playlist twice.
     const status = await getStatus((child ?? (await start())).url);
     expect(new Set(status.playlist).size).toBe(status.playlist.length);
