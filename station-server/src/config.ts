@@ -1,10 +1,16 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 
-const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** station-server/, whether this runs from src/ or from the build in dist/src/. */
+const PACKAGE_DIR = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 const bool = (fallback: boolean) =>
   z

@@ -116,10 +116,10 @@ export function spawnManaged(opts: SpawnOptions): ManagedProcess {
   };
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
+/** Polls `check` until it returns a value other than undefined, null or false, or throws after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   opts: { timeoutMs?: number; intervalMs?: number; failIf?: () => string | undefined } = {},
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
@@ -129,7 +129,7 @@ export async function waitFor<T>(
     if (failure) throw new Error(`${what}: ${failure}`);
     try {
       const value = await check();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (err) {
       lastError = err;
     }
