@@ -131,4 +131,16 @@ describe('Controller', () => {
     t.c.onSnapshot(station(0));
     expect(t.c.state.flow.screen).toBe('make');
   });
+
+  it('settings changes show at once and roll back when the station refuses them', async () => {
+    const t = setup();
+    t.c.setSettings({ sound: true, onionOpacity: 0.8 });
+    expect(t.c.state.station?.settings).toMatchObject({ sound: true, onionOpacity: 0.8 });
+    expect(t.calls.at(-1)).toEqual({ method: 'settings.set', params: { sound: true, onionOpacity: 0.8 } });
+    t.replies['settings.set'] = () => Promise.reject(new RequestError('bad_request', 'no'));
+    t.c.setSettings({ locale: 'ar' });
+    expect(t.c.state.station?.settings.locale).toBe('ar');
+    await flush();
+    expect(t.c.state.station?.settings.locale).toBe('en');
+  });
 });

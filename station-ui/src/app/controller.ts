@@ -123,12 +123,19 @@ export class Controller implements Actions {
   }
 
   setSettings(patch: Partial<Pick<UiSettings, 'locale' | 'sound' | 'onionOpacity'>>): void {
+    // Shown at once (a slider must follow the finger); the station's answer then wins.
+    const before = this.current.station;
+    if (before) this.set({ station: { ...before, settings: { ...before.settings, ...patch } } });
     this.deps.client.request('settings.set', patch).then(
       (settings) => {
         const station = this.current.station;
         if (station) this.set({ station: { ...station, settings } });
       },
-      (err: unknown) => this.fail(err),
+      (err: unknown) => {
+        const station = this.current.station;
+        if (station && before) this.set({ station: { ...station, settings: before.settings } });
+        this.fail(err);
+      },
     );
   }
 
