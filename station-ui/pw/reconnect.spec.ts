@@ -1,13 +1,20 @@
+import { existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { type Station, simPress, startStation } from './station.js';
 import { expectAccessible, expectFrames, expectScreen, openStation, screenshot } from './ui.js';
 
 let station: Station;
+let marker: string;
 test.beforeEach(async () => {
-  station = await startStation();
+  marker = path.join(os.tmpdir(), `sms-ui-restarted-${process.pid}-${Date.now()}`);
+  // The kiosk watchdog: restarts the UI (here: touches a file) when heartbeats stop for 10 s.
+  station = await startStation({ UI_WATCHDOG_SECONDS: '10', UI_RESTART_COMMAND: `touch ${marker}`, UI_RESTART_MIN_INTERVAL_SECONDS: '0' });
 });
 test.afterEach(async () => {
   await station.stop();
+  rmSync(marker, { force: true });
 });
 
 test('station-server killed mid-movie: disconnected indicator, reconnect, every frame shown again', async ({ page }) => {
@@ -54,4 +61,12 @@ test('the UI reports uncaught errors and rejections to the station log', async (
   });
   await expect.poll(() => lines.join('')).toContain('boom from the page');
   await expect.poll(() => lines.join('')).toContain('rejected in the page');
+});
+
+test('the heartbeat keeps the kiosk watchdog quiet while the page lives; it fires once the page is gone', async ({ page }) => {
+  await openStation(page, station.url);
+  await page.waitForTimeout(16_000);
+  expect(existsSync(marker), 'watchdog fired although the UI was running').toBe(false);
+  await page.close();
+  await expect.poll(() => existsSync(marker), { timeout: 25_000 }).toBe(true);
 });
