@@ -26,6 +26,7 @@ test.beforeAll(async () => {
       CAMERA_WIDTH: '640',
       CAMERA_HEIGHT: '360',
       CAMERA_FPS: '15',
+      CAPTURE_LOCKOUT_MS: '0',
     },
   });
   await waitFor('the dev server to print its URL', () => dev.output().includes('station UI (hot reload)'), {
