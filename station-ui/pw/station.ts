@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +60,9 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (builtAt() > sourcesAt()) return;
-    const vite = path.join(uiRoot, 'node_modules', '.bin', 'vite');
+    // This workspace's Vite (nested, as the root holds another major); the hoisted one otherwise.
+    const nested = path.join(uiRoot, 'node_modules', '.bin', 'vite');
+    const vite = existsSync(nested) ? nested : path.join(repoRoot, 'node_modules', '.bin', 'vite');
     const res = spawnSync(vite, ['build', '--logLevel', 'warn'], { cwd: uiRoot, encoding: 'utf8', timeout: 170_000 });
     if (res.status !== 0) throw new Error(`vite build failed:\n${res.stdout}\n${res.stderr}`);
   } finally {
