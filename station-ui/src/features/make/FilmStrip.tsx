@@ -65,7 +65,9 @@ function StripImage({ movieId, frame }: { movieId: string; frame: FrameRef }) {
   };
   return (
     <>
-      {!thumbReady && <img ref={full} className="strip-full" src={frameUrl(movieId, frame)} alt="" decoding="async" draggable={false} />}
+      {!thumbReady && (
+        <img ref={full} className="strip-full" src={frameUrl(movieId, frame)} alt="" fetchPriority="high" draggable={false} />
+      )}
       {thumbSrc && (
         <img ref={thumb} src={thumbSrc} alt="" decoding="async" draggable={false} onLoad={() => done(true)} onError={() => done(false)} />
       )}
