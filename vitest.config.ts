@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // One project per workspace: `npm test -w <workspace>` runs just that one.
@@ -12,7 +13,7 @@ export default defineConfig({
         extends: true as const,
         test: {
           name,
-          root: `./${name}`,
+          root: path.join(import.meta.dirname, name),
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
           environment: 'node',
           testTimeout: 60_000,
@@ -24,7 +25,7 @@ export default defineConfig({
         extends: true as const,
         test: {
           name: 'faults',
-          root: './e2e',
+          root: path.join(import.meta.dirname, 'e2e'),
           include: ['faults/**/*.test.ts'],
           environment: 'node',
           testTimeout: 900_000,
