@@ -189,7 +189,7 @@ describe('faults: SIGKILL and S3 outages', () => {
     const read = async (id: string) =>
       filmMetaSchema.parse(
         JSON.parse(
-          await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).meta }))).Body!.transformToString(),
+          (await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).meta }))).Body?.transformToString()) ?? '',
         ),
       );
     expect(await read(broken)).toMatchObject({ id: broken, frameCount: 8, title: 'meta' });
@@ -214,14 +214,16 @@ describe('faults: SIGKILL and S3 outages', () => {
     for (const id of packages) {
       const meta = filmMetaSchema.parse(
         JSON.parse(
-          await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).meta }))).Body!.transformToString(),
+          (await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).meta }))).Body?.transformToString()) ?? '',
         ),
       );
       expect(meta.id).toBe(id);
       const video = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).video }));
       expect(video.ContentType).toBe('video/mp4');
       const file = path.join(dir.path, `${id}.mp4`);
-      await import('node:fs/promises').then(async (fs) => fs.writeFile(file, Buffer.from(await video.Body!.transformToByteArray())));
+      await import('node:fs/promises').then(async (fs) =>
+        fs.writeFile(file, Buffer.from((await video.Body?.transformToByteArray()) ?? [])),
+      );
       const { stdout } = await execFileP('ffprobe', [
         '-v',
         'error',
