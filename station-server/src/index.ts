@@ -139,6 +139,7 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
 
     await disk.start();
     stops.push({ name: 'disk', stop: () => disk.stop() });
+    stops.push({ name: 'thumbnails', stop: () => thumbnails.stop() });
     await camera.start();
     stops.push({ name: 'camera', stop: () => camera.stop() });
     await station.startButtons();

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,6 +37,8 @@ export function thumbnailCommand(source: string, width: number): { command: stri
 export class Thumbnailer {
   private queue: Promise<unknown> = Promise.resolve();
   private inflight = new Map<string, Promise<Buffer>>();
+  private running: ChildProcess | null = null;
+  private stopped = false;
 
   constructor(private readonly o: { dir: string; width?: number; log: Logger }) {}
 
@@ -59,6 +61,13 @@ export class Thumbnailer {
     this.get(movieId, source).catch((err: Error) => this.o.log.debug({ event: 'thumb.failed', err: err.message }, 'thumbnail failed'));
   }
 
+  /** Ends the running ffmpeg and waits for the queue, so nothing writes to the cache after stop. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.running?.kill('SIGKILL');
+    await this.queue;
+  }
+
   async removeMovie(movieId: string): Promise<void> {
     await rm(path.join(this.o.dir, movieId), { recursive: true, force: true });
   }
@@ -70,9 +79,11 @@ export class Thumbnailer {
   }
 
   private async make(source: string, dest: string): Promise<Buffer> {
+    if (this.stopped) throw new Error('thumbnails are stopped');
     const data = await new Promise<Buffer>((resolve, reject) => {
       const { command, args } = thumbnailCommand(source, this.o.width ?? 240);
       const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      this.running = child;
       const out: Buffer[] = [];
       let err = '';
       child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -86,11 +97,13 @@ export class Thumbnailer {
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
+        this.running = null;
         const data = Buffer.concat(out);
         if (code === 0 && data.length > 0) resolve(data);
         else reject(new Error(`ffmpeg thumbnail failed (${code}): ${err.trim()}`));
       });
     });
+    if (this.stopped) throw new Error('thumbnails are stopped');
     await mkdir(path.dirname(dest), { recursive: true });
     const temp = `${dest}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(temp, data);
