@@ -15,6 +15,8 @@ const festival = await startFestival({
   player: hasDisplay ? 'mpv' : 'none',
   redis: 'auto',
   ports: { station: 8751, processor: 8760, gallery: 8770, s3: 8780, redis: 8790 },
+  // On a desk the big screen is a window beside the stations, not the whole display.
+  extraEnv: { processor: { MPV_FULLSCREEN: 'false' } },
   ...(verbose ? { onLine: (label: string, line: string) => console.log(`[${label}] ${line}`) } : {}),
 });
 

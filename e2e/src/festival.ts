@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type RedisService, startRedis } from './harness/redis.js';
 import { type S3Service, startS3 } from './harness/s3.js';
@@ -62,7 +63,10 @@ export function ensureStationUiBuilt(log: (msg: string) => void = () => {}): voi
   const built = existsSync(index) ? statSync(index).mtimeMs : 0;
   if (built > 0 && built >= newestSource(path.join(repoRoot, 'station-ui', 'src'))) return;
   log('building the station UI (vite build)…');
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
+  // The station UI's own Vite (vitest hoists another major version to the root).
+  const vitePackage = createRequire(path.join(repoRoot, 'station-ui', 'package.json')).resolve('vite/package.json');
+  const vite = path.join(path.dirname(vitePackage), 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
     cwd: path.join(repoRoot, 'station-ui'),
     stdio: 'inherit',
   });
