@@ -41,7 +41,11 @@ describe('redis-server', () => {
   });
 
   it('keeps nothing on disk and comes back after a kill', async () => {
-    expect(await redisCommand(redis.port, 'CONFIG GET save')).toBe('*2');
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    expect(await client.config('GET', 'save')).toEqual(['save', '']);
+    expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+    client.disconnect();
     await redis.kill();
     expect(redis.running()).toBe(false);
     await redis.start();
