@@ -218,6 +218,7 @@ export function dominantSize(frames: readonly GoodFrame[]): { width: number; hei
       bestCount = count;
     }
   }
-  const [w, h] = best.split('x').map(Number);
+  // No frames: ''.split('x') would give a width of 0, not the fallback below.
+  const [w, h] = best ? best.split('x').map(Number) : [];
   return { width: w ?? 2, height: h ?? 2 };
 }

@@ -1,0 +1,77 @@
+// The modules under mutation testing, shared by stryker.config.mjs and the score table
+// (scripts/mutation.mjs). `functions` limits a file to its pure top-level parts.
+//
+// Two groups, each a Stryker run with only its own tests: most protocol mutants are
+// "static" (zod schemas built when the module loads), and Stryker runs every test of
+// its run for each of them. Tests outside protocol/ load @stop-motion/protocol from the
+// workspace, not from Stryker's mutated copy, so they could not kill those anyway.
+export const GROUPS = {
+  protocol: { tests: ['protocol/test/**/*.test.ts'] },
+  services: {
+    tests: [
+      '{processor,station-server,station-ui,gallery}/test/**/*.mutation.test.ts',
+      'processor/test/args.test.ts',
+      'station-server/test/camera-args.test.ts',
+      'station-server/test/pure.test.ts',
+      'station-ui/test/backoff.test.ts',
+      'gallery/test/unit.test.ts',
+    ],
+  },
+};
+
+export const MODULES = [
+  { group: 'protocol', name: 'protocol: frames', files: [{ file: 'protocol/src/frames.ts' }] },
+  { group: 'protocol', name: 'protocol: ids', files: [{ file: 'protocol/src/ids.ts' }] },
+  { group: 'protocol', name: 'protocol: manifest', files: [{ file: 'protocol/src/manifest.ts' }] },
+  { group: 'protocol', name: 'protocol: meta', files: [{ file: 'protocol/src/meta.ts' }] },
+  { group: 'protocol', name: 'protocol: station', files: [{ file: 'protocol/src/station.ts' }] },
+  { group: 'services', name: 'processor: ffmpeg args', files: [{ file: 'processor/src/args.ts' }] },
+  {
+    group: 'services',
+    name: 'processor: mpv args and playlist sync',
+    files: [{ file: 'processor/src/mpv.ts', functions: ['buildMpvArgs', 'planSync'] }],
+  },
+  {
+    group: 'services',
+    name: 'processor: validate (pure parts)',
+    files: [{ file: 'processor/src/validate.ts', functions: ['uprightSize', 'dominantSize'] }],
+  },
+  {
+    group: 'services',
+    name: 'processor: playlist',
+    files: [{ file: 'processor/src/playlist.ts', functions: ['playlistEntrySchema', 'insertNext', 'trimPlaylist'] }],
+  },
+  { group: 'services', name: 'processor: upload backoff', files: [{ file: 'processor/src/upload.ts', functions: ['backoffMs'] }] },
+  { group: 'services', name: 'station: camera args', files: [{ file: 'station-server/src/camera/args.ts' }] },
+  {
+    group: 'services',
+    name: 'station: camera backoff',
+    files: [{ file: 'station-server/src/camera/supervisor.ts', functions: ['backoffMs'] }],
+  },
+  {
+    group: 'services',
+    name: 'station: thumbnail args',
+    files: [{ file: 'station-server/src/thumbnails.ts', functions: ['thumbnailArgs', 'thumbnailCommand'] }],
+  },
+  { group: 'services', name: 'station: rsync args', files: [{ file: 'station-server/src/delivery/rsync-args.ts' }] },
+  {
+    group: 'services',
+    name: 'station: delivery retry, target redaction',
+    files: [{ file: 'station-server/src/delivery/delivery.ts', functions: ['retryDelayMs', 'redactTarget'] }],
+  },
+  {
+    group: 'services',
+    name: 'station: gpiomon/gpioset args',
+    files: [
+      { file: 'station-server/src/buttons/gpiomon.ts', functions: ['gpiomonArgs', 'parseGpiofind', 'parseGpiomonLine', 'gpiofindArgs'] },
+      { file: 'station-server/src/buttons/leds.ts', functions: ['ledStates', 'gpiosetArgs'] },
+    ],
+  },
+  { group: 'services', name: 'station: debounce and capture lockout', files: [{ file: 'station-server/src/buttons/debounce.ts' }] },
+  { group: 'services', name: 'station UI: reconnect backoff', files: [{ file: 'station-ui/src/shared/connection/backoff.ts' }] },
+  {
+    group: 'services',
+    name: 'gallery: catalog decisions (pure parts)',
+    files: [{ file: 'gallery/src/catalog.ts', functions: ['noticeHash', 'compareFilms', 'buildView', 'parseMeta'] }],
+  },
+];
