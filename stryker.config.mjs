@@ -44,6 +44,10 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   mutate: selected.flatMap((m) => m.files.flatMap((f) => (f.functions ? ranges(f.file, f.functions) : [f.file]))),
   coverageAnalysis: 'perTest',
+  // A protocol mutant that breaks a schema at load time fails every test file's import;
+  // with bail on, vitest stops at the first of them and Stryker counts no failed test.
+  // Without bail, protocol/test/load.mutation.test.ts (a test that imports) reports it.
+  disableBail: group === 'protocol',
   // The machine is shared: one test process at a time.
   concurrency: 1,
   timeoutMS: 10_000,

@@ -38,13 +38,10 @@ export function checkFrameSequence(names: readonly string[]): FrameSequenceResul
     indexed.push({ name, index });
   }
   indexed.sort((a, b) => a.index - b.index);
-  // Stryker disable next-line EqualityOperator: one step further reads undefined and stops at the guard below
   for (let i = 0; i < indexed.length; i++) {
     const entry = indexed[i];
-    // Stryker disable next-line ConditionalExpression: unreachable inside the bounds, there for the type checker
     if (entry === undefined) break;
     if (entry.index !== i) {
-      // Stryker disable next-line EqualityOperator: the index is known to differ from i here
       return entry.index < i
         ? { ok: false, reason: `frame ${entry.name} appears twice` }
         : { ok: false, reason: `frames are not contiguous: ${frameFileName(i)} is missing` };

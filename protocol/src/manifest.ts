@@ -133,7 +133,6 @@ export function packageFromManifest(m: ManifestV1): MoviePackage {
     width: m.width,
     height: m.height,
     publish: m.publish,
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: an empty title is falsy, so the length test never decides
     title: m.title && m.title.length > 0 ? m.title : null,
     locale: m.locale ?? null,
     ownerKeyHash: m.ownerKeyHash ?? null,
