@@ -79,6 +79,8 @@ const envSchema = z.object({
   MAX_FRAME_BYTES: int(25 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   RESCAN_SECONDS: int(5, 1, 3600),
   UPLOAD_RETRY_MAX_SECONDS: int(60, 1, 3600),
+  S3_TIMEOUT_SECONDS: int(30, 1, 600),
+  S3_MIN_UPLOAD_KBPS: int(64, 1, 1_000_000),
   PLAYLIST_MAX: int(200, 1, 10_000),
   STATUS_TOKEN: optionalString,
   S3_ENDPOINT: optionalString,
@@ -151,6 +153,10 @@ export interface ProcessorConfig {
   uploadRetryCapMs: number;
   playlistMax: number;
   statusToken: string | undefined;
+  /** Deadline of a small S3 call, and the longest silence within an upload. */
+  s3TimeoutMs: number;
+  /** Slowest upload rate waited for; a file's deadline grows with its size at this rate. */
+  s3MinUploadBytesPerSecond: number;
   /** Null when no bucket is configured: public films then stay local (logged at start). */
   s3: S3Config | null;
   redisUrl: string | undefined;
@@ -206,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     rescanMs: e.RESCAN_SECONDS * 1000,
     uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
     playlistMax: e.PLAYLIST_MAX,
+    s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,
+    s3MinUploadBytesPerSecond: e.S3_MIN_UPLOAD_KBPS * 1024,
     statusToken: e.STATUS_TOKEN,
     s3: e.S3_BUCKET
       ? {

@@ -103,7 +103,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     }
     await player.start();
     stopping.push(() => player.stop());
-    const uploader = config.s3 ? new Uploader(createS3(config.s3), config.s3.bucket) : null;
+    const deadlines = { callMs: config.s3TimeoutMs, minBytesPerSecond: config.s3MinUploadBytesPerSecond };
+    const uploader = config.s3 ? new Uploader(createS3(config.s3, deadlines), config.s3.bucket, deadlines) : null;
     if (!uploader) log.warn('upload.disabled: S3_BUCKET is not set; public films stay on this machine');
     let pipeline: Pipeline | null = null;
     let notices: Notices | null = null;
