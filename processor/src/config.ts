@@ -77,6 +77,8 @@ const envSchema = z.object({
   MAX_FRAMES: int(3000, 1, 10_000),
   MAX_FRAME_PIXELS: int(4096 * 4096, 64 * 64, 8192 * 8192),
   MAX_FRAME_BYTES: int(25 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  MAX_JPEG_SCANS: int(100, 1, 1_000_000),
+  RENDER_FRAME_BUDGET_MS: int(1000, 1, 600_000),
   RESCAN_SECONDS: int(5, 1, 3600),
   UPLOAD_RETRY_MAX_SECONDS: int(60, 1, 3600),
   S3_TIMEOUT_SECONDS: int(30, 1, 600),
@@ -148,6 +150,12 @@ export interface ProcessorConfig {
   maxFrames: number;
   maxFramePixels: number;
   maxFrameBytes: number;
+  maxJpegScans: number;
+  /**
+   * Render time a package earns per frame (on top of a minute); with RENDER_TIMEOUT_SECONDS
+   * as the cap, this is the package's deadline, after which it is quarantined.
+   */
+  renderFrameBudgetMs: number;
   rescanMs: number;
   /** Cap of the backoff between upload attempts while S3 is away. */
   uploadRetryCapMs: number;
@@ -209,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxFrames: e.MAX_FRAMES,
     maxFramePixels: e.MAX_FRAME_PIXELS,
     maxFrameBytes: e.MAX_FRAME_BYTES,
+    maxJpegScans: e.MAX_JPEG_SCANS,
+    renderFrameBudgetMs: e.RENDER_FRAME_BUDGET_MS,
     rescanMs: e.RESCAN_SECONDS * 1000,
     uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
     playlistMax: e.PLAYLIST_MAX,

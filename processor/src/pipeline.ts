@@ -2,6 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
+import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
 import { errorMessage, fsyncDir, renameDurable } from './files.js';
@@ -294,10 +295,28 @@ export class Pipeline {
         await this.renderJob(job);
       } catch (err) {
         this.log.error({ id: job.id, err: errorMessage(err) }, 'render.crashed');
-        this.retryAt.set(job.id, Date.now() + 5000);
+        await this.noteCrash(job.id, err);
       } finally {
         this.progress.delete(job.id);
       }
+    }
+  }
+
+  /** An unexpected error counts as a failed render: after a few, the package is quarantined, never retried for ever. */
+  private async noteCrash(id: string, err: unknown): Promise<void> {
+    const job = this.d.jobs.get(id);
+    if (!job) return;
+    const failures = job.renderFailures + 1;
+    try {
+      if (failures >= MAX_RENDER_FAILURES) {
+        await this.quarantine(job, `render crashed ${failures} times: ${errorMessage(err)}`, job.dropped);
+      } else {
+        await this.d.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
+        this.retryAt.set(id, Date.now() + 5000 * failures);
+      }
+    } catch (again) {
+      this.log.error({ id, err: errorMessage(again) }, 'render.crash_unrecorded');
+      this.retryAt.set(id, Date.now() + 5000 * failures);
     }
   }
 
@@ -334,6 +353,7 @@ export class Pipeline {
     this.progress.set(id, 0);
     this.log.info({ id, frames: v.frames.length, dropped: v.dropped.length, publish: pkg.publish }, 'render.started');
     let result: Awaited<ReturnType<typeof renderFilm>>;
+    const budget = startRenderBudget(renderBudgetMs(v.frames.length, c), this.abort.signal);
     try {
       result = await renderFilm({
         workDir,
@@ -356,12 +376,18 @@ export class Pipeline {
         encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads },
         preview: c.renderPreview,
         nice: c.renderNice,
-        timeoutMs: c.renderTimeoutMs,
-        signal: this.abort.signal,
+        timeoutMs: budget.ms,
+        signal: budget.signal,
         pidFile: path.join(workDir, TOOL_PID_FILE),
         onProgress: (f) => this.progress.set(id, f),
       });
     } catch (err) {
+      if (this.running && (budget.expired() || (err instanceof ToolError && err.kind === 'timeout'))) {
+        // Slow now means slow every time: quarantined at once, so the films behind it premiere.
+        const reason = `render took longer than its budget of ${Math.round(budget.ms / 1000)} s for ${v.frames.length} frame(s)`;
+        await this.quarantine(job, reason, v.dropped);
+        return;
+      }
       if (!this.running || (err instanceof ToolError && err.kind === 'aborted')) return;
       const failures = job.renderFailures + 1;
       const detail = err instanceof ToolError && err.stderrTail ? `${err.message}\n${err.stderrTail}` : errorMessage(err);
@@ -377,6 +403,8 @@ export class Pipeline {
         this.retryAt.set(id, Date.now() + 5000 * failures);
       }
       return;
+    } finally {
+      budget.clear();
     }
     const dropped = [...v.dropped, ...result.dropped];
     for (const d of result.dropped) this.log.warn({ id, file: d.file, reason: d.reason }, 'frame.dropped');

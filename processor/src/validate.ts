@@ -22,6 +22,8 @@ export interface Limits {
   maxFrames: number;
   maxFramePixels: number;
   maxFrameBytes: number;
+  /** Scans (decoder passes) a frame may have; see DEFAULT_MAX_SCANS. */
+  maxJpegScans?: number | undefined;
 }
 
 export interface GoodFrame {
@@ -177,7 +179,7 @@ export async function validatePackage(dir: string, id: string, limits: Limits): 
         continue;
       }
     }
-    const jpeg = inspectJpeg(data);
+    const jpeg = inspectJpeg(data, { maxScans: limits.maxJpegScans });
     if (!jpeg.ok) {
       dropped.push({ file: frame.file, reason: jpeg.reason });
       continue;
