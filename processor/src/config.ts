@@ -80,6 +80,7 @@ const envSchema = z.object({
   MAX_JPEG_SCANS: int(100, 1, 1_000_000),
   RENDER_FRAME_BUDGET_MS: int(1000, 1, 600_000),
   RESCAN_SECONDS: int(5, 1, 3600),
+  PACKAGE_GRACE_SECONDS: int(300, 0, 86_400),
   UPLOAD_RETRY_MAX_SECONDS: int(60, 1, 3600),
   S3_TIMEOUT_SECONDS: int(30, 1, 600),
   S3_MIN_UPLOAD_KBPS: int(64, 1, 1_000_000),
@@ -157,6 +158,8 @@ export interface ProcessorConfig {
    */
   renderFrameBudgetMs: number;
   rescanMs: number;
+  /** How long a package with DONE waits for files its manifest lists before it is quarantined. */
+  packageGraceMs: number;
   /** Cap of the backoff between upload attempts while S3 is away. */
   uploadRetryCapMs: number;
   playlistMax: number;
@@ -220,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxJpegScans: e.MAX_JPEG_SCANS,
     renderFrameBudgetMs: e.RENDER_FRAME_BUDGET_MS,
     rescanMs: e.RESCAN_SECONDS * 1000,
+    packageGraceMs: e.PACKAGE_GRACE_SECONDS * 1000,
     uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
     playlistMax: e.PLAYLIST_MAX,
     s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,

@@ -6,6 +6,7 @@ import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
 import { errorMessage, fsyncDir, renameDurable } from './files.js';
+import { checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Job, JobStore } from './jobs.js';
 import { newJob } from './jobs.js';
 import type { Logger } from './log.js';
@@ -56,6 +57,8 @@ export class Pipeline {
   private readonly strays: StrayQuarantine[] = [];
   private readonly notedNonDirs = new Set<string>();
   private readonly retryAt = new Map<string, number>();
+  /** Packages with DONE but files still missing (logged once each). */
+  private readonly waitingFor = new Set<string>();
 
   constructor(private readonly d: PipelineDeps) {
     const data = d.config.dataDir;
@@ -162,7 +165,14 @@ export class Pipeline {
 
   private async scanOnce(): Promise<void> {
     if (!this.running) return;
-    const names = await readdir(this.dirs.inbox);
+    const names: string[] = [];
+    for (const raw of await readdir(this.dirs.inbox, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
+      else
+        await this.badlyNamed(raw).catch((err: unknown) =>
+          this.log.error({ name: showName(raw), err: errorMessage(err) }, 'ingest.failed'),
+        );
+    }
     const seen = new Set<string>();
     for (const name of names.sort()) {
       if (!this.running) return;
@@ -200,6 +210,26 @@ export class Pipeline {
     for (const name of this.watchers.keys()) if (name !== '' && !seen.has(name)) this.unwatch(name);
   }
 
+  /**
+   * An inbox entry whose name is not UTF-8 cannot be named by a string path (it reads
+   * back with U+FFFD): it is handled by its bytes, and quarantined once its DONE is there.
+   */
+  private async badlyNamed(raw: Buffer): Promise<void> {
+    const shown = showName(raw);
+    const dir = joinBytes(this.dirs.inbox, raw);
+    const st = await lstat(dir);
+    const key = `bytes:${raw.toString('hex')}`;
+    if (!st.isDirectory()) {
+      if (!this.notedNonDirs.has(key)) {
+        this.notedNonDirs.add(key);
+        this.log.warn({ name: shown }, 'ingest.not_a_directory');
+      }
+      return;
+    }
+    if (!(await lstat(joinBytes(dir, Buffer.from(DONE_FILE))).catch(() => null))) return;
+    await this.quarantineStray(shown, dir, 'package directory name is not valid UTF-8');
+  }
+
   /** Watches a package that is still arriving, so its DONE is noticed at once. */
   private watchPending(name: string, dir: string): void {
     if (this.watchers.has(name) || this.watchers.size > 200) return;
@@ -226,6 +256,19 @@ export class Pipeline {
       this.log.info({ id, state: existing.state }, 'package.duplicate');
       return;
     }
+    const intake = await checkDelivery(dir, id, { graceMs: this.d.config.packageGraceMs });
+    if (intake.kind === 'wait') {
+      if (!this.waitingFor.has(id)) {
+        this.waitingFor.add(id);
+        this.log.warn({ id, missing: intake.missing.length, first: intake.missing[0], waitMs: intake.leftMs }, 'package.incomplete');
+      }
+      return;
+    }
+    this.waitingFor.delete(id);
+    if (intake.kind === 'refuse') {
+      await this.quarantineDelivery(id, dir, intake.reason);
+      return;
+    }
     const workDir = path.join(this.dirs.work, id);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
@@ -245,7 +288,19 @@ export class Pipeline {
     this.renderWake?.();
   }
 
-  private async quarantineStray(name: string, dir: string, reason: string): Promise<void> {
+  /** A delivery refused before it is taken in: on record as a quarantined job, so a later complete delivery still makes the film. */
+  private async quarantineDelivery(id: string, dir: string, reason: string): Promise<void> {
+    const target = path.join(this.dirs.quarantine, id);
+    await rm(target, { recursive: true, force: true });
+    await rename(dir, target);
+    await writeFile(path.join(target, 'REASON'), `${reason}\n`);
+    await fsyncDir(this.dirs.quarantine);
+    await this.d.jobs.put(newJob(id));
+    await this.d.jobs.update(id, { state: 'quarantined', reason });
+    this.log.warn({ id, reason }, 'package.quarantined');
+  }
+
+  private async quarantineStray(name: string, dir: string | Buffer, reason: string): Promise<void> {
     const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'package';
     const target = path.join(this.dirs.quarantine, `invalid-${safe}-${Date.now()}`);
     await rename(dir, target);

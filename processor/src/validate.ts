@@ -16,6 +16,7 @@ import {
   packageFromOriginalLayout,
   parseManifest,
 } from '@stop-motion/protocol';
+import { isUtf8Name, showName } from './intake.js';
 import { inspectJpeg, type JpegInfo } from './jpeg.js';
 
 export interface Limits {
@@ -74,7 +75,10 @@ function describeEntry(st: import('node:fs').Stats): string {
 export async function validatePackage(dir: string, id: string, limits: Limits): Promise<Validation> {
   const dropped: DroppedFrame[] = [];
   const warnings: string[] = [];
-  const entries = await readdir(dir);
+  const raw = await readdir(dir, { encoding: 'buffer' });
+  const undecodable = raw.find((name) => !isUtf8Name(name));
+  if (undecodable) return { ok: false, reason: `a file name in the package is not valid UTF-8: "${showName(undecodable)}"`, dropped };
+  const entries = raw.map((name) => name.toString('utf8'));
   const regular = new Set<string>();
   const irregular = new Map<string, string>();
   for (const name of entries) {
