@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { RetentionConfig } from './retention.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -81,6 +82,13 @@ const envSchema = z.object({
   RENDER_FRAME_BUDGET_MS: int(1000, 1, 600_000),
   RESCAN_SECONDS: int(5, 1, 3600),
   PACKAGE_GRACE_SECONDS: int(300, 0, 86_400),
+  RETENTION_INTERVAL_SECONDS: int(600, 1, 86_400),
+  INBOX_STALE_HOURS: int(48, 0, 100_000),
+  QUARANTINE_MAX_AGE_DAYS: int(14, 0, 100_000),
+  QUARANTINE_MAX_MB: int(2048, 0, 100_000_000),
+  FILMS_MAX_AGE_DAYS: int(0, 0, 100_000),
+  FILMS_MAX_MB: int(20_480, 0, 100_000_000),
+  DISK_MIN_FREE_MB: int(1024, 0, 100_000_000),
   UPLOAD_RETRY_MAX_SECONDS: int(60, 1, 3600),
   S3_TIMEOUT_SECONDS: int(30, 1, 600),
   S3_MIN_UPLOAD_KBPS: int(64, 1, 1_000_000),
@@ -158,6 +166,7 @@ export interface ProcessorConfig {
    */
   renderFrameBudgetMs: number;
   rescanMs: number;
+  retention: RetentionConfig;
   /** How long a package with DONE waits for files its manifest lists before it is quarantined. */
   packageGraceMs: number;
   /** Cap of the backoff between upload attempts while S3 is away. */
@@ -224,6 +233,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     renderFrameBudgetMs: e.RENDER_FRAME_BUDGET_MS,
     rescanMs: e.RESCAN_SECONDS * 1000,
     packageGraceMs: e.PACKAGE_GRACE_SECONDS * 1000,
+    retention: {
+      intervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
+      inboxStaleMs: e.INBOX_STALE_HOURS * 3_600_000,
+      quarantineMaxAgeMs: e.QUARANTINE_MAX_AGE_DAYS * 86_400_000,
+      quarantineMaxBytes: e.QUARANTINE_MAX_MB * 1_048_576,
+      filmsMaxAgeMs: e.FILMS_MAX_AGE_DAYS * 86_400_000,
+      filmsMaxBytes: e.FILMS_MAX_MB * 1_048_576,
+      minFreeBytes: e.DISK_MIN_FREE_MB * 1_048_576,
+    },
     uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
     playlistMax: e.PLAYLIST_MAX,
     s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,

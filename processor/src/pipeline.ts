@@ -13,6 +13,7 @@ import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import type { Player } from './player.js';
 import { publishLocally, renderFilm } from './render.js';
+import type { Retention } from './retention.js';
 import { formatCardDate } from './title.js';
 import { backoffMs, IMMUTABLE_CACHE, type Uploader } from './upload.js';
 import { type DroppedFrame, validatePackage } from './validate.js';
@@ -27,6 +28,8 @@ export interface PipelineDeps {
   uploader: Uploader | null;
   notices: Notices | null;
   uploadRetryCapMs: number;
+  /** Keeps the disk areas within their limits; its record of what it cleaned is shown in the status. */
+  retention?: Retention | null;
 }
 
 export interface StrayQuarantine {
@@ -73,6 +76,12 @@ export class Pipeline {
 
   job(id: string): Job | undefined {
     return this.d.jobs.get(id);
+  }
+
+  /** A local film that must stay: on the big screen's playlist, or not yet through the pipeline (upload included). */
+  isProtected(id: string): boolean {
+    const state = this.d.jobs.get(id)?.state;
+    return this.d.player.status().playlist.includes(id) || (state !== undefined && state !== 'done' && state !== 'failed');
   }
 
   filmFile(id: string): string {
@@ -585,6 +594,11 @@ export class Pipeline {
     if (!isValidId(id)) return;
     const job = this.d.jobs.get(id);
     if (!job || (job.state !== 'done' && job.state !== 'uploading')) return;
+    if (!(await exists(this.filmFile(id)))) {
+      // Cleaned by retention while off the screen: the website still has it.
+      this.log.warn({ id }, 'film.local_copy_gone');
+      return;
+    }
     await this.d.player.restore({ id, file: this.filmFile(id) });
   }
 
@@ -639,6 +653,7 @@ export class Pipeline {
       nowPlaying: player.nowPlaying,
       player,
       disk,
+      retention: this.d.retention?.status() ?? null,
     };
   }
 }
