@@ -74,8 +74,11 @@ export async function missingFiles(dir: string, id: string): Promise<string[]> {
   const parsed = parseManifest(text, id);
   if (!parsed.ok) return [];
   const present = new Set(await readdir(dir));
-  const listed = [...parsed.value.frames.map((f) => f.file), parsed.value.publish === 'public' ? PUBLISH_FILE : NOPUBLISH_FILE];
-  return listed.filter((file) => !present.has(file));
+  const missing = parsed.value.frames.map((f) => f.file).filter((file) => !present.has(file));
+  // The other flag instead of the expected one is a disagreement for validation to report, not a late file.
+  if (!present.has(PUBLISH_FILE) && !present.has(NOPUBLISH_FILE))
+    missing.push(parsed.value.publish === 'public' ? PUBLISH_FILE : NOPUBLISH_FILE);
+  return missing;
 }
 
 export type Intake = { kind: 'take' } | { kind: 'wait'; missing: string[]; leftMs: number } | { kind: 'refuse'; reason: string };
