@@ -1,13 +1,10 @@
-/** Every package gets this much render time before its frames count. */
-export const RENDER_BASE_MS = 60_000;
-
 /**
- * A package's render deadline: a minute plus its frames' budget, capped by
+ * A package's render deadline: a base (a minute by default) plus its frames' budget, capped by
  * RENDER_TIMEOUT_SECONDS. One slow package (a decode-cost attack, a frame that makes
  * the encoder crawl) then holds the single render queue for a bounded time only.
  */
-export function renderBudgetMs(frames: number, c: { renderFrameBudgetMs: number; renderTimeoutMs: number }): number {
-  return Math.min(c.renderTimeoutMs, RENDER_BASE_MS + frames * c.renderFrameBudgetMs);
+export function renderBudgetMs(frames: number, c: { renderBaseMs: number; renderFrameBudgetMs: number; renderTimeoutMs: number }): number {
+  return Math.min(c.renderTimeoutMs, c.renderBaseMs + frames * c.renderFrameBudgetMs);
 }
 
 export interface RenderBudget {

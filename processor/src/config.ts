@@ -79,6 +79,7 @@ const envSchema = z.object({
   MAX_FRAME_PIXELS: int(4096 * 4096, 64 * 64, 8192 * 8192),
   MAX_FRAME_BYTES: int(25 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   MAX_JPEG_SCANS: int(100, 1, 1_000_000),
+  RENDER_BASE_SECONDS: int(60, 1, 86_400),
   RENDER_FRAME_BUDGET_MS: int(1000, 1, 600_000),
   RESCAN_SECONDS: int(5, 1, 3600),
   PACKAGE_GRACE_SECONDS: int(300, 0, 86_400),
@@ -161,10 +162,12 @@ export interface ProcessorConfig {
   maxFrameBytes: number;
   maxJpegScans: number;
   /**
-   * Render time a package earns per frame (on top of a minute); with RENDER_TIMEOUT_SECONDS
+   * Render time a package earns per frame (on top of RENDER_BASE_SECONDS); with RENDER_TIMEOUT_SECONDS
    * as the cap, this is the package's deadline, after which it is quarantined.
    */
   renderFrameBudgetMs: number;
+  /** Render time every package gets before its frames count. */
+  renderBaseMs: number;
   rescanMs: number;
   retention: RetentionConfig;
   /** How long a package with DONE waits for files its manifest lists before it is quarantined. */
@@ -231,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxFrameBytes: e.MAX_FRAME_BYTES,
     maxJpegScans: e.MAX_JPEG_SCANS,
     renderFrameBudgetMs: e.RENDER_FRAME_BUDGET_MS,
+    renderBaseMs: e.RENDER_BASE_SECONDS * 1000,
     rescanMs: e.RESCAN_SECONDS * 1000,
     packageGraceMs: e.PACKAGE_GRACE_SECONDS * 1000,
     retention: {

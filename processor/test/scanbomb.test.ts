@@ -9,7 +9,7 @@ import { type Processor, startProcessor } from '../src/index.js';
 import { sha256, writePackage } from './helpers.js';
 import { scanBombJpeg } from './scanbomb.js';
 
-/** 3 MB, 100,000 scans of a 4096² frame: ffmpeg needs about a minute or more to decode it. */
+/** 3.9 MB, 100,000 scans of a 4096² frame: ffmpeg needs a minute or more to decode it. */
 const bomb = scanBombJpeg({ side: 4096, scans: 100_000 });
 
 async function startWith(env: Record<string, string>, dir: TempDir, logs: Array<Record<string, unknown>>): Promise<Processor> {
@@ -81,7 +81,8 @@ describe('render deadline per package', () => {
   beforeAll(async () => {
     dir = await tempDir('proc-budget');
     // The scan limit lifted, so only the package's render deadline stands between the bomb and the queue.
-    p = await startWith({ MAX_JPEG_SCANS: '1000000', RENDER_TIMEOUT_SECONDS: '5' }, dir, logs);
+    // 20 s for every package: far more than a small film needs beside a CPU hog, far less than the bomb's decode.
+    p = await startWith({ MAX_JPEG_SCANS: '1000000', RENDER_BASE_SECONDS: '20', RENDER_FRAME_BUDGET_MS: '1' }, dir, logs);
   });
   afterAll(async () => {
     await p?.close();
@@ -103,7 +104,7 @@ describe('render deadline per package', () => {
     });
     const job = p.pipeline.job(slow.id);
     expect(job?.state).toBe('quarantined');
-    expect(job?.reason).toMatch(/longer than its budget of 5 s for 2 frame/);
+    expect(job?.reason).toMatch(/longer than its budget of 20 s for 2 frame/);
     const reasonFile = await readFile(path.join(p.config.dataDir, 'quarantine', slow.id, 'REASON'), 'utf8');
     expect(reasonFile).toMatch(/budget/);
     expect(p.player.status().playlist).not.toContain(slow.id);
