@@ -156,3 +156,63 @@ describe('retention of the inbox, the quarantine and the local films', () => {
     expect(logs.some((l) => l.msg === 'retention.cleaned' && l.name === old.id)).toBe(true);
   }, 150_000);
 });
+
+describe('retention when the disk runs short', () => {
+  let dir: TempDir;
+  let p: Processor;
+
+  beforeAll(async () => {
+    dir = await tempDir('proc-diskfree');
+    p = await startProcessor(
+      loadConfig({
+        PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
+        PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
+        PROCESSOR_PORT: '0',
+        TITLE_SECONDS: '0.5',
+        RENDER_THREADS: '1',
+        RENDER_PREVIEW: 'false',
+        // More free space than any disk here has: every sweep is short of room.
+        DISK_MIN_FREE_MB: '100000000',
+        QUARANTINE_MAX_MB: '0',
+        FILMS_MAX_MB: '0',
+        RETENTION_INTERVAL_SECONDS: '86400',
+      }),
+      { logger: pino({ level: 'silent' }) },
+    );
+  });
+
+  afterAll(async () => {
+    await p?.close();
+    await dir?.remove();
+  });
+
+  it('removes quarantined packages and films off the screen, oldest first, and keeps the one on the playlist', async () => {
+    const films = path.join(p.config.dataDir, 'films');
+    const off = await writePackage(p.config.inboxDir, { frames: 3 });
+    const on = await writePackage(p.config.inboxDir, { frames: 3 });
+    const bad = await writePackage(p.config.inboxDir, { frames: 0 });
+    p.pipeline.queueScan();
+    await waitFor(
+      'all settled',
+      () =>
+        p.pipeline.job(off.id)?.state === 'done' &&
+        p.pipeline.job(on.id)?.state === 'done' &&
+        p.pipeline.job(bad.id)?.state === 'quarantined',
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    await p.pipeline.takeDown(off.id, 'hidden');
+    await ageTree(path.join(films, off.id), 3 * DAY);
+    await ageTree(path.join(p.config.dataDir, 'quarantine', bad.id), 2 * DAY);
+    await p.retention.sweep();
+    expect(await exists(path.join(films, off.id))).toBe(false);
+    expect(await exists(path.join(films, on.id, 'movie.mp4'))).toBe(true);
+    expect(await exists(path.join(p.config.dataDir, 'quarantine', bad.id))).toBe(false);
+    const cleaned = p.retention.status().cleaned;
+    // Newest first in the status: the film (older) went before the quarantined package.
+    expect(cleaned.map((c) => [c.area, c.name])).toEqual([
+      ['quarantine', bad.id],
+      ['films', off.id],
+    ]);
+    expect(cleaned.every((c) => /free space below/.test(c.reason))).toBe(true);
+  }, 120_000);
+});
