@@ -85,3 +85,25 @@ test('the skip key finishes the film without a name', async ({ page }) => {
     .then(() => station?.outbox() ?? []);
   expect(pkg?.manifest.title).toBeUndefined();
 });
+
+test('an arcade-only station skips the title step: nobody could type there', async ({ page }) => {
+  // Chromium on a Pi with only arcade buttons reports no pointer at all.
+  await page.addInitScript(() => {
+    const real = window.matchMedia.bind(window);
+    window.matchMedia = (query: string) =>
+      query.includes('any-pointer: none') ? ({ ...real(query), matches: true, media: query } as MediaQueryList) : real(query);
+  });
+  station = await startStation({ LOCALE: 'en', TITLE_ENABLED: 'true' });
+  await openStation(page, station.url);
+  await page.keyboard.press('Enter');
+  await expectFrames(page, 1);
+  await page.keyboard.press('.');
+  await expectScreen(page, 'consent');
+  await page.keyboard.press('.');
+  await expectScreen(page, 'claim');
+  const [pkg] = await expect
+    .poll(() => station?.outbox() ?? [])
+    .toHaveLength(1)
+    .then(() => station?.outbox() ?? []);
+  expect(pkg?.manifest).toMatchObject({ publish: 'public' });
+});

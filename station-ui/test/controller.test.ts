@@ -119,6 +119,27 @@ describe('Controller', () => {
     expect(t.c.state.claim?.publish).toBe('private');
   });
 
+  it('an arcade-only station (no touch, no pointer) skips the title step even when titles are on', async () => {
+    let now = 1_000_000;
+    const calls: Array<{ method: ClientMethod; params: unknown }> = [];
+    const client = {
+      request: ((method: ClientMethod, params?: unknown) => {
+        calls.push({ method, params });
+        return Promise.resolve({ movieId: MOVIE, ownerKey: 'k'.repeat(32), shortCode: 'STVWXY', claimUrl: null });
+      }) as never,
+    };
+    const c = new Controller({ client, now: () => now++, sound: () => undefined, canType: () => false });
+    c.onStatus('open');
+    c.onSnapshot(station(2, { titleEnabled: true }));
+    const pressed = (action: 'finish' | 'play') =>
+      c.onEvent({ type: 'event', name: 'button.pressed', data: { action, source: 'gpio' } } as StationEvent);
+    pressed('finish');
+    pressed('play');
+    expect(calls.at(-1)).toEqual({ method: 'movie.finish', params: { publish: 'private' } });
+    await flush();
+    expect(c.state.flow.screen).toBe('claim');
+  });
+
   it('a failed finish returns to make and counts as refused', async () => {
     const t = setup();
     t.replies['movie.finish'] = () => Promise.reject(new RequestError('busy', 'busy'));

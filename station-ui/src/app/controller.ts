@@ -14,6 +14,13 @@ export interface ControllerDeps {
   resume?: Screen | null;
   now?: () => number;
   sound?: (name: SoundName, enabled: boolean) => void;
+  /** False on an arcade-only station (no touch screen, no pointer): nobody could type a name there. */
+  canType?: () => boolean;
+}
+
+/** A touch screen or a mouse can reach the on-screen keys; a station with only arcade buttons cannot. */
+export function screenCanType(): boolean {
+  return typeof matchMedia !== 'function' || !matchMedia('(any-pointer: none)').matches;
 }
 
 /**
@@ -209,7 +216,7 @@ export class Controller implements Actions {
     const step = press(this.current.flow, action, {
       frameCount: station.movie.frames.length,
       maxFrames: station.movie.maxFrames,
-      titleEnabled: station.settings.titleEnabled,
+      titleEnabled: station.settings.titleEnabled && (this.deps.canType ?? screenCanType)(),
     });
     this.set({ flow: step.state });
     for (const command of step.commands) this.run(command);
