@@ -1,3 +1,4 @@
+import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -34,6 +35,7 @@ export const configSchema = z.object({
   S3_TIMEOUT_SECONDS: withDefault(z.coerce.number().positive().max(120), 5),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
+  EVENT_TIMEZONE: eventTimeZoneSchema,
 });
 
 export type RawConfig = z.output<typeof configSchema>;
