@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createPowerDisk,
+  diskHolders,
   loopAttached,
   loopDeviceOf,
   type PowerDisk,
@@ -99,11 +100,20 @@ describe.skipIf(!support.ok)(`power-cut disk${support.ok ? '' : ` (skipped: ${su
     expect(existsSync(path.join(disk.mountPoint, 'third'))).toBe(false);
   });
 
-  it('refuses to cut power under a program that still has files open, and says why', async () => {
+  it('a helper left running on the disk stops with the power, like every other program', async () => {
+    disk = await createPowerDisk('selftest');
+    const leftover = spawnManaged({ name: 'sleep', command: 'sleep', args: ['infinity'], cwd: disk.mountPoint });
+    await waitFor('sleep to start', () => diskHolders(disk?.mountPoint ?? '').some((h) => h.pid === leftover.child.pid));
+    const { stopped } = await disk.cutPower();
+    expect(stopped).toEqual([{ pid: leftover.child.pid, comm: 'sleep' }]);
+    expect(await leftover.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
+  it('refuses to cut power under the test process itself, and says why', async () => {
     disk = await createPowerDisk('selftest');
     const handle = await open(path.join(disk.mountPoint, 'held'), 'w');
     try {
-      await expect(disk.cutPower()).rejects.toThrow(/still in use; stop the program/);
+      await expect(disk.cutPower()).rejects.toThrow(/still in use by this process/);
     } finally {
       await handle.close();
     }

@@ -106,7 +106,9 @@ describe.skipIf(!support.ok)(`station power cut${support.ok ? '' : ` (skipped: $
     const powerCut = async () => {
       client.close();
       await proc?.kill();
-      await disk?.cutPower();
+      const cut = await disk?.cutPower();
+      // A thumbnail ffmpeg the station started may still run; the power takes it down too.
+      if (cut?.stopped.length) console.log(`power cut also stopped: ${cut.stopped.map((h) => h.comm).join(', ')}`);
       ({ proc, client } = await startStation(dataDir));
     };
 
@@ -141,9 +143,12 @@ describe.skipIf(!support.ok)(`station power cut${support.ok ? '' : ` (skipped: $
     expect(resumed.frame.file).toBe(`${String(acked.length - 1).padStart(4, '0')}.jpg`);
     await capture();
     const finished = [...acked];
+    const startedBefore = client.events('movie.started').length;
     const fin = await client.request('movie.finish', { publish: 'public', title: 'Power cut' });
     expect(fin.ok, JSON.stringify(fin)).toBe(true);
     expect((fin.data as { movieId: string }).movieId).toBe(movieId);
+    // The next movie is announced with the finish; it is the one the station has after the cut.
+    const announced = (await client.waitEvent('movie.started', startedBefore)).data.movie.id;
     await powerCut();
     const pkg = path.join(dataDir, 'outbox', movieId);
     const names = await readdir(pkg);
@@ -160,6 +165,7 @@ describe.skipIf(!support.ok)(`station power cut${support.ok ? '' : ` (skipped: $
     );
     const state = client.snapshot();
     expect(state.movie.id).not.toBe(movieId);
+    expect(state.movie.id, 'the movie announced after the finish').toBe(announced);
     expect(state.recent.map((r) => r.id)).toContain(movieId);
     expect((await readdir(path.join(dataDir, 'current'))).filter((n) => !n.startsWith('.'))).toEqual([state.movie.id]);
 

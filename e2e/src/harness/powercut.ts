@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { constants, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants, existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,11 +24,12 @@ export interface PowerDisk {
   /** How many power cuts this disk has been through. */
   readonly cuts: number;
   /**
-   * Cuts the power now and boots from what survived. Stop the program first
-   * (SIGKILL: that leaves the page cache as it was), or unmounting fails.
-   * Resolves with the output of the file system check.
+   * Cuts the power now and boots from what survived. Kill the program under test
+   * first (SIGKILL leaves the page cache as it was); processes it left behind on
+   * the disk are killed after the image is copied, as the power cut would have.
+   * Resolves with the output of the file system check and those processes.
    */
-  cutPower(): Promise<{ fsck: string }>;
+  cutPower(): Promise<{ fsck: string; stopped: DiskHolder[] }>;
   /** Unmounts, detaches the loop device and removes every file. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -195,12 +196,69 @@ async function attachAndMount(image: string, mountPoint: string): Promise<string
   return dev;
 }
 
+export interface DiskHolder {
+  pid: number;
+  /** The program's name, from /proc/<pid>/comm. */
+  comm: string;
+}
+
+/** Processes with a working directory, root or open file on the mounted disk (what `fuser -m` reports). */
+export function diskHolders(mountPoint: string): DiskHolder[] {
+  const on = (p: string) => p === mountPoint || p.startsWith(`${mountPoint}/`);
+  const holders: DiskHolder[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    try {
+      const links = ['cwd', 'root'].map((l) => `/proc/${pid}/${l}`);
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) links.push(`/proc/${pid}/fd/${fd}`);
+      const holds = links.some((l) => {
+        try {
+          return on(readlinkSync(l));
+        } catch {
+          return false;
+        }
+      });
+      if (holds) holders.push({ pid, comm: readFileSync(`/proc/${pid}/comm`, 'utf8').trim() });
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return holders;
+}
+
+/**
+ * When the power goes, every program on the machine stops at once; a helper the
+ * program started (an ffmpeg writing thumbnails) must not outlive the cut and
+ * keep the disk busy. Ends those processes, never the test runner itself.
+ */
+async function stopHolders(mountPoint: string): Promise<DiskHolder[]> {
+  const stopped: DiskHolder[] = [];
+  for (let round = 0; round < 50; round++) {
+    const holders = diskHolders(mountPoint);
+    if (holders.some((h) => h.pid === process.pid)) {
+      throw new Error(`the power-cut disk at ${mountPoint} is still in use by this process; close its files before cutting power`);
+    }
+    if (holders.length === 0) return stopped;
+    for (const h of holders) {
+      try {
+        process.kill(h.pid, 'SIGKILL');
+        if (!stopped.some((s) => s.pid === h.pid)) stopped.push(h);
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`processes keep the power-cut disk at ${mountPoint} busy: ${JSON.stringify(diskHolders(mountPoint))}`);
+}
+
 async function unmountAndDetach(mountPoint: string, dev: string): Promise<void> {
   try {
     await run('umount', [mountPoint]);
   } catch (err) {
     throw new Error(
-      `the power-cut disk at ${mountPoint} is still in use; stop the program before cutting power (${(err as Error).message})`,
+      `the power-cut disk at ${mountPoint} is still in use (${(err as Error).message}): ${JSON.stringify(diskHolders(mountPoint))}`,
     );
   }
   await run('losetup', ['-d', dev]);
@@ -235,6 +293,7 @@ export async function createPowerDisk(name: string, opts: { sizeMb?: number } = 
         const after = path.join(dir, `disk-${cuts + 1}.img`);
         // O_DIRECT: the image as the loop device wrote it, read past any cache; no sync before.
         await run('dd', [`if=${image}`, `of=${after}`, 'bs=1M', 'iflag=direct', 'conv=sparse', 'status=none']);
+        const stopped = await stopHolders(mountPoint);
         await unmountAndDetach(mountPoint, dev);
         await rm(image, { force: true });
         cuts++;
@@ -250,7 +309,7 @@ export async function createPowerDisk(name: string, opts: { sizeMb?: number } = 
         if (fsck.code < 0 || fsck.code >= 4)
           throw new Error(`e2fsck could not repair the disk after the power cut (exit ${fsck.code}):\n${fsck.out}`);
         dev = await attachAndMount(image, mountPoint);
-        return { fsck: fsck.out };
+        return { fsck: fsck.out, stopped };
       },
       async close() {
         if (closed) return;
