@@ -59,6 +59,11 @@ describe.skipIf(!support.ok)(`power-cut disk${support.ok ? '' : ` (skipped: ${su
 
     // Written, never synced, but created before a later fsync committed the journal.
     await writeFile(path.join(dir, 'early-unsynced'), body);
+    // Made durable once, then replaced by rename with an unsynced copy: ext4 would flush
+    // that on its own (auto_da_alloc), which the disk turns off.
+    await writeSynced(path.join(dir, 'replaced'), Buffer.from('old'));
+    await writeFile(path.join(dir, '.tmp-replaced'), body);
+    await rename(path.join(dir, '.tmp-replaced'), path.join(dir, 'replaced'));
     // The full durable write: temp, fsync, rename, fsync the directory.
     await writeSynced(path.join(dir, '.tmp-durable'), body);
     await rename(path.join(dir, '.tmp-durable'), path.join(dir, 'durable'));
@@ -69,7 +74,7 @@ describe.skipIf(!support.ok)(`power-cut disk${support.ok ? '' : ` (skipped: ${su
     // Written after the last fsync.
     await writeFile(path.join(dir, 'late-unsynced'), body);
     // Everything is readable before the cut: the page cache has it all.
-    for (const name of ['early-unsynced', 'durable', 'renamed', 'late-unsynced']) {
+    for (const name of ['early-unsynced', 'replaced', 'durable', 'renamed', 'late-unsynced']) {
       expect((await readFile(path.join(dir, name))).equals(body), name).toBe(true);
     }
 
@@ -77,6 +82,7 @@ describe.skipIf(!support.ok)(`power-cut disk${support.ok ? '' : ` (skipped: ${su
     expect(fsck).toMatch(/recovering journal/);
     expect((await readFile(path.join(dir, 'durable'))).equals(body)).toBe(true);
     expect(await sizeOrAbsent(path.join(dir, 'early-unsynced'))).toBe(0);
+    expect(await sizeOrAbsent(path.join(dir, 'replaced'))).toBe(0);
     expect(await sizeOrAbsent(path.join(dir, 'late-unsynced'))).toBeNull();
     expect(await sizeOrAbsent(path.join(dir, 'renamed'))).toBeNull();
     expect((await readFile(path.join(dir, '.tmp-renamed'))).equals(body)).toBe(true);

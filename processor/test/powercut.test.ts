@@ -133,6 +133,8 @@ describe.skipIf(!support.ok)(`processor power cut${support.ok ? '' : ` (skipped:
       // Received is durable: the job file or, just before it, the package in work/ (recovered on start).
       const inWork = await readdir(path.join(dataDir, 'work', f.id, 'package')).catch(() => [] as string[]);
       expect(kept.jobs.has(f.id) || inWork.includes('DONE'), `package ${f.id} kept after the cut`).toBe(true);
+      if (kept.jobs.has(f.id))
+        expect(kept.jobs.get(f.id), `job ${f.id} after the cut`).toMatch(/^(received|rendering|rendered|uploading|done)$/);
     }
 
     // 3. A new processor finishes them from the kept packages and does nothing twice.

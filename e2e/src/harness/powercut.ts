@@ -9,8 +9,9 @@ const execFileP = promisify(execFile);
 
 /**
  * A disk whose power can be cut: an ext4 image on a loop device, mounted with a
- * 60 s journal commit so nothing reaches the image unless the program under test
- * made it durable (fsync) or the kernel wrote it back on its own (30 s and more).
+ * 60 s journal commit and without ext4's replace-by-rename flush, so nothing
+ * reaches the image unless the program under test made it durable (fsync) or the
+ * kernel wrote it back on its own (after 30 s).
  *
  * The power cut copies the backing image while the file system is still mounted.
  * The copy holds what the file system had sent to its block device, never what
@@ -188,7 +189,9 @@ async function attachAndMount(image: string, mountPoint: string): Promise<string
   const dev = (await run('losetup', ['--find', '--show', image])).trim();
   try {
     // commit=60: the journal is written only when a program asks (fsync) or after a minute.
-    await run('mount', ['-t', 'ext4', '-o', 'commit=60', dev, mountPoint]);
+    // noauto_da_alloc: ext4 otherwise flushes a file replaced by rename or truncate on its
+    // own, which hides a missing fsync; the disk should keep only what was asked for.
+    await run('mount', ['-t', 'ext4', '-o', 'commit=60,noauto_da_alloc', dev, mountPoint]);
   } catch (err) {
     await run('losetup', ['-d', dev]).catch(() => undefined);
     throw err;
