@@ -52,6 +52,8 @@ export async function fsyncFile(file: string): Promise<void> {
   }
 }
 
+const UNSYNCABLE = new Set(['EACCES', 'EPERM', 'ELOOP', 'ENOENT']);
+
 /**
  * fsyncs every regular file and directory below `dir` (links are not followed).
  * A delivery (rsync) writes without fsync; taking a package makes it durable first,
@@ -74,7 +76,14 @@ export async function fsyncTree(dir: string): Promise<void> {
   const worker = async () => {
     while (next < paths.length) {
       const p = paths[next++] as string;
-      const handle = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+      let handle: Awaited<ReturnType<typeof open>>;
+      try {
+        handle = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+      } catch (err) {
+        // A file this process cannot read is dropped by validation with its reason, not here.
+        if (UNSYNCABLE.has((err as NodeJS.ErrnoException).code ?? '')) continue;
+        throw err;
+      }
       try {
         await handle.sync();
       } finally {
