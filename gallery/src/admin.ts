@@ -224,12 +224,15 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
       reply,
       status,
       // The page's own links never repeat what the query said.
-      renderAdmin({ ...d.ctxFor(req, reply), path: '/admin' }, {
-        loggedIn,
-        films: view ? allFilms(view) : [],
-        removed: view ? removedFilms(view) : [],
-        ...(message ? { message } : {}),
-      }),
+      renderAdmin(
+        { ...d.ctxFor(req, reply), path: '/admin' },
+        {
+          loggedIn,
+          films: view ? allFilms(view) : [],
+          removed: view ? removedFilms(view) : [],
+          ...(message ? { message } : {}),
+        },
+      ),
       'no-store',
     );
   };
@@ -287,7 +290,13 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
     if (!d.actionLimiter.take(d.clientKey(req))) return rateLimited(reply);
     if (!isValidId(id) || (action !== 'hide' && action !== 'unhide')) return reply.callNotFound();
     const result = await moderation.setHidden(id, action === 'hide');
-    const code: AdminMessageCode = result.ok ? (action === 'hide' ? 'hidden' : 'shown') : result.reason === 'removed' ? 'removed' : 'not_found';
+    const code: AdminMessageCode = result.ok
+      ? action === 'hide'
+        ? 'hidden'
+        : 'shown'
+      : result.reason === 'removed'
+        ? 'removed'
+        : 'not_found';
     return reply.redirect(adminLocation(code, id), 303);
   });
 
@@ -315,7 +324,14 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
           hidden: f.hidden === true,
           state: f.hidden ? 'hidden' : 'visible',
         })),
-        ...removedFilms(view).map((r) => ({ id: r.id, title: null, createdAt: null, hidden: true, state: 'removed', removedAt: r.removedAt })),
+        ...removedFilms(view).map((r) => ({
+          id: r.id,
+          title: null,
+          createdAt: null,
+          hidden: true,
+          state: 'removed',
+          removedAt: r.removedAt,
+        })),
       ],
     };
   });

@@ -36,7 +36,14 @@ export const configSchema = z.object({
     'false',
   ),
   /** How long an admin sign-in lasts. */
-  GALLERY_ADMIN_SESSION_SECONDS: withDefault(z.coerce.number().int().min(60).max(7 * 86_400), 28_800),
+  GALLERY_ADMIN_SESSION_SECONDS: withDefault(
+    z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400),
+    28_800,
+  ),
   S3_ENDPOINT: optional(httpUrl),
   S3_BUCKET: z.string({ error: 'is required' }).min(3, 'is required').max(63),
   S3_REGION: withDefault(z.string().min(1), 'us-east-1'),

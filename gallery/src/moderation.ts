@@ -51,7 +51,8 @@ export function createModeration(opts: {
 
   const isRemoved = async (id: string) => (await bucket.getText(movieKeys(id).removed)) !== null;
 
-  const noticeOf = (type: FilmNotice['type'], id: string) => JSON.stringify({ type, id, at: new Date(now()).toISOString() } satisfies FilmNotice);
+  const noticeOf = (type: FilmNotice['type'], id: string) =>
+    JSON.stringify({ type, id, at: new Date(now()).toISOString() } satisfies FilmNotice);
 
   async function publish(id: string, message: string): Promise<void> {
     try {

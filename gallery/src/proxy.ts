@@ -30,7 +30,8 @@ export function parseTrustProxy(raw: string): { ok: true; value: TrustProxy } | 
   if (v === 'true' || v === 'yes') {
     return {
       ok: false,
-      message: 'trusting every proxy lets any client choose its own address; give the number of proxies in front (e.g. 1) or their addresses',
+      message:
+        'trusting every proxy lets any client choose its own address; give the number of proxies in front (e.g. 1) or their addresses',
     };
   }
   if (/^\d+$/.test(v)) {

@@ -105,7 +105,9 @@ export function createFilmBucket(client: S3Client, bucket: string): FilmBucket {
       const keys: string[] = [];
       let token: string | undefined;
       do {
-        const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }));
+        const out = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }),
+        );
         for (const obj of out.Contents ?? []) if (obj.Key) keys.push(obj.Key);
         token = out.IsTruncated ? out.NextContinuationToken : undefined;
       } while (token);

@@ -75,7 +75,8 @@ async function login(g: Gallery): Promise<string> {
   expect(res.status).toBe(303);
   return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 }
-const signedIn = async (g: Gallery, cookie: string) => (await (await fetch(`${g.url}/admin`, { headers: { cookie } })).text()).includes('Sign out');
+const signedIn = async (g: Gallery, cookie: string) =>
+  (await (await fetch(`${g.url}/admin`, { headers: { cookie } })).text()).includes('Sign out');
 const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 async function objectsOf(id: string): Promise<string[]> {
@@ -153,7 +154,9 @@ describe('owner removal (issue 12, item 6)', () => {
 
     await waitFor('the film to be gone from both instances', async () => {
       for (const g of [a, b]) {
-        const ids = ((await (await fetch(`${g.url}/api/movies?limit=100`)).json()) as { movies: Array<{ id: string }> }).movies.map((m) => m.id);
+        const ids = ((await (await fetch(`${g.url}/api/movies?limit=100`)).json()) as { movies: Array<{ id: string }> }).movies.map(
+          (m) => m.id,
+        );
         if (ids.includes(owned.id)) return false;
       }
       return true;
@@ -336,7 +339,9 @@ describe('admin token guessing (item 15)', () => {
     expect((await fetch(`${g.url}/api/admin/movies`, { headers: bearer })).status).toBe(200);
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) {
-      const res = await fetch(`${g.url}/api/admin/movies`, { headers: { authorization: `Bearer ${randomBytes(18).toString('base64url')}` } });
+      const res = await fetch(`${g.url}/api/admin/movies`, {
+        headers: { authorization: `Bearer ${randomBytes(18).toString('base64url')}` },
+      });
       statuses.push(res.status);
     }
     expect(statuses).toContain(401);
