@@ -221,10 +221,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   };
 
   app.get('/', { schema: { querystring: pageQuerySchema }, attachValidation: true }, async (req, reply) => {
-    const ctx = ctxFor(req, reply);
-    if (req.validationError) return sendHtml(reply, 400, renderMessage(ctx, 'notFound'));
     const q = req.query as Record<string, unknown>;
     const cursor = typeof q.cursor === 'string' && q.cursor ? q.cursor : undefined;
+    // The cached page's links name only what the cache key names: no one else's query text.
+    const ctx = { ...ctxFor(req, reply), path: cursor ? `/?cursor=${encodeURIComponent(cursor)}` : '/' };
+    if (req.validationError) return sendHtml(reply, 400, renderMessage({ ...ctx, path: '/' }, 'notFound'));
     const view = await catalog.current();
     // Keyed by the position the cursor comes down to, not by its text.
     const start = startOf(view, cursor);
@@ -260,7 +261,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get<{ Params: { id: string } }>('/m/:id', async (req, reply) => {
     const { id } = req.params;
-    const ctx = ctxFor(req, reply);
+    const ctx = { ...ctxFor(req, reply), path: `/m/${encodeURIComponent(id)}` };
     if (!isValidId(id)) return sendHtml(reply, 404, renderMessage(ctx, 'notFound'));
     const { film, hidden } = await findFilm(id);
     if (!film) {

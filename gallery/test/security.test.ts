@@ -269,6 +269,14 @@ describe('admin messages (item 18)', () => {
     expect(location).toBe('/admin?msg=wrong_token');
     expect(await (await fetch(`${a.url}${location}`)).text()).toContain('Wrong token');
   });
+
+  it('are never repeated from a query into a cached page another visitor gets', async () => {
+    const film = listed[7] as FilmMeta;
+    for (const path of [`/m/${film.id}?note=Call+555-0100`, '/?note=Call+555-0100']) {
+      expect(await (await fetch(`${a.url}${path}`)).text()).not.toContain('555-0100');
+      expect(await (await fetch(`${a.url}${path.split('?')[0]}`)).text()).not.toContain('555-0100');
+    }
+  });
 });
 
 describe('cursors (item 19)', () => {
