@@ -17,6 +17,15 @@ export function ownerKeyMatches(key: string, ownerKeyHash: string | undefined): 
 
 export type ModerationResult = { ok: true; meta: FilmMeta } | { ok: false; reason: 'not_found' | 'forbidden' | 'removed' };
 
+/** S3 did not answer: nothing was decided, the caller may try again. */
+export class ModerationUnavailable extends Error {
+  readonly statusCode = 503;
+  readonly code = 'unavailable';
+  constructor(id: string, cause: unknown) {
+    super(`film ${id}: the bucket did not answer`, { cause });
+  }
+}
+
 /** S3 was reachable for the tombstone but not for all of the deletion: the owner may simply try again. */
 export class RemovalIncomplete extends Error {
   readonly statusCode = 503;
@@ -44,12 +53,23 @@ export function createModeration(opts: {
   const { bucket, store, log } = opts;
   const now = opts.now ?? Date.now;
 
-  async function readMeta(id: string): Promise<FilmMeta | null> {
-    const got = await bucket.getText(movieKeys(id).meta);
-    return got ? parseMeta(id, got.text).meta : null;
+  /** An S3 step whose failure is a 503 with a logged reason, never a 500 with a stack. */
+  async function step<T>(id: string, what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      log.warn({ event: 'moderation.unavailable', id, step: what, err: (err as Error).message }, 'bucket did not answer');
+      throw new ModerationUnavailable(id, err);
+    }
   }
 
-  const isRemoved = async (id: string) => (await bucket.getText(movieKeys(id).removed)) !== null;
+  const readMeta = (id: string): Promise<FilmMeta | null> =>
+    step(id, 'read meta.json', async () => {
+      const got = await bucket.getText(movieKeys(id).meta);
+      return got ? parseMeta(id, got.text).meta : null;
+    });
+
+  const isRemoved = (id: string) => step(id, 'read REMOVED', async () => (await bucket.getText(movieKeys(id).removed)) !== null);
 
   const noticeOf = (type: FilmNotice['type'], id: string) =>
     JSON.stringify({ type, id, at: new Date(now()).toISOString() } satisfies FilmNotice);
@@ -76,10 +96,10 @@ export function createModeration(opts: {
       const meta = await readMeta(id);
       if (!meta) return { ok: false, reason: 'not_found' };
       const next: FilmMeta = { ...meta, hidden };
-      await bucket.putJson(movieKeys(id).meta, `${JSON.stringify(next, null, 2)}\n`);
+      await step(id, 'write meta.json', () => bucket.putJson(movieKeys(id).meta, `${JSON.stringify(next, null, 2)}\n`));
       // The owner removed it while we wrote: our meta.json must not outlive the removal.
       if (await isRemoved(id)) {
-        await bucket.deleteKey(movieKeys(id).meta);
+        await step(id, 'delete meta.json', () => bucket.deleteKey(movieKeys(id).meta));
         return { ok: false, reason: 'removed' };
       }
       await announce(hidden ? 'film.hidden' : 'film.unhidden', id, (m) => opts.onChange(next, m));
@@ -98,8 +118,7 @@ export function createModeration(opts: {
       const keys = movieKeys(id);
       const tombstone: Tombstone = { id, removedAt: new Date(now()).toISOString(), by: 'owner' };
       // A second attempt after a removal cut short keeps the first date.
-      const existing = await bucket.getText(keys.removed);
-      if (!existing) await bucket.putJson(keys.removed, `${JSON.stringify(tombstone)}\n`);
+      if (!(await isRemoved(id))) await step(id, 'write REMOVED', () => bucket.putJson(keys.removed, `${JSON.stringify(tombstone)}\n`));
       // Gone here at once; announced once the objects are deleted (or could not be), so
       // the refresh it triggers elsewhere lists the bucket as it now stays.
       const message = noticeOf('film.removed', id);

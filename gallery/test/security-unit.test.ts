@@ -138,3 +138,56 @@ describe('titles and tombstones in the catalog', () => {
     expect(buildView({ version: 'v', entries: { [kept.id]: { etag: '1', meta: kept } } }).removed.size).toBe(0);
   });
 });
+
+describe('owner removal cut short', () => {
+  it('hides the film at once, answers 503, and the same key finishes the job', async () => {
+    const { createHash } = await import('node:crypto');
+    const { createModeration, RemovalIncomplete } = await import('../src/moderation.js');
+    const { createMemoryStore } = await import('../src/store.js');
+    const key = 'k'.repeat(32);
+    const id = '01OWNED';
+    const meta = sampleMeta(id, { ownerKeyHash: createHash('sha256').update(key).digest('hex') });
+    const objects = new Map<string, string>([
+      [`movies/${id}/meta.json`, JSON.stringify(meta)],
+      [`movies/${id}/movie.mp4`, 'mp4'],
+      [`movies/${id}/poster.jpg`, 'jpg'],
+    ]);
+    let failVideo = true;
+    const bucket = {
+      bucket: 'b',
+      listMeta: async () => ({ items: [], pages: 0 }),
+      getText: async (k: string) => (objects.has(k) ? { text: objects.get(k) as string, etag: '1' } : null),
+      putJson: async (k: string, body: string) => {
+        objects.set(k, body);
+      },
+      listKeys: async (prefix: string) => [...objects.keys()].filter((k) => k.startsWith(prefix)),
+      deleteKey: async (k: string) => {
+        if (failVideo && k.endsWith('movie.mp4')) throw new Error('S3 went away');
+        objects.delete(k);
+      },
+      presignGet: async () => 'http://x',
+    };
+    const store = createMemoryStore();
+    const notices: string[] = [];
+    await store.subscribe(['stop-motion:films'], (_c, m) => notices.push(m));
+    const removed: string[] = [];
+    const moderation = createModeration({
+      bucket,
+      store,
+      log: createLogger({ level: 'silent' }),
+      onChange: () => {},
+      onRemoved: (gone) => removed.push(gone),
+    });
+    await expect(moderation.ownerRemove(id, key)).rejects.toBeInstanceOf(RemovalIncomplete);
+    expect(removed).toEqual([id]);
+    expect(notices.map((n) => JSON.parse(n).type)).toEqual(['film.removed']);
+    expect(objects.has(`movies/${id}/REMOVED`)).toBe(true);
+    // meta.json stays until the rest is gone: it is what lets the key finish.
+    expect(objects.has(`movies/${id}/meta.json`)).toBe(true);
+    expect(await moderation.setHidden(id, false)).toEqual({ ok: false, reason: 'removed' });
+    failVideo = false;
+    expect((await moderation.ownerRemove(id, key)).ok).toBe(true);
+    expect([...objects.keys()]).toEqual([`movies/${id}/REMOVED`]);
+    expect(await moderation.ownerRemove(id, key)).toEqual({ ok: false, reason: 'not_found' });
+  });
+});

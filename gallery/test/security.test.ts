@@ -117,6 +117,25 @@ describe('owner removal (issue 12, item 6)', () => {
     expect(Number(new URL(video).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300);
   });
 
+  it('answers 503 while S3 is away, changing nothing, and works once it is back', async () => {
+    const key = randomBytes(24).toString('base64url');
+    const film = sampleMeta(newId(), { title: 'Later', ownerKeyHash: createHash('sha256').update(key, 'utf8').digest('hex') });
+    await uploadFilm(writer, s3.bucket, film, media);
+    logLines.length = 0;
+    await s3.stop();
+    try {
+      const res = await removeFilm(a, film.id, key);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+    } finally {
+      await s3.start();
+    }
+    expect(await objectsOf(film.id)).toContain(movieKeys(film.id).video);
+    expect(logLines.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    expect((await removeFilm(a, film.id, key)).status).toBe(200);
+    expect(await objectsOf(film.id)).toEqual([movieKeys(film.id).removed]);
+  });
+
   it('deletes the objects, leaves a tombstone, announces it, and no one brings the film back', async () => {
     const html = await (await fetch(`${a.url}/m/${owned.id}`)).text();
     const video = (/<video[^>]* src="([^"]+)"/.exec(html)?.[1] ?? '').replace(/&amp;/g, '&');
