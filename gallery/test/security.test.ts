@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, type RedisService, redisCommand, type S3Service, startRedis, startS3, waitFor } from '@stop-motion/e2e';
 import { createLogger, type Gallery, type GalleryConfig, loadConfig, startGallery } from '@stop-motion/gallery';
 import { FILMS_CHANNEL, type FilmMeta, movieKeys, tombstoneSchema } from '@stop-motion/protocol';
@@ -96,9 +96,7 @@ beforeAll(async () => {
   owned = sampleMeta(newId(), { title: 'Owned film', ownerKeyHash });
   spoofed = sampleMeta(newId(), { title: SPOOF });
   await uploadFilm(writer, s3.bucket, owned, media);
-  await writer.send(
-    new (await import('@aws-sdk/client-s3')).PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(owned.id).preview, Body: media.video }),
-  );
+  await writer.send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(owned.id).preview, Body: media.video }));
   await uploadFilm(writer, s3.bucket, spoofed, media);
   a = await start({ REDIS_URL: redis.url }, now);
   b = await start({ REDIS_URL: redis.url }, now);
