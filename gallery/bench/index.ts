@@ -6,6 +6,9 @@
  *  2. a cold refresh of 10,000 films from S3 and the refresh after one new film:
  *     S3 requests and time.
  *  3. Lighthouse scores of `/` and `/m/:id` (bench/lighthouse.ts; BENCH_LIGHTHOUSE=0 skips it).
+ *  4. `/?cursor=` with a different made-up cursor on every request, as a ratio to one
+ *     real cursor repeated: CPU (req/s), page-cache entries and heap growth.
+ * BENCH_ONLY=cursors runs only the last one.
  * BENCH_SECONDS (default 8) sets the length of each autocannon run; BENCH_FILMS_BIG
  * (default 10000) the size of the big library.
  */
@@ -142,7 +145,70 @@ async function bigRefresh(): Promise<void> {
   }
 }
 
-await throughput();
-await bigRefresh();
-if (process.env.BENCH_LIGHTHOUSE !== '0') await lighthouse();
+async function madeUpCursors(): Promise<void> {
+  const s3 = await startS3();
+  try {
+    await putMany(s3.client(), s3.bucket, fill(1000));
+    const gallery = await startGallery({
+      config: loadConfig({ ...s3.env(), LOG_LEVEL: 'silent' }),
+      logger: log,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      const view = await gallery.catalog.current();
+      const real = view.films[23] as FilmMeta;
+      const cursor = `${Date.parse(real.createdAt).toString(36)}.${real.id}`;
+      const newest = Date.parse((view.films[0] as FilmMeta).createdAt);
+      const oldest = Date.parse((view.films[view.films.length - 1] as FilmMeta).createdAt);
+      const run = async (unique: boolean) => {
+        globalThis.gc?.();
+        const heap = process.memoryUsage().heapUsed;
+        const entries = gallery.pageCacheEntries();
+        let n = 0;
+        // Made-up cursors: a valid shape, a time among the films' and an id, each one new.
+        const path = () =>
+          unique
+            ? `/?cursor=${(oldest + Math.floor(Math.random() * (newest - oldest))).toString(36)}.X${(n++).toString(36)}`
+            : `/?cursor=${cursor}`;
+        const result = await autocannon({
+          url: gallery.url,
+          connections: 20,
+          duration: SECONDS,
+          requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }],
+        });
+        return {
+          rps: result.requests.average,
+          non2xx: result.non2xx,
+          entries: gallery.pageCacheEntries() - entries,
+          heapMb: (process.memoryUsage().heapUsed - heap) / 1e6,
+        };
+      };
+      await run(false);
+      const base = await run(false);
+      const unique = await run(true);
+      console.log(`\n## Made-up cursors, 1,000 films, 20 connections, ${SECONDS} s per run (same process)\n`);
+      console.log('| run | req/s | non-2xx | new page-cache entries | heap growth MB |');
+      console.log('|---|---|---|---|---|');
+      console.log(`| one real cursor (baseline) | ${fmt(base.rps)} | ${base.non2xx} | ${base.entries} | ${fmt(base.heapMb, 1)} |`);
+      console.log(
+        `| a new made-up cursor each request | ${fmt(unique.rps)} | ${unique.non2xx} | ${unique.entries} | ${fmt(unique.heapMb, 1)} |`,
+      );
+      console.log(
+        `\nRatio req/s made-up / baseline: ${fmt(unique.rps / base.rps, 2)} (goal ≥ 0.8: a cursor comes down to a position, cached as such).`,
+      );
+    } finally {
+      await gallery.close();
+    }
+  } finally {
+    await s3.close();
+  }
+}
+
+if (process.env.BENCH_ONLY !== 'cursors') {
+  await throughput();
+  await bigRefresh();
+  if (process.env.BENCH_LIGHTHOUSE !== '0') await lighthouse();
+}
+await madeUpCursors();
 process.exit(0);
