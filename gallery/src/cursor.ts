@@ -49,6 +49,9 @@ export function startOf(view: CatalogView, cursor: string | undefined): number {
   return lo;
 }
 
+/** The page boundary at or before a position: what the HTML list renders and caches. */
+export const pageStartOf = (position: number, pageSize: number): number => Math.floor(position / pageSize) * pageSize;
+
 /** `limit` films from `start`, and the cursor of the next page. */
 export function pageAt(view: CatalogView, start: number, limit: number): { films: FilmMeta[]; next: string | null } {
   const slice = view.films.slice(start, start + limit);

@@ -5,7 +5,7 @@ import { type AdminSessions, createAdminGuard, registerAdminRoutes } from './adm
 import type { Asset } from './assets.js';
 import { type Catalog, parseMeta } from './catalog.js';
 import type { GalleryConfig } from './config.js';
-import { pageAt, pageQuerySchema, startOf } from './cursor.js';
+import { pageAt, pageQuerySchema, pageStartOf, startOf } from './cursor.js';
 import { chooseLocale, MESSAGES } from './i18n.js';
 import type { Logger } from './log.js';
 import { type Moderation, OWNER_KEY_PATTERN } from './moderation.js';
@@ -227,8 +227,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const ctx = { ...ctxFor(req, reply), path: cursor ? `/?cursor=${encodeURIComponent(cursor)}` : '/' };
     if (req.validationError) return sendHtml(reply, 400, renderMessage({ ...ctx, path: '/' }, 'notFound'));
     const view = await catalog.current();
-    // Keyed by the position the cursor comes down to, not by its text.
-    const start = startOf(view, cursor);
+    // Keyed by the page the cursor comes down to, not by its text: a page boundary
+    // at or before its position (a list that grew shows a few films again, never skips
+    // one), so there are only as many list pages to render as pages of films.
+    const start = pageStartOf(startOf(view, cursor), DEFAULT_PAGE_SIZE);
     const key = `list|${view.version}|${ctx.locale}|${ctx.baseUrl}|${cursor ? start : ''}`;
     let entry = pageCache.get(key, now());
     if (!entry) {

@@ -331,6 +331,16 @@ describe('cursors (item 19)', () => {
       expect((await fetch(`${a.url}/?cursor=${fake}`)).status).toBe(200);
     }
     expect(a.pageCacheEntries() - before).toBeLessThanOrEqual(2);
+
+    // Made-up cursors anywhere in the list: the HTML list renders one page per page of films.
+    const view = await a.catalog.current();
+    const pages = Math.ceil(view.films.length / 24) + 1;
+    const htmlBefore = a.pageCacheEntries();
+    // One made-up cursor just before each film: as many positions as there are films.
+    for (const [i, film] of view.films.entries()) {
+      expect((await fetch(`${a.url}/?cursor=${Date.parse(film.createdAt).toString(36)}.Made${i}`)).status).toBe(200);
+    }
+    expect(a.pageCacheEntries() - htmlBefore).toBeLessThanOrEqual(pages);
   });
 });
 
