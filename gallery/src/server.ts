@@ -316,7 +316,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const limit = limitOf(q.limit);
     const view = await catalog.current();
     const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
-    const start = startOf(view, cursor);
+    // As for the HTML list: the page boundary at or before the cursor (films may repeat, never skip).
+    const start = pageStartOf(startOf(view, cursor), limit);
     const key = `${view.version}|${baseUrl}|${start}|${limit}`;
     let entry = apiCache.get(key, now());
     if (!entry) {
