@@ -80,6 +80,11 @@ const envSchema = z.object({
   RESCAN_SECONDS: int(5, 1, 3600),
   UPLOAD_RETRY_MAX_SECONDS: int(60, 1, 3600),
   PLAYLIST_MAX: int(200, 1, 10_000),
+  RECONCILE_SECONDS: int(60, 1, 86_400),
+  /** Host names (besides loopback and IP addresses) the status API answers to, comma separated. */
+  PROCESSOR_ALLOWED_HOSTS: optionalString,
+  /** Origins (scheme://host[:port]) allowed to POST besides the API's own, comma separated. */
+  PROCESSOR_ALLOWED_ORIGINS: optionalString,
   STATUS_TOKEN: optionalString,
   S3_ENDPOINT: optionalString,
   S3_BUCKET: optionalString,
@@ -150,6 +155,10 @@ export interface ProcessorConfig {
   /** Cap of the backoff between upload attempts while S3 is away. */
   uploadRetryCapMs: number;
   playlistMax: number;
+  /** How often the playlist and local films are compared with S3 (hidden, removed). */
+  reconcileMs: number;
+  allowedHosts: string[];
+  allowedOrigins: string[];
   statusToken: string | undefined;
   /** Null when no bucket is configured: public films then stay local (logged at start). */
   s3: S3Config | null;
@@ -167,6 +176,12 @@ export class ConfigError extends Error {
 /** DejaVu Sans covers Latin, Hebrew and Arabic in one file, which drawtext needs (it has no font fallback). */
 export const DEFAULT_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 export const DEFAULT_FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 
 /** Parses the environment once; every bad variable is listed in one error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ProcessorConfig {
@@ -206,6 +221,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     rescanMs: e.RESCAN_SECONDS * 1000,
     uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
     playlistMax: e.PLAYLIST_MAX,
+    reconcileMs: e.RECONCILE_SECONDS * 1000,
+    allowedHosts: list(e.PROCESSOR_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+    allowedOrigins: list(e.PROCESSOR_ALLOWED_ORIGINS),
     statusToken: e.STATUS_TOKEN,
     s3: e.S3_BUCKET
       ? {

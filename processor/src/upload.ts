@@ -32,8 +32,8 @@ export function backoffMs(attempt: number, capMs: number, random = Math.random):
 
 export class Uploader {
   constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
+    protected readonly s3: S3Client,
+    protected readonly bucket: string,
   ) {}
 
   async putFile(key: string, file: string, contentType: string, cacheControl: string): Promise<void> {

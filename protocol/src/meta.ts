@@ -10,6 +10,7 @@ export const movieKeys = (id: string) => ({
   poster: `${MOVIES_PREFIX}${id}/poster.jpg`,
   preview: `${MOVIES_PREFIX}${id}/preview.mp4`,
   meta: `${MOVIES_PREFIX}${id}/meta.json`,
+  removed: `${MOVIES_PREFIX}${id}/REMOVED`,
 });
 
 /** Extracts the movie id from a `movies/<id>/meta.json` key, or null. */
@@ -37,6 +38,17 @@ export const filmMetaSchema = z.object({
   hasPreview: z.boolean().optional(),
 });
 export type FilmMeta = z.infer<typeof filmMetaSchema>;
+
+/**
+ * `movies/<id>/REMOVED`: left when the owner removed the film. Its other objects are
+ * deleted; the tombstone stays so that no re-delivery, re-render or upload brings it back.
+ */
+export const removedTombstoneSchema = z.object({
+  id: movieIdSchema,
+  removedAt: z.iso.datetime({ offset: true }),
+  by: z.literal('owner'),
+});
+export type RemovedTombstone = z.infer<typeof removedTombstoneSchema>;
 
 /** Redis pub/sub channel on which the processor and galleries announce changes. */
 export const FILMS_CHANNEL = 'stop-motion:films';

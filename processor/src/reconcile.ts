@@ -1,0 +1,162 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { isValidId } from '@stop-motion/protocol';
+import { errorMessage } from './files.js';
+import type { JobStore } from './jobs.js';
+import type { Logger } from './log.js';
+import type { Player } from './player.js';
+import type { WriteOnceUploader } from './write-once.js';
+
+export interface RemovalDeps {
+  jobs: JobStore;
+  player: Player;
+  dirs: { films: string; work: string };
+  log: Logger;
+}
+
+/**
+ * The owner removed the film: off the big screen, its rendered copy and any package
+ * left of it deleted, and its job marked `removed`, a state nothing leaves, so a
+ * re-delivery is dropped and no render or upload starts again.
+ */
+export async function removeFilm(d: RemovalDeps, id: string, why: string): Promise<void> {
+  if (!isValidId(id)) return;
+  await d.player.remove(id);
+  await rm(path.join(d.dirs.films, id), { recursive: true, force: true });
+  await rm(path.join(d.dirs.work, id), { recursive: true, force: true });
+  const job = d.jobs.get(id);
+  if (job && job.state !== 'removed') {
+    await d.jobs.update(id, { state: 'removed', reason: `removed by its owner (${why})` });
+    d.log.info({ id, why }, 'film.removed');
+  }
+}
+
+/** What S3 says of an id a new package claims, before anything is rendered for it. */
+export async function publicIdState(uploader: WriteOnceUploader, id: string): Promise<'free' | 'removed' | 'taken'> {
+  if (await uploader.isRemoved(id)) return 'removed';
+  return (await uploader.readMeta(id)) ? 'taken' : 'free';
+}
+
+export interface ReconcileDeps extends RemovalDeps {
+  uploader: WriteOnceUploader;
+  intervalMs: number;
+  /** How many films are looked up in S3 at once. */
+  concurrency?: number;
+}
+
+export interface ReconcileReport {
+  at: string;
+  checked: number;
+  hidden: string[];
+  removed: string[];
+  error: string | null;
+}
+
+/**
+ * A hide or a removal announced while Redis was down never arrives as a notice; the
+ * bucket still says it. So the big screen's playlist and the films kept here are
+ * compared with each film's meta.json (`hidden`) and tombstone (`REMOVED`) at start,
+ * every `intervalMs`, and whenever Redis comes back.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<ReconcileReport> | null = null;
+  private again = false;
+  private stopped = false;
+  last: ReconcileReport | null = null;
+
+  constructor(private readonly d: ReconcileDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => void this.run('interval'), this.d.intervalMs);
+    this.timer.unref();
+    void this.run('start');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => {});
+  }
+
+  /** One pass at a time; a request during a pass runs one more right after it. */
+  run(why: string): Promise<ReconcileReport> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let report: ReconcileReport;
+      do {
+        this.again = false;
+        report = await this.pass(why);
+      } while (this.again && !this.stopped);
+      return report;
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Checks one film at once (a removal notice): the tombstone decides, not the notice. */
+  async checkRemoved(id: string, why: string): Promise<boolean> {
+    if (!(await this.d.uploader.isRemoved(id))) return false;
+    await removeFilm(this.d, id, why);
+    return true;
+  }
+
+  private candidates(): string[] {
+    const ids = new Set<string>();
+    for (const j of this.d.jobs.all()) {
+      if (j.state === 'removed') continue;
+      if (j.publish === 'public' && ['rendered', 'uploading', 'done', 'failed'].includes(j.state)) ids.add(j.id);
+    }
+    // Films on screen whose job is gone or unknown are asked too; private ones are never in S3.
+    for (const id of this.d.player.status().playlist) {
+      const job = this.d.jobs.get(id);
+      if (!job || job.publish !== 'private') ids.add(id);
+    }
+    return [...ids];
+  }
+
+  private async pass(why: string): Promise<ReconcileReport> {
+    const report: ReconcileReport = { at: new Date().toISOString(), checked: 0, hidden: [], removed: [], error: null };
+    try {
+      // A removal that raced a render or an upload may have left files behind: they go too.
+      for (const j of this.d.jobs.all()) if (j.state === 'removed') await removeFilm(this.d, j.id, 'sweep');
+      const queue = this.candidates();
+      const onScreen = new Set(this.d.player.status().playlist);
+      const worker = async () => {
+        for (let id = queue.shift(); id !== undefined && !this.stopped; id = queue.shift()) {
+          report.checked++;
+          if (await this.checkRemoved(id, `reconcile: ${why}`)) {
+            report.removed.push(id);
+            continue;
+          }
+          if (!onScreen.has(id)) continue;
+          const meta = await this.d.uploader.readMeta(id);
+          if (meta?.hidden) {
+            await this.d.player.remove(id);
+            report.hidden.push(id);
+            this.d.log.info({ id, why }, 'film.taken_down');
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: this.d.concurrency ?? 4 }, worker));
+    } catch (err) {
+      report.error = errorMessage(err);
+      this.d.log.warn({ why, err: report.error }, 'reconcile.failed');
+    }
+    if (report.error === null) {
+      const changed = report.hidden.length > 0 || report.removed.length > 0;
+      this.d.log[changed ? 'info' : 'debug'](
+        { why, checked: report.checked, hidden: report.hidden, removed: report.removed },
+        'reconcile.done',
+      );
+    }
+    this.last = report;
+    return report;
+  }
+}
