@@ -83,7 +83,7 @@ export class Reconciler {
 
   /** One pass at a time; a request during a pass runs one more right after it. */
   run(why: string): Promise<ReconcileReport> {
-    if (this.running) {
+    if (this.running !== null) {
       this.again = true;
       return this.running;
     }
@@ -116,7 +116,7 @@ export class Reconciler {
     // Films on screen whose job is gone or unknown are asked too; private ones are never in S3.
     for (const id of this.d.player.status().playlist) {
       const job = this.d.jobs.get(id);
-      if (!job || job.publish !== 'private') ids.add(id);
+      if (job?.publish !== 'private') ids.add(id);
     }
     return [...ids];
   }
