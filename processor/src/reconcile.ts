@@ -31,10 +31,26 @@ export async function removeFilm(d: RemovalDeps, id: string, why: string): Promi
   }
 }
 
-/** What S3 says of an id a new package claims, before anything is rendered for it. */
-export async function publicIdState(uploader: WriteOnceUploader, id: string): Promise<'free' | 'removed' | 'taken'> {
-  if (await uploader.isRemoved(id)) return 'removed';
-  return (await uploader.readMeta(id)) ? 'taken' : 'free';
+/**
+ * What S3 says of an id a new package claims, before anything is rendered for it. It
+ * holds up the render queue, so it gets a short deadline: a stopped S3 defers the
+ * check to the upload instead of delaying every premiere.
+ */
+export async function publicIdState(uploader: WriteOnceUploader, id: string, deadlineMs = 5000): Promise<'free' | 'removed' | 'taken'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`S3 did not answer within ${deadlineMs} ms`)), deadlineMs);
+  });
+  const check = (async () => {
+    if (await uploader.isRemoved(id)) return 'removed' as const;
+    return (await uploader.readMeta(id)) ? ('taken' as const) : ('free' as const);
+  })();
+  check.catch(() => {});
+  try {
+    return await Promise.race([check, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface ReconcileDeps extends RemovalDeps {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, type S3Service, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
 import { movieKeys } from '@stop-motion/protocol';
@@ -232,4 +233,71 @@ describe('a second processor without the job (s3rver)', () => {
     expect(job.reason).toMatch(/already holds a published film/);
     expect(await objects(id)).toEqual(before);
   });
+});
+
+/** The pid of the s3rver child serving `directory` (its argv names the directory). */
+async function s3rverPid(directory: string): Promise<number> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv.some((a) => a.endsWith('s3rver-child.mjs')) && argv.includes(directory)) return Number(entry);
+  }
+  throw new Error('s3rver process not found');
+}
+
+describe('a stopped S3 (SIGSTOP) at the id check', () => {
+  let s3: S3Service;
+  let dir: TempDir;
+  let p: Processor;
+  let stopped: number | null = null;
+  const logs: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    s3 = await startS3();
+    dir = await tempDir('proc-s3-stopped');
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+        cb();
+      },
+    });
+    p = await startProcessor(
+      loadConfig({
+        ...s3.env(),
+        PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
+        PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
+        PROCESSOR_PORT: '0',
+        TITLE_SECONDS: '0.5',
+        RENDER_THREADS: '1',
+        RENDER_PREVIEW: 'false',
+        RECONCILE_SECONDS: '3600',
+        UPLOAD_RETRY_MAX_SECONDS: '1',
+      }),
+      { logger: pino({ level: 'info' }, sink) },
+    );
+  });
+  afterAll(async () => {
+    if (stopped !== null) process.kill(stopped, 'SIGCONT');
+    await p?.close();
+    await s3?.close();
+    await dir?.remove();
+  });
+
+  it('defers the check to the upload: the film premieres, and is uploaded once S3 runs again', async () => {
+    stopped = await s3rverPid(s3.directory);
+    process.kill(stopped, 'SIGSTOP');
+    const { id } = await writePackage(p.config.inboxDir, { frames: 5, publish: 'public', title: 'while S3 is stopped' });
+    await waitFor('the film on the big screen', async () => ((await p.pipeline.status()).playlist as string[]).includes(id), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    expect(logs.some((l) => l.msg === 'film.check_deferred' && l.id === id)).toBe(true);
+    process.kill(stopped, 'SIGCONT');
+    stopped = null;
+    await waitFor(
+      'the upload to complete',
+      async () => ((await p.pipeline.status()).jobs as Array<{ id: string; state: string }>).find((j) => j.id === id)?.state === 'done',
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+  }, 200_000);
 });
