@@ -10,13 +10,13 @@ import type { WriteOnceUploader } from './write-once.js';
 export interface RemovalDeps {
   jobs: JobStore;
   player: Player;
-  dirs: { films: string; work: string };
+  dirs: { films: string; work: string; quarantine: string };
   log: Logger;
 }
 
 /**
  * The owner removed the film: off the big screen, its rendered copy and any package
- * left of it deleted, and its job marked `removed`, a state nothing leaves, so a
+ * left of it (being worked on or quarantined) deleted, and its job marked `removed`, a state nothing leaves, so a
  * re-delivery is dropped and no render or upload starts again.
  */
 export async function removeFilm(d: RemovalDeps, id: string, why: string): Promise<void> {
@@ -24,6 +24,8 @@ export async function removeFilm(d: RemovalDeps, id: string, why: string): Promi
   await d.player.remove(id);
   await rm(path.join(d.dirs.films, id), { recursive: true, force: true });
   await rm(path.join(d.dirs.work, id), { recursive: true, force: true });
+  // A quarantined package holds the child's frames too.
+  await rm(path.join(d.dirs.quarantine, id), { recursive: true, force: true });
   const job = d.jobs.get(id);
   if (job && job.state !== 'removed') {
     await d.jobs.update(id, { state: 'removed', reason: `removed by its owner (${why})` });

@@ -158,6 +158,28 @@ describe('removal and reconciliation (s3rver, redis-server, mpv)', () => {
     expect(await listDir(path.join(p.config.dataDir, 'films'))).not.toContain(id);
   });
 
+  it("a removal also deletes a quarantined package's frames", async () => {
+    const { id } = await writePackage(p.config.inboxDir, {
+      frames: 4,
+      publish: 'public',
+      tamper: async (d) => {
+        const { rename: mv } = await import('node:fs/promises');
+        await mv(path.join(d, 'PUBLISH'), path.join(d, 'NOPUBLISH'));
+      },
+    });
+    await waitFor('the package to be quarantined', async () => (await stateOf(id)) === 'quarantined', { timeoutMs: 30_000 });
+    expect(await listDir(path.join(p.config.dataDir, 'quarantine'))).toContain(id);
+    await removeInBucket(id);
+    const pub = new Redis(redis.url);
+    try {
+      await pub.publish(FILMS_CHANNEL, JSON.stringify({ type: 'film.removed', id }));
+    } finally {
+      pub.disconnect();
+    }
+    await waitFor('the removal to be applied', async () => (await stateOf(id)) === 'removed', { timeoutMs: 30_000 });
+    expect(await listDir(path.join(p.config.dataDir, 'quarantine'))).not.toContain(id);
+  });
+
   it('a package whose id has a tombstone is never rendered, shown or uploaded', async () => {
     // A processor that never had the film (or lost its job store) receives it after the removal.
     const id = newId();
