@@ -146,6 +146,20 @@ describe('removal and reconciliation (s3rver, redis-server, mpv)', () => {
     expect(await exists(movieKeys(id).video)).toBe(false);
     expect(await exists(movieKeys(id).meta)).toBe(false);
     expect((await status()).playlist).not.toContain(id);
+
+    // Nobody can undo a removal: an unhide notice is ignored for it.
+    const again = new Redis(redis.url);
+    try {
+      await again.publish(FILMS_CHANNEL, JSON.stringify({ type: 'film.unhidden', id }));
+      // A later notice is handled after this one (one subscriber, in order): its effect shows the first was done.
+      const { id: probe } = await publishedFilm('after the unhide');
+      await again.publish(FILMS_CHANNEL, JSON.stringify({ type: 'film.hidden', id: probe }));
+      await waitFor('the later notice to be applied', async () => !(await status()).playlist.includes(probe), { timeoutMs: 30_000 });
+    } finally {
+      again.disconnect();
+    }
+    expect((await status()).playlist).not.toContain(id);
+    expect(await stateOf(id)).toBe('removed');
   });
 
   it('a removal made while Redis is down deletes the copy here on reconnect', async () => {
