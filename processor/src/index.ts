@@ -13,7 +13,7 @@ import { Notices } from './notices.js';
 import { Pipeline } from './pipeline.js';
 import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
-import { Reconciler } from './reconcile.js';
+import { HiddenSet, Reconciler } from './reconcile.js';
 import { startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
 import { createS3 } from './upload.js';
@@ -111,6 +111,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     let pipeline: Pipeline | null = null;
     let notices: Notices | null = null;
     let reconciler: Reconciler | null = null;
+    const hidden = new HiddenSet(config.dataDir);
+    await hidden.load();
     if (config.redisUrl) {
       const onNotice = (n: FilmNotice) => {
         if (!pipeline) return;
@@ -121,9 +123,9 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
             ? // Off the screen at once; the local copy goes once the tombstone in S3 confirms it.
               p.takeDown(n.id, n.type).then(() => r?.checkRemoved(n.id, 'notice'))
             : n.type === 'film.hidden'
-              ? p.takeDown(n.id, n.type)
+              ? p.takeDown(n.id, n.type).then(() => hidden.add(n.id))
               : n.type === 'film.unhidden'
-                ? p.showAgain(n.id)
+                ? p.showAgain(n.id).then(() => hidden.delete(n.id))
                 : null;
         task?.catch((err: unknown) => log.warn({ id: n.id, err: errorMessage(err) }, 'notice.failed'));
       };
@@ -151,6 +153,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
         ...p.removalDeps(),
         log: log.child({ module: 'reconcile' }),
         uploader,
+        hidden,
+        showAgain: (id) => p.showAgain(id),
         intervalMs: config.reconcileMs,
       });
       reconciler = r;

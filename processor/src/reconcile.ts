@@ -1,7 +1,7 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isValidId } from '@stop-motion/protocol';
-import { errorMessage } from './files.js';
+import { errorMessage, writeFileAtomic } from './files.js';
 import type { JobStore } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Player } from './player.js';
@@ -55,8 +55,60 @@ export async function publicIdState(uploader: WriteOnceUploader, id: string, dea
   }
 }
 
+/**
+ * Films off the big screen because moderation hid them (a notice or the bucket), kept in
+ * `<data>/hidden.json`. Only these come back by themselves when unhidden; a film an
+ * operator took down stays down.
+ */
+export class HiddenSet {
+  private ids = new Set<string>();
+  private readonly file: string;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, 'hidden.json');
+  }
+
+  async load(): Promise<void> {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(this.file, 'utf8'));
+      if (Array.isArray(parsed)) this.ids = new Set(parsed.filter(isValidId));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
+    }
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  all(): string[] {
+    return [...this.ids];
+  }
+
+  add(id: string): Promise<void> {
+    if (this.ids.has(id)) return this.writing;
+    this.ids.add(id);
+    return this.save();
+  }
+
+  delete(id: string): Promise<void> {
+    if (!this.ids.delete(id)) return this.writing;
+    return this.save();
+  }
+
+  private save(): Promise<void> {
+    const snapshot = `${JSON.stringify([...this.ids].slice(-5000))}\n`;
+    this.writing = this.writing.catch(() => {}).then(() => writeFileAtomic(this.file, snapshot));
+    return this.writing;
+  }
+}
+
 export interface ReconcileDeps extends RemovalDeps {
   uploader: WriteOnceUploader;
+  hidden: HiddenSet;
+  /** Puts a film back on the big screen (moderation undone). */
+  showAgain: (id: string) => Promise<void>;
   intervalMs: number;
   /** How many films are looked up in S3 at once. */
   concurrency?: number;
@@ -66,6 +118,7 @@ export interface ReconcileReport {
   at: string;
   checked: number;
   hidden: string[];
+  shown: string[];
   removed: string[];
   error: string | null;
 }
@@ -136,11 +189,12 @@ export class Reconciler {
       const job = this.d.jobs.get(id);
       if (job?.publish !== 'private') ids.add(id);
     }
+    for (const id of this.d.hidden.all()) ids.add(id);
     return [...ids];
   }
 
   private async pass(why: string): Promise<ReconcileReport> {
-    const report: ReconcileReport = { at: new Date().toISOString(), checked: 0, hidden: [], removed: [], error: null };
+    const report: ReconcileReport = { at: new Date().toISOString(), checked: 0, hidden: [], shown: [], removed: [], error: null };
     try {
       // A removal that raced a render or an upload may have left files behind: they go too.
       for (const j of this.d.jobs.all()) if (j.state === 'removed') await removeFilm(this.d, j.id, 'sweep');
@@ -150,15 +204,23 @@ export class Reconciler {
         for (let id = queue.shift(); id !== undefined && !this.stopped; id = queue.shift()) {
           report.checked++;
           if (await this.checkRemoved(id, `reconcile: ${why}`)) {
+            await this.d.hidden.delete(id);
             report.removed.push(id);
             continue;
           }
-          if (!onScreen.has(id)) continue;
+          const wasHidden = this.d.hidden.has(id);
+          if (!onScreen.has(id) && !wasHidden) continue;
           const meta = await this.d.uploader.readMeta(id);
-          if (meta?.hidden) {
+          if (meta?.hidden && onScreen.has(id)) {
             await this.d.player.remove(id);
+            await this.d.hidden.add(id);
             report.hidden.push(id);
             this.d.log.info({ id, why }, 'film.taken_down');
+          } else if (meta && !meta.hidden && wasHidden) {
+            await this.d.showAgain(id);
+            await this.d.hidden.delete(id);
+            report.shown.push(id);
+            this.d.log.info({ id, why }, 'film.shown_again');
           }
         }
       };
@@ -168,11 +230,9 @@ export class Reconciler {
       this.d.log.warn({ why, err: report.error }, 'reconcile.failed');
     }
     if (report.error === null) {
-      const changed = report.hidden.length > 0 || report.removed.length > 0;
-      this.d.log[changed ? 'info' : 'debug'](
-        { why, checked: report.checked, hidden: report.hidden, removed: report.removed },
-        'reconcile.done',
-      );
+      const { checked, hidden, shown, removed } = report;
+      const changed = hidden.length + shown.length + removed.length > 0;
+      this.d.log[changed ? 'info' : 'debug']({ why, checked, hidden, shown, removed }, 'reconcile.done');
     }
     this.last = report;
     return report;

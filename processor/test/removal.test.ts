@@ -122,6 +122,32 @@ describe('removal and reconciliation (s3rver, redis-server, mpv)', () => {
     await readFile(fileOf(id));
   });
 
+  it("an unhide made while Redis is down brings the film back; an operator's take-down stays", async () => {
+    const moderated = await publishedFilm('hidden, then unhidden while redis is down');
+    const operator = await publishedFilm('taken down by an operator');
+    const pub = new Redis(redis.url);
+    try {
+      await pub.publish(FILMS_CHANNEL, JSON.stringify({ type: 'film.hidden', id: moderated.id }));
+    } finally {
+      pub.disconnect();
+    }
+    await hideInBucket(moderated.id);
+    await waitFor('the hidden film to leave mpv', async () => !(await mpvPlaylist()).includes(fileOf(moderated.id)), { timeoutMs: 30_000 });
+    const res = await fetch(`${p.url}/api/films/${operator.id}/remove`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    await redis.kill();
+    const meta = { ...(await readMeta(moderated.id)), hidden: false };
+    await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(moderated.id).meta, Body: JSON.stringify(meta) }));
+    await redis.start();
+    await waitFor('the unhidden film back in mpv', async () => (await mpvPlaylist()).includes(fileOf(moderated.id)), { timeoutMs: 30_000 });
+    // The pass logs once it is through all films.
+    const pass = await waitFor('the pass to be logged', () =>
+      logs.find((l) => l.msg === 'reconcile.done' && (l.shown as string[] | undefined)?.includes(moderated.id)),
+    );
+    expect(pass.why).toBe('redis reconnected');
+    expect(await mpvPlaylist()).not.toContain(fileOf(operator.id));
+  });
+
   it("an owner's removal notice takes the film off the screen and deletes the processor's copy; re-delivery does not bring it back", async () => {
     const pkg = await publishedFilm('removed by its owner');
     const { id } = pkg;
