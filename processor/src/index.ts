@@ -14,6 +14,7 @@ import { Pipeline } from './pipeline.js';
 import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
+import { Retention } from './retention.js';
 import { startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
 import { createS3 } from './upload.js';
@@ -28,6 +29,7 @@ export interface Processor {
   config: ProcessorConfig;
   pipeline: Pipeline;
   player: Player;
+  retention: Retention;
   close(): Promise<void>;
 }
 
@@ -106,7 +108,10 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     }
     await player.start();
     stopping.push(() => player.stop());
-    const uploader = config.s3 ? new WriteOnceUploader(createS3(config.s3), config.s3.bucket, log.child({ module: 'upload' })) : null;
+    const deadlines = { callMs: config.s3TimeoutMs, minBytesPerSecond: config.s3MinUploadBytesPerSecond };
+    const uploader = config.s3
+      ? new WriteOnceUploader(createS3(config.s3, deadlines), config.s3.bucket, log.child({ module: 'upload' }), deadlines)
+      : null;
     if (!uploader) log.warn('upload.disabled: S3_BUCKET is not set; public films stay on this machine');
     let pipeline: Pipeline | null = null;
     let notices: Notices | null = null;
@@ -136,6 +141,18 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       const n = notices;
       stopping.push(() => n.stop());
     }
+    const retention = new Retention({
+      config: config.retention,
+      dirs: {
+        inbox: config.inboxDir,
+        quarantine: path.join(config.dataDir, 'quarantine'),
+        films: path.join(config.dataDir, 'films'),
+        data: config.dataDir,
+      },
+      log: log.child({ module: 'retention' }),
+      // Until the pipeline is up, everything counts as needed.
+      isProtected: (id) => pipeline?.isProtected(id) ?? true,
+    });
     pipeline = new Pipeline({
       config,
       log: log.child({ module: 'pipeline' }),
@@ -144,6 +161,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       uploader,
       notices,
       uploadRetryCapMs: config.uploadRetryCapMs,
+      retention,
     });
     const p = pipeline;
     await p.start();
@@ -162,6 +180,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       r.start();
       stopping.push(() => r.stop());
     }
+    retention.start();
+    stopping.push(() => retention.stop());
     const server = await startStatusServer({
       host: config.host,
       port: config.port,
@@ -172,7 +192,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       pipeline: p,
     });
     stopping.push(() => server.app.close());
-    return { url: server.url, config, pipeline: p, player, close };
+    return { url: server.url, config, pipeline: p, player, retention, close };
   } catch (err) {
     await close();
     throw err;

@@ -6,7 +6,7 @@ import { type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol'
 import { sha256File } from './checksum.js';
 import type { Job } from './jobs.js';
 import type { Logger } from './log.js';
-import { META_CACHE, Uploader } from './upload.js';
+import { DEFAULT_S3_DEADLINES, META_CACHE, type S3Deadlines, Uploader, uploadDeadlineMs, withDeadline } from './upload.js';
 
 /** S3 holds another film (or another version of one) under this id; nothing was written over it. */
 export class FilmConflictError extends Error {
@@ -46,13 +46,6 @@ export const isPreconditionFailed = (err: unknown) =>
 const isNotFound = (err: unknown) =>
   status(err) === 404 || (err as S3ErrorShape).name === 'NotFound' || (err as S3ErrorShape).name === 'NoSuchKey';
 
-export interface WriteOnceOptions {
-  /** Deadline of each small request (HEAD, meta.json, the probe). */
-  requestMs?: number;
-  /** Slowest upload rate still waited for, for the deadline of a file upload. */
-  minBytesPerSecond?: number;
-}
-
 /**
  * An Uploader that never replaces a film's objects. Every PutObject carries
  * `If-None-Match: *` (S3 has honoured it since 2024 and answers 412 when the key exists);
@@ -64,18 +57,19 @@ export interface WriteOnceOptions {
 export class WriteOnceUploader extends Uploader {
   private support: ConditionalSupport = 'unknown';
   private probing: Promise<ConditionalSupport> | null = null;
-  private readonly requestMs: number;
-  private readonly minBytesPerSecond: number;
 
   constructor(
     s3: S3Client,
     bucket: string,
     private readonly log: Logger,
-    opts: WriteOnceOptions = {},
+    deadlines: S3Deadlines = DEFAULT_S3_DEADLINES,
   ) {
-    super(s3, bucket);
-    this.requestMs = opts.requestMs ?? 30_000;
-    this.minBytesPerSecond = opts.minBytesPerSecond ?? 50_000;
+    super(s3, bucket, deadlines);
+  }
+
+  /** A small call (HEAD, DELETE, the probe, meta.json) under the call deadline. */
+  private small<T>(what: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(what, this.deadlines.callMs, fn);
   }
 
   get conditionalWrites(): ConditionalSupport {
@@ -88,9 +82,11 @@ export class WriteOnceUploader extends Uploader {
     this.probing ??= (async () => {
       const key = `${PROBE_PREFIX}${randomBytes(8).toString('hex')}`;
       const put = () =>
-        this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: 'probe', ContentLength: 5, IfNoneMatch: '*' }), {
-          abortSignal: AbortSignal.timeout(this.requestMs),
-        });
+        this.small(`S3 PUT ${key}`, (abortSignal) =>
+          this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: 'probe', ContentLength: 5, IfNoneMatch: '*' }), {
+            abortSignal,
+          }),
+        );
       try {
         await put();
         try {
@@ -105,9 +101,9 @@ export class WriteOnceUploader extends Uploader {
         // S3 away: decide next time; until then every write checks first.
         this.log.debug({ err: (err as Error).message }, 's3.conditional_probe_failed');
       } finally {
-        await this.s3
-          .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: AbortSignal.timeout(this.requestMs) })
-          .catch(() => {});
+        await this.small(`S3 DELETE ${key}`, (abortSignal) =>
+          this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }),
+        ).catch(() => {});
         this.probing = null;
       }
       return this.support;
@@ -118,9 +114,9 @@ export class WriteOnceUploader extends Uploader {
   /** The object's recorded SHA-256 ('' when it has none), or null when there is no such object. */
   async head(key: string): Promise<string | null> {
     try {
-      const res = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
-        abortSignal: AbortSignal.timeout(this.requestMs),
-      });
+      const res = await this.small(`S3 HEAD ${key}`, (abortSignal) =>
+        this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }),
+      );
       return res.Metadata?.[SHA_METADATA] ?? '';
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -167,25 +163,30 @@ export class WriteOnceUploader extends Uploader {
       if (existing === '') this.log.warn({ key }, 'upload.replacing_partial');
       else if (existing !== null) return this.sameOrConflict(key, existing, sha);
     }
+    const body = createReadStream(file);
     try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: createReadStream(file),
-          ContentLength: size,
-          ContentType: contentType,
-          CacheControl: cacheControl,
-          Metadata: { [SHA_METADATA]: sha },
-          IfNoneMatch: '*',
-        }),
-        { abortSignal: AbortSignal.timeout(this.requestMs + Math.ceil((size / this.minBytesPerSecond) * 1000)) },
+      await withDeadline(`S3 PUT ${key}`, uploadDeadlineMs(size, this.deadlines), (abortSignal) =>
+        this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentLength: size,
+            ContentType: contentType,
+            CacheControl: cacheControl,
+            Metadata: { [SHA_METADATA]: sha },
+            IfNoneMatch: '*',
+          }),
+          { abortSignal },
+        ),
       );
     } catch (err) {
       if (!isPreconditionFailed(err)) throw err;
       const existing = await this.head(key);
       if (existing === null) throw err;
       this.sameOrConflict(key, existing, sha);
+    } finally {
+      body.destroy();
     }
     await this.undoIfRemoved(key);
   }
@@ -194,7 +195,9 @@ export class WriteOnceUploader extends Uploader {
   private async undoIfRemoved(key: string): Promise<void> {
     const id = key.split('/')[1] ?? '';
     if (!(await this.isRemoved(id))) return;
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: AbortSignal.timeout(this.requestMs) });
+    await this.small(`S3 DELETE ${key}`, (abortSignal) =>
+      this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }),
+    );
     throw new FilmRemovedError(id);
   }
 
@@ -210,17 +213,19 @@ export class WriteOnceUploader extends Uploader {
     if (await this.readMeta(meta.id)) return 'present';
     const body = JSON.stringify(filmMetaSchema.parse(meta));
     try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: Buffer.byteLength(body),
-          ContentType: 'application/json; charset=utf-8',
-          CacheControl: META_CACHE,
-          ...(support === 'supported' ? { IfNoneMatch: '*' } : {}),
-        }),
-        { abortSignal: AbortSignal.timeout(this.requestMs) },
+      await this.small(`S3 PUT ${key}`, (abortSignal) =>
+        this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentLength: Buffer.byteLength(body),
+            ContentType: 'application/json; charset=utf-8',
+            CacheControl: META_CACHE,
+            ...(support === 'supported' ? { IfNoneMatch: '*' } : {}),
+          }),
+          { abortSignal },
+        ),
       );
     } catch (err) {
       if (isPreconditionFailed(err) && (await this.readMeta(meta.id))) return 'present';
