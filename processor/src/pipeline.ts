@@ -1,7 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
+import { DONE_FILE, type FilmMeta, fixTitle, isValidId, movieKeys } from '@stop-motion/protocol';
 import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
@@ -12,11 +12,13 @@ import { newJob } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import type { Player } from './player.js';
+import { publicIdState, removeFilm } from './reconcile.js';
 import { publishLocally, renderFilm } from './render.js';
 import type { Retention } from './retention.js';
 import { formatCardDate } from './title.js';
-import { backoffMs, IMMUTABLE_CACHE, type Uploader } from './upload.js';
-import { type DroppedFrame, validatePackage } from './validate.js';
+import { backoffMs, IMMUTABLE_CACHE } from './upload.js';
+import { type DroppedFrame, dominantSize, validatePackage } from './validate.js';
+import { FilmConflictError, FilmRemovedError, type WriteOnceUploader } from './write-once.js';
 
 const MAX_RENDER_FAILURES = 3;
 
@@ -25,7 +27,7 @@ export interface PipelineDeps {
   log: Logger;
   jobs: JobStore;
   player: Player;
-  uploader: Uploader | null;
+  uploader: WriteOnceUploader | null;
   notices: Notices | null;
   uploadRetryCapMs: number;
   /** Keeps the disk areas within their limits; its record of what it cleaned is shown in the status. */
@@ -60,6 +62,8 @@ export class Pipeline {
   private readonly strays: StrayQuarantine[] = [];
   private readonly notedNonDirs = new Set<string>();
   private readonly retryAt = new Map<string, number>();
+  /** More for the status page (reconciliation, S3 write mode), from modules beside the pipeline. */
+  extraStatus: (() => Record<string, unknown>) | null = null;
   /** Packages with DONE but files still missing (logged once each). */
   private readonly waitingFor = new Set<string>();
 
@@ -262,7 +266,7 @@ export class Pipeline {
     const existing = this.d.jobs.get(id);
     if (existing && existing.state !== 'quarantined' && existing.state !== 'failed') {
       await rm(dir, { recursive: true, force: true });
-      this.log.info({ id, state: existing.state }, 'package.duplicate');
+      this.log.info({ id, state: existing.state }, existing.state === 'removed' ? 'package.removed_film' : 'package.duplicate');
       return;
     }
     const intake = await checkDelivery(dir, id, { graceMs: this.d.config.packageGraceMs });
@@ -404,7 +408,15 @@ export class Pipeline {
       return;
     }
     for (const w of v.warnings) this.log.warn({ id, warning: w }, 'package.warning');
-    const pkg = v.pkg;
+    const fixed = fixTitle(v.pkg.title);
+    for (const reason of fixed.reasons) this.log.warn({ id, reason }, 'title.fixed');
+    const pkg = { ...v.pkg, title: fixed.title ?? null };
+    // The frames decide the film's size; a manifest's width and height are only a claim.
+    const natural = dominantSize(v.frames);
+    if (pkg.width !== null && (pkg.width !== natural.width || pkg.height !== natural.height)) {
+      this.log.warn({ id, manifest: `${pkg.width}x${pkg.height}`, frames: `${natural.width}x${natural.height}` }, 'package.size_mismatch');
+    }
+    if (pkg.publish === 'public' && this.d.uploader && (await this.publicIdTaken(initial))) return;
     const startedAt = new Date();
     let job = await this.d.jobs.update(id, {
       state: 'rendering',
@@ -427,7 +439,7 @@ export class Pipeline {
         packageDir,
         frames: v.frames,
         fps: pkg.fps,
-        nominal: pkg.width && pkg.height ? { width: pkg.width, height: pkg.height } : null,
+        nominal: null,
         title: {
           eventName: c.eventName,
           title: pkg.title,
@@ -479,6 +491,7 @@ export class Pipeline {
       await this.quarantine(job, result.failed, dropped);
       return;
     }
+    if (this.d.jobs.get(id)?.state === 'removed') return;
     await publishLocally(path.join(workDir, 'out'), path.join(this.dirs.films, id));
     const renderMs = Date.now() - startedAt.getTime();
     job = await this.d.jobs.update(id, {
@@ -494,6 +507,41 @@ export class Pipeline {
     });
     this.log.info({ id, renderMs, frames: result.frameCount, width: result.width, height: result.height }, 'render.done');
     await this.afterRendered(job);
+  }
+
+  /**
+   * A public id already published (another processor's film, or this one's after its
+   * job store was lost) is quarantined before any render, so the original is never
+   * replaced; a removed one is dropped. With S3 away the check is left to the upload,
+   * which refuses the same things.
+   */
+  private async publicIdTaken(job: Job): Promise<boolean> {
+    const uploader = this.d.uploader;
+    if (!uploader) return false;
+    let state: Awaited<ReturnType<typeof publicIdState>>;
+    try {
+      state = await publicIdState(uploader, job.id);
+    } catch (err) {
+      this.log.warn({ id: job.id, err: errorMessage(err) }, 'film.check_deferred');
+      return false;
+    }
+    if (state === 'removed') {
+      await removeFilm(this.removalDeps(), job.id, 'tombstone found before render');
+      return true;
+    }
+    if (state === 'taken') {
+      await this.quarantine(
+        job,
+        `a film with id ${job.id} is already published (${movieKeys(job.id).meta}) and this processor has no job for it; not rendered, so the original is not replaced`,
+        [],
+      );
+      return true;
+    }
+    return false;
+  }
+
+  removalDeps() {
+    return { jobs: this.d.jobs, player: this.d.player, dirs: this.dirs, log: this.log };
   }
 
   /** The film is on disk: it goes on the big screen at once, then (public only) to S3. */
@@ -540,13 +588,14 @@ export class Pipeline {
     }
   }
 
-  private async uploadJob(job: Job, uploader: Uploader): Promise<void> {
+  private async uploadJob(job: Job, uploader: WriteOnceUploader): Promise<void> {
     const id = job.id;
     const keys = movieKeys(id);
     const dir = path.join(this.dirs.films, id);
     this.log.info({ id, attempt: job.uploadAttempts + 1 }, 'upload.started');
     try {
       let j = job;
+      await uploader.checkBeforeUpload(j);
       if (!j.uploaded.video) {
         await uploader.putFile(keys.video, path.join(dir, 'movie.mp4'), 'video/mp4', IMMUTABLE_CACHE);
         j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, video: true } });
@@ -571,6 +620,15 @@ export class Pipeline {
       await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString(), lastUploadError: null, nextUploadAt: null });
     } catch (err) {
       if (!this.running) return;
+      if (err instanceof FilmRemovedError) {
+        await removeFilm(this.removalDeps(), id, 'tombstone found at upload');
+        return;
+      }
+      if (err instanceof FilmConflictError) {
+        await this.d.jobs.update(id, { state: 'failed', reason: err.message, lastUploadError: err.message, nextUploadAt: null });
+        this.log.error({ id, key: err.key, reason: err.message }, 'upload.refused');
+        return;
+      }
       const attempts = job.uploadAttempts + 1;
       const delay = backoffMs(attempts, this.d.uploadRetryCapMs);
       const current = this.d.jobs.get(id) ?? job;
@@ -657,6 +715,8 @@ export class Pipeline {
       player,
       disk,
       retention: this.d.retention?.status() ?? null,
+      removed: jobs.filter((j) => j.state === 'removed').map((j) => ({ id: j.id, at: j.updatedAt })),
+      ...(this.extraStatus?.() ?? {}),
     };
   }
 }
