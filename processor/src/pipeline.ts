@@ -1,19 +1,24 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
+import { DONE_FILE, type FilmMeta, fixTitle, isValidId, movieKeys } from '@stop-motion/protocol';
+import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
-import { errorMessage, fsyncDir, renameDurable } from './files.js';
+import { errorMessage, fsyncDir, fsyncTree, renameDurable } from './files.js';
+import { checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Job, JobStore } from './jobs.js';
 import { newJob } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import type { Player } from './player.js';
+import { publicIdState, removeFilm } from './reconcile.js';
 import { publishLocally, renderFilm } from './render.js';
+import type { Retention } from './retention.js';
 import { formatCardDate } from './title.js';
-import { backoffMs, IMMUTABLE_CACHE, type Uploader } from './upload.js';
-import { type DroppedFrame, validatePackage } from './validate.js';
+import { backoffMs, IMMUTABLE_CACHE } from './upload.js';
+import { type DroppedFrame, dominantSize, validatePackage } from './validate.js';
+import { FilmConflictError, FilmRemovedError, type WriteOnceUploader } from './write-once.js';
 
 const MAX_RENDER_FAILURES = 3;
 
@@ -22,9 +27,11 @@ export interface PipelineDeps {
   log: Logger;
   jobs: JobStore;
   player: Player;
-  uploader: Uploader | null;
+  uploader: WriteOnceUploader | null;
   notices: Notices | null;
   uploadRetryCapMs: number;
+  /** Keeps the disk areas within their limits; its record of what it cleaned is shown in the status. */
+  retention?: Retention | null;
 }
 
 export interface StrayQuarantine {
@@ -55,6 +62,10 @@ export class Pipeline {
   private readonly strays: StrayQuarantine[] = [];
   private readonly notedNonDirs = new Set<string>();
   private readonly retryAt = new Map<string, number>();
+  /** More for the status page (reconciliation, S3 write mode), from modules beside the pipeline. */
+  extraStatus: (() => Record<string, unknown>) | null = null;
+  /** Packages with DONE but files still missing (logged once each). */
+  private readonly waitingFor = new Set<string>();
 
   constructor(private readonly d: PipelineDeps) {
     const data = d.config.dataDir;
@@ -69,6 +80,12 @@ export class Pipeline {
 
   job(id: string): Job | undefined {
     return this.d.jobs.get(id);
+  }
+
+  /** A local film that must stay: on the big screen's playlist, or not yet through the pipeline (upload included). */
+  isProtected(id: string): boolean {
+    const state = this.d.jobs.get(id)?.state;
+    return this.d.player.status().playlist.includes(id) || (state !== undefined && state !== 'done' && state !== 'failed');
   }
 
   filmFile(id: string): string {
@@ -161,7 +178,14 @@ export class Pipeline {
 
   private async scanOnce(): Promise<void> {
     if (!this.running) return;
-    const names = await readdir(this.dirs.inbox);
+    const names: string[] = [];
+    for (const raw of await readdir(this.dirs.inbox, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
+      else
+        await this.badlyNamed(raw).catch((err: unknown) =>
+          this.log.error({ name: showName(raw), err: errorMessage(err) }, 'ingest.failed'),
+        );
+    }
     const seen = new Set<string>();
     for (const name of names.sort()) {
       if (!this.running) return;
@@ -199,6 +223,26 @@ export class Pipeline {
     for (const name of this.watchers.keys()) if (name !== '' && !seen.has(name)) this.unwatch(name);
   }
 
+  /**
+   * An inbox entry whose name is not UTF-8 cannot be named by a string path (it reads
+   * back with U+FFFD): it is handled by its bytes, and quarantined once its DONE is there.
+   */
+  private async badlyNamed(raw: Buffer): Promise<void> {
+    const shown = showName(raw);
+    const dir = joinBytes(this.dirs.inbox, raw);
+    const st = await lstat(dir);
+    const key = `bytes:${raw.toString('hex')}`;
+    if (!st.isDirectory()) {
+      if (!this.notedNonDirs.has(key)) {
+        this.notedNonDirs.add(key);
+        this.log.warn({ name: shown }, 'ingest.not_a_directory');
+      }
+      return;
+    }
+    if (!(await lstat(joinBytes(dir, Buffer.from(DONE_FILE))).catch(() => null))) return;
+    await this.quarantineStray(shown, dir, 'package directory name is not valid UTF-8');
+  }
+
   /** Watches a package that is still arriving, so its DONE is noticed at once. */
   private watchPending(name: string, dir: string): void {
     if (this.watchers.has(name) || this.watchers.size > 200) return;
@@ -222,7 +266,20 @@ export class Pipeline {
     const existing = this.d.jobs.get(id);
     if (existing && existing.state !== 'quarantined' && existing.state !== 'failed') {
       await rm(dir, { recursive: true, force: true });
-      this.log.info({ id, state: existing.state }, 'package.duplicate');
+      this.log.info({ id, state: existing.state }, existing.state === 'removed' ? 'package.removed_film' : 'package.duplicate');
+      return;
+    }
+    const intake = await checkDelivery(dir, id, { graceMs: this.d.config.packageGraceMs });
+    if (intake.kind === 'wait') {
+      if (!this.waitingFor.has(id)) {
+        this.waitingFor.add(id);
+        this.log.warn({ id, missing: intake.missing.length, first: intake.missing[0], waitMs: intake.leftMs }, 'package.incomplete');
+      }
+      return;
+    }
+    this.waitingFor.delete(id);
+    if (intake.kind === 'refuse') {
+      await this.quarantineDelivery(id, dir, intake.reason);
       return;
     }
     const workDir = path.join(this.dirs.work, id);
@@ -230,11 +287,14 @@ export class Pipeline {
     await mkdir(workDir, { recursive: true });
     const target = path.join(workDir, 'package');
     try {
+      // Received means durable: the files as delivered, then the move.
+      await fsyncTree(dir);
       await renameDurable(dir, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // The inbox is on another file system: copy (never following links), then let go of the original.
       await cp(dir, path.join(workDir, '.copying'), { recursive: true, dereference: false, verbatimSymlinks: true });
+      await fsyncTree(path.join(workDir, '.copying'));
       await renameDurable(path.join(workDir, '.copying'), target);
       await rm(dir, { recursive: true, force: true });
     }
@@ -244,7 +304,19 @@ export class Pipeline {
     this.renderWake?.();
   }
 
-  private async quarantineStray(name: string, dir: string, reason: string): Promise<void> {
+  /** A delivery refused before it is taken in: on record as a quarantined job, so a later complete delivery still makes the film. */
+  private async quarantineDelivery(id: string, dir: string, reason: string): Promise<void> {
+    const target = path.join(this.dirs.quarantine, id);
+    await rm(target, { recursive: true, force: true });
+    await rename(dir, target);
+    await writeFile(path.join(target, 'REASON'), `${reason}\n`);
+    await fsyncDir(this.dirs.quarantine);
+    await this.d.jobs.put(newJob(id));
+    await this.d.jobs.update(id, { state: 'quarantined', reason });
+    this.log.warn({ id, reason }, 'package.quarantined');
+  }
+
+  private async quarantineStray(name: string, dir: string | Buffer, reason: string): Promise<void> {
     const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'package';
     const target = path.join(this.dirs.quarantine, `invalid-${safe}-${Date.now()}`);
     await rename(dir, target);
@@ -294,10 +366,28 @@ export class Pipeline {
         await this.renderJob(job);
       } catch (err) {
         this.log.error({ id: job.id, err: errorMessage(err) }, 'render.crashed');
-        this.retryAt.set(job.id, Date.now() + 5000);
+        await this.noteCrash(job.id, err);
       } finally {
         this.progress.delete(job.id);
       }
+    }
+  }
+
+  /** An unexpected error counts as a failed render: after a few, the package is quarantined, never retried for ever. */
+  private async noteCrash(id: string, err: unknown): Promise<void> {
+    const job = this.d.jobs.get(id);
+    if (!job) return;
+    const failures = job.renderFailures + 1;
+    try {
+      if (failures >= MAX_RENDER_FAILURES) {
+        await this.quarantine(job, `render crashed ${failures} times: ${errorMessage(err)}`, job.dropped);
+      } else {
+        await this.d.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
+        this.retryAt.set(id, Date.now() + 5000 * failures);
+      }
+    } catch (again) {
+      this.log.error({ id, err: errorMessage(again) }, 'render.crash_unrecorded');
+      this.retryAt.set(id, Date.now() + 5000 * failures);
     }
   }
 
@@ -318,7 +408,15 @@ export class Pipeline {
       return;
     }
     for (const w of v.warnings) this.log.warn({ id, warning: w }, 'package.warning');
-    const pkg = v.pkg;
+    const fixed = fixTitle(v.pkg.title);
+    for (const reason of fixed.reasons) this.log.warn({ id, reason }, 'title.fixed');
+    const pkg = { ...v.pkg, title: fixed.title ?? null };
+    // The frames decide the film's size; a manifest's width and height are only a claim.
+    const natural = dominantSize(v.frames);
+    if (pkg.width !== null && (pkg.width !== natural.width || pkg.height !== natural.height)) {
+      this.log.warn({ id, manifest: `${pkg.width}x${pkg.height}`, frames: `${natural.width}x${natural.height}` }, 'package.size_mismatch');
+    }
+    if (pkg.publish === 'public' && this.d.uploader && (await this.publicIdTaken(initial))) return;
     const startedAt = new Date();
     let job = await this.d.jobs.update(id, {
       state: 'rendering',
@@ -334,18 +432,19 @@ export class Pipeline {
     this.progress.set(id, 0);
     this.log.info({ id, frames: v.frames.length, dropped: v.dropped.length, publish: pkg.publish }, 'render.started');
     let result: Awaited<ReturnType<typeof renderFilm>>;
+    const budget = startRenderBudget(renderBudgetMs(v.frames.length, c), this.abort.signal);
     try {
       result = await renderFilm({
         workDir,
         packageDir,
         frames: v.frames,
         fps: pkg.fps,
-        nominal: pkg.width && pkg.height ? { width: pkg.width, height: pkg.height } : null,
+        nominal: null,
         title: {
           eventName: c.eventName,
           title: pkg.title,
           stationId: pkg.stationId,
-          date: formatCardDate(pkg.createdAt ?? job.receivedAt),
+          date: formatCardDate(pkg.createdAt ?? job.receivedAt, c.eventTimeZone),
           seconds: c.titleSeconds,
           fontFile: c.fontFile,
           fontFileBold: c.fontFileBold,
@@ -356,12 +455,18 @@ export class Pipeline {
         encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads },
         preview: c.renderPreview,
         nice: c.renderNice,
-        timeoutMs: c.renderTimeoutMs,
-        signal: this.abort.signal,
+        timeoutMs: budget.ms,
+        signal: budget.signal,
         pidFile: path.join(workDir, TOOL_PID_FILE),
         onProgress: (f) => this.progress.set(id, f),
       });
     } catch (err) {
+      if (this.running && (budget.expired() || (err instanceof ToolError && err.kind === 'timeout'))) {
+        // Slow now means slow every time: quarantined at once, so the films behind it premiere.
+        const reason = `render took longer than its budget of ${Math.round(budget.ms / 1000)} s for ${v.frames.length} frame(s)`;
+        await this.quarantine(job, reason, v.dropped);
+        return;
+      }
       if (!this.running || (err instanceof ToolError && err.kind === 'aborted')) return;
       const failures = job.renderFailures + 1;
       const detail = err instanceof ToolError && err.stderrTail ? `${err.message}\n${err.stderrTail}` : errorMessage(err);
@@ -377,6 +482,8 @@ export class Pipeline {
         this.retryAt.set(id, Date.now() + 5000 * failures);
       }
       return;
+    } finally {
+      budget.clear();
     }
     const dropped = [...v.dropped, ...result.dropped];
     for (const d of result.dropped) this.log.warn({ id, file: d.file, reason: d.reason }, 'frame.dropped');
@@ -384,6 +491,7 @@ export class Pipeline {
       await this.quarantine(job, result.failed, dropped);
       return;
     }
+    if (this.d.jobs.get(id)?.state === 'removed') return;
     await publishLocally(path.join(workDir, 'out'), path.join(this.dirs.films, id));
     const renderMs = Date.now() - startedAt.getTime();
     job = await this.d.jobs.update(id, {
@@ -399,6 +507,41 @@ export class Pipeline {
     });
     this.log.info({ id, renderMs, frames: result.frameCount, width: result.width, height: result.height }, 'render.done');
     await this.afterRendered(job);
+  }
+
+  /**
+   * A public id already published (another processor's film, or this one's after its
+   * job store was lost) is quarantined before any render, so the original is never
+   * replaced; a removed one is dropped. With S3 away the check is left to the upload,
+   * which refuses the same things.
+   */
+  private async publicIdTaken(job: Job): Promise<boolean> {
+    const uploader = this.d.uploader;
+    if (!uploader) return false;
+    let state: Awaited<ReturnType<typeof publicIdState>>;
+    try {
+      state = await publicIdState(uploader, job.id);
+    } catch (err) {
+      this.log.warn({ id: job.id, err: errorMessage(err) }, 'film.check_deferred');
+      return false;
+    }
+    if (state === 'removed') {
+      await removeFilm(this.removalDeps(), job.id, 'tombstone found before render');
+      return true;
+    }
+    if (state === 'taken') {
+      await this.quarantine(
+        job,
+        `a film with id ${job.id} is already published (${movieKeys(job.id).meta}) and this processor has no job for it; not rendered, so the original is not replaced`,
+        [],
+      );
+      return true;
+    }
+    return false;
+  }
+
+  removalDeps() {
+    return { jobs: this.d.jobs, player: this.d.player, dirs: this.dirs, log: this.log };
   }
 
   /** The film is on disk: it goes on the big screen at once, then (public only) to S3. */
@@ -445,13 +588,14 @@ export class Pipeline {
     }
   }
 
-  private async uploadJob(job: Job, uploader: Uploader): Promise<void> {
+  private async uploadJob(job: Job, uploader: WriteOnceUploader): Promise<void> {
     const id = job.id;
     const keys = movieKeys(id);
     const dir = path.join(this.dirs.films, id);
     this.log.info({ id, attempt: job.uploadAttempts + 1 }, 'upload.started');
     try {
       let j = job;
+      await uploader.checkBeforeUpload(j);
       if (!j.uploaded.video) {
         await uploader.putFile(keys.video, path.join(dir, 'movie.mp4'), 'video/mp4', IMMUTABLE_CACHE);
         j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, video: true } });
@@ -476,6 +620,15 @@ export class Pipeline {
       await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString(), lastUploadError: null, nextUploadAt: null });
     } catch (err) {
       if (!this.running) return;
+      if (err instanceof FilmRemovedError) {
+        await removeFilm(this.removalDeps(), id, 'tombstone found at upload');
+        return;
+      }
+      if (err instanceof FilmConflictError) {
+        await this.d.jobs.update(id, { state: 'failed', reason: err.message, lastUploadError: err.message, nextUploadAt: null });
+        this.log.error({ id, key: err.key, reason: err.message }, 'upload.refused');
+        return;
+      }
       const attempts = job.uploadAttempts + 1;
       const delay = backoffMs(attempts, this.d.uploadRetryCapMs);
       const current = this.d.jobs.get(id) ?? job;
@@ -502,6 +655,11 @@ export class Pipeline {
     if (!isValidId(id)) return;
     const job = this.d.jobs.get(id);
     if (!job || (job.state !== 'done' && job.state !== 'uploading')) return;
+    if (!(await exists(this.filmFile(id)))) {
+      // Cleaned by retention while off the screen: the website still has it.
+      this.log.warn({ id }, 'film.local_copy_gone');
+      return;
+    }
     await this.d.player.restore({ id, file: this.filmFile(id) });
   }
 
@@ -556,6 +714,9 @@ export class Pipeline {
       nowPlaying: player.nowPlaying,
       player,
       disk,
+      retention: this.d.retention?.status() ?? null,
+      removed: jobs.filter((j) => j.state === 'removed').map((j) => ({ id: j.id, at: j.updatedAt })),
+      ...(this.extraStatus?.() ?? {}),
     };
   }
 }

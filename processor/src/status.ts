@@ -3,6 +3,7 @@ import { isValidId } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isLoopbackHost } from './config.js';
 import type { Logger } from './log.js';
+import { isAllowedHost, isAllowedOrigin, type OriginRules } from './origin.js';
 import type { Pipeline } from './pipeline.js';
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
@@ -31,6 +32,15 @@ export function renderStatusPage(s: Record<string, unknown>): string {
     )
     .join('');
   const player = s.player as Record<string, unknown>;
+  const retention = s.retention as { cleaned: Array<Record<string, unknown>>; lastSweepAt: string | null } | null | undefined;
+  const cleaned = (retention?.cleaned ?? [])
+    .slice(0, 30)
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.at)}</td><td>${escapeHtml(c.area)}</td><td><code>${escapeHtml(c.name)}</code></td>` +
+        `<td>${(Number(c.bytes ?? 0) / 1e6).toFixed(1)} MB</td><td>${escapeHtml(c.reason)}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
 <title>Processor status</title><style>body{font:14px system-ui,sans-serif;margin:1.5rem;background:#111;color:#eee}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #333;padding:.3rem .5rem;text-align:start}code{color:#9cf}</style></head>
@@ -39,6 +49,8 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #333;pad
 · playlist ${(s.playlist as unknown[])?.length ?? 0} films · uploads waiting ${(s.uploadsWaiting as unknown[])?.length ?? 0}
 · free disk ${gb(disk?.freeBytes)} of ${gb(disk?.totalBytes)}</p>
 <table><thead><tr><th>film</th><th>state</th><th>publish</th><th>progress</th><th>title</th><th>render</th><th>reason</th></tr></thead><tbody>${rows}</tbody></table>
+<h2>Cleaned</h2><p>Last sweep: ${escapeHtml(retention?.lastSweepAt ?? '—')}</p>
+<table><thead><tr><th>when</th><th>area</th><th>name</th><th>size</th><th>why</th></tr></thead><tbody>${cleaned}</tbody></table>
 </body></html>`;
 }
 
@@ -46,6 +58,8 @@ export interface StatusServerOptions {
   host: string;
   port: number;
   token: string | undefined;
+  allowedHosts?: readonly string[];
+  allowedOrigins?: readonly string[];
   log: Logger;
   pipeline: Pipeline;
 }
@@ -53,6 +67,19 @@ export interface StatusServerOptions {
 export async function startStatusServer(o: StatusServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
   const needsToken = !isLoopbackHost(o.host) || o.token !== undefined;
+  const rules: OriginRules = { host: o.host, allowedHosts: o.allowedHosts ?? [], allowedOrigins: o.allowedOrigins ?? [] };
+  // Before the token: a rebinding page or a foreign origin is refused whether or not one is set.
+  app.addHook('onRequest', async (req, reply) => {
+    const host = req.headers.host;
+    if (!isAllowedHost(host, rules)) {
+      o.log.warn({ host: String(host).slice(0, 100), url: req.url.slice(0, 100) }, 'http.foreign_host');
+      return reply.code(421).send({ ok: false, error: { code: 'bad_request', message: 'unknown Host' } });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req.headers.origin, host, rules)) {
+      o.log.warn({ origin: String(req.headers.origin).slice(0, 100), url: req.url.slice(0, 100) }, 'http.foreign_origin');
+      return reply.code(403).send({ ok: false, error: { code: 'bad_request', message: 'foreign origin' } });
+    }
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (req.url === '/healthz' || !needsToken || !o.token) return;
     const header = req.headers.authorization;

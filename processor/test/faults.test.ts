@@ -29,6 +29,8 @@ describe('faults: SIGKILL and S3 outages', () => {
   let child: ProcessorChild | null = null;
   let env: Record<string, string>;
   const packages: string[] = [];
+  /** Objects a test put in the bucket itself, which no film of the processor's replaces. */
+  const planted: string[] = [];
 
   const start = async () => {
     child = await startProcessorChild(env);
@@ -181,11 +183,16 @@ describe('faults: SIGKILL and S3 outages', () => {
       hidden: true,
     };
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(hidden).meta, Body: JSON.stringify(stale) }));
-    for (const id of [broken, hidden]) {
-      await writePackage(inbox(), { id, frames: 8, publish: 'public', title: 'meta' });
-      packages.push(id);
-    }
-    await waitDone(c, [broken, hidden]);
+    for (const id of [broken, hidden]) await writePackage(inbox(), { id, frames: 8, publish: 'public', title: 'meta' });
+    packages.push(broken);
+    planted.push(movieKeys(hidden).meta);
+    await waitDone(c, [broken]);
+    // A valid meta.json is a published film: a package for it that this processor has no job for is refused.
+    await waitFor(
+      'the package for the published id to be quarantined',
+      async () => (await getStatus(c.url)).jobs.find((j) => j.id === hidden)?.state === 'quarantined',
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const read = async (id: string) =>
       filmMetaSchema.parse(
         JSON.parse(
@@ -209,7 +216,7 @@ describe('faults: SIGKILL and S3 outages', () => {
       const k = movieKeys(id);
       return [k.video, k.poster, k.preview, k.meta];
     });
-    expect(keys.sort()).toEqual(expected.sort());
+    expect(keys.sort()).toEqual([...expected, ...planted].sort());
     // Every film really plays: the right number of frames, H.264 High.
     for (const id of packages) {
       const meta = filmMetaSchema.parse(

@@ -39,6 +39,12 @@ export interface S3Service extends Required<Omit<S3Settings, 'forcePathStyle'>> 
   /** Stops it for good and removes its files. */
   close(): Promise<void>;
   kill(): Promise<void>;
+  /**
+   * SIGSTOP: the server keeps its socket open and the kernel still accepts connections,
+   * but nothing answers (a half-dead uplink). `resume` sends SIGCONT; stop and close resume first.
+   */
+  pause(): void;
+  resume(): void;
   /** Starts it again on the same port and directory, keeping every object. */
   start(): Promise<void>;
   running(): boolean;
@@ -47,7 +53,8 @@ export interface S3Service extends Required<Omit<S3Settings, 'forcePathStyle'>> 
 const childScript = fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url));
 
 /** s3rver in a child process, on a kernel-chosen port, with a fresh bucket that allows browser reads. */
-export async function startS3(opts: { bucket?: string; directory?: string; port?: number } = {}): Promise<S3Service> {
+export async function startS3(opts: { bucket?: string; directory?: string; port?: number; host?: string } = {}): Promise<S3Service> {
+  const host = opts.host ?? '127.0.0.1';
   const dir = opts.directory ? { path: opts.directory, remove: async () => {} } : await tempDir('s3');
   const bucket = opts.bucket ?? `test-${randomBytes(4).toString('hex')}`;
   let port = opts.port ?? 0;
@@ -57,7 +64,7 @@ export async function startS3(opts: { bucket?: string; directory?: string; port?
     const p = spawnManaged({
       name: 's3rver',
       command: process.execPath,
-      args: [childScript, dir.path, String(port), bucket],
+      args: [childScript, dir.path, String(port), bucket, host],
       env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
       onLine: (line) => {
         const m = /^READY (\d+)$/.exec(line);
@@ -71,13 +78,16 @@ export async function startS3(opts: { bucket?: string; directory?: string; port?
   };
   await start();
   const settings = () => ({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://${host}:${port}`,
     region: 'us-east-1',
     bucket,
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
   });
   const s = settings();
+  const resume = () => {
+    if (proc?.running() && proc.child.pid) process.kill(proc.child.pid, 'SIGCONT');
+  };
   return {
     ...s,
     get port() {
@@ -95,10 +105,16 @@ export async function startS3(opts: { bucket?: string; directory?: string; port?
     client: () => createS3Client({ ...settings(), forcePathStyle: true }),
     start,
     running: () => proc?.running() ?? false,
+    pause() {
+      if (proc?.running() && proc.child.pid) process.kill(proc.child.pid, 'SIGSTOP');
+    },
+    resume,
     async stop() {
+      resume();
       await proc?.stop();
     },
     async close() {
+      resume();
       await proc?.stop();
       await dir.remove();
     },

@@ -1,8 +1,8 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource react */
-import type { FilmMeta } from '@stop-motion/protocol';
+import { type FilmMeta, sanitizeTitle } from '@stop-motion/protocol';
 import { renderToStaticMarkup } from 'react-dom/server';
-import type { Locale } from '../i18n.js';
+import { formatDate } from '../i18n.js';
 import { type Head, Layout, type PageContext } from './layout.js';
 
 export type { PageContext } from './layout.js';
@@ -12,18 +12,9 @@ export interface FilmCard {
   posterUrl: string;
 }
 
-const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
-function formatDate(iso: string, locale: Locale): string {
-  let f = dateFormats.get(locale);
-  if (!f) {
-    f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
-    dateFormats.set(locale, f);
-  }
-  return f.format(new Date(iso));
-}
-
 const seconds = (d: number) => Math.max(1, Math.round(d));
-const titleOf = (film: FilmMeta, ctx: PageContext) => film.title?.trim() || ctx.t.untitled;
+// Titles arrive clean from the catalog; cleaned again here because every page shows them.
+const titleOf = (film: FilmMeta, ctx: PageContext) => sanitizeTitle(film.title) ?? ctx.t.untitled;
 
 function html(node: React.ReactElement): string {
   return `<!doctype html>${renderToStaticMarkup(node)}`;
@@ -56,7 +47,7 @@ export function renderList(ctx: PageContext, cards: FilmCard[], pager: { next: s
                 />
                 <span className="t">{title}</span>
                 <span className="d">
-                  {t.seconds(seconds(film.durationSec))} · {formatDate(film.createdAt, ctx.locale)}
+                  {t.seconds(seconds(film.durationSec))} · {formatDate(film.createdAt, ctx.locale, ctx.timeZone)}
                 </span>
               </a>
             </li>
@@ -101,7 +92,7 @@ export function renderFilm(ctx: PageContext, film: FilmMeta, urls: { video: stri
   return html(
     <Layout ctx={ctx} head={{ title: `${title} · ${t.siteName}`, canonical: pageUrl, extra, script: true }}>
       <article className="film">
-        <div id="film-player">
+        <div id="film-player" data-id={film.id}>
           {/* biome-ignore lint/a11y/useMediaCaption: stop-motion films made of still frames carry no speech to caption */}
           <video
             controls
@@ -118,7 +109,7 @@ export function renderFilm(ctx: PageContext, film: FilmMeta, urls: { video: stri
         </div>
         <h1>{title}</h1>
         <p className="meta">
-          {t.seconds(seconds(film.durationSec))} · {t.madeAt(formatDate(film.createdAt, ctx.locale))}
+          {t.seconds(seconds(film.durationSec))} · {t.madeAt(formatDate(film.createdAt, ctx.locale, ctx.timeZone))}
         </p>
         <div className="actions" data-share="" data-url={pageUrl} data-title={title}>
           <a className="button" href={`/m/${film.id}/download`} download>
@@ -201,7 +192,10 @@ export interface AdminRow {
 }
 
 /** Operators only; plain forms so it works from any browser without script. */
-export function renderAdmin(ctx: PageContext, opts: { loggedIn: boolean; films: FilmMeta[]; message?: string }): string {
+export function renderAdmin(
+  ctx: PageContext,
+  opts: { loggedIn: boolean; films: FilmMeta[]; removed?: Array<{ id: string; removedAt: string | null }>; message?: string },
+): string {
   const head: Head = { title: `Moderation · ${ctx.t.siteName}`, noindex: true };
   if (!opts.loggedIn) {
     return html(
@@ -236,7 +230,7 @@ export function renderAdmin(ctx: PageContext, opts: { loggedIn: boolean; films: 
           {opts.films.map((f) => (
             <tr key={f.id}>
               <td>
-                <a href={`/m/${f.id}`}>{f.title?.trim() || f.id}</a>
+                <a href={`/m/${f.id}`}>{sanitizeTitle(f.title) ?? f.id}</a>
               </td>
               <td>{f.createdAt}</td>
               <td>{f.hidden ? 'hidden' : 'visible'}</td>
@@ -247,6 +241,14 @@ export function renderAdmin(ctx: PageContext, opts: { loggedIn: boolean; films: 
                   </button>
                 </form>
               </td>
+            </tr>
+          ))}
+          {(opts.removed ?? []).map((r) => (
+            <tr key={r.id}>
+              <td>{r.id}</td>
+              <td>{r.removedAt ?? ''}</td>
+              <td>removed by its owner</td>
+              <td>cannot be undone</td>
             </tr>
           ))}
         </tbody>
