@@ -25,6 +25,8 @@ export const MODULES = [
   { group: 'protocol', name: 'protocol: manifest', files: [{ file: 'protocol/src/manifest.ts' }] },
   { group: 'protocol', name: 'protocol: meta', files: [{ file: 'protocol/src/meta.ts' }] },
   { group: 'protocol', name: 'protocol: station', files: [{ file: 'protocol/src/station.ts' }] },
+  { group: 'protocol', name: 'protocol: title', files: [{ file: 'protocol/src/title.ts' }] },
+  { group: 'protocol', name: 'protocol: timezone', files: [{ file: 'protocol/src/timezone.ts' }] },
   { group: 'services', name: 'processor: ffmpeg args', files: [{ file: 'processor/src/args.ts' }] },
   {
     group: 'services',

@@ -11,6 +11,7 @@ const info = (width: number, height: number, orientation = 1): JpegInfo => ({
   orientation,
   adobe: false,
   sampling: '22,11,11',
+  scans: 1,
 });
 const frame = (width: number, height: number, orientation = 1): GoodFrame => ({ file: '0000.jpg', info: info(width, height, orientation) });
 

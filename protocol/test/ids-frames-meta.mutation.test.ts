@@ -9,8 +9,10 @@ import {
   frameIndex,
   idSchema,
   movieIdFromMetaKey,
+  movieIdFromRemovedKey,
   movieKeys,
   sha256HexSchema,
+  tombstoneSchema,
   ULID_PATTERN,
 } from '../src/index.js';
 
@@ -76,7 +78,20 @@ describe('S3 layout and notices', () => {
       poster: 'movies/A1/poster.jpg',
       preview: 'movies/A1/preview.mp4',
       meta: 'movies/A1/meta.json',
+      removed: 'movies/A1/REMOVED',
     });
+  });
+  it('reads the id from a REMOVED key only', () => {
+    expect(movieIdFromRemovedKey('movies/A1/REMOVED')).toBe('A1');
+    expect(movieIdFromRemovedKey('x/movies/A1/REMOVED')).toBeNull();
+    expect(movieIdFromRemovedKey('movies/A1/REMOVED.bak')).toBeNull();
+    expect(movieIdFromRemovedKey('movies/A1/meta.json')).toBeNull();
+  });
+  it('a tombstone names the film, when and that its owner removed it', () => {
+    const t = { id: 'A1', removedAt: '2026-06-01T12:00:00+02:00', by: 'owner' };
+    expect(tombstoneSchema.parse(t)).toEqual(t);
+    expect(tombstoneSchema.safeParse({ ...t, by: 'moderator' }).success).toBe(false);
+    expect(tombstoneSchema.safeParse({ id: 'A1', by: 'owner' }).success).toBe(false);
   });
   it('reads the id from a meta.json key only', () => {
     expect(movieIdFromMetaKey('movies/A1/meta.json')).toBe('A1');

@@ -120,7 +120,7 @@ describe('flags', () => {
 
 describe('packageFromManifest', () => {
   it('absent or empty optional fields become null', () => {
-    const pkg = packageFromManifest(manifestV1Schema.parse(manifest({ title: '   ' })));
+    const pkg = packageFromManifest(manifestV1Schema.parse(manifest({ title: '' })));
     expect([pkg.title, pkg.locale, pkg.ownerKeyHash]).toEqual([null, null, null]);
     expect(packageFromManifest(manifestV1Schema.parse(manifest())).title).toBeNull();
   });
