@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
 import type { ProcessorConfig } from './config.js';
@@ -16,6 +16,8 @@ import { backoffMs, IMMUTABLE_CACHE, type Uploader } from './upload.js';
 import { type DroppedFrame, validatePackage } from './validate.js';
 
 const MAX_RENDER_FAILURES = 3;
+/** In a job's work dir: the station whose inbox area the package came from (none: the flat inbox). */
+const FROM_STATION_FILE = 'from-station';
 
 export interface PipelineDeps {
   config: ProcessorConfig;
@@ -179,6 +181,11 @@ export class Pipeline {
           continue;
         }
         const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
+        if (!done && isValidId(name) && (await holdsPackages(dir))) {
+          this.unwatch(name);
+          await this.scanArea(name, dir, seen);
+          continue;
+        }
         if (!done) {
           this.watchPending(name, dir);
           continue;
@@ -199,12 +206,54 @@ export class Pipeline {
     for (const name of this.watchers.keys()) if (name !== '' && !seen.has(name)) this.unwatch(name);
   }
 
-  /** Watches a package that is still arriving, so its DONE is noticed at once. */
-  private watchPending(name: string, dir: string): void {
+  /**
+   * A station's own area, inbox/<stationId>/<movieId>/ (its rsync module's path): the
+   * packages in it are that station's, whatever their manifests claim.
+   */
+  private async scanArea(station: string, areaDir: string, seen: Set<string>): Promise<void> {
+    const areaKey = `${station}/`;
+    seen.add(areaKey);
+    this.watchPending(areaKey, areaDir, true);
+    for (const name of (await readdir(areaDir)).sort()) {
+      if (!this.running) return;
+      if (name.startsWith('.')) continue;
+      const key = `${station}/${name}`;
+      seen.add(key);
+      const dir = path.join(areaDir, name);
+      try {
+        const st = await lstat(dir);
+        if (!st.isDirectory()) {
+          if (!this.notedNonDirs.has(key)) {
+            this.notedNonDirs.add(key);
+            this.log.warn({ name: key.slice(0, 120) }, 'ingest.not_a_directory');
+          }
+          continue;
+        }
+        const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
+        if (!done) {
+          this.watchPending(key, dir);
+          continue;
+        }
+        this.unwatch(key);
+        if (!done.isFile()) {
+          await this.quarantineStray(key, dir, 'DONE is not a regular file');
+        } else if (!isValidId(name)) {
+          await this.quarantineStray(key, dir, 'package directory name is not a valid movie id');
+        } else {
+          await this.take(name, dir, station);
+        }
+      } catch (err) {
+        this.log.error({ name: key.slice(0, 120), err: errorMessage(err) }, 'ingest.failed');
+      }
+    }
+  }
+
+  /** Watches a package that is still arriving (or a station's area), so its DONE is noticed at once. */
+  private watchPending(name: string, dir: string, anyChange = false): void {
     if (this.watchers.has(name) || this.watchers.size > 200) return;
     try {
       const w = watch(dir, (_event, file) => {
-        if (file === DONE_FILE || file === null) this.queueScan();
+        if (anyChange || file === DONE_FILE || file === null) this.queueScan();
       });
       w.on('error', () => this.unwatch(name));
       this.watchers.set(name, w);
@@ -218,7 +267,7 @@ export class Pipeline {
     this.watchers.delete(name);
   }
 
-  private async take(id: string, dir: string): Promise<void> {
+  private async take(id: string, dir: string, station: string | null = null): Promise<void> {
     const existing = this.d.jobs.get(id);
     if (existing && existing.state !== 'quarantined' && existing.state !== 'failed') {
       await rm(dir, { recursive: true, force: true });
@@ -228,6 +277,8 @@ export class Pipeline {
     const workDir = path.join(this.dirs.work, id);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
+    // Recorded before the package moves, so a crash cannot leave it without its origin.
+    if (station !== null) await writeDurable(path.join(workDir, FROM_STATION_FILE), station);
     const target = path.join(workDir, 'package');
     try {
       await renameDurable(dir, target);
@@ -240,7 +291,7 @@ export class Pipeline {
     }
     const job = newJob(id);
     await this.d.jobs.put(job);
-    this.log.info({ id, retry: Boolean(existing) }, 'package.received');
+    this.log.info({ id, retry: Boolean(existing), ...(station !== null ? { area: station } : {}) }, 'package.received');
     this.renderWake?.();
   }
 
@@ -319,6 +370,23 @@ export class Pipeline {
     }
     for (const w of v.warnings) this.log.warn({ id, warning: w }, 'package.warning');
     const pkg = v.pkg;
+    // A station's secret only opens its own area: the area, not the manifest, says who sent it.
+    const area = await readFromStation(workDir);
+    if (area !== null) {
+      if (!area.ok) {
+        await this.quarantine(initial, `the record of the station area this package came from is unreadable (${area.reason})`, v.dropped);
+        return;
+      }
+      if (pkg.layout === 'original') pkg.stationId = area.station;
+      else if (pkg.stationId !== area.station) {
+        await this.quarantine(
+          initial,
+          `the manifest says stationId ${JSON.stringify(pkg.stationId)} but the package came from the area of station ${JSON.stringify(area.station)} (inbox/${area.station}/)`,
+          v.dropped,
+        );
+        return;
+      }
+    }
     const startedAt = new Date();
     let job = await this.d.jobs.update(id, {
       state: 'rendering',
@@ -608,4 +676,34 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Whether an inbox directory is a station's area: it holds package directories rather than package files. */
+async function holdsPackages(dir: string): Promise<boolean> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.some((e) => e.isDirectory() && !e.name.startsWith('.'));
+}
+
+async function writeDurable(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await open(tmp, 'w', 0o640);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+  await fsyncDir(path.dirname(file));
+}
+
+async function readFromStation(workDir: string): Promise<{ ok: true; station: string } | { ok: false; reason: string } | null> {
+  let text: string;
+  try {
+    text = await readFile(path.join(workDir, FROM_STATION_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { ok: false, reason: errorMessage(err) };
+  }
+  return isValidId(text) ? { ok: true, station: text } : { ok: false, reason: 'not a station id' };
 }
