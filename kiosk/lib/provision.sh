@@ -330,9 +330,11 @@ CONF
   if systemd_running; then act systemctl restart systemd-journald; fi
 }
 
-# install_sshd LISTEN_ADDRESS... : the key-only drop-in, checked with sshd -t before reload.
+# install_sshd ADMIN_USER LISTEN_ADDRESS... : the key-only drop-in (only ADMIN_USER may
+# log in), checked with sshd -t before reload.
 install_sshd() {
-  local -a args=()
+  local -a args=(--allow-user "$1")
+  shift
   local addr
   for addr in "$@"; do args+=(--listen "$addr"); done
   local text
