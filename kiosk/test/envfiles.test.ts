@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KIOSK_DIR, REPO_DIR, runOk } from './helpers.js';
+import { KIOSK_DIR, REPO_DIR, run, runOk } from './helpers.js';
 
 /** systemd EnvironmentFile= semantics for the simple files we write: KEY=value lines, # comments. */
 function parseEnvironmentFile(text: string): Record<string, string> {
@@ -91,6 +91,40 @@ describe('provisioned env files', () => {
     ]);
     const env = { ...(await unitEnvironment('gallery.service')), ...parseEnvironmentFile(text) };
     expect(await loadWithService('gallery', env)).toEqual({ ok: true });
+  });
+
+  it('refuses a value that would add a line or change how systemd reads it, and writes nothing', async () => {
+    const script = `source "${KIOSK_DIR}/lib/provision.sh"; render_env /nonexistent "$(<"$1")" "\${@:2}"`;
+    const template = path.join(KIOSK_DIR, 'templates', 'processor.env.in');
+    for (const [value, why] of [
+      ['Festival\nSTATUS_TOKEN=mine', /newline/],
+      ['Festival\rSTATUS_TOKEN=mine', /control character/],
+      ['Festival\u001b[2J', /control character/],
+      ['Festival \\', /backslash/],
+      ['"Festival"', /leading quote/],
+    ] as const) {
+      const r = await run('bash', [
+        '-c',
+        script,
+        'bash',
+        template,
+        `EVENT_NAME=${value}`,
+        'STATUS_TOKEN=0123456789abcdef0123456789abcdef',
+      ]).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+      expect(r.code, JSON.stringify(value)).not.toBe(0);
+      expect(r.stdout, JSON.stringify(value)).toBe('');
+      expect(r.stderr).toMatch(/EVENT_NAME: the value has/);
+      expect(r.stderr).toMatch(why);
+    }
+    // Ordinary text with quotes and dashes inside is kept as given.
+    const ok = await provisioned('processor.env.in', ['EVENT_NAME=Festival 2026 — "Kids" & friends', 'STATUS_TOKEN=abc']);
+    expect(parseEnvironmentFile(ok)).toMatchObject({ EVENT_NAME: 'Festival 2026 — "Kids" & friends', STATUS_TOKEN: 'abc' });
+    expect(ok.match(/^STATUS_TOKEN=/gm)).toHaveLength(1);
+  });
+
+  it('kiosk.env keeps Chromium DevTools off unless asked for', async () => {
+    const text = await provisioned('kiosk.env.in', []);
+    expect(parseEnvironmentFile(text).KIOSK_DEBUG_PORT).toBe('0');
   });
 
   it('a wrong value is reported (the check can fail)', async () => {
