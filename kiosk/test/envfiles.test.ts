@@ -31,16 +31,25 @@ async function provisioned(template: string, given: string[]): Promise<string> {
   return (await runOk('bash', ['-c', script, 'bash', path.join(KIOSK_DIR, 'templates', template), ...given])).stdout;
 }
 
-async function loadWithService(service: string, env: Record<string, string>): Promise<{ ok: boolean; errors?: string[] }> {
+async function loadWithService(
+  service: string,
+  env: Record<string, string>,
+  extra: string[] = [],
+): Promise<{ ok: boolean; errors?: string[]; buttons?: string; designer?: boolean }> {
   const result = await runOk(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', path.join(KIOSK_DIR, 'test', 'check-env.mjs'), service],
+    ['--conditions=source', '--import', 'tsx', path.join(KIOSK_DIR, 'test', 'check-env.mjs'), service, ...extra],
     {
       cwd: REPO_DIR,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     },
   );
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { ok: boolean; errors?: string[] };
+  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    ok: boolean;
+    errors?: string[];
+    buttons?: string;
+    designer?: boolean;
+  };
 }
 
 // The env files provisioning writes are accepted by each service's own config
@@ -60,6 +69,20 @@ describe('provisioned env files', () => {
     const env = { ...(await unitEnvironment('station-server.service')), ...parseEnvironmentFile(text) };
     expect(env).toMatchObject({ STATION_ID: 's11', STATION_HOST: '127.0.0.1', UI_WATCHDOG_SECONDS: '60' });
     expect(await loadWithService('station-server', env)).toEqual({ ok: true });
+  });
+
+  it('a provisioned station reads real buttons, even when BUTTONS is left out of its env file', async () => {
+    const text = await provisioned('station-server.env.in', ['STATION_ID=s11', 'UI_RESTART_COMMAND=/usr/bin/touch /run/x']);
+    const unit = await unitEnvironment('station-server.service');
+    expect(unit.NODE_ENV).toBe('production');
+    const asWritten = { ...unit, ...parseEnvironmentFile(text) };
+    expect(await loadWithService('station-server', asWritten, ['--buttons'])).toEqual({ ok: true, buttons: 'gpiomon', designer: false });
+    const { BUTTONS: _dropped, ...withoutButtons } = asWritten;
+    expect(await loadWithService('station-server', withoutButtons, ['--buttons'])).toEqual({
+      ok: true,
+      buttons: 'gpiomon',
+      designer: false,
+    });
   });
 
   it('processor.env', async () => {
