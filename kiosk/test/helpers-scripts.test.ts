@@ -44,9 +44,12 @@ describe('stop-motion-station-secret', () => {
       `[station-s11]\n  comment = movie packages from station s11\n  path = ${path.join(dir.path, 'inbox', 's11')}\n  auth users = station-s11\n`,
     );
     expect((await stat(path.join(dir.path, 'inbox', 's12'))).isDirectory()).toBe(true);
+    // The marker that keeps an empty area from being taken for a package.
+    expect((await stat(path.join(dir.path, 'inbox', 's12', '.stop-motion-area'))).isFile()).toBe(true);
     await runOk(tool, ['remove', 's11'], { env });
     expect((await runOk(tool, ['list'], { env })).stdout).toBe('station-s12\n');
     await expect(stat(path.join(dir.path, 'rsyncd.d', 's11.conf'))).rejects.toThrow();
+    await expect(stat(path.join(dir.path, 'inbox', 's11'))).rejects.toThrow();
     await expect(stat(path.join(dir.path, 'stations', 's11.secret'))).rejects.toThrow();
     const bad = await run(tool, ['add', '../x'], { env });
     expect(bad.code).toBe(1);

@@ -103,7 +103,7 @@ describe('processor rsyncd.conf: one module and secret per station', () => {
     // Station 02's delivery lands in its own area.
     const other = await rsync([await file('b.jpg'), url('station-02', 'station-02', 'b.jpg')], secrets['02'] as string);
     expect(other.code).toBe(0);
-    expect(await readdir(path.join(inbox, '02'))).toEqual(['b.jpg']);
+    expect((await readdir(path.join(inbox, '02'))).sort()).toEqual(['.stop-motion-area', 'b.jpg']);
   });
 
   it("keeps one station's secret out of another's module, and has no shared module", async () => {
@@ -118,7 +118,7 @@ describe('processor rsyncd.conf: one module and secret per station', () => {
     expect(asOther.stderr).toMatch(/auth failed/);
     // Out of its own module by a relative path.
     await rsync([src, url('station-01', 'station-01', '../02/overwrite.jpg')], secrets['01'] as string);
-    expect(await readdir(path.join(inbox, '02'))).toEqual(['b.jpg']);
+    expect((await readdir(path.join(inbox, '02'))).sort()).toEqual(['.stop-motion-area', 'b.jpg']);
     // The old shared module is gone.
     const shared = await rsync([src, url('station-01', 'inbox', 'overwrite.jpg')], secrets['01'] as string);
     expect(shared.code).not.toBe(0);

@@ -18,6 +18,8 @@ import { type DroppedFrame, validatePackage } from './validate.js';
 const MAX_RENDER_FAILURES = 3;
 /** In a job's work dir: the station whose inbox area the package came from (none: the flat inbox). */
 const FROM_STATION_FILE = 'from-station';
+/** In a station's area of the inbox (inbox/<stationId>/): marks it as one. */
+const AREA_MARKER = '.stop-motion-area';
 
 export interface PipelineDeps {
   config: ProcessorConfig;
@@ -180,12 +182,13 @@ export class Pipeline {
           }
           continue;
         }
-        const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
-        if (!done && isValidId(name) && (await holdsPackages(dir))) {
+        // A station's area; a stray DONE in it does not make it a package.
+        if (await isStationArea(name, dir)) {
           this.unwatch(name);
           await this.scanArea(name, dir, seen);
           continue;
         }
+        const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
         if (!done) {
           this.watchPending(name, dir);
           continue;
@@ -678,10 +681,25 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Whether an inbox directory is a station's area: it holds package directories rather than package files. */
-async function holdsPackages(dir: string): Promise<boolean> {
+/**
+ * Whether an inbox directory is a station's area: it has the marker (made with the
+ * area by stop-motion-station-secret, or by us the first time it held packages), or
+ * it holds package directories rather than package files. The marker keeps an area
+ * that is empty for now from ever being taken as a package itself.
+ */
+async function isStationArea(name: string, dir: string): Promise<boolean> {
+  if (!isValidId(name)) return false;
+  if (
+    await lstat(path.join(dir, AREA_MARKER)).then(
+      () => true,
+      () => false,
+    )
+  )
+    return true;
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.some((e) => e.isDirectory() && !e.name.startsWith('.'));
+  if (!entries.some((e) => e.isDirectory() && !e.name.startsWith('.'))) return false;
+  await writeFile(path.join(dir, AREA_MARKER), "a station's delivery area: inbox/<stationId>/<movieId>/\n").catch(() => undefined);
+  return true;
 }
 
 async function writeDurable(file: string, text: string): Promise<void> {

@@ -118,5 +118,15 @@ describe('per-station delivery areas', () => {
       expect((await readdir(path.join(p.config.dataDir, 'films', id))).includes('movie.mp4')).toBe(true);
     }
     expect(logs.some((l) => l.msg === 'package.received' && l.id === fromA.id && l.area === 'a')).toBe(true);
+    // A DONE at the top of an area (not inside a package) leaves the area where it is.
+    const src = path.join(dir.path, 'DONE');
+    await writeFile(src, '');
+    expect((await rsync([src, `${module('station-a').url}DONE`], 'secret-of-station-a')).code).toBe(0);
+    await p.pipeline.scan();
+    await p.pipeline.scan();
+    const late = await deliver(module('station-a').url, 'secret-of-station-a', { stationId: 'a' });
+    expect(late.code).toBe(0);
+    expect((await settled(late.id)).state).toBe('done');
+    expect(await readdir(module('station-a').modulePath)).toContain('DONE');
   });
 });
