@@ -698,7 +698,10 @@ async function isStationArea(name: string, dir: string): Promise<boolean> {
     return true;
   const entries = await readdir(dir, { withFileTypes: true });
   if (!entries.some((e) => e.isDirectory() && !e.name.startsWith('.'))) return false;
-  await writeFile(path.join(dir, AREA_MARKER), "a station's delivery area: inbox/<stationId>/<movieId>/\n").catch(() => undefined);
+  // O_EXCL: never through a link a station may have put there meanwhile.
+  await writeFile(path.join(dir, AREA_MARKER), "a station's delivery area: inbox/<stationId>/<movieId>/\n", { flag: 'wx' }).catch(
+    () => undefined,
+  );
   return true;
 }
 
