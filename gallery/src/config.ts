@@ -31,6 +31,8 @@ export const configSchema = z.object({
   AWS_ACCESS_KEY_ID: optional(z.string().min(1)),
   AWS_SECRET_ACCESS_KEY: optional(z.string().min(1)),
   S3_PUBLIC_BASE_URL: optional(httpUrl),
+  /** Deadline of each S3 call; a stopped S3 then costs a page at most this long. */
+  S3_TIMEOUT_SECONDS: withDefault(z.coerce.number().positive().max(120), 5),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
   EVENT_TIMEZONE: eventTimeZoneSchema,

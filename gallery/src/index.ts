@@ -45,7 +45,7 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
   const log = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
   const now = opts.now ?? Date.now;
   const s3 = opts.s3Client ?? createS3ClientFromConfig(config);
-  const bucket = createFilmBucket(s3, config.S3_BUCKET);
+  const bucket = createFilmBucket(s3, config.S3_BUCKET, config.S3_TIMEOUT_SECONDS * 1000);
   const namespace = `stop-motion:gallery:${config.S3_BUCKET}`;
   const store = config.REDIS_URL
     ? createRedisStore({ url: config.REDIS_URL, namespace, log: log.child({ module: 'cache' }) })

@@ -29,7 +29,8 @@ export function createS3ClientFromConfig(c: GalleryConfig): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // A dead S3 must not hold requests for minutes: the last known list is served instead.
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 15_000 },
+    // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting.
+    requestHandler: { connectionTimeout: 3000, requestTimeout: c.S3_TIMEOUT_SECONDS * 1000, throwOnRequestTimeout: true },
     maxAttempts: 2,
     ...(c.AWS_ACCESS_KEY_ID && c.AWS_SECRET_ACCESS_KEY
       ? { credentials: { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY } }
@@ -65,12 +66,44 @@ export function downloadFileName(id: string, title: string | null | undefined): 
   return `${cleaned || id}.mp4`;
 }
 
+export class DeadlineError extends Error {
+  readonly code = 'deadline';
+  constructor(what: string, ms: number) {
+    super(`${what} did not answer within ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/**
+ * Runs one call with an overall deadline: the signal aborts the SDK's request (retries
+ * included) and the race settles even when a stopped server never closes the socket.
+ */
+export async function withDeadline<T>(what: string, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new DeadlineError(what, ms);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 }
 
-export function createFilmBucket(client: S3Client, bucket: string): FilmBucket {
+/** Deadline of one S3 call (a listing page, one GET or PUT, body included). */
+export const DEFAULT_S3_TIMEOUT_MS = 5000;
+
+export function createFilmBucket(client: S3Client, bucket: string, timeoutMs = DEFAULT_S3_TIMEOUT_MS): FilmBucket {
   return {
     bucket,
     async listMeta() {
@@ -78,8 +111,11 @@ export function createFilmBucket(client: S3Client, bucket: string): FilmBucket {
       let token: string | undefined;
       let pages = 0;
       do {
-        const out = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: MOVIES_PREFIX, ContinuationToken: token, MaxKeys: 1000 }),
+        const page = token;
+        const out = await withDeadline('S3 listing', timeoutMs, (abortSignal) =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: MOVIES_PREFIX, ContinuationToken: page, MaxKeys: 1000 }), {
+            abortSignal,
+          }),
         );
         pages++;
         for (const obj of out.Contents ?? []) {
@@ -92,17 +128,22 @@ export function createFilmBucket(client: S3Client, bucket: string): FilmBucket {
     },
     async getText(key) {
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        const text = (await out.Body?.transformToString('utf-8')) ?? '';
-        return { text, etag: out.ETag ?? '' };
+        return await withDeadline(`S3 GET ${key}`, timeoutMs, async (abortSignal) => {
+          const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
+          const text = (await out.Body?.transformToString('utf-8')) ?? '';
+          return { text, etag: out.ETag ?? '' };
+        });
       } catch (err) {
         if (isNotFound(err)) return null;
         throw err;
       }
     },
     async putJson(key, body) {
-      await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', CacheControl: 'no-cache' }),
+      await withDeadline(`S3 PUT ${key}`, timeoutMs, (abortSignal) =>
+        client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', CacheControl: 'no-cache' }),
+          { abortSignal },
+        ),
       );
     },
     presignGet(key, expiresInSec, opts) {

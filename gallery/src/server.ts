@@ -306,7 +306,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (known) return { film: known.hidden ? null : known, hidden: known.hidden === true };
     if (misses.get(id, now()) || !lookupLimiter.take('s3')) return { film: null, hidden: false };
     // Families open the QR link before the next refresh: look once, cheaply bounded.
-    const got = await bucket.getText(movieKeys(id).meta).catch(() => null);
+    let got: Awaited<ReturnType<typeof bucket.getText>>;
+    try {
+      got = await bucket.getText(movieKeys(id).meta);
+    } catch (err) {
+      // S3 away or stopped: answer from what is known, and do not remember it as missing.
+      log.warn({ event: 'lookup.failed', id, err: (err as Error).message }, 'S3 lookup failed');
+      return { film: null, hidden: false };
+    }
     const meta = got ? parseMeta(id, got.text).meta : null;
     if (!meta) {
       misses.set(id, true, now());

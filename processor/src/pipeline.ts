@@ -1,16 +1,19 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { cp, lstat, mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
+import { DONE_FILE, type FilmMeta, isValidId, MANIFEST_FILE, movieKeys } from '@stop-motion/protocol';
+import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
 import { errorMessage, fsyncDir, renameDurable } from './files.js';
+import { AREA_MARKER, checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Job, JobStore } from './jobs.js';
 import { newJob } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import type { Player } from './player.js';
 import { publishLocally, renderFilm } from './render.js';
+import type { Retention } from './retention.js';
 import { formatCardDate } from './title.js';
 import { backoffMs, IMMUTABLE_CACHE, type Uploader } from './upload.js';
 import { type DroppedFrame, validatePackage } from './validate.js';
@@ -18,8 +21,6 @@ import { type DroppedFrame, validatePackage } from './validate.js';
 const MAX_RENDER_FAILURES = 3;
 /** In a job's work dir: the station whose inbox area the package came from (none: the flat inbox). */
 const FROM_STATION_FILE = 'from-station';
-/** In a station's area of the inbox (inbox/<stationId>/): marks it as one. */
-const AREA_MARKER = '.stop-motion-area';
 
 export interface PipelineDeps {
   config: ProcessorConfig;
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   uploader: Uploader | null;
   notices: Notices | null;
   uploadRetryCapMs: number;
+  /** Keeps the disk areas within their limits; its record of what it cleaned is shown in the status. */
+  retention?: Retention | null;
 }
 
 export interface StrayQuarantine {
@@ -59,6 +62,8 @@ export class Pipeline {
   private readonly strays: StrayQuarantine[] = [];
   private readonly notedNonDirs = new Set<string>();
   private readonly retryAt = new Map<string, number>();
+  /** Packages with DONE but files still missing (logged once each). */
+  private readonly waitingFor = new Set<string>();
 
   constructor(private readonly d: PipelineDeps) {
     const data = d.config.dataDir;
@@ -73,6 +78,12 @@ export class Pipeline {
 
   job(id: string): Job | undefined {
     return this.d.jobs.get(id);
+  }
+
+  /** A local film that must stay: on the big screen's playlist, or not yet through the pipeline (upload included). */
+  isProtected(id: string): boolean {
+    const state = this.d.jobs.get(id)?.state;
+    return this.d.player.status().playlist.includes(id) || (state !== undefined && state !== 'done' && state !== 'failed');
   }
 
   filmFile(id: string): string {
@@ -165,7 +176,14 @@ export class Pipeline {
 
   private async scanOnce(): Promise<void> {
     if (!this.running) return;
-    const names = await readdir(this.dirs.inbox);
+    const names: string[] = [];
+    for (const raw of await readdir(this.dirs.inbox, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
+      else
+        await this.badlyNamed(raw).catch((err: unknown) =>
+          this.log.error({ name: showName(raw), err: errorMessage(err) }, 'ingest.failed'),
+        );
+    }
     const seen = new Set<string>();
     for (const name of names.sort()) {
       if (!this.running) return;
@@ -217,7 +235,15 @@ export class Pipeline {
     const areaKey = `${station}/`;
     seen.add(areaKey);
     this.watchPending(areaKey, areaDir, true);
-    for (const name of (await readdir(areaDir)).sort()) {
+    const names: string[] = [];
+    for (const raw of await readdir(areaDir, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
+      else
+        await this.badlyNamed(raw, areaDir).catch((err: unknown) =>
+          this.log.error({ name: showName(raw), err: errorMessage(err) }, 'ingest.failed'),
+        );
+    }
+    for (const name of names.sort()) {
       if (!this.running) return;
       if (name.startsWith('.')) continue;
       const key = `${station}/${name}`;
@@ -251,6 +277,26 @@ export class Pipeline {
     }
   }
 
+  /**
+   * An inbox entry whose name is not UTF-8 cannot be named by a string path (it reads
+   * back with U+FFFD): it is handled by its bytes, and quarantined once its DONE is there.
+   */
+  private async badlyNamed(raw: Buffer, parent: string = this.dirs.inbox): Promise<void> {
+    const shown = showName(raw);
+    const dir = joinBytes(parent, raw);
+    const st = await lstat(dir);
+    const key = `bytes:${parent === this.dirs.inbox ? '' : `${path.basename(parent)}/`}${raw.toString('hex')}`;
+    if (!st.isDirectory()) {
+      if (!this.notedNonDirs.has(key)) {
+        this.notedNonDirs.add(key);
+        this.log.warn({ name: shown }, 'ingest.not_a_directory');
+      }
+      return;
+    }
+    if (!(await lstat(joinBytes(dir, Buffer.from(DONE_FILE))).catch(() => null))) return;
+    await this.quarantineStray(shown, dir, 'package directory name is not valid UTF-8');
+  }
+
   /** Watches a package that is still arriving (or a station's area), so its DONE is noticed at once. */
   private watchPending(name: string, dir: string, anyChange = false): void {
     if (this.watchers.has(name) || this.watchers.size > 200) return;
@@ -277,6 +323,19 @@ export class Pipeline {
       this.log.info({ id, state: existing.state }, 'package.duplicate');
       return;
     }
+    const intake = await checkDelivery(dir, id, { graceMs: this.d.config.packageGraceMs });
+    if (intake.kind === 'wait') {
+      if (!this.waitingFor.has(id)) {
+        this.waitingFor.add(id);
+        this.log.warn({ id, missing: intake.missing.length, first: intake.missing[0], waitMs: intake.leftMs }, 'package.incomplete');
+      }
+      return;
+    }
+    this.waitingFor.delete(id);
+    if (intake.kind === 'refuse') {
+      await this.quarantineDelivery(id, dir, intake.reason);
+      return;
+    }
     const workDir = path.join(this.dirs.work, id);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
@@ -298,7 +357,19 @@ export class Pipeline {
     this.renderWake?.();
   }
 
-  private async quarantineStray(name: string, dir: string, reason: string): Promise<void> {
+  /** A delivery refused before it is taken in: on record as a quarantined job, so a later complete delivery still makes the film. */
+  private async quarantineDelivery(id: string, dir: string, reason: string): Promise<void> {
+    const target = path.join(this.dirs.quarantine, id);
+    await rm(target, { recursive: true, force: true });
+    await rename(dir, target);
+    await writeFile(path.join(target, 'REASON'), `${reason}\n`);
+    await fsyncDir(this.dirs.quarantine);
+    await this.d.jobs.put(newJob(id));
+    await this.d.jobs.update(id, { state: 'quarantined', reason });
+    this.log.warn({ id, reason }, 'package.quarantined');
+  }
+
+  private async quarantineStray(name: string, dir: string | Buffer, reason: string): Promise<void> {
     const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'package';
     const target = path.join(this.dirs.quarantine, `invalid-${safe}-${Date.now()}`);
     await rename(dir, target);
@@ -348,10 +419,28 @@ export class Pipeline {
         await this.renderJob(job);
       } catch (err) {
         this.log.error({ id: job.id, err: errorMessage(err) }, 'render.crashed');
-        this.retryAt.set(job.id, Date.now() + 5000);
+        await this.noteCrash(job.id, err);
       } finally {
         this.progress.delete(job.id);
       }
+    }
+  }
+
+  /** An unexpected error counts as a failed render: after a few, the package is quarantined, never retried for ever. */
+  private async noteCrash(id: string, err: unknown): Promise<void> {
+    const job = this.d.jobs.get(id);
+    if (!job) return;
+    const failures = job.renderFailures + 1;
+    try {
+      if (failures >= MAX_RENDER_FAILURES) {
+        await this.quarantine(job, `render crashed ${failures} times: ${errorMessage(err)}`, job.dropped);
+      } else {
+        await this.d.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
+        this.retryAt.set(id, Date.now() + 5000 * failures);
+      }
+    } catch (again) {
+      this.log.error({ id, err: errorMessage(again) }, 'render.crash_unrecorded');
+      this.retryAt.set(id, Date.now() + 5000 * failures);
     }
   }
 
@@ -405,6 +494,7 @@ export class Pipeline {
     this.progress.set(id, 0);
     this.log.info({ id, frames: v.frames.length, dropped: v.dropped.length, publish: pkg.publish }, 'render.started');
     let result: Awaited<ReturnType<typeof renderFilm>>;
+    const budget = startRenderBudget(renderBudgetMs(v.frames.length, c), this.abort.signal);
     try {
       result = await renderFilm({
         workDir,
@@ -427,12 +517,18 @@ export class Pipeline {
         encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads },
         preview: c.renderPreview,
         nice: c.renderNice,
-        timeoutMs: c.renderTimeoutMs,
-        signal: this.abort.signal,
+        timeoutMs: budget.ms,
+        signal: budget.signal,
         pidFile: path.join(workDir, TOOL_PID_FILE),
         onProgress: (f) => this.progress.set(id, f),
       });
     } catch (err) {
+      if (this.running && (budget.expired() || (err instanceof ToolError && err.kind === 'timeout'))) {
+        // Slow now means slow every time: quarantined at once, so the films behind it premiere.
+        const reason = `render took longer than its budget of ${Math.round(budget.ms / 1000)} s for ${v.frames.length} frame(s)`;
+        await this.quarantine(job, reason, v.dropped);
+        return;
+      }
       if (!this.running || (err instanceof ToolError && err.kind === 'aborted')) return;
       const failures = job.renderFailures + 1;
       const detail = err instanceof ToolError && err.stderrTail ? `${err.message}\n${err.stderrTail}` : errorMessage(err);
@@ -448,6 +544,8 @@ export class Pipeline {
         this.retryAt.set(id, Date.now() + 5000 * failures);
       }
       return;
+    } finally {
+      budget.clear();
     }
     const dropped = [...v.dropped, ...result.dropped];
     for (const d of result.dropped) this.log.warn({ id, file: d.file, reason: d.reason }, 'frame.dropped');
@@ -573,6 +671,11 @@ export class Pipeline {
     if (!isValidId(id)) return;
     const job = this.d.jobs.get(id);
     if (!job || (job.state !== 'done' && job.state !== 'uploading')) return;
+    if (!(await exists(this.filmFile(id)))) {
+      // Cleaned by retention while off the screen: the website still has it.
+      this.log.warn({ id }, 'film.local_copy_gone');
+      return;
+    }
     await this.d.player.restore({ id, file: this.filmFile(id) });
   }
 
@@ -627,6 +730,7 @@ export class Pipeline {
       nowPlaying: player.nowPlaying,
       player,
       disk,
+      retention: this.d.retention?.status() ?? null,
     };
   }
 }
@@ -683,21 +787,32 @@ async function exists(p: string): Promise<boolean> {
 
 /**
  * Whether an inbox directory is a station's area: it has the marker (made with the
- * area by stop-motion-station-secret, or by us the first time it held packages), or
- * it holds package directories rather than package files. The marker keeps an area
- * that is empty for now from ever being taken as a package itself.
+ * area by stop-motion-station-secret), or it holds nothing but package directories, at
+ * least one of them with its manifest or DONE there; the marker is then added, so an
+ * area that is empty for now, or a stray DONE at its top, never makes the area itself
+ * look like a package. A package (files at its top, rsync's temporary entries while it
+ * arrives, or only subdirectories that are not packages) never qualifies.
  */
 async function isStationArea(name: string, dir: string): Promise<boolean> {
   if (!isValidId(name)) return false;
-  if (
-    await lstat(path.join(dir, AREA_MARKER)).then(
+  const exists = (p: string) =>
+    lstat(p).then(
       () => true,
       () => false,
-    )
-  )
-    return true;
+    );
+  if (await exists(path.join(dir, AREA_MARKER))) return true;
   const entries = await readdir(dir, { withFileTypes: true });
-  if (!entries.some((e) => e.isDirectory() && !e.name.startsWith('.'))) return false;
+  if (entries.length === 0 || entries.some((e) => !e.isDirectory() || e.name.startsWith('.'))) return false;
+  let packages = false;
+  for (const e of entries) {
+    if (!isValidId(e.name)) continue;
+    const inner = path.join(dir, e.name);
+    if ((await exists(path.join(inner, MANIFEST_FILE))) || (await exists(path.join(inner, DONE_FILE)))) {
+      packages = true;
+      break;
+    }
+  }
+  if (!packages) return false;
   // O_EXCL: never through a link a station may have put there meanwhile.
   await writeFile(path.join(dir, AREA_MARKER), "a station's delivery area: inbox/<stationId>/<movieId>/\n", { flag: 'wx' }).catch(
     () => undefined,

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { type RsyncDaemon, startRsyncDaemon, tempDir, waitFor } from '@stop-motion/e2e';
@@ -96,6 +96,23 @@ describe('per-station delivery areas', () => {
     expect(await readFile(path.join(p.config.dataDir, 'quarantine', sent.id, 'REASON'), 'utf8')).toMatch(/station "a"/);
     expect(logs.some((l) => l.msg === 'package.quarantined' && l.id === sent.id)).toBe(true);
     await expect(readdir(path.join(p.config.dataDir, 'films', sent.id))).rejects.toThrow();
+  });
+
+  it("keeps an idle station's area through the inbox's retention; only a stale delivery in it goes", async () => {
+    const b = module('station-b');
+    // Station B's area as stop-motion-station-secret makes it, idle for days, with an abandoned half delivery.
+    await writeFile(path.join(b.modulePath, '.stop-motion-area'), '');
+    const stale = path.join(b.modulePath, '01JF0000000000000000000099');
+    await mkdir(stale);
+    await writeFile(path.join(stale, '0000.jpg'), 'half');
+    const old = new Date(Date.now() - 5 * 24 * 3_600_000);
+    for (const f of [path.join(stale, '0000.jpg'), stale, path.join(b.modulePath, '.stop-motion-area'), b.modulePath])
+      await utimes(f, old, old);
+    await p.retention.sweep();
+    expect((await readdir(b.modulePath)).sort()).toEqual(['.stop-motion-area']);
+    const moved = (await readdir(path.join(p.config.dataDir, 'quarantine'))).filter((n) => n.includes('01JF0000000000000000000099'));
+    expect(moved).toHaveLength(1);
+    expect(await readFile(path.join(p.config.dataDir, 'quarantine', moved[0] ?? '', 'REASON'), 'utf8')).toMatch(/untouched in the inbox/);
   });
 
   it("makes films of both stations' honest deliveries, and of the flat inbox of a local setup", async () => {
