@@ -5,7 +5,7 @@ import { DONE_FILE, type FilmMeta, isValidId, MANIFEST_FILE, movieKeys } from '@
 import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
-import { errorMessage, fsyncDir, renameDurable } from './files.js';
+import { errorMessage, fsyncDir, fsyncTree, renameDurable } from './files.js';
 import { AREA_MARKER, checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Job, JobStore } from './jobs.js';
 import { newJob } from './jobs.js';
@@ -343,11 +343,14 @@ export class Pipeline {
     if (station !== null) await writeDurable(path.join(workDir, FROM_STATION_FILE), station);
     const target = path.join(workDir, 'package');
     try {
+      // Received means durable: the files as delivered, then the move.
+      await fsyncTree(dir);
       await renameDurable(dir, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // The inbox is on another file system: copy (never following links), then let go of the original.
       await cp(dir, path.join(workDir, '.copying'), { recursive: true, dereference: false, verbatimSymlinks: true });
+      await fsyncTree(path.join(workDir, '.copying'));
       await renameDurable(path.join(workDir, '.copying'), target);
       await rm(dir, { recursive: true, force: true });
     }
