@@ -207,6 +207,24 @@ env_value() {
   sed -n "s/^$2=//p" "$1" | tail -n 1
 }
 
+# env_value_ok KEY VALUE: whether systemd's EnvironmentFile reads VALUE back as
+# given, on its own line. A newline or any other control character would start
+# another setting (EVENT_NAME="x<newline>STATUS_TOKEN=mine"); a backslash is an
+# escape or joins the next line; a leading quote is taken off. Says why on stderr.
+env_value_ok() {
+  local key=$1 value=$2 why=''
+  if [[ $value == *[[:cntrl:]]* || $value =~ [$'\x01'-$'\x1f'$'\x7f'] ]]; then
+    why='a newline or another control character'
+  elif [[ $value == *\\* ]]; then
+    why='a backslash'
+  elif [[ $value == \"* || $value == \'* ]]; then
+    why='a leading quote'
+  fi
+  [[ -z $why ]] && return 0
+  printf 'error: %s: the value has %s, which would change what the env file says; refused\n' "$key" "$why" >&2
+  return 1
+}
+
 # render_env EXISTING_FILE TEMPLATE_TEXT KEY=VALUE...: the template with each
 # given key set; keys the operator changed by hand in the existing file keep the
 # hand-made value unless given here.
@@ -214,7 +232,13 @@ render_env() {
   local existing=$1 text=$2 pair key value line out=''
   shift 2
   local -A given=()
-  for pair in "$@"; do given[${pair%%=*}]=${pair#*=}; done
+  for pair in "$@"; do
+    key=${pair%%=*}
+    value=${pair#*=}
+    [[ $key =~ ^[A-Z][A-Z0-9_]*$ && $pair == *=* ]] || die "not a KEY=value setting: ${pair:0:40}"
+    env_value_ok "$key" "$value" || exit 1
+    given[$key]=$value
+  done
   while IFS= read -r line; do
     if [[ $line =~ ^#?\ ?([A-Z][A-Z0-9_]*)=(.*)$ ]]; then
       key=${BASH_REMATCH[1]}
@@ -330,9 +354,11 @@ CONF
   if systemd_running; then act systemctl restart systemd-journald; fi
 }
 
-# install_sshd LISTEN_ADDRESS... : the key-only drop-in, checked with sshd -t before reload.
+# install_sshd ADMIN_USER LISTEN_ADDRESS... : the key-only drop-in (only ADMIN_USER may
+# log in), checked with sshd -t before reload.
 install_sshd() {
-  local -a args=()
+  local -a args=(--allow-user "$1")
+  shift
   local addr
   for addr in "$@"; do args+=(--listen "$addr"); done
   local text

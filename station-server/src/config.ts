@@ -91,6 +91,7 @@ const envSchema = z.object({
   STATION_DATA_DIR: z.string().min(1).default('./data/station'),
   STATION_UI_DIR: optionalString,
   ALLOWED_ORIGINS: optionalString,
+  ALLOWED_HOSTS: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   CAMERA: z.enum(['rpicam', 'v4l2', 'test', 'replay']).default('test'),
@@ -116,7 +117,8 @@ const envSchema = z.object({
   CAMERA_COMMAND: optionalString,
   CAPTURE_SETTLE_MS: int(-1, -1, 5000),
 
-  BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).default('sim'),
+  // No default here: it depends on NODE_ENV (see buttonsDefault).
+  BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).optional(),
   BUTTON_PINS: z.string().default('capture:17,undo:27,play:22,finish:23'),
   BUTTON_KEYS: optionalString,
   LED_PINS: optionalString,
@@ -165,6 +167,8 @@ export interface StationConfig {
   dataDir: string;
   uiDir: string;
   allowedOrigins: string[];
+  /** Extra names the Host header may carry (ALLOWED_HOSTS); loopback and IP literals always may. */
+  allowedHosts: string[];
   logLevel: string;
   camera: {
     kind: 'rpicam' | 'v4l2' | 'test' | 'replay';
@@ -238,6 +242,15 @@ function defaultStationId(): string {
 }
 
 /** Reads the station's settings from the environment; every bad variable is listed at once. */
+/**
+ * BUTTONS when unset: a provisioned station (NODE_ENV=production, as its unit sets)
+ * reads real buttons; simulated ones would open `/_sim/*` and the designer panel.
+ * Development gets `sim`; tests and the demo set it explicitly all the same.
+ */
+export function buttonsDefault(nodeEnv: string | undefined): 'gpiomon' | 'sim' {
+  return nodeEnv === 'production' ? 'gpiomon' : 'sim';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
   const parsed = envSchema.safeParse(env);
   const errors: string[] = [];
@@ -272,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
   if (!parsed.success || errors.length > 0) return { ok: false, errors };
   const e = parsed.data;
   const frameMs = Math.round(1000 / e.CAMERA_FPS);
+  const buttons = e.BUTTONS ?? buttonsDefault(env.NODE_ENV);
   return {
     ok: true,
     config: {
@@ -284,6 +298,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         .split(',')
         .map((o) => o.trim())
         .filter((o) => o !== ''),
+      allowedHosts: (e.ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
       logLevel: e.LOG_LEVEL,
       camera: {
         kind: e.CAMERA,
@@ -305,7 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       },
       captureSettleMs: e.CAPTURE_SETTLE_MS >= 0 ? e.CAPTURE_SETTLE_MS : frameMs,
       buttons: {
-        kind: e.BUTTONS,
+        kind: buttons,
         pins: pins.ok ? pins.pins : [],
         ledPins: ledPins.ok ? ledPins.pins : [],
         keys,
@@ -337,7 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         onionOpacity: e.ONION_OPACITY ?? 0.3,
         claimSeconds: e.CLAIM_SECONDS,
         claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
-        designer: e.DESIGNER === undefined ? e.BUTTONS === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
+        designer: e.DESIGNER === undefined ? buttons === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
         galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
       },
     },

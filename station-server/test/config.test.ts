@@ -22,6 +22,16 @@ describe('loadConfig', () => {
     expect(r.config.uiDir.endsWith('station-ui/dist')).toBe(true);
   });
 
+  it('reads real buttons by default in production, simulated ones only when asked or in development', () => {
+    const prod = loadConfig({ NODE_ENV: 'production' });
+    expect(prod.ok && prod.config.buttons.kind).toBe('gpiomon');
+    expect(prod.ok && prod.config.ui.designer).toBe(false);
+    const asked = loadConfig({ NODE_ENV: 'production', BUTTONS: 'sim' });
+    expect(asked.ok && asked.config.buttons.kind).toBe('sim');
+    const dev = loadConfig({ NODE_ENV: 'development' });
+    expect(dev.ok && dev.config.buttons.kind).toBe('sim');
+  });
+
   it('lists every bad variable at once', () => {
     const r = loadConfig({
       STATION_PORT: 'eighty',
