@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
+import { qualityScale } from './camera/args.js';
 
 /** station-server/, whether this runs from src/ or from the build in dist/src/. */
 const PACKAGE_DIR = (() => {
@@ -99,7 +100,7 @@ const envSchema = z.object({
   CAMERA_FPS: int(30, 1, 120),
   CAMERA_DEVICE: z.string().min(1).default('/dev/video0'),
   CAMERA_SOURCE: optionalString,
-  CAMERA_QUALITY: int(6, 2, 31),
+  CAMERA_QUALITY: optionalString,
   CAMERA_STALL_MS: int(2000, 200, 60_000),
   CAMERA_LOCK: z.enum(['settle', 'fixed', 'auto']).default('settle'),
   CAMERA_SETTLE_MS: int(1500, 100, 30_000),
@@ -231,6 +232,23 @@ function defaultStationId(): string {
   return host.slice(0, 64) || 'station';
 }
 
+/** CAMERA_QUALITY on the scale of the chosen camera, or its default. */
+export function cameraQuality(
+  kind: StationConfig['camera']['kind'],
+  text: string | undefined,
+): { ok: true; value: number } | { ok: false; reason: string } {
+  const scale = qualityScale(kind);
+  if (text === undefined) return { ok: true, value: scale.fallback };
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < scale.min || n > scale.max) {
+    return {
+      ok: false,
+      reason: `with CAMERA=${kind} it is ${scale.meaning}: a whole number from ${scale.min} to ${scale.max}, got ${JSON.stringify(text.slice(0, 40))}`,
+    };
+  }
+  return { ok: true, value: n };
+}
+
 /** Reads the station's settings from the environment; every bad variable is listed at once. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
   const parsed = envSchema.safeParse(env);
@@ -257,6 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
     const e = parsed.data;
     if (e.CAMERA === 'replay' && !e.CAMERA_SOURCE)
       errors.push('CAMERA_SOURCE: required with CAMERA=replay (a folder of JPEGs or a video file)');
+    const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
+    if (!quality.ok) errors.push(`CAMERA_QUALITY: ${quality.reason}`);
     if (e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) errors.push('DELIVERY_RETRY_MAX_MS: must not be below DELIVERY_RETRY_MIN_MS');
     if (e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) errors.push('UI_RESTART_COMMAND: required when UI_WATCHDOG_SECONDS is set');
     if (e.UI_RESTART_COMMAND && parseCommandLine(e.UI_RESTART_COMMAND) === null) {
@@ -266,6 +286,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
   if (!parsed.success || errors.length > 0) return { ok: false, errors };
   const e = parsed.data;
   const frameMs = Math.round(1000 / e.CAMERA_FPS);
+  const checkedQuality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
+  const quality = checkedQuality.ok ? checkedQuality.value : qualityScale(e.CAMERA).fallback;
   return {
     ok: true,
     config: {
@@ -286,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         fps: e.CAMERA_FPS,
         device: e.CAMERA_DEVICE,
         source: e.CAMERA_SOURCE ? path.resolve(cwd, e.CAMERA_SOURCE) : undefined,
-        quality: e.CAMERA_QUALITY,
+        quality,
         stallMs: e.CAMERA_STALL_MS,
         lock: e.CAMERA_LOCK,
         settleMs: e.CAMERA_SETTLE_MS,

@@ -17,7 +17,7 @@ import {
   parseGpiomonLine,
   resolveLines,
 } from '../src/buttons/gpiomon.js';
-import { gpioBase, OnoffButtons, readGpioChips } from '../src/buttons/onoff.js';
+import { gpioBase, loadOnoff, OnoffButtons, readGpioChips } from '../src/buttons/onoff.js';
 import type { ButtonEdge } from '../src/buttons/source.js';
 
 const log = pino({ level: 'silent' });
@@ -219,13 +219,121 @@ describe('onoff chip base', () => {
     expect(gpioBase(chips)).toBe(base);
   });
 
-  it('without the optional onoff package it reports failed buttons instead of crashing', async () => {
-    const buttons = new OnoffButtons({ pins: [{ action: 'capture', pin: 17 }], log });
-    const statuses: string[] = [];
-    await buttons.start({ onEdge: () => undefined, onPress: () => undefined, onStatus: (st) => statuses.push(st.state) });
-    expect(buttons.status()).toMatchObject({ kind: 'onoff', state: 'failed' });
-    expect(statuses).toEqual(['failed']);
-    await buttons.stop();
+  /** A fake /sys/class/gpio with the given chips. */
+  async function fakeSys(chips: Array<[string, string, string, string]>): Promise<Awaited<ReturnType<typeof tempDir>>> {
+    const dir = await tempDir('fake-sys');
+    for (const [name, label, base, ngpio] of chips) {
+      await mkdir(path.join(dir.path, name));
+      await writeFile(path.join(dir.path, name, 'label'), `${label}\n`);
+      await writeFile(path.join(dir.path, name, 'base'), `${base}\n`);
+      await writeFile(path.join(dir.path, name, 'ngpio'), `${ngpio}\n`);
+    }
+    await writeFile(path.join(dir.path, 'export'), '');
+    return dir;
+  }
+
+  it('the optional onoff package is installed and loads', async () => {
+    const mod = await loadOnoff();
+    expect(typeof mod.Gpio).toBe('function');
+    expect(typeof (mod.Gpio as unknown as { accessible: unknown }).accessible).toBe('boolean');
+  });
+
+  it.each([
+    [
+      'Pi 5, kernel ≥ 6.6',
+      [
+        ['gpiochip512', 'gpio-brcmstb@107d508500', '512', '32'],
+        ['gpiochip571', 'pinctrl-rp1', '571', '54'],
+      ],
+      571,
+    ],
+    [
+      'Pi 4, kernel ≥ 6.6',
+      [
+        ['gpiochip512', 'pinctrl-bcm2711', '512', '58'],
+        ['gpiochip570', 'raspberrypi-exp-gpio', '570', '8'],
+      ],
+      512,
+    ],
+    [
+      'Pi 4, kernel < 6.6',
+      [
+        ['gpiochip0', 'pinctrl-bcm2711', '0', '58'],
+        ['gpiochip504', 'raspberrypi-exp-gpio', '504', '8'],
+      ],
+      0,
+    ],
+  ] as const)('%s: sysfs numbers are the SoC base + BCM pin, edges are active-low presses', async (_n, chips, base) => {
+    const dir = await fakeSys(chips.map((c) => [...c]));
+    try {
+      const made: Array<{
+        gpio: number;
+        options: unknown;
+        watch?: (err: Error | null | undefined, value: number) => void;
+        unexported: boolean;
+      }> = [];
+      class FakeGpio {
+        private readonly rec: (typeof made)[number];
+        constructor(gpio: number, _direction: 'in', _edge: 'both', options?: unknown) {
+          this.rec = { gpio, options, unexported: false };
+          made.push(this.rec);
+        }
+        watch(cb: (err: Error | null | undefined, value: number) => void) {
+          this.rec.watch = cb;
+        }
+        unexport() {
+          this.rec.unexported = true;
+        }
+      }
+      const c = { edges: [] as ButtonEdge[], statuses: [] as string[] };
+      const buttons = new OnoffButtons({
+        pins: [
+          { action: 'capture', pin: 17 },
+          { action: 'undo', pin: 27 },
+        ],
+        sysRoot: dir.path,
+        log,
+        load: async () => ({ Gpio: FakeGpio }),
+      });
+      await buttons.start({ onEdge: (e) => c.edges.push(e), onPress: () => undefined, onStatus: (st) => c.statuses.push(st.state) });
+      expect(made.map((m) => [m.gpio, m.options])).toEqual([
+        [base + 17, { activeLow: true }],
+        [base + 27, { activeLow: true }],
+      ]);
+      expect(c.statuses).toEqual(['ok']);
+      made[1]?.watch?.(null, 1);
+      made[1]?.watch?.(new Error('EIO'), 0);
+      made[1]?.watch?.(null, 0);
+      expect(c.edges.map((e) => [e.action, e.pressed])).toEqual([
+        ['undo', true],
+        ['undo', false],
+      ]);
+      await buttons.stop();
+      expect(made.every((m) => m.unexported)).toBe(true);
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('no GPIO chip in sysfs, or GPIO that cannot be exported: failed buttons with a reason, no crash', async () => {
+    const empty = await fakeSys([]);
+    const pi4 = await fakeSys([['gpiochip512', 'pinctrl-bcm2711', '512', '58']]);
+    try {
+      const none = new OnoffButtons({ pins: [{ action: 'capture', pin: 17 }], sysRoot: empty.path, log });
+      await none.start({ onEdge: () => undefined, onPress: () => undefined, onStatus: () => undefined });
+      expect(none.status()).toMatchObject({ kind: 'onoff', state: 'failed', message: expect.stringContaining('no GPIO chip') });
+      await none.stop();
+      // The real onoff on a machine whose /sys/class/gpio has no such line to export.
+      const real = new OnoffButtons({ pins: [{ action: 'capture', pin: 17 }], sysRoot: pi4.path, log });
+      const statuses: string[] = [];
+      await real.start({ onEdge: () => undefined, onPress: () => undefined, onStatus: (st) => statuses.push(st.state) });
+      expect(real.status()).toMatchObject({ kind: 'onoff', state: 'failed' });
+      expect(statuses).toEqual(['failed']);
+      await real.stop();
+    } finally {
+      await empty.remove();
+      await pi4.remove();
+    }
   });
 
   it('reads a fake /sys/class/gpio tree', async () => {

@@ -180,7 +180,7 @@ export function createCamera(config: StationConfig['camera'], log: Logger): Came
     case 'test':
       return new ProcessCamera('test', () => ({ command: config.command ?? 'ffmpeg', args: testCameraArgs(config) }), log);
     case 'v4l2':
-      return new ProcessCamera('v4l2', () => ({ command: config.command ?? 'ffmpeg', args: v4l2Args(config) }), log);
+      return new ProcessCamera('v4l2', () => ({ command: config.command ?? 'ffmpeg', args: v4l2Args({ ...config, input: 'mjpeg' }) }), log);
     case 'replay': {
       const source = config.source ?? '';
       if (!/\.(mp4|mkv|mov|webm|avi|mjpeg|mjpg|gif)$/i.test(source)) return new FolderCamera(source, config.fps);
