@@ -40,6 +40,8 @@ export const cameraStatusSchema = z.object({
   restarts: z.number().int().nonnegative(),
   width: z.number().int().optional(),
   height: z.number().int().optional(),
+  /** What the camera offers and what was chosen, e.g. "MJPG 1280x720@25; YUYV 640x480@30 (using MJPG 1280x720@25)". */
+  modes: z.string().max(2000).optional(),
 });
 export type CameraStatus = z.infer<typeof cameraStatusSchema>;
 

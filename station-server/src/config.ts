@@ -115,6 +115,7 @@ const envSchema = z.object({
   CAMERA_LENS_POSITION: num(undefined, 0, 32),
   CAMERA_FLICKER_HZ: z.enum(['50', '60', 'off']).default('50'),
   CAMERA_COMMAND: optionalString,
+  CAMERA_CONTROL_COMMAND: optionalString,
   CAPTURE_SETTLE_MS: int(-1, -1, 5000),
 
   BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).default('sim'),
@@ -181,6 +182,8 @@ export interface StationConfig {
     flickerHz: 50 | 60 | undefined;
     /** Overrides the program name (tests, unusual installs). */
     command: string | undefined;
+    /** Overrides v4l2-ctl (CAMERA=v4l2). */
+    controlCommand: string | undefined;
   };
   /** Wait after a press before the frame is taken, so the hand is out of shot. */
   captureSettleMs: number;
@@ -318,6 +321,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         lensPosition: e.CAMERA_LENS_POSITION,
         flickerHz: e.CAMERA_FLICKER_HZ === 'off' ? undefined : (Number(e.CAMERA_FLICKER_HZ) as 50 | 60),
         command: e.CAMERA_COMMAND,
+        controlCommand: e.CAMERA_CONTROL_COMMAND,
       },
       captureSettleMs: e.CAPTURE_SETTLE_MS >= 0 ? e.CAPTURE_SETTLE_MS : frameMs,
       buttons: {
