@@ -121,6 +121,7 @@ const envSchema = z.object({
   BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).default('sim'),
   BUTTON_PINS: z.string().default('capture:17,undo:27,play:22,finish:23'),
   BUTTON_KEYS: optionalString,
+  BUTTON_GAMEPAD: optionalString,
   LED_PINS: optionalString,
   GPIO_CHIP: z.string().min(1).default('auto'),
   BUTTON_DEBOUNCE_MS: int(30, 0, 1000),
@@ -193,6 +194,8 @@ export interface StationConfig {
     /** Lights in the buttons (LED_PINS), driven with gpioset; empty = none. */
     ledPins: ButtonPin[];
     keys: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
+    /** Gamepad button index → action (BUTTON_GAMEPAD), for encoders that are joysticks. */
+    gamepad: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
     chip: string;
     debounceMs: number;
     captureLockoutMs: number;
@@ -274,6 +277,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
     else keyIssues.push(...r.error.issues.map((i) => `BUTTON_KEYS: ${i.message}`));
   }
   errors.push(...keyIssues);
+  let gamepad: StationConfig['buttons']['gamepad'];
+  if (env.BUTTON_GAMEPAD) {
+    const r = z
+      .string()
+      .transform((t, ctx) => parseKeys(t, ctx))
+      .safeParse(env.BUTTON_GAMEPAD);
+    if (!r.success) errors.push(...r.error.issues.map((i) => `BUTTON_GAMEPAD: ${i.message.replace('<key>', '<button number>')}`));
+    else if (r.data && Object.keys(r.data).some((k) => !/^\d{1,2}$/.test(k)))
+      errors.push('BUTTON_GAMEPAD: buttons are numbers, like "0:capture,1:undo"');
+    else gamepad = r.data;
+  }
   if (parsed.success) {
     const e = parsed.data;
     if (e.CAMERA === 'replay' && !e.CAMERA_SOURCE)
@@ -329,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         pins: pins.ok ? pins.pins : [],
         ledPins: ledPins.ok ? ledPins.pins : [],
         keys,
+        gamepad,
         chip: e.GPIO_CHIP,
         debounceMs: e.BUTTON_DEBOUNCE_MS,
         captureLockoutMs: e.CAPTURE_LOCKOUT_MS,
