@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { type TempDir, tempDir } from '../../e2e/src/harness/tmp.js';
 import { type Station, simPress, startStation } from './station.js';
-import { expectFrames, expectScreen, openStation } from './ui.js';
+import { expectFrames, expectScreen } from './ui.js';
 
 let station: Station;
 let dir: TempDir;
@@ -34,7 +34,9 @@ test.afterEach(async () => {
 });
 
 test('a camera that is gone shows the sleeping-camera picture and a dim capture button, and wakes when it returns', async ({ page }) => {
-  await openStation(page, station.url);
+  // Not openStation: that waits for a running camera, and this one is gone.
+  await page.goto(`${station.url}/`);
+  await expect(page.getByTestId('conn')).toHaveAttribute('data-state', 'open');
   await page.keyboard.press('Enter');
   await expectScreen(page, 'make');
   const asleep = page.getByTestId('camera-asleep');
