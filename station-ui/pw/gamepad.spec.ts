@@ -4,7 +4,7 @@ import { expectFrames, expectScreen, openStation } from './ui.js';
 
 let station: Station;
 test.beforeEach(async () => {
-  station = await startStation({ BUTTON_GAMEPAD: '2:capture,5:undo', CAPTURE_LOCKOUT_MS: '2000' });
+  station = await startStation({ BUTTON_GAMEPAD: '2:capture,5:undo', CAPTURE_LOCKOUT_MS: '10000' });
 });
 test.afterEach(async () => {
   await station.stop();
