@@ -13,7 +13,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ViteDevServer } from 'vite';
@@ -77,7 +76,6 @@ for (let i = 0; ; i++) {
 }
 
 process.env.STATION_URL = stationUrl;
-register('./pin-vite.mjs', import.meta.url);
 const { createServer } = await import('vite');
 vite = await createServer({ configFile: path.join(here, 'vite.config.ts'), server: { port: Number(process.env.DEV_PORT ?? 5173) } });
 await vite.listen();
