@@ -2,6 +2,7 @@
 // same time through their UIs in Chromium, rsync delivers them, ffmpeg renders
 // them, s3rver and Redis carry the public one to the gallery, mpv plays both.
 import path from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
@@ -30,7 +31,7 @@ test.beforeAll(async () => {
     mpvArgs: ['--vo=null', '--ao=null'],
     redis: 'on',
     logLevel: 'warn',
-    extraEnv: { station: { CAMERA_WIDTH: '640', CAMERA_HEIGHT: '360' } },
+    extraEnv: { station: { CAMERA_WIDTH: '640', CAMERA_HEIGHT: '360', CLAIM_NEXT_GESTURE: 'finishx3' } },
   });
 });
 
@@ -45,6 +46,13 @@ const screen = (page: Page) => page.getByTestId('app');
 async function makeFilmAtStation(page: Page, url: string, frames: number, publish: 'public' | 'private'): Promise<string | null> {
   await page.goto(`${url}/`);
   await expect(page.getByTestId('conn')).toHaveAttribute('data-state', 'open');
+  // The last child's code is still up: the operator's "next child" gesture ends it.
+  const state = (await (await fetch(`${url}/api/state`)).json()) as { claim?: unknown };
+  if (state.claim) {
+    await expect(screen(page)).toHaveAttribute('data-screen', 'claim');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('.');
+    await expect(screen(page)).toHaveAttribute('data-screen', 'attract');
+  }
   for (let i = 1; i <= frames; i++) {
     await page.keyboard.press('Space');
     await expect(page.getByTestId('strip')).toHaveAttribute('data-count', String(i));
@@ -194,4 +202,22 @@ test('two stations film at once; the public film reaches the gallery, the privat
   } finally {
     mpv3.close();
   }
+
+  // The family then removes it for good with the key from its QR link: only the
+  // tombstone stays in S3, and moderation cannot bring it back.
+  const key = new URL(claimUrl ?? '').hash.replace(/^#k=/, '');
+  const removed = await fetch(`${festival.gallery.url}/api/movies/${publicId}/remove`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key }),
+  });
+  expect(removed.status).toBe(200);
+  const listed = await festival.s3.client().send(new ListObjectsV2Command({ Bucket: festival.s3.bucket, Prefix: `movies/${publicId}/` }));
+  expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([`movies/${publicId}/REMOVED`]);
+  const unhide = await fetch(`${festival.gallery.url}/api/admin/movies/${publicId}/unhide`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${festival.adminToken}` },
+  });
+  expect(unhide.status).toBe(410);
+  expect(await galleryMovie(festival.gallery, publicId)).toBeNull();
 });
