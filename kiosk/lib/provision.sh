@@ -75,6 +75,8 @@ package_installed() {
 arch_name() {
   case $1 in
     gpiod) echo libgpiod ;;
+    g++) echo gcc ;;
+    python3) echo python ;;
     openssh-server) echo openssh ;;
     fonts-dejavu-core) echo ttf-dejavu ;;
     fonts-noto-core) echo noto-fonts ;;
@@ -110,11 +112,13 @@ install_packages() {
   esac
 }
 
-# Node.js 20 or newer: Debian 12 ships 18, so take NodeSource's repository there.
+# Node.js 22 or newer (the current LTS line; 20 is past its end of life and the AWS SDK
+# needs 22 from 2027): Debian 12 ships 18 and Debian 13 ships 20, so take NodeSource's
+# repository there.
 ensure_node() {
   local major=0
   if have node; then major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0); fi
-  if ((major >= 20)); then
+  if ((major >= 22)); then
     note "node $(node --version) is new enough"
     return
   fi
@@ -123,19 +127,19 @@ ensure_node() {
       install_packages ca-certificates curl gnupg
       if [[ ! -f /etc/apt/sources.list.d/nodesource.list ]]; then
         act install -d -m 0755 /etc/apt/keyrings
-        say "adding the NodeSource apt repository (Node.js 20)"
+        say "adding the NodeSource apt repository (Node.js 22)"
         printf '  + %s\n' 'curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor -o /etc/apt/keyrings/nodesource.gpg'
         if [[ $DRY_RUN != 1 ]]; then
           curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /etc/apt/keyrings/nodesource.gpg
         fi
         put_file /etc/apt/sources.list.d/nodesource.list 0644 root:root \
-          'deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main'
+          'deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_22.x nodistro main'
       fi
       act apt-get update -q
       act env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs
       ;;
     pacman) install_packages nodejs npm ;;
-    *) die "install Node.js 20 or newer by hand" ;;
+    *) die "install Node.js 22 or newer by hand" ;;
   esac
 }
 

@@ -130,3 +130,21 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine('a "b')).toBeNull();
   });
 });
+
+describe('BUTTON_GAMEPAD', () => {
+  it.each([
+    ['0:capture,1:undo,2:play,3:finish', { 0: 'capture', 1: 'undo', 2: 'play', 3: 'finish' }],
+    ['5:capture, 4:undo', { 5: 'capture', 4: 'undo' }],
+  ])('%j is read as button numbers', (text, map) => {
+    const r = loadConfig({ BUTTON_GAMEPAD: text });
+    expect(r.ok && r.config.buttons.gamepad).toEqual(map);
+  });
+
+  it.each([
+    ['A:capture', 'buttons are numbers'],
+    ['0:jump', 'is not <button number>:<capture|undo|play|finish>'],
+  ])('%j is refused with a reason', (text, reason) => {
+    const r = loadConfig({ BUTTON_GAMEPAD: text });
+    expect(!r.ok && r.errors.find((e) => e.startsWith('BUTTON_GAMEPAD: '))).toContain(reason);
+  });
+});
