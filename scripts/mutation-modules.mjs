@@ -65,7 +65,10 @@ export const MODULES = [
     group: 'services',
     name: 'station: gpiomon/gpioset args',
     files: [
-      { file: 'station-server/src/buttons/gpiomon.ts', functions: ['gpiomonArgs', 'parseGpiofind', 'parseGpiomonLine', 'gpiofindArgs'] },
+      {
+        file: 'station-server/src/buttons/gpiomon.ts',
+        functions: ['parseGpiodVersion', 'gpiomonArgs', 'parseGpiofind', 'parseGpiomonLine', 'gpiofindArgs'],
+      },
       { file: 'station-server/src/buttons/leds.ts', functions: ['ledStates', 'gpiosetArgs'] },
     ],
   },

@@ -1,12 +1,12 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DONE_FILE, type FilmMeta, fixTitle, isValidId, movieKeys } from '@stop-motion/protocol';
+import { DONE_FILE, type FilmMeta, fixTitle, isValidId, MANIFEST_FILE, movieKeys } from '@stop-motion/protocol';
 import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
 import { errorMessage, fsyncDir, fsyncTree, renameDurable } from './files.js';
-import { checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
+import { AREA_MARKER, checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Job, JobStore } from './jobs.js';
 import { newJob } from './jobs.js';
 import type { Logger } from './log.js';
@@ -21,6 +21,8 @@ import { type DroppedFrame, dominantSize, validatePackage } from './validate.js'
 import { FilmConflictError, FilmRemovedError, type WriteOnceUploader } from './write-once.js';
 
 const MAX_RENDER_FAILURES = 3;
+/** In a job's work dir: the station whose inbox area the package came from (none: the flat inbox). */
+const FROM_STATION_FILE = 'from-station';
 
 export interface PipelineDeps {
   config: ProcessorConfig;
@@ -202,6 +204,12 @@ export class Pipeline {
           }
           continue;
         }
+        // A station's area; a stray DONE in it does not make it a package.
+        if (await isStationArea(name, dir)) {
+          this.unwatch(name);
+          await this.scanArea(name, dir, seen);
+          continue;
+        }
         const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
         if (!done) {
           this.watchPending(name, dir);
@@ -224,14 +232,64 @@ export class Pipeline {
   }
 
   /**
+   * A station's own area, inbox/<stationId>/<movieId>/ (its rsync module's path): the
+   * packages in it are that station's, whatever their manifests claim.
+   */
+  private async scanArea(station: string, areaDir: string, seen: Set<string>): Promise<void> {
+    const areaKey = `${station}/`;
+    seen.add(areaKey);
+    this.watchPending(areaKey, areaDir, true);
+    const names: string[] = [];
+    for (const raw of await readdir(areaDir, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
+      else
+        await this.badlyNamed(raw, areaDir).catch((err: unknown) =>
+          this.log.error({ name: showName(raw), err: errorMessage(err) }, 'ingest.failed'),
+        );
+    }
+    for (const name of names.sort()) {
+      if (!this.running) return;
+      if (name.startsWith('.')) continue;
+      const key = `${station}/${name}`;
+      seen.add(key);
+      const dir = path.join(areaDir, name);
+      try {
+        const st = await lstat(dir);
+        if (!st.isDirectory()) {
+          if (!this.notedNonDirs.has(key)) {
+            this.notedNonDirs.add(key);
+            this.log.warn({ name: key.slice(0, 120) }, 'ingest.not_a_directory');
+          }
+          continue;
+        }
+        const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
+        if (!done) {
+          this.watchPending(key, dir);
+          continue;
+        }
+        this.unwatch(key);
+        if (!done.isFile()) {
+          await this.quarantineStray(key, dir, 'DONE is not a regular file');
+        } else if (!isValidId(name)) {
+          await this.quarantineStray(key, dir, 'package directory name is not a valid movie id');
+        } else {
+          await this.take(name, dir, station);
+        }
+      } catch (err) {
+        this.log.error({ name: key.slice(0, 120), err: errorMessage(err) }, 'ingest.failed');
+      }
+    }
+  }
+
+  /**
    * An inbox entry whose name is not UTF-8 cannot be named by a string path (it reads
    * back with U+FFFD): it is handled by its bytes, and quarantined once its DONE is there.
    */
-  private async badlyNamed(raw: Buffer): Promise<void> {
+  private async badlyNamed(raw: Buffer, parent: string = this.dirs.inbox): Promise<void> {
     const shown = showName(raw);
-    const dir = joinBytes(this.dirs.inbox, raw);
+    const dir = joinBytes(parent, raw);
     const st = await lstat(dir);
-    const key = `bytes:${raw.toString('hex')}`;
+    const key = `bytes:${parent === this.dirs.inbox ? '' : `${path.basename(parent)}/`}${raw.toString('hex')}`;
     if (!st.isDirectory()) {
       if (!this.notedNonDirs.has(key)) {
         this.notedNonDirs.add(key);
@@ -243,12 +301,12 @@ export class Pipeline {
     await this.quarantineStray(shown, dir, 'package directory name is not valid UTF-8');
   }
 
-  /** Watches a package that is still arriving, so its DONE is noticed at once. */
-  private watchPending(name: string, dir: string): void {
+  /** Watches a package that is still arriving (or a station's area), so its DONE is noticed at once. */
+  private watchPending(name: string, dir: string, anyChange = false): void {
     if (this.watchers.has(name) || this.watchers.size > 200) return;
     try {
       const w = watch(dir, (_event, file) => {
-        if (file === DONE_FILE || file === null) this.queueScan();
+        if (anyChange || file === DONE_FILE || file === null) this.queueScan();
       });
       w.on('error', () => this.unwatch(name));
       this.watchers.set(name, w);
@@ -262,7 +320,7 @@ export class Pipeline {
     this.watchers.delete(name);
   }
 
-  private async take(id: string, dir: string): Promise<void> {
+  private async take(id: string, dir: string, station: string | null = null): Promise<void> {
     const existing = this.d.jobs.get(id);
     if (existing && existing.state !== 'quarantined' && existing.state !== 'failed') {
       await rm(dir, { recursive: true, force: true });
@@ -285,6 +343,8 @@ export class Pipeline {
     const workDir = path.join(this.dirs.work, id);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
+    // Recorded before the package moves, so a crash cannot leave it without its origin.
+    if (station !== null) await writeDurable(path.join(workDir, FROM_STATION_FILE), station);
     const target = path.join(workDir, 'package');
     try {
       // Received means durable: the files as delivered, then the move.
@@ -300,7 +360,7 @@ export class Pipeline {
     }
     const job = newJob(id);
     await this.d.jobs.put(job);
-    this.log.info({ id, retry: Boolean(existing) }, 'package.received');
+    this.log.info({ id, retry: Boolean(existing), ...(station !== null ? { area: station } : {}) }, 'package.received');
     this.renderWake?.();
   }
 
@@ -411,6 +471,23 @@ export class Pipeline {
     const fixed = fixTitle(v.pkg.title);
     for (const reason of fixed.reasons) this.log.warn({ id, reason }, 'title.fixed');
     const pkg = { ...v.pkg, title: fixed.title ?? null };
+    // A station's secret only opens its own area: the area, not the manifest, says who sent it.
+    const area = await readFromStation(workDir);
+    if (area !== null) {
+      if (!area.ok) {
+        await this.quarantine(initial, `the record of the station area this package came from is unreadable (${area.reason})`, v.dropped);
+        return;
+      }
+      if (pkg.layout === 'original') pkg.stationId = area.station;
+      else if (pkg.stationId !== area.station) {
+        await this.quarantine(
+          initial,
+          `the manifest says stationId ${JSON.stringify(pkg.stationId)} but the package came from the area of station ${JSON.stringify(area.station)} (inbox/${area.station}/)`,
+          v.dropped,
+        );
+        return;
+      }
+    }
     // The frames decide the film's size; a manifest's width and height are only a claim.
     const natural = dominantSize(v.frames);
     if (pkg.width !== null && (pkg.width !== natural.width || pkg.height !== natural.height)) {
@@ -769,4 +846,63 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether an inbox directory is a station's area: it has the marker (made with the
+ * area by stop-motion-station-secret), or it holds nothing but package directories, at
+ * least one of them with its manifest or DONE there; the marker is then added, so an
+ * area that is empty for now, or a stray DONE at its top, never makes the area itself
+ * look like a package. A package (files at its top, rsync's temporary entries while it
+ * arrives, or only subdirectories that are not packages) never qualifies.
+ */
+async function isStationArea(name: string, dir: string): Promise<boolean> {
+  if (!isValidId(name)) return false;
+  const exists = (p: string) =>
+    lstat(p).then(
+      () => true,
+      () => false,
+    );
+  if (await exists(path.join(dir, AREA_MARKER))) return true;
+  const entries = await readdir(dir, { withFileTypes: true });
+  if (entries.length === 0 || entries.some((e) => !e.isDirectory() || e.name.startsWith('.'))) return false;
+  let packages = false;
+  for (const e of entries) {
+    if (!isValidId(e.name)) continue;
+    const inner = path.join(dir, e.name);
+    if ((await exists(path.join(inner, MANIFEST_FILE))) || (await exists(path.join(inner, DONE_FILE)))) {
+      packages = true;
+      break;
+    }
+  }
+  if (!packages) return false;
+  // O_EXCL: never through a link a station may have put there meanwhile.
+  await writeFile(path.join(dir, AREA_MARKER), "a station's delivery area: inbox/<stationId>/<movieId>/\n", { flag: 'wx' }).catch(
+    () => undefined,
+  );
+  return true;
+}
+
+async function writeDurable(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await open(tmp, 'w', 0o640);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+  await fsyncDir(path.dirname(file));
+}
+
+async function readFromStation(workDir: string): Promise<{ ok: true; station: string } | { ok: false; reason: string } | null> {
+  let text: string;
+  try {
+    text = await readFile(path.join(workDir, FROM_STATION_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { ok: false, reason: errorMessage(err) };
+  }
+  return isValidId(text) ? { ok: true, station: text } : { ok: false, reason: 'not a station id' };
 }

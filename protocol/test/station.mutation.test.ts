@@ -94,7 +94,7 @@ describe('constants', () => {
   });
   it('buttons, sources, methods and error codes', () => {
     expect(buttonActionSchema.options).toEqual(['capture', 'undo', 'play', 'finish']);
-    expect(buttonSourceSchema.options).toEqual(['gpio', 'sim', 'key', 'touch', 'api']);
+    expect(buttonSourceSchema.options).toEqual(['gpio', 'sim', 'key', 'touch', 'api', 'gamepad']);
     expect(CLIENT_METHODS).toEqual([
       'state.get',
       'movie.capture',

@@ -3,7 +3,7 @@
 import type { StationState } from '@stop-motion/protocol';
 import { describe, expect, it } from 'vitest';
 import { createPressFilter } from '../src/buttons/debounce.js';
-import { gpiofindArgs, gpiomonArgs, parseGpiofind, parseGpiomonLine } from '../src/buttons/gpiomon.js';
+import { gpiofindArgs, gpiomonArgs, parseGpiodVersion, parseGpiofind, parseGpiomonLine } from '../src/buttons/gpiomon.js';
 import { gpiosetArgs, ledStates } from '../src/buttons/leds.js';
 
 describe('press filter', () => {
@@ -68,8 +68,8 @@ describe('press filter', () => {
 });
 
 describe('gpiomon and gpiofind', () => {
-  it('gpiomon argv, pull-up by default', () => {
-    expect(gpiomonArgs({ chip: 'gpiochip0', offsets: [4] })).toEqual([
+  it('libgpiod 1 gpiomon argv, pull-up by default', () => {
+    expect(gpiomonArgs(1, { chip: 'gpiochip0', ids: ['4'] })).toEqual([
       '-b',
       '--bias=pull-up',
       '--active-low',
@@ -77,8 +77,35 @@ describe('gpiomon and gpiofind', () => {
       'gpiochip0',
       '4',
     ]);
-    expect(gpiomonArgs({ chip: 'gpiochip1', offsets: [4, 5], bias: 'pull-down' })[1]).toBe('--bias=pull-down');
-    expect(() => gpiomonArgs({ chip: 'gpiochip0', offsets: [] })).toThrow('gpiomon needs at least one line');
+    expect(gpiomonArgs(1, { chip: 'gpiochip1', ids: ['4', '5'] }, 'pull-down')[1]).toBe('--bias=pull-down');
+    expect(() => gpiomonArgs(1, { chip: null, ids: ['4'] })).toThrow('libgpiod 1 gpiomon needs a chip');
+    expect(() => gpiomonArgs(1, { chip: 'gpiochip0', ids: [] })).toThrow('gpiomon needs at least one line');
+  });
+  it('libgpiod 2 gpiomon argv: lines by name, or offsets on a chip; as-is leaves the bias out', () => {
+    expect(gpiomonArgs(2, { chip: null, ids: ['GPIO17', 'GPIO27'] })).toEqual([
+      '--bias=pull-up',
+      '--active-low',
+      '--edges=both',
+      '--format=%o %e %S %l',
+      'GPIO17',
+      'GPIO27',
+    ]);
+    expect(gpiomonArgs(2, { chip: 'gpiochip4', ids: ['5'] }, 'as-is')).toEqual([
+      '--active-low',
+      '--edges=both',
+      '--format=%o %e %S %l',
+      '--chip',
+      'gpiochip4',
+      '5',
+    ]);
+    expect(() => gpiomonArgs(2, { chip: null, ids: [] })).toThrow('gpiomon needs at least one line');
+  });
+  it('the libgpiod version from --version', () => {
+    expect(parseGpiodVersion('gpiomon (libgpiod) v2.2.1\nCopyright')).toBe(2);
+    expect(parseGpiodVersion('gpiomon (libgpiod) v1.6.3')).toBe(1);
+    expect(parseGpiodVersion('gpiomon (libgpiod)   v1.6.3')).toBe(1);
+    expect(parseGpiodVersion('gpiomon (libgpiod) v3.0.0')).toBeNull();
+    expect(parseGpiodVersion('gpiomon v2.2.1')).toBeNull();
   });
   it('gpiofind argv and answer', () => {
     expect(gpiofindArgs(17)).toEqual(['GPIO17']);
@@ -90,12 +117,12 @@ describe('gpiomon and gpiofind', () => {
     expect(parseGpiofind('gpiochip0')).toBeNull();
     expect(parseGpiofind('')).toBeNull();
   });
-  it('gpiomon lines: offset, edge and kernel time in ms', () => {
-    expect(parseGpiomonLine('17 1 12.5')).toEqual({ offset: 17, pressed: true, timeMs: 12_500 });
-    expect(parseGpiomonLine('  3 0 7.000000001  ')).toEqual({ offset: 3, pressed: false, timeMs: 7000.000001 });
-    expect(parseGpiomonLine('3 1 0.123456789')).toEqual({ offset: 3, pressed: true, timeMs: 123.456789 });
+  it('gpiomon lines: offset, edge, kernel time in ms and, from libgpiod 2, the name', () => {
+    expect(parseGpiomonLine('17 1 12.500000000')).toEqual({ offset: 17, pressed: true, timeMs: 12_500 });
+    expect(parseGpiomonLine('  3 0 7.000001000  ')).toEqual({ offset: 3, pressed: false, timeMs: 7000.001 });
+    expect(parseGpiomonLine('17 2 12.500000000 GPIO17')).toEqual({ offset: 17, pressed: false, timeMs: 12_500, name: 'GPIO17' });
   });
-  it.each(['', '17 2 1.0', '17 1 1', '17 1 1.', '17 1 1.1234567890', 'x17 1 1.0', '17 1 1.0 x', '17 1 -1.0', '171 1.0'])(
+  it.each(['', '17 3 1.000000000', '17 1 1', '17 1 1.', '17 1 1.1234567890', 'x17 1 1.0', '17 1 -1.0', '171 1.0'])(
     'not a gpiomon line: %j',
     (line) => {
       expect(parseGpiomonLine(line)).toBeNull();
@@ -125,13 +152,11 @@ describe('lights', () => {
     expect(ledStates(state(1, 'restarting')).capture).toBe(false);
     expect(ledStates(state(1, 'ok', true)).capture).toBe(false);
   });
-  it('gpioset argv', () => {
-    expect(
-      gpiosetArgs('gpiochip0', [
-        { offset: 5, on: true },
-        { offset: 6, on: false },
-      ]),
-    ).toEqual(['--mode=signal', 'gpiochip0', '5=1', '6=0']);
-    expect(() => gpiosetArgs('gpiochip0', [])).toThrow('gpioset needs at least one line');
+  it('gpioset argv for libgpiod 1 and 2', () => {
+    expect(gpiosetArgs(1, { chip: 'gpiochip0', ids: ['5', '6'] }, [true, false])).toEqual(['--mode=signal', 'gpiochip0', '5=1', '6=0']);
+    expect(gpiosetArgs(2, { chip: null, ids: ['GPIO5', 'GPIO6'] }, [false, true])).toEqual(['GPIO5=0', 'GPIO6=1']);
+    expect(gpiosetArgs(2, { chip: 'gpiochip0', ids: ['5'] }, [true])).toEqual(['--chip', 'gpiochip0', '5=1']);
+    expect(() => gpiosetArgs(1, { chip: null, ids: ['5'] }, [true])).toThrow('libgpiod 1 gpioset needs a chip');
+    expect(() => gpiosetArgs(2, { chip: null, ids: [] }, [])).toThrow('gpioset needs at least one line');
   });
 });

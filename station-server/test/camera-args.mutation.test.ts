@@ -68,26 +68,23 @@ describe('replay and v4l2', () => {
       ...OUT,
     ]);
   });
-  it("copies a webcam's own MJPEG", () => {
-    expect(v4l2Args({ width: 640, height: 360, fps: 25, device: '/dev/video1' })).toEqual([
-      ...HEAD,
-      '-f',
-      'v4l2',
-      '-input_format',
-      'mjpeg',
-      '-framerate',
-      '25',
-      '-video_size',
-      '640x360',
-      '-i',
-      '/dev/video1',
+  it("copies a webcam's own MJPEG, and encodes a YUYV-only one", () => {
+    const head = [...HEAD, '-f', 'v4l2', '-input_format'];
+    const input = ['-framerate', '25', '-video_size', '640x360', '-i', '/dev/video1'];
+    const out = ['-flush_packets', '1', '-f', 'mjpeg', 'pipe:1'];
+    const o = { width: 640, height: 360, fps: 25, device: '/dev/video1', quality: 4 };
+    expect(v4l2Args({ ...o, input: 'mjpeg' })).toEqual([...head, 'mjpeg', ...input, '-c:v', 'copy', ...out]);
+    expect(v4l2Args({ ...o, input: 'yuyv422' })).toEqual([
+      ...head,
+      'yuyv422',
+      ...input,
+      '-vf',
+      'format=yuvj420p',
       '-c:v',
-      'copy',
-      '-flush_packets',
-      '1',
-      '-f',
       'mjpeg',
-      'pipe:1',
+      '-q:v',
+      '4',
+      ...out,
     ]);
   });
 });

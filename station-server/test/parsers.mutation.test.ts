@@ -10,8 +10,8 @@ describe('gpio output with more than one space', () => {
     expect(parseGpiofind('gpiochip0 17x')).toBeNull();
   });
   it('gpiomon', () => {
-    expect(parseGpiomonLine('17  1   12.5')).toEqual({ offset: 17, pressed: true, timeMs: 12_500 });
-    expect(parseGpiomonLine('17\t\t0\t\t12.5')).toEqual({ offset: 17, pressed: false, timeMs: 12_500 });
+    expect(parseGpiomonLine('17  1   12.500000000')).toEqual({ offset: 17, pressed: true, timeMs: 12_500 });
+    expect(parseGpiomonLine('17\t\t0\t\t12.500000000  GPIO17')).toEqual({ offset: 17, pressed: false, timeMs: 12_500, name: 'GPIO17' });
   });
 });
 
