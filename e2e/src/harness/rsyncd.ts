@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canConnect, freePort } from './ports.js';
 import { type ManagedProcess, spawnManaged, waitFor } from './process.js';
@@ -18,6 +18,8 @@ export interface RsyncDaemon {
   start(): Promise<void>;
   close(): Promise<void>;
   running(): boolean;
+  /** Sessions that sent files to the module, from the daemon's own log. */
+  receiveSessions(): Promise<number>;
 }
 
 /** The rsyncd.conf text for one authenticated, writable module. Pure, for tests. */
@@ -30,11 +32,13 @@ export function rsyncdConf(o: {
   uid: number;
   gid: number;
   pidFile: string;
+  logFile?: string;
 }): string {
   return [
     `port = ${o.port}`,
     'address = 127.0.0.1',
     `pid file = ${o.pidFile}`,
+    ...(o.logFile ? [`log file = ${o.logFile}`] : []),
     'use chroot = no',
     `uid = ${o.uid}`,
     `gid = ${o.gid}`,
@@ -62,6 +66,7 @@ export async function startRsyncDaemon(opts: { module?: string; user?: string; s
   await chmod(secretsFile, 0o600);
   const port = await freePort();
   const confFile = path.join(dir.path, 'rsyncd.conf');
+  const logFile = path.join(dir.path, 'rsyncd.log');
   await writeFile(
     confFile,
     rsyncdConf({
@@ -73,6 +78,7 @@ export async function startRsyncDaemon(opts: { module?: string; user?: string; s
       uid: process.getuid?.() ?? 0,
       gid: process.getgid?.() ?? 0,
       pidFile: path.join(dir.path, 'rsyncd.pid'),
+      logFile,
     }),
   );
   let proc: ManagedProcess | undefined;
@@ -97,6 +103,9 @@ export async function startRsyncDaemon(opts: { module?: string; user?: string; s
     url: `rsync://${user}@127.0.0.1:${port}/${module}/`,
     start,
     running: () => proc?.running() ?? false,
+    // rsyncd logs "rsync to <module>/ from <user>@<host> (<addr>)" for every upload it accepts.
+    receiveSessions: async () =>
+      (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((l) => / rsync to \S+ from /.test(l)).length,
     stop: async () => proc?.stop(),
     kill: async () => proc?.kill(),
     async close() {
