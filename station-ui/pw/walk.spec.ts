@@ -61,7 +61,8 @@ for (const locale of locales) {
           await page.keyboard.press('Enter');
           await expectFrames(page, i);
         }
-        await page.waitForTimeout(500); // let the flash fade
+        // Let the flash fade: its CSS animation has finished.
+        await page.getByTestId('flash').evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
         await shot('make');
         if (checkAxe) await expectMirrored(page, locale !== 'en', viewport.width);
         await page.getByTestId('diff').click();
@@ -90,9 +91,11 @@ for (const locale of locales) {
         const [pkg] = await station.outbox();
         expect(pkg?.manifest).toMatchObject({ publish: 'public', title: expect.any(String) });
 
-        await page.waitForTimeout(4200); // the claim screen ignores other buttons at first
-        await page.keyboard.press('0');
-        await expectScreen(page, 'attract');
+        // The claim screen ignores other buttons at first: pressed until it lets go.
+        await expect(async () => {
+          await page.keyboard.press('0');
+          await expectScreen(page, 'attract', 1000);
+        }).toPass({ timeout: 60_000, intervals: [500] });
         await expect(page.locator('.recent-poster')).toHaveCount(1);
         await expect.poll(() => page.locator('.recent-poster').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
         await shot('attract-recent');
