@@ -1,8 +1,15 @@
 // `npm run demo`: the whole festival on this machine, with stable URLs and its data
 // in ./data/demo so that a restart picks up where it left off.
 import path from 'node:path';
+import { checkDemoHost, lanAddresses } from './demo-host.js';
 import { startFestival } from './festival.js';
 import { repoRoot } from './services.js';
+
+const host = checkDemoHost(process.env.DEMO_HOST);
+if (!host.ok) {
+  console.error(host.message);
+  process.exit(2);
+}
 
 const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 const dataDir = process.env.DEMO_DATA_DIR ?? path.join(repoRoot, 'data', 'demo');
@@ -15,6 +22,7 @@ const festival = await startFestival({
   player: hasDisplay ? 'mpv' : 'none',
   redis: 'auto',
   ports: { station: 8751, processor: 8760, gallery: 8770, s3: 8780, redis: 8790 },
+  publicHost: host.host,
   // On a desk the big screen is a window beside the stations, not the whole display.
   extraEnv: { processor: { MPV_FULLSCREEN: 'false' } },
   ...(verbose ? { onLine: (label: string, line: string) => console.log(`[${label}] ${line}`) } : {}),
@@ -36,6 +44,16 @@ console.log(
     `\nThe big screen ${hasDisplay ? 'plays in an mpv window' : 'is off (no display found); its playlist is on the status page'}.` +
     '\nCtrl-C stops everything.\n',
 );
+if (host.host.startsWith('127.') || host.host === '::1') {
+  const lan = lanAddresses();
+  console.log(
+    lan.length > 0
+      ? `The QR codes point at ${host.host}, which phones cannot open. For phones on this network: DEMO_HOST=${lan[0]} npm run demo\n`
+      : `The QR codes point at ${host.host}; phones need this machine on their network and DEMO_HOST=<its address>.\n`,
+  );
+} else {
+  console.log(`Phones on this network open the QR codes at ${festival.gallery.url}/\n`);
+}
 
 let stopping = false;
 const shutdown = async (signal: string) => {

@@ -22,6 +22,11 @@ export interface FestivalOptions {
   /** Preferred ports (the demo's stable URLs); tests leave them unset to get free ones. */
   ports?: { station?: number; processor?: number; gallery?: number; s3?: number; redis?: number };
   eventName?: string;
+  /**
+   * The address phones reach: the gallery and S3 listen there and the QR codes point
+   * there. Stations and the processor stay on loopback. Default 127.0.0.1.
+   */
+  publicHost?: string;
   adminToken?: string;
   bucket?: string;
   logLevel?: string;
@@ -101,7 +106,9 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
     for (const s of started.reverse()) await s.stop().catch(() => {});
   };
   try {
+    const publicHost = opts.publicHost ?? '127.0.0.1';
     const s3 = await startS3({
+      host: publicHost,
       directory: path.join(dataDir, 's3'),
       bucket: opts.bucket ?? 'festival',
       ...(opts.ports?.s3 !== undefined ? { port: await portNear(opts.ports.s3) } : {}),
@@ -120,14 +127,15 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
     };
 
     const galleryPort = await portNear(opts.ports?.gallery);
-    const galleryUrl = `http://127.0.0.1:${galleryPort}`;
+    const galleryUrl = `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${galleryPort}`;
     const gallery = await startService({
       service: 'gallery',
       label: 'gallery',
       port: galleryPort,
+      host: publicHost,
       env: {
         ...shared,
-        GALLERY_HOST: '127.0.0.1',
+        GALLERY_HOST: publicHost,
         GALLERY_PORT: String(galleryPort),
         GALLERY_PUBLIC_URL: galleryUrl,
         GALLERY_ADMIN_TOKEN: adminToken,

@@ -33,11 +33,14 @@ export async function startService(opts: {
   service: ServiceName;
   label: string;
   port: number;
+  /** The address it listens on (its URL's host); default loopback. */
+  host?: string;
   env: Record<string, string>;
   onLine?: (label: string, line: string) => void;
   readyTimeoutMs?: number;
 }): Promise<ServiceProcess> {
-  const url = `http://127.0.0.1:${opts.port}`;
+  const host = opts.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${opts.port}`;
   let proc: ManagedProcess | undefined;
   const start = async () => {
     const p = spawnManaged({

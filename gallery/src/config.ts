@@ -1,3 +1,4 @@
+import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -32,6 +33,7 @@ export const configSchema = z.object({
   S3_PUBLIC_BASE_URL: optional(httpUrl),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
+  EVENT_TIMEZONE: eventTimeZoneSchema,
 });
 
 export type RawConfig = z.output<typeof configSchema>;

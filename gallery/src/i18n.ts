@@ -138,10 +138,16 @@ export function chooseLocale(q: unknown, cookie: string | undefined, acceptLangu
   return fromAcceptLanguage(acceptLanguage) ?? 'en';
 }
 
-export function formatDate(iso: string, locale: Locale): string {
-  try {
-    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
-  } catch {
-    return iso.slice(0, 10);
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A film's date in the page's language, as the day it was in the event's time zone (EVENT_TIMEZONE). */
+export function formatDate(iso: string, locale: Locale, timeZone: string): string {
+  const key = `${locale}|${timeZone}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone });
+    dateFormats.set(key, format);
   }
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso.slice(0, 10) : format.format(d);
 }

@@ -218,7 +218,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       path = `${url.pathname}${url.search}`;
     }
     const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
-    return { locale, t: MESSAGES[locale], path, assets: { css, js, icon }, baseUrl };
+    return { locale, t: MESSAGES[locale], path, assets: { css, js, icon }, baseUrl, timeZone: config.EVENT_TIMEZONE };
   };
 
   const sendHtml = (reply: FastifyReply, status: number, body: string, cache = 'no-cache') =>

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -51,6 +52,7 @@ const envSchema = z.object({
   MPV_EXTRA_ARGS: optionalString,
   MPV_FULLSCREEN: bool(true),
   EVENT_NAME: z.string().max(120).default('Stop Motion Festival'),
+  EVENT_TIMEZONE: eventTimeZoneSchema,
   TITLE_SECONDS: z
     .string()
     .optional()
@@ -131,6 +133,8 @@ export interface ProcessorConfig {
   mpvExtraArgs: string[];
   mpvFullscreen: boolean;
   eventName: string;
+  /** The zone of the date on the title card. */
+  eventTimeZone: string;
   titleSeconds: number;
   titleLogo: string | undefined;
   fontFile: string;
@@ -188,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mpvExtraArgs: e.MPV_EXTRA_ARGS ? e.MPV_EXTRA_ARGS.split(/\s+/).filter(Boolean) : [],
     mpvFullscreen: e.MPV_FULLSCREEN,
     eventName: e.EVENT_NAME,
+    eventTimeZone: e.EVENT_TIMEZONE,
     titleSeconds: e.TITLE_SECONDS,
     titleLogo: e.TITLE_LOGO ? path.resolve(cwd, e.TITLE_LOGO) : undefined,
     fontFile: e.TITLE_FONT ?? DEFAULT_FONT,

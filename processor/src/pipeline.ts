@@ -345,7 +345,7 @@ export class Pipeline {
           eventName: c.eventName,
           title: pkg.title,
           stationId: pkg.stationId,
-          date: formatCardDate(pkg.createdAt ?? job.receivedAt),
+          date: formatCardDate(pkg.createdAt ?? job.receivedAt, c.eventTimeZone),
           seconds: c.titleSeconds,
           fontFile: c.fontFile,
           fontFileBold: c.fontFileBold,

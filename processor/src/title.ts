@@ -23,10 +23,19 @@ export function fitFontSize(text: string, width: number, preferred: number, min:
   return Math.max(min, Math.min(preferred, fit));
 }
 
-export function formatCardDate(iso: string | null, now: Date = new Date()): string {
+const cardDateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The film's day as YYYY-MM-DD in the event's time zone (a film made at 01:00 in Jerusalem is not yesterday's). */
+export function formatCardDate(iso: string | null, timeZone = 'UTC', now: Date = new Date()): string {
   const d = iso ? new Date(iso) : now;
   const valid = Number.isNaN(d.getTime()) ? now : d;
-  return valid.toISOString().slice(0, 10);
+  let format = cardDateFormats.get(timeZone);
+  if (!format) {
+    // en-CA writes dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    cardDateFormats.set(timeZone, format);
+  }
+  return format.format(valid);
 }
 
 export interface TitleCardInput {

@@ -3,3 +3,4 @@ export * from './ids.js';
 export * from './manifest.js';
 export * from './meta.js';
 export * from './station.js';
+export * from './timezone.js';

@@ -71,7 +71,8 @@ export const buttonsStatusSchema = z.object({
 export const uiSettingsSchema = z.object({
   locale: localeSchema,
   idleMinutes: z.number().positive(),
-  idleAction: z.enum(['keep', 'clear']),
+  /** What happens to an abandoned film when nobody answers "still there?": finished for the big screen only, kept, or cleared. */
+  idleAction: z.enum(['finish', 'keep', 'clear']),
   titleEnabled: z.boolean(),
   sound: z.boolean(),
   onionOpacity: z.number().min(0).max(1),
@@ -91,6 +92,9 @@ export const recentMovieSchema = z.object({
 });
 export type RecentMovie = z.infer<typeof recentMovieSchema>;
 
+export const claimStateSchema = z.object({ movieId: movieIdSchema, endsAt: isoDateTime });
+export type ClaimState = z.infer<typeof claimStateSchema>;
+
 export const stationStateSchema = z.object({
   stationId: stationIdSchema,
   movie: movieStateSchema,
@@ -100,6 +104,8 @@ export const stationStateSchema = z.object({
   disk: diskStatusSchema,
   settings: uiSettingsSchema,
   recent: z.array(recentMovieSchema),
+  /** The claim screen of the film just finished: button presses do not capture until it ends. */
+  claim: claimStateSchema.nullable().optional(),
 });
 export type StationState = z.infer<typeof stationStateSchema>;
 
@@ -134,6 +140,8 @@ export const stationEventSchema = z.discriminatedUnion('name', [
   event('buttons.status', buttonsStatusSchema),
   event('settings.changed', uiSettingsSchema),
   event('button.pressed', z.object({ action: buttonActionSchema, source: buttonSourceSchema })),
+  /** The claim screen ended early: the operator's "next child" gesture was made. */
+  event('claim.ended', z.object({ movieId: movieIdSchema, reason: z.enum(['gesture']) })),
 ]);
 export type StationEvent = z.infer<typeof stationEventSchema>;
 export type StationEventName = StationEvent['name'];
@@ -172,7 +180,12 @@ export type ReplyError = z.infer<typeof replyErrorSchema>;
 
 // ---- client → server ----------------------------------------------------------
 
-export const finishParamsSchema = z.object({ publish: publishSchema, title: titleSchema.optional() });
+export const finishParamsSchema = z.object({
+  publish: publishSchema,
+  title: titleSchema.optional(),
+  /** Finished because nobody came back to it: no claim screen follows. */
+  abandoned: z.boolean().optional(),
+});
 export type FinishParams = z.infer<typeof finishParamsSchema>;
 
 /** What `movie.finish` answers: the QR code is built from these. */

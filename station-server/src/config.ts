@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
+import { type ButtonAction, buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 
 /** station-server/, whether this runs from src/ or from the build in dist/src/. */
@@ -144,12 +144,16 @@ const envSchema = z.object({
   UI_RESTART_MIN_INTERVAL_SECONDS: int(120, 0, 86_400),
 
   IDLE_MINUTES: num(5, 0.1, 1440),
-  IDLE_ACTION: z.enum(['keep', 'clear']).default('keep'),
+  IDLE_ACTION: z.enum(['finish', 'keep', 'clear']).default('finish'),
   LOCALE: localeSchema.default('en'),
   TITLE_ENABLED: bool(false),
   SOUND: bool(true),
   ONION_OPACITY: num(0.3, 0, 1),
   CLAIM_SECONDS: int(60, 1, 3600),
+  CLAIM_NEXT_GESTURE: z
+    .string()
+    .regex(/^(none|(capture|undo|play|finish)x[2-9])$/, 'must be none or <capture|undo|play|finish>x<2-9>, e.g. finishx3')
+    .default('none'),
   DESIGNER: z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).optional(),
   GALLERY_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
 });
@@ -210,12 +214,14 @@ export interface StationConfig {
   watchdog: { seconds: number; command: string | undefined; minIntervalSeconds: number };
   ui: {
     idleMinutes: number;
-    idleAction: 'keep' | 'clear';
+    idleAction: 'finish' | 'keep' | 'clear';
     locale: z.infer<typeof localeSchema>;
     titleEnabled: boolean;
     sound: boolean;
     onionOpacity: number;
     claimSeconds: number;
+    /** The "next child" gesture that ends the claim screen early: one button pressed n times within a few seconds. */
+    claimNext: { action: ButtonAction; presses: number } | null;
     designer: boolean;
     galleryPublicUrl: string | null;
   };
@@ -330,11 +336,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         sound: e.SOUND,
         onionOpacity: e.ONION_OPACITY ?? 0.3,
         claimSeconds: e.CLAIM_SECONDS,
+        claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
         designer: e.DESIGNER === undefined ? e.BUTTONS === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
         galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
       },
     },
   };
+}
+
+function parseGesture(text: string): { action: ButtonAction; presses: number } | null {
+  const m = /^(capture|undo|play|finish)x([2-9])$/.exec(text);
+  return m ? { action: buttonActionSchema.parse(m[1]), presses: Number(m[2]) } : null;
 }
 
 /**

@@ -25,6 +25,9 @@ import { type MovieStore, StoreError } from './store/movie-store.js';
 import type { Thumbnailer } from './thumbnails.js';
 import type { UiWatchdog } from './watchdog.js';
 
+/** The "next child" presses must come this close together. */
+const CLAIM_GESTURE_WINDOW_MS = 3000;
+
 /** A failure with a protocol error code, answered to the client as such. */
 export class StationError extends Error {
   constructor(
@@ -55,6 +58,8 @@ export interface StationParts {
  */
 export class Station extends EventEmitter<{ event: [StationEvent] }> {
   private capturing = false;
+  /** The claim screen of the film just finished; presses do not capture while it shows. */
+  private claim: { movieId: string; endsAt: number; gesture: number[] } | null = null;
   private readonly filter: PressFilter;
   private buttonsStatus: ButtonsStatus;
   private readonly log: Logger;
@@ -92,6 +97,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
 
   snapshot(): StationState {
     const { store } = this.p;
+    const claim = this.activeClaim();
     return {
       stationId: this.p.config.stationId,
       movie: {
@@ -107,7 +113,35 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       disk: this.p.disk.status(),
       settings: this.p.settings.get(),
       recent: store.recent(),
+      claim: claim ? { movieId: claim.movieId, endsAt: new Date(claim.endsAt).toISOString() } : null,
     };
+  }
+
+  private activeClaim(now = Date.now()): { movieId: string; endsAt: number; gesture: number[] } | null {
+    if (this.claim && now >= this.claim.endsAt) this.claim = null;
+    return this.claim;
+  }
+
+  /**
+   * A press while the claim screen shows: announced (the UI counts it as activity) but
+   * never a capture or an undo, so the QR code stays up for the next family to scan.
+   * Only the operator's "next child" gesture ends it early. True when the press was held.
+   */
+  private heldByClaim(action: ButtonAction, source: ButtonSourceKind): boolean {
+    const claim = this.activeClaim();
+    if (!claim) return false;
+    this.publish('button.pressed', { action, source });
+    const next = this.p.config.ui.claimNext;
+    if (next && action === next.action) {
+      const now = Date.now();
+      claim.gesture = [...claim.gesture.filter((t) => now - t < CLAIM_GESTURE_WINDOW_MS), now];
+      if (claim.gesture.length >= next.presses) {
+        this.claim = null;
+        this.log.info({ event: 'claim.ended', movieId: claim.movieId, reason: 'gesture' }, 'next child gesture ended the claim screen');
+        this.publish('claim.ended', { movieId: claim.movieId, reason: 'gesture' });
+      }
+    }
+    return true;
   }
 
   private publish<N extends StationEventName>(name: N, data: StationEventData<N>): void {
@@ -134,6 +168,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
 
   /** Capture and undo are done here; play and finish belong to the UI's flow and are only announced. */
   private act(action: ButtonAction, source: ButtonSourceKind): void {
+    if (this.heldByClaim(action, source)) return;
     this.publish('button.pressed', { action, source });
     const report = (err: unknown) => {
       if (!(err instanceof StationError))
@@ -216,9 +251,19 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       throw err;
     }
     this.log.info(
-      { event: 'movie.finished', movieId: outcome.movieId, frames: outcome.frameCount, publish: params.publish },
+      {
+        event: 'movie.finished',
+        movieId: outcome.movieId,
+        frames: outcome.frameCount,
+        publish: params.publish,
+        ...(params.abandoned ? { abandoned: true } : {}),
+      },
       'movie finished',
     );
+    // Nobody is there to scan an abandoned film's code, so no claim screen holds the buttons.
+    this.claim = params.abandoned
+      ? null
+      : { movieId: outcome.movieId, endsAt: Date.now() + this.p.settings.get().claimSeconds * 1000, gesture: [] };
     this.publish('movie.finished', {
       movieId: outcome.movieId,
       publish: params.publish,

@@ -1,9 +1,9 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir } from '@stop-motion/e2e';
 import { DONE_FILE, MANIFEST_FILE, movieIdSchema, parseManifest, ULID_PATTERN } from '@stop-motion/protocol';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MovieStore, sha256Hex } from '../src/store/movie-store.js';
 import { fakeJpeg } from './jpeg-fixtures.js';
 
@@ -175,5 +175,43 @@ describe('movie store', () => {
     ]) {
       expect(await a.locateFrame(m as string, f as string)).toBeNull();
     }
+  });
+
+  it("dates a film by its first frame, not by the previous film's finish", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const evening = Date.parse('2026-06-01T19:00:00Z');
+      const morning = Date.parse('2026-06-02T08:30:00Z');
+      vi.setSystemTime(evening);
+      const store = await openStore();
+      await store.addFrame(fakeJpeg({ seed: 1 }));
+      await store.finish({ publish: 'public' });
+      // The next movie's id was made last night; its first frame is taken in the morning.
+      vi.setSystemTime(morning);
+      await store.addFrame(fakeJpeg({ seed: 2 }));
+      vi.setSystemTime(morning + 60_000);
+      const out = await store.finish({ publish: 'public' });
+      expect(out.manifest.createdAt).toBe(new Date(morning).toISOString());
+      expect(Date.parse(store.startedAt)).toBe(morning + 60_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps the first frame time across a restart, and forgets it when that frame is undone', async () => {
+    const store = await openStore();
+    const first = await store.addFrame(fakeJpeg({ seed: 1 }));
+    const taken = new Date('2026-06-02T08:30:00Z');
+    await utimes(path.join(dir.path, 'current', store.movieId, first.frame.file), taken, taken);
+    const resumed = await openStore();
+    await resumed.addFrame(fakeJpeg({ seed: 2 }));
+    expect((await resumed.finish({ publish: 'private' })).manifest.createdAt).toBe(taken.toISOString());
+
+    const before = Date.now();
+    await resumed.addFrame(fakeJpeg({ seed: 3 }));
+    await resumed.undo();
+    await resumed.addFrame(fakeJpeg({ seed: 4 }));
+    const out = await resumed.finish({ publish: 'private' });
+    expect(Date.parse(out.manifest.createdAt)).toBeGreaterThanOrEqual(before);
   });
 });

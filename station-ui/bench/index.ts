@@ -180,8 +180,10 @@ async function soak(browser: Browser): Promise<void> {
       await screen('consent');
       await key(m % 2 ? '0' : '.');
       await screen('claim');
-      await page.waitForTimeout(300);
-      await key('Enter'); // the next child starts from the claim screen
+      // The claim screen holds every press; the operator's gesture (finish × 3) ends it.
+      for (let i = 0; i < 3; i++) await key('.');
+      await screen('attract');
+      await key('Enter');
       await screen('make');
       await frames(1);
       await key('Backspace');

@@ -57,10 +57,21 @@ async function makeFilm(page: Page, press: Press, choose: 'public' | 'private'):
   } else {
     await expect(page.getByTestId('qr')).toHaveCount(0);
   }
-  // The next child starts a new film straight from the claim screen.
+  // A child presses the red arcade button at once: the code stays up and nothing is captured.
+  await simPress(station, 'capture');
+  await simPress(station, 'undo');
+  // The operator's "next child" gesture (CLAIM_NEXT_GESTURE=finishx3) ends the claim screen.
+  for (let i = 0; i < 3; i++) await simPress(station, 'finish');
+  await expectScreen(page, 'attract');
+  expect(await movieFrames(station.url)).toBe(0);
   await press('capture');
   await expectScreen(page, 'make');
   await expectFrames(page, 1);
+}
+
+async function movieFrames(url: string): Promise<number> {
+  const state = (await (await fetch(`${url}/api/state`)).json()) as { movie: { frames: unknown[] } };
+  return state.movie.frames.length;
 }
 
 test('the whole flow by keyboard (numeric keypad layout), website too', async ({ page }) => {

@@ -106,6 +106,7 @@ export async function startStation(env: Record<string, string> = {}): Promise<St
     DESIGNER: 'false',
     LOG_LEVEL: 'warn',
     GALLERY_PUBLIC_URL: 'https://films.example.org',
+    CLAIM_NEXT_GESTURE: 'finishx3',
     ...env,
   };
   const launch = async (): Promise<ManagedProcess> => {

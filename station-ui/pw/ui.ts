@@ -44,6 +44,13 @@ export async function expectFrames(page: Page, count: number): Promise<void> {
 export async function openStation(page: Page, url: string, query = ''): Promise<void> {
   await page.goto(`${url}/${query}`);
   await expect(page.getByTestId('conn')).toHaveAttribute('data-state', 'open');
+  // A child presses once the live view shows; on a busy machine the camera program may
+  // still be starting, and a press then is refused (as it should be).
+  await expect
+    .poll(async () => ((await (await fetch(`${url}/api/state`)).json()) as { camera: { state: string } }).camera.state, {
+      timeout: 30_000,
+    })
+    .toBe('ok');
 }
 
 /** Decodes the QR code from a screenshot of the element, as a phone camera would see it. */

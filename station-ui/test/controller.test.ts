@@ -69,6 +69,43 @@ describe('Controller', () => {
     expect(t.c.state.claim).toBeNull();
   });
 
+  it('claim: presses change nothing and ask for nothing; claim.ended for this film ends it early', async () => {
+    const t = setup({ claimSeconds: 60 });
+    t.replies['movie.finish'] = () =>
+      Promise.resolve({ movieId: MOVIE, ownerKey: 'k'.repeat(32), shortCode: 'STVWXY', claimUrl: 'https://g/m/x#k=y' });
+    t.pressed('finish');
+    t.pressed('finish');
+    await flush();
+    expect(t.c.state.flow.screen).toBe('claim');
+    const callsBefore = t.calls.length;
+    for (const action of ['capture', 'undo', 'play', 'finish'] as const) {
+      t.advance(5_000);
+      t.pressed(action);
+      t.c.tick();
+    }
+    expect(t.c.state.flow.screen).toBe('claim');
+    expect(t.c.state.flash).toBe(0);
+    expect(t.calls).toHaveLength(callsBefore);
+    t.c.onEvent({ type: 'event', name: 'claim.ended', data: { movieId: MOVIE, reason: 'gesture' } });
+    expect(t.c.state.flow.screen).toBe('attract');
+    expect(t.c.state.claim).toBeNull();
+  });
+
+  it('a reloaded UI shows the claim screen the station still holds, for the rest of its time', () => {
+    const t = setup({ claimSeconds: 60 }, 0);
+    const base = station(0, { claimSeconds: 60 });
+    const endsAt = new Date(Date.now() + 20_000).toISOString();
+    t.c.onSnapshot({ ...base, claim: { movieId: MOVIE, endsAt } });
+    expect(t.c.state.flow.screen).toBe('claim');
+    expect(t.c.state.claim).toMatchObject({ movieId: MOVIE, shortCode: MOVIE.slice(-6), claimUrl: null });
+    t.advance(15_000);
+    t.c.tick();
+    expect(t.c.state.flow.screen).toBe('claim');
+    t.advance(6_000);
+    t.c.tick();
+    expect(t.c.state.flow.screen).toBe('attract');
+  });
+
   it('titles: the typed draft goes with the finish button', async () => {
     const t = setup({ titleEnabled: true });
     t.replies['movie.finish'] = () => Promise.resolve({ movieId: MOVIE, ownerKey: 'k'.repeat(32), shortCode: 'STVWXY', claimUrl: null });
@@ -80,6 +117,27 @@ describe('Controller', () => {
     expect(t.calls.at(-1)).toEqual({ method: 'movie.finish', params: { publish: 'private', title: 'Dragon' } });
     await flush();
     expect(t.c.state.claim?.publish).toBe('private');
+  });
+
+  it('an arcade-only station (no touch, no pointer) skips the title step even when titles are on', async () => {
+    let now = 1_000_000;
+    const calls: Array<{ method: ClientMethod; params: unknown }> = [];
+    const client = {
+      request: ((method: ClientMethod, params?: unknown) => {
+        calls.push({ method, params });
+        return Promise.resolve({ movieId: MOVIE, ownerKey: 'k'.repeat(32), shortCode: 'STVWXY', claimUrl: null });
+      }) as never,
+    };
+    const c = new Controller({ client, now: () => now++, sound: () => undefined, canType: () => false });
+    c.onStatus('open');
+    c.onSnapshot(station(2, { titleEnabled: true }));
+    const pressed = (action: 'finish' | 'play') =>
+      c.onEvent({ type: 'event', name: 'button.pressed', data: { action, source: 'gpio' } } as StationEvent);
+    pressed('finish');
+    pressed('play');
+    expect(calls.at(-1)).toEqual({ method: 'movie.finish', params: { publish: 'private' } });
+    await flush();
+    expect(c.state.flow.screen).toBe('claim');
   });
 
   it('a failed finish returns to make and counts as refused', async () => {
@@ -105,6 +163,30 @@ describe('Controller', () => {
     t.c.tick();
     expect(t.c.state.flow).toMatchObject({ screen: 'attract', idlePrompt: false });
     expect(t.calls.at(-1)?.method).toBe('movie.clear');
+  });
+
+  it('idle by default: an abandoned film is finished for the big screen only, without a claim screen', async () => {
+    const t = setup({ idleMinutes: 1, idleAction: 'finish' });
+    t.pressed('capture');
+    t.advance(60_000);
+    t.c.tick();
+    expect(t.c.state.flow.idlePrompt).toBe(true);
+    t.advance(20_000);
+    t.c.tick();
+    expect(t.calls.at(-1)).toEqual({ method: 'movie.finish', params: { publish: 'private', abandoned: true } });
+    await flush();
+    expect(t.c.state.flow).toMatchObject({ screen: 'attract', idlePrompt: false });
+    expect(t.c.state.claim).toBeNull();
+  });
+
+  it('idle with no frames asks nothing and finishes nothing', () => {
+    const t = setup({ idleMinutes: 1, idleAction: 'finish' }, 0);
+    t.pressed('play');
+    t.advance(60_000);
+    t.c.tick();
+    t.advance(20_000);
+    t.c.tick();
+    expect(t.calls.some((c) => c.method === 'movie.finish' || c.method === 'movie.clear')).toBe(false);
   });
 
   it('idle with keep: back to attract, the film stays; a touch on the question only dismisses it', () => {

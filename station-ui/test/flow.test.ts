@@ -15,14 +15,13 @@ const ctx = (over: Partial<FlowContext> = {}): FlowContext => ({
   frameCount: 3,
   maxFrames: 300,
   titleEnabled: false,
-  claimLocked: false,
   ...over,
 });
 const at = (screen: FlowState['screen'], over: Partial<FlowState> = {}): FlowState => ({ ...initialFlow, screen, ...over });
 
 describe('press', () => {
   it('capture always captures and undo always undoes (the station already did it): other screens return to make', () => {
-    for (const screen of ['attract', 'play', 'consent', 'title', 'claim'] as const) {
+    for (const screen of ['attract', 'play', 'consent', 'title'] as const) {
       expect(press(at(screen), 'capture', ctx()), screen).toEqual({ state: at('make'), commands: [{ kind: 'capture' }] });
       expect(press(at(screen), 'undo', ctx()), screen).toEqual({ state: at('make'), commands: [{ kind: 'undo' }] });
     }
@@ -82,10 +81,11 @@ describe('press', () => {
     expect(finished(at('consent', { finishing: true }), false)).toEqual(at('consent'));
   });
 
-  it('claim: play/finish/undo do nothing at first, then go back to the invitation', () => {
-    for (const action of ['undo', 'play', 'finish'] as const)
-      expect(press(at('claim'), action, ctx({ claimLocked: true })).state.screen).toBe('claim');
-    expect(press(at('claim'), 'play', ctx()).state.screen).toBe('attract');
+  it('claim: no press leaves it or asks for anything; only its time or the next child gesture ends it', () => {
+    for (const action of ['capture', 'undo', 'play', 'finish'] as const) {
+      expect(press(at('claim'), action, ctx()), action).toEqual({ state: at('claim'), commands: [] });
+      expect(press(at('claim', { idlePrompt: true }), action, ctx()), action).toEqual({ state: at('claim'), commands: [] });
+    }
     expect(claimDone(at('claim')).screen).toBe('attract');
     expect(claimDone(at('make')).screen).toBe('make');
   });

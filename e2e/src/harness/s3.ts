@@ -47,7 +47,8 @@ export interface S3Service extends Required<Omit<S3Settings, 'forcePathStyle'>> 
 const childScript = fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url));
 
 /** s3rver in a child process, on a kernel-chosen port, with a fresh bucket that allows browser reads. */
-export async function startS3(opts: { bucket?: string; directory?: string; port?: number } = {}): Promise<S3Service> {
+export async function startS3(opts: { bucket?: string; directory?: string; port?: number; host?: string } = {}): Promise<S3Service> {
+  const host = opts.host ?? '127.0.0.1';
   const dir = opts.directory ? { path: opts.directory, remove: async () => {} } : await tempDir('s3');
   const bucket = opts.bucket ?? `test-${randomBytes(4).toString('hex')}`;
   let port = opts.port ?? 0;
@@ -57,7 +58,7 @@ export async function startS3(opts: { bucket?: string; directory?: string; port?
     const p = spawnManaged({
       name: 's3rver',
       command: process.execPath,
-      args: [childScript, dir.path, String(port), bucket],
+      args: [childScript, dir.path, String(port), bucket, host],
       env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
       onLine: (line) => {
         const m = /^READY (\d+)$/.exec(line);
@@ -71,7 +72,7 @@ export async function startS3(opts: { bucket?: string; directory?: string; port?
   };
   await start();
   const settings = () => ({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://${host}:${port}`,
     region: 'us-east-1',
     bucket,
     accessKeyId: 'S3RVER',

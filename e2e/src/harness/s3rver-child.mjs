@@ -3,7 +3,7 @@
 // kills and restarts it. Prints "READY <port>" once it listens.
 import S3rver from 's3rver';
 
-const [directory, portArg, bucket] = process.argv.slice(2);
+const [directory, portArg, bucket, host = '127.0.0.1'] = process.argv.slice(2);
 const cors = `<CORSConfiguration>
   <CORSRule>
     <AllowedOrigin>*</AllowedOrigin>
@@ -19,7 +19,7 @@ const cors = `<CORSConfiguration>
 </CORSConfiguration>`;
 
 const server = new S3rver({
-  address: '127.0.0.1',
+  address: host,
   port: Number(portArg),
   directory,
   silent: true,

@@ -11,6 +11,8 @@ export interface PageContext {
   assets: { css: string; js: string; icon: string };
   /** Absolute base URL of the site (for canonical and OpenGraph URLs). */
   baseUrl: string;
+  /** EVENT_TIMEZONE: films are dated by the day it was where they were made. */
+  timeZone: string;
 }
 
 export interface Head {

@@ -2,7 +2,7 @@
 /** @jsxImportSource react */
 import type { FilmMeta } from '@stop-motion/protocol';
 import { renderToStaticMarkup } from 'react-dom/server';
-import type { Locale } from '../i18n.js';
+import { formatDate } from '../i18n.js';
 import { type Head, Layout, type PageContext } from './layout.js';
 
 export type { PageContext } from './layout.js';
@@ -10,16 +10,6 @@ export type { PageContext } from './layout.js';
 export interface FilmCard {
   film: FilmMeta;
   posterUrl: string;
-}
-
-const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
-function formatDate(iso: string, locale: Locale): string {
-  let f = dateFormats.get(locale);
-  if (!f) {
-    f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
-    dateFormats.set(locale, f);
-  }
-  return f.format(new Date(iso));
 }
 
 const seconds = (d: number) => Math.max(1, Math.round(d));
@@ -56,7 +46,7 @@ export function renderList(ctx: PageContext, cards: FilmCard[], pager: { next: s
                 />
                 <span className="t">{title}</span>
                 <span className="d">
-                  {t.seconds(seconds(film.durationSec))} · {formatDate(film.createdAt, ctx.locale)}
+                  {t.seconds(seconds(film.durationSec))} · {formatDate(film.createdAt, ctx.locale, ctx.timeZone)}
                 </span>
               </a>
             </li>
@@ -118,7 +108,7 @@ export function renderFilm(ctx: PageContext, film: FilmMeta, urls: { video: stri
         </div>
         <h1>{title}</h1>
         <p className="meta">
-          {t.seconds(seconds(film.durationSec))} · {t.madeAt(formatDate(film.createdAt, ctx.locale))}
+          {t.seconds(seconds(film.durationSec))} · {t.madeAt(formatDate(film.createdAt, ctx.locale, ctx.timeZone))}
         </p>
         <div className="actions" data-share="" data-url={pageUrl} data-title={title}>
           <a className="button" href={`/m/${film.id}/download`} download>

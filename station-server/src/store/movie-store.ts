@@ -85,6 +85,8 @@ export class MovieStore {
   private readonly newId = monotonicFactory();
   private id = '';
   private frames: StoredFrame[] = [];
+  /** When the first frame was taken: the film's `createdAt` (its id was made when the previous film finished). */
+  private firstFrameAt: string | null = null;
   private recentMovies: RecentMovie[] = [];
   /** Serialises changes: a capture, an undo and a finish never interleave. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -158,6 +160,7 @@ export class MovieStore {
     if (chosen) {
       this.id = chosen;
       this.frames = await this.loadFrames(chosen);
+      this.firstFrameAt = await this.readFirstFrameTime();
       this.o.log.info({ event: 'store.resumed', movieId: chosen, frames: this.frames.length }, 'resumed movie');
     } else {
       await this.startMovie();
@@ -220,6 +223,15 @@ export class MovieStore {
     await fsyncDir(this.currentDir);
     this.id = id;
     this.frames = [];
+    this.firstFrameAt = null;
+  }
+
+  /** The first frame's modification time survives a restart with the frame itself. */
+  private async readFirstFrameTime(): Promise<string | null> {
+    const first = this.frames[0];
+    if (!first) return null;
+    const s = await stat(path.join(this.movieDir(), first.file));
+    return s.mtime.toISOString();
   }
 
   /** Stores a frame durably; resolves only when it would survive a power cut. */
@@ -231,6 +243,7 @@ export class MovieStore {
       const file = frameFileName(this.frames.length);
       await writeFileDurable(path.join(this.movieDir(), file), jpeg);
       const stored = { file, sha256: sha256Hex(jpeg) };
+      if (this.frames.length === 0) this.firstFrameAt = new Date().toISOString();
       this.frames.push(stored);
       return { frame: { file, hash: shortHash(stored.sha256) }, frameCount: this.frames.length, movieId: this.id };
     });
@@ -244,6 +257,7 @@ export class MovieStore {
       await unlink(path.join(this.movieDir(), last.file));
       await fsyncDir(this.movieDir());
       this.frames.pop();
+      if (this.frames.length === 0) this.firstFrameAt = null;
       return { removed: last.file, frameCount: this.frames.length, movieId: this.id };
     });
   }
@@ -264,7 +278,7 @@ export class MovieStore {
         version: PACKAGE_VERSION,
         id,
         stationId: this.o.stationId,
-        createdAt: this.startedAt,
+        createdAt: this.firstFrameAt ?? this.startedAt,
         finishedAt: new Date().toISOString(),
         fps: this.o.fps,
         width: this.o.width,

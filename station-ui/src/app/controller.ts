@@ -14,6 +14,13 @@ export interface ControllerDeps {
   resume?: Screen | null;
   now?: () => number;
   sound?: (name: SoundName, enabled: boolean) => void;
+  /** False on an arcade-only station (no touch screen, no pointer): nobody could type a name there. */
+  canType?: () => boolean;
+}
+
+/** A touch screen or a mouse can reach the on-screen keys; a station with only arcade buttons cannot. */
+export function screenCanType(): boolean {
+  return typeof matchMedia !== 'function' || !matchMedia('(any-pointer: none)').matches;
 }
 
 /**
@@ -72,13 +79,36 @@ export class Controller implements Actions {
     if (station.movie.frames.length === 0 && (flow.screen === 'play' || flow.screen === 'consent' || flow.screen === 'title')) {
       flow = { ...flow, screen: 'make', finishing: false, publish: null };
     }
-    this.set({ station, flow });
+    // The station holds the buttons for a claim screen this UI does not show (it reloaded):
+    // show it again with the short code, for the rest of its time.
+    const held = station.claim;
+    let claim = this.current.claim;
+    if (held && claim?.movieId !== held.movieId) {
+      const recent = station.recent.find((r) => r.id === held.movieId);
+      const endsAt = Date.parse(held.endsAt);
+      claim = {
+        movieId: held.movieId,
+        ownerKey: '',
+        shortCode: held.movieId.slice(-6),
+        claimUrl: null,
+        publish: recent?.publish ?? 'private',
+        at: this.now() - Math.max(0, station.settings.claimSeconds * 1000 - (endsAt - Date.now())),
+      };
+      flow = { ...flow, screen: 'claim', finishing: false, publish: null, idlePrompt: false };
+    }
+    this.set({ station, flow, claim });
   }
 
   onEvent(event: StationEvent): void {
     if (event.name === 'button.pressed') {
       this.pressed(event.data.action);
       return;
+    }
+    if (event.name === 'claim.ended') {
+      if (this.current.claim?.movieId === event.data.movieId || this.current.flow.screen === 'claim') {
+        this.set({ flow: claimDone(this.current.flow), claim: null });
+        this.lastActivity = this.now();
+      }
     }
     if (event.name === 'capture.refused' || event.name === 'movie.limit') {
       if (event.name === 'capture.refused') this.sound('refused', this.soundOn());
@@ -156,10 +186,13 @@ export class Controller implements Actions {
     }
     if (flow.idlePrompt) {
       if (now - this.promptAt >= timing.idlePromptSeconds * 1000) {
-        const clear = station.settings.idleAction === 'clear' && station.movie.frames.length > 0;
+        const abandoned = station.movie.frames.length > 0 ? station.settings.idleAction : 'keep';
         this.set({ flow: idleExpired(flow) });
         this.lastActivity = now;
-        if (clear) this.deps.client.request('movie.clear').catch((err: unknown) => this.fail(err));
+        // An abandoned film is neither lost nor inherited by the next child: it goes to the big screen only.
+        if (abandoned === 'finish')
+          this.deps.client.request('movie.finish', { publish: 'private', abandoned: true }).catch((err: unknown) => this.fail(err));
+        if (abandoned === 'clear') this.deps.client.request('movie.clear').catch((err: unknown) => this.fail(err));
       }
       return;
     }
@@ -180,15 +213,12 @@ export class Controller implements Actions {
     this.lastActivity = this.now();
     const station = this.current.station;
     if (!station) return;
-    const { claim } = this.current;
     const step = press(this.current.flow, action, {
       frameCount: station.movie.frames.length,
       maxFrames: station.movie.maxFrames,
-      titleEnabled: station.settings.titleEnabled,
-      claimLocked: claim !== null && this.now() - claim.at < timing.claimLockMs,
+      titleEnabled: station.settings.titleEnabled && (this.deps.canType ?? screenCanType)(),
     });
-    const leftClaim = this.current.flow.screen === 'claim' && step.state.screen !== 'claim';
-    this.set(leftClaim ? { flow: step.state, claim: null } : { flow: step.state });
+    this.set({ flow: step.state });
     for (const command of step.commands) this.run(command);
   }
 

@@ -1,12 +1,13 @@
 import QRCode from 'qrcode';
 import { useEffect, useState } from 'react';
 import { BigScreenIcon } from '../../shared/theme/icons.js';
-import { ActionButton } from '../../shared/ui/ActionButton.js';
 import { useUi } from '../../shared/ui/context.js';
 
 /**
  * The film is done: a QR code to find it again on the website (public films with a
- * gallery URL) and the short code; back to the invitation after the claim time.
+ * gallery URL) and the short code; back to the invitation after the claim time. No
+ * press ends it (a child's next press must not take the code away from a parent on
+ * the way), only the time or the operator's "next child" gesture.
  */
 export function ClaimScreen() {
   const { state, t } = useUi();
@@ -42,9 +43,6 @@ export function ClaimScreen() {
         </p>
       </div>
       <div className="claim-timer" style={{ animationDuration: `${seconds}s` }} aria-hidden="true" />
-      <div className="claim-next">
-        <ActionButton action="capture" label={t('claim.done')} size="small" />
-      </div>
     </main>
   );
 }

@@ -25,8 +25,6 @@ export interface FlowContext {
   frameCount: number;
   maxFrames: number;
   titleEnabled: boolean;
-  /** True while the claim screen is too fresh to be left by a press. */
-  claimLocked: boolean;
 }
 
 export interface Step {
@@ -47,20 +45,20 @@ const go = (state: FlowState, screen: Screen, commands: Command[] = [], extra: P
  * as a `button.pressed` event and has already done the capture or undo itself; so
  * capture always captures and undo always undoes, on every screen, and `capture` /
  * `undo` commands here only ask for the visible feedback. Play and finish steer the
- * flow; on the consent question they are the two choices.
+ * flow; on the consent question they are the two choices. The claim screen ignores
+ * every press (the station does not capture while it shows): it ends by time or by
+ * the operator's "next child" gesture (`claim.ended`).
  */
 export function press(state: FlowState, action: ButtonAction, ctx: FlowContext): Step {
   // A press answers "still there?" and then does what it always does.
   if (state.idlePrompt) state = { ...state, idlePrompt: false };
-  if (state.finishing) return { state, commands: [] };
+  if (state.finishing || state.screen === 'claim') return { state, commands: [] };
   const hasFrames = ctx.frameCount > 0;
   const full = ctx.frameCount >= ctx.maxFrames;
   const capture: Command[] = full ? [] : [{ kind: 'capture' }];
   const undo: Command[] = hasFrames ? [{ kind: 'undo' }] : [];
   if (action === 'capture' && state.screen !== 'make') return go(state, 'make', capture, { publish: null });
-  if (action === 'undo' && state.screen !== 'make' && (state.screen !== 'claim' || !ctx.claimLocked)) {
-    return go(state, 'make', undo, { publish: null });
-  }
+  if (action === 'undo' && state.screen !== 'make') return go(state, 'make', undo, { publish: null });
   switch (state.screen) {
     case 'attract':
       if (action === 'play' && hasFrames) return go(state, 'play');
@@ -89,9 +87,6 @@ export function press(state: FlowState, action: ButtonAction, ctx: FlowContext):
       if (action === 'finish') return { state, commands: [{ kind: 'confirmTitle' }] };
       if (action === 'play') return go(state, 'consent', [], { publish: null });
       return { state, commands: [] };
-    case 'claim':
-      if (ctx.claimLocked) return { state, commands: [] };
-      return go(state, 'attract');
     default:
       return exhaustive(state.screen);
   }
@@ -118,7 +113,7 @@ export function finished(state: FlowState, ok: boolean): FlowState {
   return ok ? { ...state, screen: 'claim', finishing: false, publish: null } : { ...state, finishing: false };
 }
 
-/** The claim screen timed out. */
+/** The claim screen timed out, or the "next child" gesture ended it. */
 export function claimDone(state: FlowState): FlowState {
   return state.screen === 'claim' ? { ...state, screen: 'attract' } : state;
 }
@@ -130,7 +125,7 @@ export function idleTimeout(state: FlowState, frameCount: number): FlowState {
   return { ...state, idlePrompt: true };
 }
 
-/** Nobody answered "still there?": back to the invitation (the movie is kept or cleared by the caller). */
+/** Nobody answered "still there?": back to the invitation (the caller finishes, keeps or clears the movie). */
 export function idleExpired(state: FlowState): FlowState {
   return state.idlePrompt ? { ...initialFlow } : state;
 }

@@ -40,6 +40,8 @@ export function applyEvent(state: StationState, event: StationEvent): StationSta
       return { ...state, settings: event.data };
     case 'button.pressed':
       return state;
+    case 'claim.ended':
+      return { ...state, claim: null };
     default: {
       const never: never = event;
       return never;

@@ -73,6 +73,24 @@ export const CheckIcon = (p: IconProps) => svg(<path d="M8 26l10 10 22-24" />, p
 
 export const ArrowForwardIcon = (p: IconProps) => svg(<path d="M8 24h30M28 12l12 12-12 12" />, p);
 
+/** A pencil writing on a name tag: "give your film a name". */
+export const NameTagIcon = (p: IconProps) =>
+  svg(
+    [
+      <path key="t" d="M4 14h22l8 8-8 8H4z" />,
+      <circle key="h" cx="10" cy="22" r="2" fill="currentColor" />,
+      <path key="p" d="M30 40l14-14-4-4-14 14-2 6z" />,
+    ],
+    p,
+  );
+
+/** The key that takes the last letter away. */
+export const BackspaceIcon = (p: IconProps) =>
+  svg([<path key="k" d="M16 10h26v28H16L4 24z" />, <path key="x" d="M22 18l12 12M34 18 22 30" />], p);
+
+/** The space bar's mark. */
+export const SpaceIcon = (p: IconProps) => svg(<path d="M6 20v10h36V20" />, p);
+
 /** The icon of each physical button; the same on screen, on the button caps and in the designer panel. */
 export const actionIcons: Record<ButtonAction, (p: IconProps) => ReactElement> = {
   capture: CameraIcon,

@@ -47,8 +47,6 @@ export const timing = {
   operatorHoldMs: 3000,
   /** The "still there?" question waits this long for a press before acting. */
   idlePromptSeconds: 20,
-  /** Presses right after the claim screen appears are ignored, so the QR stays up. */
-  claimLockMs: 4000,
   heartbeatMs: 5000,
   requestTimeoutMs: 10_000,
 } as const;
