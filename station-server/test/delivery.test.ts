@@ -95,7 +95,8 @@ describe('delivery', () => {
     });
     // A stray retry of the first package would reach the daemon before the next one is through.
     const next = await makeMovie(s, 1);
-    await waitFor('the next package delivered', async () => (await sent(s)).includes(next), { timeoutMs: 15_000 });
+    // 'delivered' is emitted just after the move to sent/.
+    await waitFor('the next package delivered', async () => delivered >= 2 && (await sent(s)).includes(next), { timeoutMs: 15_000 });
     expect(delivered).toBe(2);
     // Each delivery is two rsync sessions at the daemon: the files, then DONE.
     expect(await daemon.receiveSessions()).toBe(4);
