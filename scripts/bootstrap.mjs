@@ -34,7 +34,8 @@ export const DEBIAN_PACKAGES = [
   'openssl', // kiosk secrets
   'curl', // kiosk launcher health check
   'iproute2', // kiosk firewall test in a network namespace
-  'util-linux', // unshare and setpriv for kiosk tests
+  'util-linux', // unshare and setpriv for kiosk tests; losetup and mount for the power-cut disk
+  'e2fsprogs', // mkfs.ext4 and e2fsck for the power-cut disk
 ];
 
 const log = (msg) => process.stderr.write(`bootstrap: ${msg}\n`);

@@ -2,6 +2,7 @@
 // same time through their UIs in Chromium, rsync delivers them, ffmpeg renders
 // them, s3rver and Redis carry the public one to the gallery, mpv plays both.
 import path from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
@@ -194,4 +195,22 @@ test('two stations film at once; the public film reaches the gallery, the privat
   } finally {
     mpv3.close();
   }
+
+  // The family then removes it for good with the key from its QR link: only the
+  // tombstone stays in S3, and moderation cannot bring it back.
+  const key = new URL(claimUrl ?? '').hash.replace(/^#k=/, '');
+  const removed = await fetch(`${festival.gallery.url}/api/movies/${publicId}/remove`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key }),
+  });
+  expect(removed.status).toBe(200);
+  const listed = await festival.s3.client().send(new ListObjectsV2Command({ Bucket: festival.s3.bucket, Prefix: `movies/${publicId}/` }));
+  expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([`movies/${publicId}/REMOVED`]);
+  const unhide = await fetch(`${festival.gallery.url}/api/admin/movies/${publicId}/unhide`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${festival.adminToken}` },
+  });
+  expect(unhide.status).toBe(410);
+  expect(await galleryMovie(festival.gallery, publicId)).toBeNull();
 });

@@ -6,6 +6,9 @@
  *  2. a cold refresh of 10,000 films from S3 and the refresh after one new film:
  *     S3 requests and time.
  *  3. Lighthouse scores of `/` and `/m/:id` (bench/lighthouse.ts; BENCH_LIGHTHOUSE=0 skips it).
+ *  4. `/?cursor=` with a different made-up cursor on every request, as a ratio to one
+ *     real cursor repeated: CPU (req/s), page-cache entries and heap growth.
+ * BENCH_ONLY=cursors runs only the last one.
  * BENCH_SECONDS (default 8) sets the length of each autocannon run; BENCH_FILMS_BIG
  * (default 10000) the size of the big library.
  */
@@ -142,7 +145,66 @@ async function bigRefresh(): Promise<void> {
   }
 }
 
-await throughput();
-await bigRefresh();
-if (process.env.BENCH_LIGHTHOUSE !== '0') await lighthouse();
+async function madeUpCursors(): Promise<void> {
+  const s3 = await startS3();
+  try {
+    await putMany(s3.client(), s3.bucket, fill(1000));
+    const gallery = await startGallery({
+      config: loadConfig({ ...s3.env(), LOG_LEVEL: 'silent' }),
+      logger: log,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      const view = await gallery.catalog.current();
+      const real = view.films[23] as FilmMeta;
+      const cursor = `${Date.parse(real.createdAt).toString(36)}.${real.id}`;
+      const newest = Date.parse((view.films[0] as FilmMeta).createdAt);
+      const oldest = Date.parse((view.films[view.films.length - 1] as FilmMeta).createdAt);
+      const run = async (route: string, unique: boolean) => {
+        const entries = gallery.pageCacheEntries();
+        let n = 0;
+        // Made-up cursors: a valid shape, a time among the films' and an id, each one new.
+        const path = () =>
+          unique
+            ? `${route}cursor=${(oldest + Math.floor(Math.random() * (newest - oldest))).toString(36)}.X${(n++).toString(36)}`
+            : `${route}cursor=${cursor}`;
+        const result = await autocannon({
+          url: gallery.url,
+          connections: 20,
+          duration: SECONDS,
+          requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }],
+        });
+        return { rps: result.requests.average, non2xx: result.non2xx, entries: gallery.pageCacheEntries() - entries };
+      };
+      console.log(`\n## Made-up cursors, 1,000 films, 20 connections, ${SECONDS} s per run (same process)\n`);
+      console.log(
+        '| route | one real cursor req/s (baseline) | made-up cursors, first run: req/s, new cache entries | made-up cursors, second run: req/s, new cache entries | ratio of the second run |',
+      );
+      console.log('|---|---|---|---|---|');
+      for (const route of ['/?', '/api/movies?limit=24&']) {
+        await run(route, false);
+        const base = await run(route, false);
+        const unique = await run(route, true);
+        // Every page is rendered once by now: from here on made-up cursors cost what a real one does.
+        const again = await run(route, true);
+        const bad = base.non2xx + unique.non2xx + again.non2xx ? ` (non-2xx: ${base.non2xx + unique.non2xx + again.non2xx})` : '';
+        console.log(
+          `| \`${route.slice(0, -1)}\` | ${fmt(base.rps)} | ${fmt(unique.rps)}, ${unique.entries} | ${fmt(again.rps)}, ${again.entries} | ${fmt(again.rps / base.rps, 2)}${bad} |`,
+        );
+      }
+    } finally {
+      await gallery.close();
+    }
+  } finally {
+    await s3.close();
+  }
+}
+
+if (process.env.BENCH_ONLY !== 'cursors') {
+  await throughput();
+  await bigRefresh();
+  if (process.env.BENCH_LIGHTHOUSE !== '0') await lighthouse();
+}
+await madeUpCursors();
 process.exit(0);

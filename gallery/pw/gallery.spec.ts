@@ -57,6 +57,27 @@ test('list → film page → the video plays → the download has the film’s n
   expect(hd.suggestedFilename()).toBe('הסרט של נועה.mp4');
 });
 
+test('an expired film link is renewed by the page, and playback carries on', async ({ page }) => {
+  await page.goto(`${site.url}/m/${film.id}`);
+  const video = page.locator('video');
+  const first = await video.evaluate((v: HTMLVideoElement) => v.currentSrc);
+  // What an expired presigned URL looks like to the browser: S3 refuses it.
+  const expired = new URL(first);
+  expired.searchParams.set('X-Amz-Date', '20000101T000000Z');
+  expect((await fetch(expired)).status).toBe(403);
+  await video.evaluate((v: HTMLVideoElement, src: string) => {
+    v.muted = true;
+    v.src = src;
+    v.play().catch(() => {});
+  }, expired.toString());
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentSrc), { timeout: 15_000 }).not.toBe(expired.toString());
+  await video.evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+    return v.play();
+  });
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 }).toBeGreaterThan(0.3);
+});
+
 test('share falls back to copying the link, and the owner section stays hidden without a key', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.url });
   await page.goto(`${site.url}/m/${film.id}`);

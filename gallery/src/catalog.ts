@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { FILMS_CHANNEL, type FilmMeta, filmMetaSchema, filmNoticeSchema } from '@stop-motion/protocol';
+import { FILMS_CHANNEL, type FilmMeta, filmMetaSchema, filmNoticeSchema, sanitizeTitle, tombstoneSchema } from '@stop-motion/protocol';
 import type { Logger } from './log.js';
 import type { FilmBucket, MetaListing } from './s3.js';
 import type { CacheStore, CatalogState } from './store.js';
@@ -10,9 +10,17 @@ export interface SnapshotEntry {
   meta: FilmMeta | null;
 }
 
+/** A `REMOVED` tombstone as last listed; `removedAt` is null when its body was not valid (the key alone decides). */
+export interface RemovedEntry {
+  etag: string;
+  removedAt: string | null;
+}
+
 export interface Snapshot {
   version: string;
   entries: Record<string, SnapshotEntry>;
+  /** Films their owners removed (absent in snapshots written before tombstones existed). */
+  removed?: Record<string, RemovedEntry>;
 }
 
 /** What pages read: built once per snapshot, never per request. */
@@ -24,6 +32,8 @@ export interface CatalogView {
   byId: ReadonlyMap<string, FilmMeta>;
   /** Position of each visible film in `films`. */
   index: ReadonlyMap<string, number>;
+  /** Films removed by their owners: id → when (never shown, whatever meta.json says). */
+  removed: ReadonlyMap<string, string | null>;
 }
 
 export interface RefreshStats {
@@ -82,15 +92,17 @@ export function compareFilms(a: FilmMeta, b: FilmMeta): number {
 export function buildView(snapshot: Snapshot): CatalogView {
   const byId = new Map<string, FilmMeta>();
   const films: FilmMeta[] = [];
+  const removed = new Map<string, string | null>();
+  for (const [id, r] of Object.entries(snapshot.removed ?? {})) removed.set(id, r.removedAt);
   for (const entry of Object.values(snapshot.entries)) {
-    if (!entry.meta) continue;
+    if (!entry.meta || removed.has(entry.meta.id)) continue;
     byId.set(entry.meta.id, entry.meta);
     if (!entry.meta.hidden) films.push(entry.meta);
   }
   films.sort(compareFilms);
   const index = new Map<string, number>();
   for (const [i, f] of films.entries()) index.set(f.id, i);
-  return { version: snapshot.version, films, byId, index };
+  return { version: snapshot.version, films, byId, index, removed };
 }
 
 /** Parses a `meta.json` body; null (with the reason) when it is not a film the gallery may show. */
@@ -104,7 +116,20 @@ export function parseMeta(id: string, text: string): { meta: FilmMeta | null; re
   const parsed = filmMetaSchema.safeParse(json);
   if (!parsed.success) return { meta: null, reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
   if (parsed.data.id !== id) return { meta: null, reason: `id ${parsed.data.id} does not match its key` };
-  return { meta: parsed.data };
+  // Direction controls would spoof the page and the download name: gone before anything shows the title.
+  const { title, ...rest } = parsed.data;
+  const clean = sanitizeTitle(title);
+  return { meta: clean === null ? (title === undefined ? rest : { ...rest, title: null }) : { ...rest, title: clean } };
+}
+
+/** The `removedAt` of a tombstone body, or null when it is not one (the key still counts). */
+export function parseTombstone(id: string, text: string): string | null {
+  try {
+    const parsed = tombstoneSchema.safeParse(JSON.parse(text));
+    return parsed.success && parsed.data.id === id ? parsed.data.removedAt : null;
+  } catch {
+    return null;
+  }
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -137,6 +162,8 @@ export class Catalog {
   private viewOf: string | null = null;
   /** Our own recent moderation changes, laid over the snapshot until it shows them. */
   private overlay = new Map<string, { meta: FilmMeta; until: number }>();
+  /** Our own recent owner removals, laid over the snapshot until it lists their tombstones. */
+  private removedOverlay = new Map<string, { removedAt: string; until: number }>();
   private overlayGen = 0;
   /** State of the local copy (its own refresh when Redis was away). */
   private localState: CatalogState | null = null;
@@ -316,25 +343,28 @@ export class Catalog {
   private adopt(snap: Snapshot, state: CatalogState): void {
     this.snapshot = snap;
     this.localState = state;
-    const before = this.overlay.size;
+    const before = this.overlay.size + this.removedOverlay.size;
     for (const [id, o] of this.overlay) {
       const seen = snap.entries[id]?.meta;
       // The shared list has caught up with our own change (or it is old news): drop it.
       if (o.until <= this.o.now() || (seen && (seen.hidden === true) === (o.meta.hidden === true))) this.overlay.delete(id);
     }
-    if (this.viewOf !== snap.version || before !== this.overlay.size) this.rebuild();
+    for (const [id, o] of this.removedOverlay) if (o.until <= this.o.now() || snap.removed?.[id]) this.removedOverlay.delete(id);
+    if (this.viewOf !== snap.version || before !== this.overlay.size + this.removedOverlay.size) this.rebuild();
   }
 
   private rebuild(): void {
     if (!this.snapshot) return;
     this.viewOf = this.snapshot.version;
-    if (this.overlay.size === 0) {
+    if (this.overlay.size === 0 && this.removedOverlay.size === 0) {
       this.view = buildView(this.snapshot);
       return;
     }
     const entries = { ...this.snapshot.entries };
     for (const [id, o] of this.overlay) entries[id] = { etag: entries[id]?.etag ?? '', meta: o.meta };
-    this.view = buildView({ version: `${this.snapshot.version}+${++this.overlayGen}`, entries });
+    const removed = { ...this.snapshot.removed };
+    for (const [id, o] of this.removedOverlay) removed[id] = { etag: '', removedAt: o.removedAt };
+    this.view = buildView({ version: `${this.snapshot.version}+${++this.overlayGen}`, entries, removed });
   }
 
   /**
@@ -343,6 +373,13 @@ export class Catalog {
    */
   applyLocal(meta: FilmMeta): void {
     this.overlay.set(meta.id, { meta, until: this.o.now() + 60_000 });
+    this.rebuild();
+  }
+
+  /** This instance just wrote a film's tombstone: it is gone here at once. */
+  applyRemoved(id: string, removedAt: string): void {
+    this.overlay.delete(id);
+    this.removedOverlay.set(id, { removedAt, until: this.o.now() + 60_000 });
     this.rebuild();
   }
 
@@ -428,7 +465,7 @@ export class Catalog {
   /** Lists the bucket and fetches only new or changed `meta.json`; deletions drop out. */
   async refreshFromS3(base: Snapshot | null): Promise<{ snapshot: Snapshot; changed: boolean }> {
     const t0 = performance.now();
-    const { items, pages } = await this.o.bucket.listMeta();
+    const { items, pages, removed: tombstones = [] } = await this.o.bucket.listMeta();
     const entries: Record<string, SnapshotEntry> = {};
     const toFetch: MetaListing[] = [];
     for (const item of items) {
@@ -450,8 +487,21 @@ export class Catalog {
     const listed = new Set(items.map((i) => i.id));
     let removed = 0;
     for (const id of Object.keys(base?.entries ?? {})) if (!listed.has(id)) removed++;
-    const changed = !base || toFetch.length > 0 || removed > 0;
-    const snapshot: Snapshot = { version: changed || !base ? newVersion() : base.version, entries };
+    // Tombstones: fetched once each (by ETag) for their date; the key alone already hides the film.
+    const gone: Record<string, RemovedEntry> = {};
+    const newTombstones = tombstones.filter((t) => {
+      const prev = base?.removed?.[t.id];
+      if (prev && prev.etag === t.etag) gone[t.id] = prev;
+      return !(prev && prev.etag === t.etag);
+    });
+    const fetchedTombstones = await mapLimit(newTombstones, this.o.fetchConcurrency, async (t) => ({
+      t,
+      got: await this.o.bucket.getText(t.key),
+    }));
+    for (const { t, got } of fetchedTombstones) gone[t.id] = { etag: t.etag, removedAt: got ? parseTombstone(t.id, got.text) : null };
+    const tombstonesChanged = newTombstones.length > 0 || Object.keys(base?.removed ?? {}).length !== Object.keys(gone).length;
+    const changed = !base || toFetch.length > 0 || removed > 0 || tombstonesChanged;
+    const snapshot: Snapshot = { version: changed || !base ? newVersion() : base.version, entries, removed: gone };
     const stats: RefreshStats = {
       pages,
       fetched: toFetch.length,

@@ -1,5 +1,6 @@
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './proxy.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -19,11 +20,31 @@ export const configSchema = z.object({
   PORT: optional(port),
   GALLERY_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   REFRESH_SECONDS: withDefault(z.coerce.number().positive().max(86_400), 60),
-  /** How long a presigned video or poster URL is valid; it is reused for most of that time. */
-  PRESIGN_SECONDS: withDefault(z.coerce.number().int().min(600).max(604_800), 43_200),
+  /**
+   * How long a presigned video or poster URL is valid (reused for half of it): short,
+   * so that a film removed or hidden stops playing within minutes.
+   */
+  PRESIGN_SECONDS: withDefault(z.coerce.number().int().min(60).max(604_800), 300),
   GALLERY_PUBLIC_URL: optional(httpUrl),
-  /** Behind a load balancer: take the client address from X-Forwarded-For (for rate limits). */
-  TRUST_PROXY: withDefault(bool, 'false'),
+  /** Behind proxies: how many hops (or which addresses) to trust in X-Forwarded-For (rate limits). */
+  TRUST_PROXY: withDefault(
+    z.string().transform((v, ctx): TrustProxy => {
+      const parsed = parseTrustProxy(v);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    }),
+    'false',
+  ),
+  /** How long an admin sign-in lasts. */
+  GALLERY_ADMIN_SESSION_SECONDS: withDefault(
+    z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400),
+    28_800,
+  ),
   S3_ENDPOINT: optional(httpUrl),
   S3_BUCKET: z.string({ error: 'is required' }).min(3, 'is required').max(63),
   S3_REGION: withDefault(z.string().min(1), 'us-east-1'),
@@ -31,6 +52,8 @@ export const configSchema = z.object({
   AWS_ACCESS_KEY_ID: optional(z.string().min(1)),
   AWS_SECRET_ACCESS_KEY: optional(z.string().min(1)),
   S3_PUBLIC_BASE_URL: optional(httpUrl),
+  /** Deadline of each S3 call; a stopped S3 then costs a page at most this long. */
+  S3_TIMEOUT_SECONDS: withDefault(z.coerce.number().positive().max(120), 5),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
   EVENT_TIMEZONE: eventTimeZoneSchema,

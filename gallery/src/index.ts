@@ -1,10 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
+import { type AdminSessions, createAdminSessions } from './admin.js';
 import { loadAssets } from './assets.js';
 import { Catalog, noticeHash } from './catalog.js';
 import { type GalleryConfig, loadConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createModeration } from './moderation.js';
+import { createPageCaches } from './pagecache.js';
 import { createFilmBucket, createS3ClientFromConfig } from './s3.js';
 import { buildServer } from './server.js';
 import { type CacheStore, createMemoryStore, createRedisStore } from './store.js';
@@ -36,6 +38,8 @@ export interface Gallery {
   readonly app: FastifyInstance;
   readonly catalog: Catalog;
   readonly store: CacheStore;
+  /** Rendered pages and API answers this instance holds. */
+  pageCacheEntries(): number;
   close(): Promise<void>;
 }
 
@@ -45,7 +49,7 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
   const log = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
   const now = opts.now ?? Date.now;
   const s3 = opts.s3Client ?? createS3ClientFromConfig(config);
-  const bucket = createFilmBucket(s3, config.S3_BUCKET);
+  const bucket = createFilmBucket(s3, config.S3_BUCKET, config.S3_TIMEOUT_SECONDS * 1000);
   const namespace = `stop-motion:gallery:${config.S3_BUCKET}`;
   const store = config.REDIS_URL
     ? createRedisStore({ url: config.REDIS_URL, namespace, log: log.child({ module: 'cache' }) })
@@ -67,7 +71,23 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
       catalog.applyLocal(meta);
       catalog.noteChange(noticeHash(notice));
     },
+    onRemoved: (id, removedAt, notice) => {
+      catalog.applyRemoved(id, removedAt);
+      catalog.noteChange(noticeHash(notice));
+    },
+    now,
   });
+  const sessions: AdminSessions | undefined = config.GALLERY_ADMIN_TOKEN
+    ? createAdminSessions({
+        token: config.GALLERY_ADMIN_TOKEN,
+        ttlSeconds: config.GALLERY_ADMIN_SESSION_SECONDS,
+        redisUrl: config.REDIS_URL,
+        namespace,
+        log: log.child({ module: 'sessions' }),
+        now,
+      })
+    : undefined;
+  const pageCaches = createPageCaches();
   let app: FastifyInstance | undefined;
   try {
     // A moment for Redis, so the first refresh is the shared one; then start without it.
@@ -84,6 +104,8 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
       assets: loadAssets(),
       mediaOrigins: await media.origins(),
       now,
+      ...(sessions ? { sessions } : {}),
+      pageCaches,
       benchRoute: opts.benchRoute ?? false,
     });
     const host = opts.host ?? config.GALLERY_HOST;
@@ -91,6 +113,7 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
   } catch (err) {
     await app?.close().catch(() => {});
     await catalog.stop();
+    await sessions?.stop();
     await store.stop();
     throw err;
   }
@@ -107,9 +130,11 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
     app: server,
     catalog,
     store,
+    pageCacheEntries: () => pageCaches.pages.size + pageCaches.api.size,
     async close() {
       await server.close();
       await catalog.stop();
+      await sessions?.stop();
       await store.stop();
       if (!opts.s3Client) s3.destroy();
     },

@@ -12,6 +12,12 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether `take` would succeed now, without spending anything. */
+  available(key: string): boolean {
+    const b = this.buckets.get(key);
+    return !b || b.tokens + (this.now() - b.at) / this.refillMs >= 1;
+  }
+
   take(key: string): boolean {
     const t = this.now();
     const b = this.buckets.get(key) ?? { tokens: this.capacity, at: t };

@@ -1,6 +1,6 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { MOVIES_PREFIX, movieIdFromMetaKey } from '@stop-motion/protocol';
+import { INVISIBLE_FORMAT_CHARS, MOVIES_PREFIX, movieIdFromMetaKey, movieIdFromRemovedKey, sanitizeTitle } from '@stop-motion/protocol';
 import type { GalleryConfig } from './config.js';
 
 /** One `meta.json` in the bucket listing. */
@@ -13,8 +13,12 @@ export interface MetaListing {
 /** Everything the gallery asks of S3; the only module that talks to the SDK. */
 export interface FilmBucket {
   readonly bucket: string;
-  /** All `movies/<id>/meta.json` keys with their ETags, every listing page. */
-  listMeta(): Promise<{ items: MetaListing[]; pages: number }>;
+  /** All `movies/<id>/meta.json` keys with their ETags, every listing page, and the `REMOVED` tombstones seen on the way. */
+  listMeta(): Promise<{ items: MetaListing[]; pages: number; removed?: MetaListing[] }>;
+  /** Every key under a prefix (one film's objects). */
+  listKeys(prefix: string): Promise<string[]>;
+  /** Deletes one object; a missing object is not an error. */
+  deleteKey(key: string): Promise<void>;
   /** The object's text and ETag, or null when it does not exist. */
   getText(key: string): Promise<{ text: string; etag: string } | null>;
   putJson(key: string, body: string): Promise<void>;
@@ -29,7 +33,8 @@ export function createS3ClientFromConfig(c: GalleryConfig): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // A dead S3 must not hold requests for minutes: the last known list is served instead.
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 15_000 },
+    // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting.
+    requestHandler: { connectionTimeout: 3000, requestTimeout: c.S3_TIMEOUT_SECONDS * 1000, throwOnRequestTimeout: true },
     maxAttempts: 2,
     ...(c.AWS_ACCESS_KEY_ID && c.AWS_SECRET_ACCESS_KEY
       ? { credentials: { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY } }
@@ -41,7 +46,8 @@ export function createS3ClientFromConfig(c: GalleryConfig): S3Client {
  * `attachment` with an ASCII fallback name and the exact name in RFC 5987
  * `filename*`, so "הסרט שלי.mp4" arrives as itself and old clients still get a file.
  */
-export function contentDisposition(fileName: string): string {
+export function contentDisposition(name: string): string {
+  const fileName = name.replace(INVISIBLE_FORMAT_CHARS, '');
   const ascii = fileName
     .normalize('NFKD')
     .replace(/[^\x20-\x7e]/g, '')
@@ -55,7 +61,8 @@ export function contentDisposition(fileName: string): string {
 
 /** `<title or id>.mp4` without characters that file systems refuse. */
 export function downloadFileName(id: string, title: string | null | undefined): string {
-  const cleaned = (title ?? '')
+  // Direction controls first: `Movie\u202Egnp.exe` must not arrive as "Movieexe.png".
+  const cleaned = (sanitizeTitle(title) ?? '')
     .replace(/[/\\:*?"<>|]/g, ' ')
     .replace(/\p{Cc}/gu, ' ')
     .replace(/\s+/g, ' ')
@@ -65,44 +72,113 @@ export function downloadFileName(id: string, title: string | null | undefined): 
   return `${cleaned || id}.mp4`;
 }
 
+export class DeadlineError extends Error {
+  readonly code = 'deadline';
+  constructor(what: string, ms: number) {
+    super(`${what} did not answer within ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/**
+ * Runs one call with an overall deadline: the signal aborts the SDK's request (retries
+ * included) and the race settles even when a stopped server never closes the socket.
+ */
+export async function withDeadline<T>(what: string, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new DeadlineError(what, ms);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 }
 
-export function createFilmBucket(client: S3Client, bucket: string): FilmBucket {
+/** Deadline of one S3 call (a listing page, one GET or PUT, body included). */
+export const DEFAULT_S3_TIMEOUT_MS = 5000;
+
+export function createFilmBucket(client: S3Client, bucket: string, timeoutMs = DEFAULT_S3_TIMEOUT_MS): FilmBucket {
   return {
     bucket,
     async listMeta() {
       const items: MetaListing[] = [];
+      const removed: MetaListing[] = [];
       let token: string | undefined;
       let pages = 0;
       do {
-        const out = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: MOVIES_PREFIX, ContinuationToken: token, MaxKeys: 1000 }),
+        const page = token;
+        const out = await withDeadline('S3 listing', timeoutMs, (abortSignal) =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: MOVIES_PREFIX, ContinuationToken: page, MaxKeys: 1000 }), {
+            abortSignal,
+          }),
         );
         pages++;
         for (const obj of out.Contents ?? []) {
-          const id = obj.Key ? movieIdFromMetaKey(obj.Key) : null;
-          if (id && obj.Key) items.push({ id, key: obj.Key, etag: obj.ETag ?? `${obj.LastModified?.getTime()}:${obj.Size}` });
+          if (!obj.Key) continue;
+          const etag = obj.ETag ?? `${obj.LastModified?.getTime()}:${obj.Size}`;
+          const id = movieIdFromMetaKey(obj.Key);
+          if (id) items.push({ id, key: obj.Key, etag });
+          const gone = id ? null : movieIdFromRemovedKey(obj.Key);
+          if (gone) removed.push({ id: gone, key: obj.Key, etag });
         }
         token = out.IsTruncated ? out.NextContinuationToken : undefined;
       } while (token);
-      return { items, pages };
+      return { items, pages, removed };
+    },
+    async listKeys(prefix) {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = token;
+        const out = await withDeadline(`S3 listing ${prefix}`, timeoutMs, (abortSignal) =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: page, MaxKeys: 1000 }), {
+            abortSignal,
+          }),
+        );
+        for (const obj of out.Contents ?? []) if (obj.Key) keys.push(obj.Key);
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
+    },
+    async deleteKey(key) {
+      try {
+        await withDeadline(`S3 DELETE ${key}`, timeoutMs, (abortSignal) =>
+          client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
+        );
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
     },
     async getText(key) {
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        const text = (await out.Body?.transformToString('utf-8')) ?? '';
-        return { text, etag: out.ETag ?? '' };
+        return await withDeadline(`S3 GET ${key}`, timeoutMs, async (abortSignal) => {
+          const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
+          const text = (await out.Body?.transformToString('utf-8')) ?? '';
+          return { text, etag: out.ETag ?? '' };
+        });
       } catch (err) {
         if (isNotFound(err)) return null;
         throw err;
       }
     },
     async putJson(key, body) {
-      await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', CacheControl: 'no-cache' }),
+      await withDeadline(`S3 PUT ${key}`, timeoutMs, (abortSignal) =>
+        client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', CacheControl: 'no-cache' }),
+          { abortSignal },
+        ),
       );
     },
     presignGet(key, expiresInSec, opts) {

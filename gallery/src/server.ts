@@ -1,14 +1,17 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { type FilmMeta, isValidId, movieKeys, ULID_PATTERN } from '@stop-motion/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type AdminSessions, createAdminGuard, registerAdminRoutes } from './admin.js';
 import type { Asset } from './assets.js';
-import { type Catalog, type CatalogView, compareFilms, parseMeta } from './catalog.js';
+import { type Catalog, parseMeta } from './catalog.js';
 import type { GalleryConfig } from './config.js';
+import { pageAt, pageQuerySchema, pageStartOf, startOf } from './cursor.js';
 import { chooseLocale, MESSAGES } from './i18n.js';
 import type { Logger } from './log.js';
 import { type Moderation, OWNER_KEY_PATTERN } from './moderation.js';
-import { type PageContext, renderAdmin, renderFilm, renderList, renderMessage, renderOnItsWay } from './pages/pages.js';
+import { type Cached, cached, createPageCaches, LruCache, type PageCaches } from './pagecache.js';
+import { type PageContext, renderFilm, renderList, renderMessage, renderOnItsWay } from './pages/pages.js';
+import { fastifyTrustProxy } from './proxy.js';
 import { RateLimiter } from './ratelimit.js';
 import type { FilmBucket } from './s3.js';
 import type { CacheStore } from './store.js';
@@ -25,6 +28,10 @@ export interface ServerDeps {
   assets: Map<string, Asset>;
   mediaOrigins: string[];
   now: () => number;
+  /** Admin sign-ins (Redis or in-process); required when GALLERY_ADMIN_TOKEN is set. */
+  sessions?: AdminSessions;
+  /** Rendered pages, kept per instance (given by the caller to read their size). */
+  pageCaches?: PageCaches;
   /** Adds `/_bench/precomputed`, a same-size constant body for benchmarks. */
   benchRoute?: boolean;
 }
@@ -35,44 +42,9 @@ export const MAX_PAGE_SIZE = 100;
 export const ON_ITS_WAY_REFRESH_SECONDS = 5;
 /** A ULID older than this is not "on its way" any more, it is unknown. */
 const ON_ITS_WAY_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
-const ADMIN_COOKIE = 'sms_admin';
 
-// ---- cursors -------------------------------------------------------------
-
-/** An opaque cursor: the creation time and id of the last film shown. */
-export function encodeCursor(f: FilmMeta): string {
-  return `${Date.parse(f.createdAt).toString(36)}.${f.id}`;
-}
-
-export function decodeCursor(c: string): { t: number; id: string } | null {
-  const m = /^([0-9a-z]{1,12})\.([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/.exec(c);
-  if (!m?.[1] || !m[2]) return null;
-  const t = Number.parseInt(m[1], 36);
-  return Number.isFinite(t) ? { t, id: m[2] } : null;
-}
-
-/** Films after the cursor (binary search in the newest-first order), and the next cursor. */
-export function pageOf(view: CatalogView, cursor: string | undefined, limit: number): { films: FilmMeta[]; next: string | null } {
-  const films = view.films;
-  let start = 0;
-  if (cursor) {
-    const c = decodeCursor(cursor);
-    if (c) {
-      const probe = { createdAt: new Date(c.t).toISOString(), id: c.id } as FilmMeta;
-      let lo = 0;
-      let hi = films.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (compareFilms(films[mid] as FilmMeta, probe) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
-      start = lo;
-    }
-  }
-  const slice = films.slice(start, start + limit);
-  const last = slice[slice.length - 1];
-  return { films: slice, next: last && start + limit < films.length ? encodeCursor(last) : null };
-}
+// Cursors live in cursor.ts; re-exported for the callers that know them from here.
+export { decodeCursor, encodeCursor, pageOf } from './cursor.js';
 
 // ---- helpers -------------------------------------------------------------
 
@@ -117,13 +89,6 @@ function buildCsp(mediaOrigins: string[]): string {
   ].join('; ');
 }
 
-/** A rendered body kept for reuse, with its gzip made once on first demand. */
-export interface Cached {
-  body: Buffer;
-  gz: Buffer | null;
-}
-const cached = (text: string): Cached => ({ body: Buffer.from(text), gz: null });
-
 /** Pages on 4G: gzip what is worth it, once per cached body rather than per request. */
 function sendCached(req: FastifyRequest, reply: FastifyReply, entry: Cached) {
   if (!reply.hasHeader('vary')) reply.header('vary', 'Accept-Encoding, Accept-Language, Cookie');
@@ -131,30 +96,6 @@ function sendCached(req: FastifyRequest, reply: FastifyReply, entry: Cached) {
   if (!accepts || entry.body.length < 1024) return reply.send(entry.body);
   entry.gz ??= gzipSync(entry.body, { level: 6 });
   return reply.header('content-encoding', 'gzip').send(entry.gz);
-}
-
-class LruCache<V> {
-  private map = new Map<string, { value: V; until: number }>();
-  constructor(
-    private readonly max: number,
-    private readonly ttlMs: number,
-  ) {}
-  get(key: string, now: number): V | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    if (hit.until <= now) {
-      this.map.delete(key);
-      return undefined;
-    }
-    return hit.value;
-  }
-  set(key: string, value: V, now: number): void {
-    if (this.map.size >= this.max) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
-    this.map.set(key, { value, until: now + this.ttlMs });
-  }
 }
 
 // ---- the server ----------------------------------------------------------
@@ -167,7 +108,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       { module: 'http' },
       { level: ['debug', 'trace'].includes(log.level) ? log.level : 'warn' },
     ) as FastifyBaseLogger,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
     requestTimeout: 30_000,
@@ -175,19 +116,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const csp = buildCsp(deps.mediaOrigins);
   const https = config.GALLERY_PUBLIC_URL?.startsWith('https:') ?? false;
   const ownerLimiter = new RateLimiter(5, 10_000, now);
-  const adminLimiter = new RateLimiter(10, 6_000, now);
-  /** Signed-in moderation: plenty for a person, a brake on a runaway script. */
-  const adminActionLimiter = new RateLimiter(60, 1_000, now);
-  const pageCache = new LruCache<Cached>(500, 30_000);
+  const caches = deps.pageCaches ?? createPageCaches();
+  const pageCache = caches.pages;
   const misses = new LruCache<true>(2000, 3000);
   /** Direct S3 look-ups for ids the list lacks, across all clients: made-up ids cannot turn into S3 load. */
   const lookupLimiter = new RateLimiter(50, 50, now);
   const css = deps.assets.get('app.css')?.url ?? '/static/app.css';
   const js = deps.assets.get('app.js')?.url ?? '/static/app.js';
   const icon = deps.assets.get('icon.svg')?.url ?? '/static/icon.svg';
-  const adminSession = config.GALLERY_ADMIN_TOKEN
-    ? createHmac('sha256', config.GALLERY_ADMIN_TOKEN).update('gallery-admin-session-v1').digest('base64url')
-    : null;
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -284,15 +220,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return Number.isFinite(n) ? Math.min(MAX_PAGE_SIZE, Math.max(1, n)) : DEFAULT_PAGE_SIZE;
   };
 
-  app.get('/', async (req, reply) => {
-    const ctx = ctxFor(req, reply);
+  app.get('/', { schema: { querystring: pageQuerySchema }, attachValidation: true }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const cursor = typeof q.cursor === 'string' && q.cursor ? q.cursor : undefined;
+    // The cached page's links name only what the cache key names: no one else's query text.
+    const ctx = { ...ctxFor(req, reply), path: cursor ? `/?cursor=${encodeURIComponent(cursor)}` : '/' };
+    if (req.validationError) return sendHtml(reply, 400, renderMessage({ ...ctx, path: '/' }, 'notFound'));
     const view = await catalog.current();
-    const key = `list|${view.version}|${ctx.locale}|${ctx.baseUrl}|${cursor ?? ''}`;
+    // Keyed by the page the cursor comes down to, not by its text: a page boundary
+    // at or before its position (a list that grew shows a few films again, never skips
+    // one), so there are only as many list pages to render as pages of films.
+    const start = pageStartOf(startOf(view, cursor), DEFAULT_PAGE_SIZE);
+    const key = `list|${view.version}|${ctx.locale}|${ctx.baseUrl}|${cursor ? start : ''}`;
     let entry = pageCache.get(key, now());
     if (!entry) {
-      const page = pageOf(view, cursor, DEFAULT_PAGE_SIZE);
+      const page = pageAt(view, start, DEFAULT_PAGE_SIZE);
       entry = cached(renderList(ctx, await cardsFor(page.films), { next: page.next, isFirst: !cursor }));
       pageCache.set(key, entry, now());
     }
@@ -302,23 +244,33 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   /** A film by id from the list, or straight from S3 when the list does not have it yet. */
   async function findFilm(id: string): Promise<{ film: FilmMeta | null; hidden: boolean }> {
     const view = await catalog.current();
+    // Removed by its owner: gone, not "on its way", whatever a late meta.json says.
+    if (view.removed.has(id)) return { film: null, hidden: true };
     const known = view.byId.get(id);
     if (known) return { film: known.hidden ? null : known, hidden: known.hidden === true };
     if (misses.get(id, now()) || !lookupLimiter.take('s3')) return { film: null, hidden: false };
     // Families open the QR link before the next refresh: look once, cheaply bounded.
-    const got = await bucket.getText(movieKeys(id).meta).catch(() => null);
+    let got: Awaited<ReturnType<typeof bucket.getText>>;
+    try {
+      got = await bucket.getText(movieKeys(id).meta);
+    } catch (err) {
+      // S3 away or stopped: answer from what is known, and do not remember it as missing.
+      log.warn({ event: 'lookup.failed', id, err: (err as Error).message }, 'S3 lookup failed');
+      return { film: null, hidden: false };
+    }
     const meta = got ? parseMeta(id, got.text).meta : null;
     if (!meta) {
       misses.set(id, true, now());
       return { film: null, hidden: false };
     }
     catalog.noteChange();
+    if (await bucket.getText(movieKeys(id).removed).catch(() => null)) return { film: null, hidden: true };
     return { film: meta.hidden ? null : meta, hidden: meta.hidden === true };
   }
 
   app.get<{ Params: { id: string } }>('/m/:id', async (req, reply) => {
     const { id } = req.params;
-    const ctx = ctxFor(req, reply);
+    const ctx = { ...ctxFor(req, reply), path: `/m/${encodeURIComponent(id)}` };
     if (!isValidId(id)) return sendHtml(reply, 404, renderMessage(ctx, 'notFound'));
     const { film, hidden } = await findFilm(id);
     if (!film) {
@@ -363,18 +315,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     pageUrl: `${baseUrl}/m/${film.id}`,
   });
 
-  const apiCache = new LruCache<Cached>(500, 30_000);
-  app.get('/api/movies', async (req, reply) => {
+  const apiCache = caches.api;
+  app.get('/api/movies', { schema: { querystring: pageQuerySchema }, attachValidation: true }, async (req, reply) => {
+    if (req.validationError) return reply.code(400).send({ error: { code: 'bad_cursor', message: 'invalid cursor or limit' } });
     const q = req.query as Record<string, unknown>;
     const cursor = typeof q.cursor === 'string' && q.cursor ? q.cursor : undefined;
-    if (cursor && !decodeCursor(cursor)) return reply.code(400).send({ error: { code: 'bad_cursor', message: 'invalid cursor' } });
     const limit = limitOf(q.limit);
     const view = await catalog.current();
     const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
-    const key = `${view.version}|${baseUrl}|${cursor ?? ''}|${limit}`;
+    // As for the HTML list: the page boundary at or before the cursor (films may repeat, never skip).
+    const start = pageStartOf(startOf(view, cursor), limit);
+    const key = `${view.version}|${baseUrl}|${start}|${limit}`;
     let entry = apiCache.get(key, now());
     if (!entry) {
-      const page = pageOf(view, cursor, limit);
+      const page = pageAt(view, start, limit);
       entry = cached(JSON.stringify({ movies: await Promise.all(page.films.map((f) => apiFilm(f, baseUrl))), next: page.next }));
       apiCache.set(key, entry, now());
     }
@@ -417,104 +371,23 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // ---- moderation ---------------------------------------------------------
 
-  const bearerOk = (req: FastifyRequest): boolean => {
-    const token = config.GALLERY_ADMIN_TOKEN;
-    const header = req.headers.authorization;
-    if (!token || !header?.startsWith('Bearer ')) return false;
-    const a = Buffer.from(header.slice(7));
-    const b = Buffer.from(token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
-  const sessionOk = (req: FastifyRequest): boolean => {
-    const got = parseCookies(req.headers.cookie)[ADMIN_COOKIE];
-    if (!adminSession || !got) return false;
-    const a = Buffer.from(got);
-    const b = Buffer.from(adminSession);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
-  /** Forms post from our own pages only (the session cookie is also SameSite=Strict). */
-  const sameOrigin = (req: FastifyRequest): boolean => {
-    const origin = req.headers.origin;
-    if (!origin) return true;
-    try {
-      return new URL(origin).host === req.host;
-    } catch {
-      return false;
-    }
-  };
-
-  const allFilms = (view: CatalogView) => [...view.byId.values()].sort(compareFilms);
-
-  app.get('/admin', async (req, reply) => {
-    if (!config.GALLERY_ADMIN_TOKEN) return reply.callNotFound();
-    const ctx = ctxFor(req, reply);
-    const loggedIn = sessionOk(req);
-    const films = loggedIn ? allFilms(await catalog.current()) : [];
-    const msg = (req.query as Record<string, unknown>).msg;
-    return sendHtml(
-      reply,
-      200,
-      renderAdmin(ctx, { loggedIn, films, ...(typeof msg === 'string' ? { message: msg.slice(0, 80) } : {}) }),
-      'no-store',
-    );
-  });
-
-  app.post<{ Body: { token?: unknown } }>('/admin/login', async (req, reply) => {
-    if (!config.GALLERY_ADMIN_TOKEN || !adminSession) return reply.callNotFound();
-    if (!adminLimiter.take(clientKey(req)) || !sameOrigin(req))
-      return reply.code(429).send({ error: { code: 'rate_limited', message: 'slow down' } });
-    const token = typeof req.body?.token === 'string' ? req.body.token : '';
-    const a = Buffer.from(token);
-    const b = Buffer.from(config.GALLERY_ADMIN_TOKEN);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
-      log.warn({ event: 'admin.login_failed', ip: req.ip }, 'admin sign-in with a wrong token');
-      return reply.redirect('/admin?msg=Wrong%20token', 303);
-    }
-    reply.header(
-      'set-cookie',
-      `${ADMIN_COOKIE}=${adminSession}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=43200${https ? '; Secure' : ''}`,
-    );
-    return reply.redirect('/admin', 303);
-  });
-
-  app.post('/admin/logout', async (_req, reply) => {
-    reply.header('set-cookie', `${ADMIN_COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0`);
-    return reply.redirect('/admin', 303);
-  });
-
-  app.post<{ Params: { id: string; action: string } }>('/admin/m/:id/:action', async (req, reply) => {
-    if (!config.GALLERY_ADMIN_TOKEN) return reply.callNotFound();
-    const { id, action } = req.params;
-    if (!sessionOk(req) || !sameOrigin(req)) return reply.redirect('/admin?msg=Please%20sign%20in', 303);
-    if (!adminActionLimiter.take(clientKey(req))) return reply.code(429).send({ error: { code: 'rate_limited', message: 'slow down' } });
-    if (!isValidId(id) || (action !== 'hide' && action !== 'unhide')) return reply.callNotFound();
-    const result = await moderation.setHidden(id, action === 'hide');
-    return reply.redirect(
-      `/admin?msg=${encodeURIComponent(result.ok ? `${action === 'hide' ? 'Hidden' : 'Shown'}: ${id}` : `Not found: ${id}`)}`,
-      303,
-    );
-  });
-
-  app.get('/api/admin/movies', async (req, reply) => {
-    if (!bearerOk(req)) return adminDenied(req, reply);
-    const view = await catalog.current();
-    return { movies: allFilms(view).map((f) => ({ id: f.id, title: f.title ?? null, createdAt: f.createdAt, hidden: f.hidden === true })) };
-  });
-
-  app.post<{ Params: { id: string; action: string } }>('/api/admin/movies/:id/:action', async (req, reply) => {
-    if (!bearerOk(req)) return adminDenied(req, reply);
-    if (!adminActionLimiter.take(clientKey(req))) return reply.code(429).send({ error: { code: 'rate_limited', message: 'slow down' } });
-    const { id, action } = req.params;
-    if (!isValidId(id) || (action !== 'hide' && action !== 'unhide')) return reply.callNotFound();
-    const result = await moderation.setHidden(id, action === 'hide');
-    if (!result.ok) return reply.code(404).send({ error: { code: 'not_found', message: 'no such film' } });
-    return { ok: true, id, hidden: result.meta.hidden === true };
-  });
-
-  function adminDenied(req: FastifyRequest, reply: FastifyReply) {
-    if (!config.GALLERY_ADMIN_TOKEN) return reply.callNotFound();
-    if (!adminLimiter.take(clientKey(req))) return reply.code(429).send({ error: { code: 'rate_limited', message: 'slow down' } });
-    return reply.code(401).send({ error: { code: 'unauthorized', message: 'admin token required' } });
+  if (config.GALLERY_ADMIN_TOKEN) {
+    if (!deps.sessions) throw new Error('admin sessions are required with GALLERY_ADMIN_TOKEN');
+    registerAdminRoutes(app, {
+      config,
+      log,
+      catalog,
+      moderation,
+      sessions: deps.sessions,
+      // Wrong guesses only: 10 at once, then one every 6 s per client, checked before the token.
+      guard: createAdminGuard(config.GALLERY_ADMIN_TOKEN, new RateLimiter(10, 6_000, now)),
+      actionLimiter: new RateLimiter(60, 1_000, now),
+      https,
+      clientKey,
+      cookies: (req) => parseCookies(req.headers.cookie),
+      ctxFor,
+      sendHtml,
+    });
   }
 
   if (deps.benchRoute) {

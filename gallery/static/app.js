@@ -78,6 +78,48 @@
   setupOwner();
   window.addEventListener('hashchange', setupOwner);
 
+  // Presigned links last minutes (so a removed film stops playing soon): when the
+  // film's link has expired under a paused or long-open page, ask for a fresh one
+  // and carry on where it was; a film that is gone leaves the page.
+  const player = $('#film-player');
+  const video = player?.querySelector('video');
+  if (player && video) {
+    const id = player.getAttribute('data-id');
+    let renewals = 0;
+    video.addEventListener('playing', () => {
+      renewals = 0;
+    });
+    video.addEventListener('error', () => {
+      if (renewals >= 3) return;
+      renewals++;
+      const at = video.currentTime;
+      const wasPlaying = !video.paused || video.autoplay;
+      fetch(`/api/movies/${encodeURIComponent(id)}`, { cache: 'no-store' })
+        .then((res) => {
+          if (res.status === 404) {
+            player.remove();
+            return null;
+          }
+          return res.ok ? res.json() : null;
+        })
+        .then((body) => {
+          const movie = body?.movie;
+          if (!movie?.videoUrl) return;
+          video.addEventListener(
+            'loadedmetadata',
+            () => {
+              if (at > 0) video.currentTime = at;
+              if (wasPlaying) video.play().catch(() => {});
+            },
+            { once: true },
+          );
+          if (movie.posterUrl) video.poster = movie.posterUrl;
+          video.src = movie.videoUrl;
+        })
+        .catch(() => {});
+    });
+  }
+
   // "Your film is on its way": ask quietly, reload once the film is there.
   const waiting = $('[data-wait-id]');
   if (waiting) {

@@ -33,6 +33,10 @@ function fakeBucket() {
         return objects.get(key) ?? null;
       },
       async putJson() {},
+      async listKeys() {
+        return [];
+      },
+      async deleteKey() {},
       async presignGet() {
         return 'http://x';
       },

@@ -238,6 +238,8 @@ describe('media URLs', () => {
       listMeta: async () => ({ items: [], pages: 0 }),
       getText: async () => null,
       putJson: async () => {},
+      listKeys: async () => [],
+      deleteKey: async () => {},
       presignGet: async (key: string, _exp: number, opts?: { downloadName?: string; cacheSeconds?: number }) => {
         calls.push({ key, ...(opts?.downloadName ? { downloadName: opts.downloadName } : {}) });
         return `https://bucket.s3.example.com/${key}?sig=${++n}`;

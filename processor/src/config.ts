@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
+import type { RetentionConfig } from './retention.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -79,8 +80,21 @@ const envSchema = z.object({
   MAX_FRAMES: int(3000, 1, 10_000),
   MAX_FRAME_PIXELS: int(4096 * 4096, 64 * 64, 8192 * 8192),
   MAX_FRAME_BYTES: int(25 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  MAX_JPEG_SCANS: int(100, 1, 1_000_000),
+  RENDER_BASE_SECONDS: int(60, 1, 86_400),
+  RENDER_FRAME_BUDGET_MS: int(1000, 1, 600_000),
   RESCAN_SECONDS: int(5, 1, 3600),
+  PACKAGE_GRACE_SECONDS: int(300, 0, 86_400),
+  RETENTION_INTERVAL_SECONDS: int(600, 1, 86_400),
+  INBOX_STALE_HOURS: int(48, 0, 100_000),
+  QUARANTINE_MAX_AGE_DAYS: int(14, 0, 100_000),
+  QUARANTINE_MAX_MB: int(2048, 0, 100_000_000),
+  FILMS_MAX_AGE_DAYS: int(0, 0, 100_000),
+  FILMS_MAX_MB: int(20_480, 0, 100_000_000),
+  DISK_MIN_FREE_MB: int(1024, 0, 100_000_000),
   UPLOAD_RETRY_MAX_SECONDS: int(60, 1, 3600),
+  S3_TIMEOUT_SECONDS: int(30, 1, 600),
+  S3_MIN_UPLOAD_KBPS: int(64, 1, 1_000_000),
   PLAYLIST_MAX: int(200, 1, 10_000),
   STATUS_TOKEN: optionalString,
   S3_ENDPOINT: optionalString,
@@ -150,11 +164,26 @@ export interface ProcessorConfig {
   maxFrames: number;
   maxFramePixels: number;
   maxFrameBytes: number;
+  maxJpegScans: number;
+  /**
+   * Render time a package earns per frame (on top of RENDER_BASE_SECONDS); with RENDER_TIMEOUT_SECONDS
+   * as the cap, this is the package's deadline, after which it is quarantined.
+   */
+  renderFrameBudgetMs: number;
+  /** Render time every package gets before its frames count. */
+  renderBaseMs: number;
   rescanMs: number;
+  retention: RetentionConfig;
+  /** How long a package with DONE waits for files its manifest lists before it is quarantined. */
+  packageGraceMs: number;
   /** Cap of the backoff between upload attempts while S3 is away. */
   uploadRetryCapMs: number;
   playlistMax: number;
   statusToken: string | undefined;
+  /** Deadline of a small S3 call, and the longest silence within an upload. */
+  s3TimeoutMs: number;
+  /** Slowest upload rate waited for; a file's deadline grows with its size at this rate. */
+  s3MinUploadBytesPerSecond: number;
   /** Null when no bucket is configured: public films then stay local (logged at start). */
   s3: S3Config | null;
   redisUrl: string | undefined;
@@ -208,9 +237,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxFrames: e.MAX_FRAMES,
     maxFramePixels: e.MAX_FRAME_PIXELS,
     maxFrameBytes: e.MAX_FRAME_BYTES,
+    maxJpegScans: e.MAX_JPEG_SCANS,
+    renderFrameBudgetMs: e.RENDER_FRAME_BUDGET_MS,
+    renderBaseMs: e.RENDER_BASE_SECONDS * 1000,
     rescanMs: e.RESCAN_SECONDS * 1000,
+    packageGraceMs: e.PACKAGE_GRACE_SECONDS * 1000,
+    retention: {
+      intervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
+      inboxStaleMs: e.INBOX_STALE_HOURS * 3_600_000,
+      quarantineMaxAgeMs: e.QUARANTINE_MAX_AGE_DAYS * 86_400_000,
+      quarantineMaxBytes: e.QUARANTINE_MAX_MB * 1_048_576,
+      filmsMaxAgeMs: e.FILMS_MAX_AGE_DAYS * 86_400_000,
+      filmsMaxBytes: e.FILMS_MAX_MB * 1_048_576,
+      minFreeBytes: e.DISK_MIN_FREE_MB * 1_048_576,
+    },
     uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
     playlistMax: e.PLAYLIST_MAX,
+    s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,
+    s3MinUploadBytesPerSecond: e.S3_MIN_UPLOAD_KBPS * 1024,
     statusToken: e.STATUS_TOKEN,
     s3: e.S3_BUCKET
       ? {

@@ -12,6 +12,7 @@ import { Notices } from './notices.js';
 import { Pipeline } from './pipeline.js';
 import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
+import { Retention } from './retention.js';
 import { startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
 import { createS3, Uploader } from './upload.js';
@@ -25,6 +26,7 @@ export interface Processor {
   config: ProcessorConfig;
   pipeline: Pipeline;
   player: Player;
+  retention: Retention;
   close(): Promise<void>;
 }
 
@@ -103,7 +105,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     }
     await player.start();
     stopping.push(() => player.stop());
-    const uploader = config.s3 ? new Uploader(createS3(config.s3), config.s3.bucket) : null;
+    const deadlines = { callMs: config.s3TimeoutMs, minBytesPerSecond: config.s3MinUploadBytesPerSecond };
+    const uploader = config.s3 ? new Uploader(createS3(config.s3, deadlines), config.s3.bucket, deadlines) : null;
     if (!uploader) log.warn('upload.disabled: S3_BUCKET is not set; public films stay on this machine');
     let pipeline: Pipeline | null = null;
     let notices: Notices | null = null;
@@ -123,6 +126,18 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       const n = notices;
       stopping.push(() => n.stop());
     }
+    const retention = new Retention({
+      config: config.retention,
+      dirs: {
+        inbox: config.inboxDir,
+        quarantine: path.join(config.dataDir, 'quarantine'),
+        films: path.join(config.dataDir, 'films'),
+        data: config.dataDir,
+      },
+      log: log.child({ module: 'retention' }),
+      // Until the pipeline is up, everything counts as needed.
+      isProtected: (id) => pipeline?.isProtected(id) ?? true,
+    });
     pipeline = new Pipeline({
       config,
       log: log.child({ module: 'pipeline' }),
@@ -131,10 +146,13 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       uploader,
       notices,
       uploadRetryCapMs: config.uploadRetryCapMs,
+      retention,
     });
     const p = pipeline;
     await p.start();
     stopping.push(() => p.stop());
+    retention.start();
+    stopping.push(() => retention.stop());
     const server = await startStatusServer({
       host: config.host,
       port: config.port,
@@ -143,7 +161,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       pipeline: p,
     });
     stopping.push(() => server.app.close());
-    return { url: server.url, config, pipeline: p, player, close };
+    return { url: server.url, config, pipeline: p, player, retention, close };
   } catch (err) {
     await close();
     throw err;

@@ -14,7 +14,16 @@ export interface JpegInfo {
   adobe: boolean;
   /** Chroma layout, e.g. `22,11,11` for 4:2:0: frames that differ are re-encoded to match the others. */
   sampling: string;
+  /** Start-of-scan segments in the whole file: each one is another decoder pass over the frame. */
+  scans: number;
 }
+
+/**
+ * Encoders write 1 scan (baseline) or about 10 (libjpeg's progressive script; mozjpeg's
+ * optimised scripts stay near 20). Far more is a decode-cost attack: every scan is one
+ * more pass over all the blocks of the frame, at a few bytes per scan.
+ */
+export const DEFAULT_MAX_SCANS = 100;
 
 export type JpegCheck = { ok: true; info: JpegInfo } | { ok: false; reason: string };
 
@@ -53,14 +62,31 @@ function readExifOrientation(buf: Uint8Array, start: number, end: number): numbe
   return 1;
 }
 
-export function inspectJpeg(buf: Uint8Array): JpegCheck {
+/** The position of the next marker after entropy-coded data (stuffed 0xFF00 and restart markers belong to the data). */
+function skipEntropyData(buf: Uint8Array, from: number): number {
+  let i = from;
+  for (;;) {
+    const at = buf.indexOf(0xff, i);
+    if (at < 0 || at + 1 >= buf.length) return buf.length;
+    const next = buf[at + 1] ?? 0;
+    if (next === 0x00 || (next >= 0xd0 && next <= 0xd7) || next === 0xff) {
+      i = at + 1;
+      continue;
+    }
+    return at;
+  }
+}
+
+export function inspectJpeg(buf: Uint8Array, limits: { maxScans?: number } = {}): JpegCheck {
+  const maxScans = limits.maxScans ?? DEFAULT_MAX_SCANS;
   if (buf.length === 0) return { ok: false, reason: 'empty file' };
   if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return { ok: false, reason: `not a JPEG (${sniff(buf)})` };
   let pos = 2;
   let sof: { width: number; height: number; components: number; progressive: boolean; sampling: string } | null = null;
   let orientation = 1;
   let adobe = false;
-  let sawScan = false;
+  let scans = 0;
+  let ended = false;
   while (pos + 4 <= buf.length) {
     if (buf[pos] !== 0xff) return { ok: false, reason: `corrupt JPEG: no marker at byte ${pos}` };
     const marker = buf[pos + 1] ?? 0;
@@ -72,7 +98,11 @@ export function inspectJpeg(buf: Uint8Array): JpegCheck {
       pos += 2;
       continue;
     }
-    if (marker === 0xd9) return { ok: false, reason: 'corrupt JPEG: ends before any image data' };
+    if (marker === 0xd9) {
+      if (scans === 0) return { ok: false, reason: 'corrupt JPEG: ends before any image data' };
+      ended = true;
+      break;
+    }
     const length = ((buf[pos + 2] ?? 0) << 8) | (buf[pos + 3] ?? 0);
     if (length < 2 || pos + 2 + length > buf.length) return { ok: false, reason: 'truncated JPEG (a header segment is cut short)' };
     const body = pos + 4;
@@ -94,11 +124,17 @@ export function inspectJpeg(buf: Uint8Array): JpegCheck {
     } else if (marker === 0xee && length >= 14 && String.fromCharCode(...buf.subarray(body, body + 5)) === 'Adobe') {
       adobe = true;
     } else if (marker === 0xda) {
-      sawScan = true;
-      break;
+      // Every scan is counted, not just the first: the cost of decoding grows with each.
+      scans++;
+      if (scans > maxScans) {
+        return { ok: false, reason: `JPEG with more than ${maxScans} scans (decoding it would cost ${maxScans}+ passes over the frame)` };
+      }
+      pos = skipEntropyData(buf, end);
+      continue;
     }
     pos = end;
   }
+  const sawScan = scans > 0;
   if (!sof) return { ok: false, reason: 'corrupt JPEG: no frame header' };
   if (!sawScan) return { ok: false, reason: 'truncated JPEG (no image data)' };
   if (sof.width === 0 || sof.height === 0) return { ok: false, reason: 'JPEG has a zero dimension' };
@@ -109,7 +145,7 @@ export function inspectJpeg(buf: Uint8Array): JpegCheck {
     };
   }
   // The end-of-image marker, allowing for a little padding after it.
-  let eoi = false;
+  let eoi = ended;
   for (let i = buf.length - 2; i >= Math.max(pos, buf.length - 64); i--) {
     if (buf[i] === 0xff && buf[i + 1] === 0xd9) {
       eoi = true;
@@ -117,5 +153,5 @@ export function inspectJpeg(buf: Uint8Array): JpegCheck {
     }
   }
   if (!eoi) return { ok: false, reason: 'truncated JPEG (no end-of-image marker)' };
-  return { ok: true, info: { ...sof, orientation, adobe } };
+  return { ok: true, info: { ...sof, orientation, adobe, scans } };
 }

@@ -2,15 +2,18 @@ import { type FSWatcher, watch } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
+import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
-import { errorMessage, fsyncDir, renameDurable } from './files.js';
+import { errorMessage, fsyncDir, fsyncTree, renameDurable } from './files.js';
+import { checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Job, JobStore } from './jobs.js';
 import { newJob } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import type { Player } from './player.js';
 import { publishLocally, renderFilm } from './render.js';
+import type { Retention } from './retention.js';
 import { formatCardDate } from './title.js';
 import { backoffMs, IMMUTABLE_CACHE, type Uploader } from './upload.js';
 import { type DroppedFrame, validatePackage } from './validate.js';
@@ -25,6 +28,8 @@ export interface PipelineDeps {
   uploader: Uploader | null;
   notices: Notices | null;
   uploadRetryCapMs: number;
+  /** Keeps the disk areas within their limits; its record of what it cleaned is shown in the status. */
+  retention?: Retention | null;
 }
 
 export interface StrayQuarantine {
@@ -55,6 +60,8 @@ export class Pipeline {
   private readonly strays: StrayQuarantine[] = [];
   private readonly notedNonDirs = new Set<string>();
   private readonly retryAt = new Map<string, number>();
+  /** Packages with DONE but files still missing (logged once each). */
+  private readonly waitingFor = new Set<string>();
 
   constructor(private readonly d: PipelineDeps) {
     const data = d.config.dataDir;
@@ -69,6 +76,12 @@ export class Pipeline {
 
   job(id: string): Job | undefined {
     return this.d.jobs.get(id);
+  }
+
+  /** A local film that must stay: on the big screen's playlist, or not yet through the pipeline (upload included). */
+  isProtected(id: string): boolean {
+    const state = this.d.jobs.get(id)?.state;
+    return this.d.player.status().playlist.includes(id) || (state !== undefined && state !== 'done' && state !== 'failed');
   }
 
   filmFile(id: string): string {
@@ -161,7 +174,14 @@ export class Pipeline {
 
   private async scanOnce(): Promise<void> {
     if (!this.running) return;
-    const names = await readdir(this.dirs.inbox);
+    const names: string[] = [];
+    for (const raw of await readdir(this.dirs.inbox, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
+      else
+        await this.badlyNamed(raw).catch((err: unknown) =>
+          this.log.error({ name: showName(raw), err: errorMessage(err) }, 'ingest.failed'),
+        );
+    }
     const seen = new Set<string>();
     for (const name of names.sort()) {
       if (!this.running) return;
@@ -199,6 +219,26 @@ export class Pipeline {
     for (const name of this.watchers.keys()) if (name !== '' && !seen.has(name)) this.unwatch(name);
   }
 
+  /**
+   * An inbox entry whose name is not UTF-8 cannot be named by a string path (it reads
+   * back with U+FFFD): it is handled by its bytes, and quarantined once its DONE is there.
+   */
+  private async badlyNamed(raw: Buffer): Promise<void> {
+    const shown = showName(raw);
+    const dir = joinBytes(this.dirs.inbox, raw);
+    const st = await lstat(dir);
+    const key = `bytes:${raw.toString('hex')}`;
+    if (!st.isDirectory()) {
+      if (!this.notedNonDirs.has(key)) {
+        this.notedNonDirs.add(key);
+        this.log.warn({ name: shown }, 'ingest.not_a_directory');
+      }
+      return;
+    }
+    if (!(await lstat(joinBytes(dir, Buffer.from(DONE_FILE))).catch(() => null))) return;
+    await this.quarantineStray(shown, dir, 'package directory name is not valid UTF-8');
+  }
+
   /** Watches a package that is still arriving, so its DONE is noticed at once. */
   private watchPending(name: string, dir: string): void {
     if (this.watchers.has(name) || this.watchers.size > 200) return;
@@ -225,16 +265,32 @@ export class Pipeline {
       this.log.info({ id, state: existing.state }, 'package.duplicate');
       return;
     }
+    const intake = await checkDelivery(dir, id, { graceMs: this.d.config.packageGraceMs });
+    if (intake.kind === 'wait') {
+      if (!this.waitingFor.has(id)) {
+        this.waitingFor.add(id);
+        this.log.warn({ id, missing: intake.missing.length, first: intake.missing[0], waitMs: intake.leftMs }, 'package.incomplete');
+      }
+      return;
+    }
+    this.waitingFor.delete(id);
+    if (intake.kind === 'refuse') {
+      await this.quarantineDelivery(id, dir, intake.reason);
+      return;
+    }
     const workDir = path.join(this.dirs.work, id);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
     const target = path.join(workDir, 'package');
     try {
+      // Received means durable: the files as delivered, then the move.
+      await fsyncTree(dir);
       await renameDurable(dir, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // The inbox is on another file system: copy (never following links), then let go of the original.
       await cp(dir, path.join(workDir, '.copying'), { recursive: true, dereference: false, verbatimSymlinks: true });
+      await fsyncTree(path.join(workDir, '.copying'));
       await renameDurable(path.join(workDir, '.copying'), target);
       await rm(dir, { recursive: true, force: true });
     }
@@ -244,7 +300,19 @@ export class Pipeline {
     this.renderWake?.();
   }
 
-  private async quarantineStray(name: string, dir: string, reason: string): Promise<void> {
+  /** A delivery refused before it is taken in: on record as a quarantined job, so a later complete delivery still makes the film. */
+  private async quarantineDelivery(id: string, dir: string, reason: string): Promise<void> {
+    const target = path.join(this.dirs.quarantine, id);
+    await rm(target, { recursive: true, force: true });
+    await rename(dir, target);
+    await writeFile(path.join(target, 'REASON'), `${reason}\n`);
+    await fsyncDir(this.dirs.quarantine);
+    await this.d.jobs.put(newJob(id));
+    await this.d.jobs.update(id, { state: 'quarantined', reason });
+    this.log.warn({ id, reason }, 'package.quarantined');
+  }
+
+  private async quarantineStray(name: string, dir: string | Buffer, reason: string): Promise<void> {
     const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'package';
     const target = path.join(this.dirs.quarantine, `invalid-${safe}-${Date.now()}`);
     await rename(dir, target);
@@ -294,10 +362,28 @@ export class Pipeline {
         await this.renderJob(job);
       } catch (err) {
         this.log.error({ id: job.id, err: errorMessage(err) }, 'render.crashed');
-        this.retryAt.set(job.id, Date.now() + 5000);
+        await this.noteCrash(job.id, err);
       } finally {
         this.progress.delete(job.id);
       }
+    }
+  }
+
+  /** An unexpected error counts as a failed render: after a few, the package is quarantined, never retried for ever. */
+  private async noteCrash(id: string, err: unknown): Promise<void> {
+    const job = this.d.jobs.get(id);
+    if (!job) return;
+    const failures = job.renderFailures + 1;
+    try {
+      if (failures >= MAX_RENDER_FAILURES) {
+        await this.quarantine(job, `render crashed ${failures} times: ${errorMessage(err)}`, job.dropped);
+      } else {
+        await this.d.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
+        this.retryAt.set(id, Date.now() + 5000 * failures);
+      }
+    } catch (again) {
+      this.log.error({ id, err: errorMessage(again) }, 'render.crash_unrecorded');
+      this.retryAt.set(id, Date.now() + 5000 * failures);
     }
   }
 
@@ -334,6 +420,7 @@ export class Pipeline {
     this.progress.set(id, 0);
     this.log.info({ id, frames: v.frames.length, dropped: v.dropped.length, publish: pkg.publish }, 'render.started');
     let result: Awaited<ReturnType<typeof renderFilm>>;
+    const budget = startRenderBudget(renderBudgetMs(v.frames.length, c), this.abort.signal);
     try {
       result = await renderFilm({
         workDir,
@@ -356,12 +443,18 @@ export class Pipeline {
         encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads },
         preview: c.renderPreview,
         nice: c.renderNice,
-        timeoutMs: c.renderTimeoutMs,
-        signal: this.abort.signal,
+        timeoutMs: budget.ms,
+        signal: budget.signal,
         pidFile: path.join(workDir, TOOL_PID_FILE),
         onProgress: (f) => this.progress.set(id, f),
       });
     } catch (err) {
+      if (this.running && (budget.expired() || (err instanceof ToolError && err.kind === 'timeout'))) {
+        // Slow now means slow every time: quarantined at once, so the films behind it premiere.
+        const reason = `render took longer than its budget of ${Math.round(budget.ms / 1000)} s for ${v.frames.length} frame(s)`;
+        await this.quarantine(job, reason, v.dropped);
+        return;
+      }
       if (!this.running || (err instanceof ToolError && err.kind === 'aborted')) return;
       const failures = job.renderFailures + 1;
       const detail = err instanceof ToolError && err.stderrTail ? `${err.message}\n${err.stderrTail}` : errorMessage(err);
@@ -377,6 +470,8 @@ export class Pipeline {
         this.retryAt.set(id, Date.now() + 5000 * failures);
       }
       return;
+    } finally {
+      budget.clear();
     }
     const dropped = [...v.dropped, ...result.dropped];
     for (const d of result.dropped) this.log.warn({ id, file: d.file, reason: d.reason }, 'frame.dropped');
@@ -502,6 +597,11 @@ export class Pipeline {
     if (!isValidId(id)) return;
     const job = this.d.jobs.get(id);
     if (!job || (job.state !== 'done' && job.state !== 'uploading')) return;
+    if (!(await exists(this.filmFile(id)))) {
+      // Cleaned by retention while off the screen: the website still has it.
+      this.log.warn({ id }, 'film.local_copy_gone');
+      return;
+    }
     await this.d.player.restore({ id, file: this.filmFile(id) });
   }
 
@@ -556,6 +656,7 @@ export class Pipeline {
       nowPlaying: player.nowPlaying,
       player,
       disk,
+      retention: this.d.retention?.status() ?? null,
     };
   }
 }

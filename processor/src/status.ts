@@ -31,6 +31,15 @@ export function renderStatusPage(s: Record<string, unknown>): string {
     )
     .join('');
   const player = s.player as Record<string, unknown>;
+  const retention = s.retention as { cleaned: Array<Record<string, unknown>>; lastSweepAt: string | null } | null | undefined;
+  const cleaned = (retention?.cleaned ?? [])
+    .slice(0, 30)
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.at)}</td><td>${escapeHtml(c.area)}</td><td><code>${escapeHtml(c.name)}</code></td>` +
+        `<td>${(Number(c.bytes ?? 0) / 1e6).toFixed(1)} MB</td><td>${escapeHtml(c.reason)}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
 <title>Processor status</title><style>body{font:14px system-ui,sans-serif;margin:1.5rem;background:#111;color:#eee}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #333;padding:.3rem .5rem;text-align:start}code{color:#9cf}</style></head>
@@ -39,6 +48,8 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #333;pad
 · playlist ${(s.playlist as unknown[])?.length ?? 0} films · uploads waiting ${(s.uploadsWaiting as unknown[])?.length ?? 0}
 · free disk ${gb(disk?.freeBytes)} of ${gb(disk?.totalBytes)}</p>
 <table><thead><tr><th>film</th><th>state</th><th>publish</th><th>progress</th><th>title</th><th>render</th><th>reason</th></tr></thead><tbody>${rows}</tbody></table>
+<h2>Cleaned</h2><p>Last sweep: ${escapeHtml(retention?.lastSweepAt ?? '—')}</p>
+<table><thead><tr><th>when</th><th>area</th><th>name</th><th>size</th><th>why</th></tr></thead><tbody>${cleaned}</tbody></table>
 </body></html>`;
 }
 

@@ -8,7 +8,50 @@ import type { S3Config } from './config.js';
 export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 export const META_CACHE = 'public, max-age=60';
 
-export function createS3(config: S3Config): S3Client {
+/** Deadlines of S3 calls: small ones, and uploads (which get more time the bigger the file). */
+export interface S3Deadlines {
+  /** A call that moves little data (meta.json, a HEAD), and the longest silence within any call. */
+  callMs: number;
+  /** The slowest upload rate still worth waiting for, in bytes per second. */
+  minBytesPerSecond: number;
+}
+
+export const DEFAULT_S3_DEADLINES: S3Deadlines = { callMs: 30_000, minBytesPerSecond: 64 * 1024 };
+
+export class DeadlineError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what}: no answer within ${Math.round(ms / 1000)} s`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/**
+ * One call under an overall deadline: the signal aborts the SDK request and the race
+ * settles even when a stopped server keeps the socket open without a word.
+ */
+export async function withDeadline<T>(what: string, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new DeadlineError(what, ms);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The whole-upload deadline of a file: the call deadline plus the time its bytes take at the slowest rate accepted. */
+export function uploadDeadlineMs(bytes: number, d: S3Deadlines): number {
+  return d.callMs + Math.ceil((bytes / d.minBytesPerSecond) * 1000);
+}
+
+export function createS3(config: S3Config, deadlines: S3Deadlines = DEFAULT_S3_DEADLINES): S3Client {
   return new S3Client({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
@@ -17,7 +60,9 @@ export function createS3(config: S3Config): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     // Our own queue retries with backoff; the SDK should fail fast and report.
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 5000, requestTimeout: 120_000 },
+    // requestTimeout is the longest silence on the socket; without throwOnRequestTimeout
+    // the SDK would only log a warning and keep waiting.
+    requestHandler: { connectionTimeout: 5000, requestTimeout: deadlines.callMs, throwOnRequestTimeout: true },
     ...(config.accessKeyId && config.secretAccessKey
       ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
       : {}),
@@ -34,27 +79,39 @@ export class Uploader {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly deadlines: S3Deadlines = DEFAULT_S3_DEADLINES,
   ) {}
 
   async putFile(key: string, file: string, contentType: string, cacheControl: string): Promise<void> {
     const { size } = await stat(file);
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: createReadStream(file),
-        ContentLength: size,
-        ContentType: contentType,
-        CacheControl: cacheControl,
-      }),
-    );
+    const body = createReadStream(file);
+    try {
+      await withDeadline(`S3 PUT ${key}`, uploadDeadlineMs(size, this.deadlines), (abortSignal) =>
+        this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentLength: size,
+            ContentType: contentType,
+            CacheControl: cacheControl,
+          }),
+          { abortSignal },
+        ),
+      );
+    } finally {
+      body.destroy();
+    }
   }
 
   /** The film's meta.json as stored, or null when it is missing or not a valid one. */
   async readMeta(id: string): Promise<FilmMeta | null> {
     try {
-      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: movieKeys(id).meta }));
-      const parsed = filmMetaSchema.safeParse(JSON.parse((await res.Body?.transformToString()) ?? ''));
+      const text = await withDeadline(`S3 GET ${movieKeys(id).meta}`, this.deadlines.callMs, async (abortSignal) => {
+        const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: movieKeys(id).meta }), { abortSignal });
+        return (await res.Body?.transformToString()) ?? '';
+      });
+      const parsed = filmMetaSchema.safeParse(JSON.parse(text));
       return parsed.success && parsed.data.id === id ? parsed.data : null;
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -72,15 +129,18 @@ export class Uploader {
     const key = movieKeys(meta.id).meta;
     if (await this.readMeta(meta.id)) return 'present';
     const body = JSON.stringify(filmMetaSchema.parse(meta));
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentLength: Buffer.byteLength(body),
-        ContentType: 'application/json; charset=utf-8',
-        CacheControl: META_CACHE,
-      }),
+    await withDeadline(`S3 PUT ${key}`, this.deadlines.callMs, (abortSignal) =>
+      this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: Buffer.byteLength(body),
+          ContentType: 'application/json; charset=utf-8',
+          CacheControl: META_CACHE,
+        }),
+        { abortSignal },
+      ),
     );
     return 'written';
   }

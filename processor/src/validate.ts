@@ -16,12 +16,15 @@ import {
   packageFromOriginalLayout,
   parseManifest,
 } from '@stop-motion/protocol';
+import { isUtf8Name, showName } from './intake.js';
 import { inspectJpeg, type JpegInfo } from './jpeg.js';
 
 export interface Limits {
   maxFrames: number;
   maxFramePixels: number;
   maxFrameBytes: number;
+  /** Scans (decoder passes) a frame may have; see DEFAULT_MAX_SCANS. */
+  maxJpegScans?: number | undefined;
 }
 
 export interface GoodFrame {
@@ -72,7 +75,10 @@ function describeEntry(st: import('node:fs').Stats): string {
 export async function validatePackage(dir: string, id: string, limits: Limits): Promise<Validation> {
   const dropped: DroppedFrame[] = [];
   const warnings: string[] = [];
-  const entries = await readdir(dir);
+  const raw = await readdir(dir, { encoding: 'buffer' });
+  const undecodable = raw.find((name) => !isUtf8Name(name));
+  if (undecodable) return { ok: false, reason: `a file name in the package is not valid UTF-8: "${showName(undecodable)}"`, dropped };
+  const entries = raw.map((name) => name.toString('utf8'));
   const regular = new Set<string>();
   const irregular = new Map<string, string>();
   for (const name of entries) {
@@ -177,7 +183,7 @@ export async function validatePackage(dir: string, id: string, limits: Limits): 
         continue;
       }
     }
-    const jpeg = inspectJpeg(data);
+    const jpeg = inspectJpeg(data, { maxScans: limits.maxJpegScans });
     if (!jpeg.ok) {
       dropped.push({ file: frame.file, reason: jpeg.reason });
       continue;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultRenderThreads, loadConfig } from '../src/config.js';
 import { canMove } from '../src/jobs.js';
 import { inspectJpeg } from '../src/jpeg.js';
+import { scanBombJpeg } from './scanbomb.js';
 
 describe('config', () => {
   it('has working defaults', () => {
@@ -91,8 +92,21 @@ describe('inspectJpeg', () => {
     const r = inspectJpeg(jpegHeader([exif(6), sof(0xc2, 640, 480, 3), sos]));
     expect(r).toEqual({
       ok: true,
-      info: { width: 640, height: 480, components: 3, progressive: true, orientation: 6, adobe: false, sampling: '1,1,1' },
+      info: { width: 640, height: 480, components: 3, progressive: true, orientation: 6, adobe: false, sampling: '1,1,1', scans: 1 },
     });
+  });
+
+  it('counts the scans of the whole file, not just the first, and refuses a scan bomb', () => {
+    const bomb = scanBombJpeg({ side: 64, scans: 150 });
+    const r = inspectJpeg(bomb);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/more than 100 scans/);
+    const allowed = inspectJpeg(bomb, { maxScans: 1000 });
+    expect(allowed.ok && allowed.info.scans).toBe(151);
+    // Scans whose data holds stuffed 0xFF00 bytes and restart markers are still counted right.
+    const stuffed = [0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0, 0xff, 0x00, 0x12, 0xff, 0xd0, 0x34];
+    const three = inspectJpeg(jpegHeader([sof(0xc2, 16, 16, 1), stuffed, stuffed, stuffed]));
+    expect(three.ok && three.info.scans).toBe(3);
   });
 });
 

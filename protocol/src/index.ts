@@ -4,3 +4,4 @@ export * from './manifest.js';
 export * from './meta.js';
 export * from './station.js';
 export * from './timezone.js';
+export * from './title.js';

@@ -10,11 +10,18 @@ export const movieKeys = (id: string) => ({
   poster: `${MOVIES_PREFIX}${id}/poster.jpg`,
   preview: `${MOVIES_PREFIX}${id}/preview.mp4`,
   meta: `${MOVIES_PREFIX}${id}/meta.json`,
+  removed: `${MOVIES_PREFIX}${id}/REMOVED`,
 });
 
 /** Extracts the movie id from a `movies/<id>/meta.json` key, or null. */
 export function movieIdFromMetaKey(key: string): string | null {
   const m = /^movies\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/meta\.json$/.exec(key);
+  return m?.[1] ?? null;
+}
+
+/** Extracts the movie id from a `movies/<id>/REMOVED` key, or null. */
+export function movieIdFromRemovedKey(key: string): string | null {
+  const m = /^movies\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/REMOVED$/.exec(key);
   return m?.[1] ?? null;
 }
 
@@ -37,6 +44,18 @@ export const filmMetaSchema = z.object({
   hasPreview: z.boolean().optional(),
 });
 export type FilmMeta = z.infer<typeof filmMetaSchema>;
+
+/**
+ * `movies/<id>/REMOVED`: the owner took the film down. Its other objects are
+ * deleted and stay deleted: no re-delivery, re-render or upload may write them
+ * again, and no one can undo it. It holds no title or other trace of the film.
+ */
+export const tombstoneSchema = z.object({
+  id: movieIdSchema,
+  removedAt: z.iso.datetime({ offset: true }),
+  by: z.literal('owner'),
+});
+export type Tombstone = z.infer<typeof tombstoneSchema>;
 
 /** Redis pub/sub channel on which the processor and galleries announce changes. */
 export const FILMS_CHANNEL = 'stop-motion:films';

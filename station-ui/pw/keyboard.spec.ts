@@ -26,9 +26,9 @@ const tapKeys = async (page: Page, keys: readonly string[]) => {
 };
 
 const cases = [
-  { locale: 'he', dir: 'rtl', first: 'ק', last: 'פ', word: ['ח', 'ת', 'ו', 'ל'], then: 'ar', extra: ['لا'], title: 'חתול 7لا' },
-  { locale: 'ar', dir: 'rtl', first: 'ض', last: 'د', word: ['ق', 'ط', 'ة'], then: 'he', extra: ['ש'], title: 'قطة 7ש' },
-  { locale: 'en', dir: 'ltr', first: 'q', last: 'p', word: ['c', 'a', 't', 's'], then: 'he', extra: ['ש'], title: 'cats 7ש' },
+  { locale: 'he', dir: 'rtl', first: 'ק', last: 'פ', word: ['ח', 'ת', 'ו', 'ל'], nextLayout: 'ar', extra: ['لا'], title: 'חתול 7لا' },
+  { locale: 'ar', dir: 'rtl', first: 'ض', last: 'د', word: ['ق', 'ط', 'ة'], nextLayout: 'he', extra: ['ש'], title: 'قطة 7ש' },
+  { locale: 'en', dir: 'ltr', first: 'q', last: 'p', word: ['c', 'a', 't', 's'], nextLayout: 'he', extra: ['ש'], title: 'cats 7ש' },
 ] as const;
 
 for (const c of cases) {
@@ -59,7 +59,7 @@ for (const c of cases) {
     await screenshot(page, `${c.locale}-1280x800-title-keyboard`);
 
     await page.getByTestId('key-switch').tap();
-    await expect(keyboard).toHaveAttribute('data-layout', c.then);
+    await expect(keyboard).toHaveAttribute('data-layout', c.nextLayout);
     await tapKeys(page, c.extra);
     await expect(page.getByTestId('title-input')).toHaveValue(c.title);
     await page.getByTestId('title-ok').tap();

@@ -1,6 +1,7 @@
 export * from './chromium.js';
 export * from './mpv.js';
 export * from './ports.js';
+export * from './powercut.js';
 export * from './process.js';
 export * from './redis.js';
 export * from './rsyncd.js';

@@ -39,6 +39,12 @@ export interface S3Service extends Required<Omit<S3Settings, 'forcePathStyle'>> 
   /** Stops it for good and removes its files. */
   close(): Promise<void>;
   kill(): Promise<void>;
+  /**
+   * SIGSTOP: the server keeps its socket open and the kernel still accepts connections,
+   * but nothing answers (a half-dead uplink). `resume` sends SIGCONT; stop and close resume first.
+   */
+  pause(): void;
+  resume(): void;
   /** Starts it again on the same port and directory, keeping every object. */
   start(): Promise<void>;
   running(): boolean;
@@ -79,6 +85,9 @@ export async function startS3(opts: { bucket?: string; directory?: string; port?
     secretAccessKey: 'S3RVER',
   });
   const s = settings();
+  const resume = () => {
+    if (proc?.running() && proc.child.pid) process.kill(proc.child.pid, 'SIGCONT');
+  };
   return {
     ...s,
     get port() {
@@ -96,10 +105,16 @@ export async function startS3(opts: { bucket?: string; directory?: string; port?
     client: () => createS3Client({ ...settings(), forcePathStyle: true }),
     start,
     running: () => proc?.running() ?? false,
+    pause() {
+      if (proc?.running() && proc.child.pid) process.kill(proc.child.pid, 'SIGSTOP');
+    },
+    resume,
     async stop() {
+      resume();
       await proc?.stop();
     },
     async close() {
+      resume();
       await proc?.stop();
       await dir.remove();
     },

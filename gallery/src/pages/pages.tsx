@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource react */
-import type { FilmMeta } from '@stop-motion/protocol';
+import { type FilmMeta, sanitizeTitle } from '@stop-motion/protocol';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { formatDate } from '../i18n.js';
 import { type Head, Layout, type PageContext } from './layout.js';
@@ -13,7 +13,8 @@ export interface FilmCard {
 }
 
 const seconds = (d: number) => Math.max(1, Math.round(d));
-const titleOf = (film: FilmMeta, ctx: PageContext) => film.title?.trim() || ctx.t.untitled;
+// Titles arrive clean from the catalog; cleaned again here because every page shows them.
+const titleOf = (film: FilmMeta, ctx: PageContext) => sanitizeTitle(film.title) ?? ctx.t.untitled;
 
 function html(node: React.ReactElement): string {
   return `<!doctype html>${renderToStaticMarkup(node)}`;
@@ -91,7 +92,7 @@ export function renderFilm(ctx: PageContext, film: FilmMeta, urls: { video: stri
   return html(
     <Layout ctx={ctx} head={{ title: `${title} · ${t.siteName}`, canonical: pageUrl, extra, script: true }}>
       <article className="film">
-        <div id="film-player">
+        <div id="film-player" data-id={film.id}>
           {/* biome-ignore lint/a11y/useMediaCaption: stop-motion films made of still frames carry no speech to caption */}
           <video
             controls
@@ -191,7 +192,10 @@ export interface AdminRow {
 }
 
 /** Operators only; plain forms so it works from any browser without script. */
-export function renderAdmin(ctx: PageContext, opts: { loggedIn: boolean; films: FilmMeta[]; message?: string }): string {
+export function renderAdmin(
+  ctx: PageContext,
+  opts: { loggedIn: boolean; films: FilmMeta[]; removed?: Array<{ id: string; removedAt: string | null }>; message?: string },
+): string {
   const head: Head = { title: `Moderation · ${ctx.t.siteName}`, noindex: true };
   if (!opts.loggedIn) {
     return html(
@@ -226,7 +230,7 @@ export function renderAdmin(ctx: PageContext, opts: { loggedIn: boolean; films: 
           {opts.films.map((f) => (
             <tr key={f.id}>
               <td>
-                <a href={`/m/${f.id}`}>{f.title?.trim() || f.id}</a>
+                <a href={`/m/${f.id}`}>{sanitizeTitle(f.title) ?? f.id}</a>
               </td>
               <td>{f.createdAt}</td>
               <td>{f.hidden ? 'hidden' : 'visible'}</td>
@@ -237,6 +241,14 @@ export function renderAdmin(ctx: PageContext, opts: { loggedIn: boolean; films: 
                   </button>
                 </form>
               </td>
+            </tr>
+          ))}
+          {(opts.removed ?? []).map((r) => (
+            <tr key={r.id}>
+              <td>{r.id}</td>
+              <td>{r.removedAt ?? ''}</td>
+              <td>removed by its owner</td>
+              <td>cannot be undone</td>
             </tr>
           ))}
         </tbody>
