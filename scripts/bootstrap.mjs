@@ -20,6 +20,8 @@ export const DEBIAN_PACKAGES = [
   'fonts-dejavu-core', // title cards
   'fonts-noto-core', // Hebrew and Arabic on title cards and in the UI
   'gpiod', // gpiomon button backend
+  'g++', // node-gyp builds onoff's epoll addon (optional BUTTONS=onoff backend)
+  'make', // node-gyp
   'xvfb', // kiosk launcher test on a virtual display
   'imagemagick', // screenshots of the virtual display
   'shellcheck', // kiosk scripts

@@ -7,10 +7,12 @@
  *
  * STATION_DATA_DIR (default station-ui/data/dev) keeps the films between runs; any
  * other station variable (LOCALE, TITLE_ENABLED, MAX_FRAMES, …) is passed through.
+ *
+ * With STATION_URL (a station elsewhere, e.g. a Pi through `ssh -L 8750:127.0.0.1:8750 pi`)
+ * no station is started here: the dev server forwards to that one.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ViteDevServer } from 'vite';
@@ -19,24 +21,28 @@ import { freePort } from '../e2e/src/harness/ports.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
 
-const stationPort = Number(process.env.STATION_PORT ?? 0) || (await freePort());
-const stationUrl = `http://127.0.0.1:${stationPort}`;
+const external = process.env.STATION_URL?.trim().replace(/\/+$/, '') || undefined;
+const stationPort = external ? 0 : Number(process.env.STATION_PORT ?? 0) || (await freePort());
+const stationUrl = external ?? `http://127.0.0.1:${stationPort}`;
 const dataDir = path.resolve(process.env.STATION_DATA_DIR ?? path.join(here, 'data', 'dev'));
-mkdirSync(dataDir, { recursive: true });
+if (!external) mkdirSync(dataDir, { recursive: true });
 
-const station = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', path.join(repoRoot, 'station-server/src/main.ts')], {
-  cwd: repoRoot,
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: {
-    ...process.env,
-    CAMERA: process.env.CAMERA ?? 'test',
-    BUTTONS: process.env.BUTTONS ?? 'sim',
-    DESIGNER: process.env.DESIGNER ?? 'true',
-    STATION_PORT: String(stationPort),
-    STATION_DATA_DIR: dataDir,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  },
-});
+function startStation() {
+  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', path.join(repoRoot, 'station-server/src/main.ts')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      CAMERA: process.env.CAMERA ?? 'test',
+      BUTTONS: process.env.BUTTONS ?? 'sim',
+      DESIGNER: process.env.DESIGNER ?? 'true',
+      STATION_PORT: String(stationPort),
+      STATION_DATA_DIR: dataDir,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
+  });
+}
+const station = external ? null : startStation();
 
 let vite: ViteDevServer | null = null;
 let stopping = false;
@@ -44,10 +50,10 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await vite?.close().catch(() => undefined);
-  if (station.exitCode === null) station.kill('SIGTERM');
+  if (station && station.exitCode === null) station.kill('SIGTERM');
   process.exitCode = code;
 }
-station.on('exit', (code) => {
+station?.on('exit', (code) => {
   if (!stopping) {
     console.error(`station-server exited (${code}); stopping`);
     void stop(1);
@@ -59,10 +65,10 @@ process.on('SIGTERM', () => void stop(0));
 // Wait for the station before the browser is told where to go.
 for (let i = 0; ; i++) {
   try {
-    if ((await fetch(`${stationUrl}/healthz`)).ok) break;
+    if ((await fetch(`${stationUrl}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) break;
   } catch {}
   if (i > 300 || stopping) {
-    console.error('station-server did not start');
+    console.error(external ? `no station answers at ${stationUrl}/healthz` : 'station-server did not start');
     await stop(1);
     process.exit(1);
   }
@@ -70,7 +76,6 @@ for (let i = 0; ; i++) {
 }
 
 process.env.STATION_URL = stationUrl;
-register('./pin-vite.mjs', import.meta.url);
 const { createServer } = await import('vite');
 vite = await createServer({ configFile: path.join(here, 'vite.config.ts'), server: { port: Number(process.env.DEV_PORT ?? 5173) } });
 await vite.listen();
@@ -78,7 +83,7 @@ const local = vite.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5173/';
 console.log(`
   station UI (hot reload)  ${local}
   with the button panel    ${local}?designer=1
-  station-server           ${stationUrl}  (films in ${dataDir})
+  station-server           ${stationUrl}  ${external ? '(STATION_URL: not started here)' : `(films in ${dataDir})`}
   simulated buttons        curl -X POST ${local}_sim/button/capture
   theme                    station-ui/src/shared/theme/{theme.ts,icons.tsx,sounds.ts}
 `);

@@ -1,5 +1,5 @@
 import react from '@vitejs/plugin-react';
-import { defaultClientConditions, defineConfig, type PluginOption, type ProxyOptions } from 'vite';
+import { defaultClientConditions, defineConfig, type ProxyOptions } from 'vite';
 
 /** Where the dev server forwards the station's own paths; `dev.ts` sets it. */
 const station = process.env.STATION_URL ?? 'http://127.0.0.1:8750';
@@ -23,8 +23,7 @@ export default defineConfig({
   root: import.meta.dirname,
   // Relative asset URLs: the build works wherever station-server mounts it.
   base: './',
-  // plugin-react's types resolve the hoisted vite (a newer major pulled in by vitest); at run time it is this vite.
-  plugins: [react() as unknown as PluginOption],
+  plugins: [react()],
   resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',

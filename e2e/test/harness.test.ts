@@ -188,6 +188,34 @@ describe('mpv', () => {
 });
 
 describe('rsync daemon', () => {
+  it('gives each module its own user: one secret does not open another module', async () => {
+    const daemon = await startRsyncDaemon({
+      modules: [
+        { module: 'station-a', user: 'station-a', secret: 'secret-a' },
+        { module: 'station-b', user: 'station-b', secret: 'secret-b' },
+      ],
+    });
+    const dir = await tempDir('rsyncsrc');
+    try {
+      await writeFile(path.join(dir.path, 'frame.jpg'), 'a frame');
+      const [a, b] = daemon.modules;
+      if (!a || !b) throw new Error('two modules expected');
+      expect(daemon.url).toBe(a.url);
+      const send = (url: string, secret: string) =>
+        execFileP('rsync', ['-a', `${dir.path}/`, `${url}pkg/`], { env: { ...process.env, RSYNC_PASSWORD: secret } });
+      await send(a.url, 'secret-a');
+      await send(b.url, 'secret-b');
+      const { readdir } = await import('node:fs/promises');
+      expect(await readdir(path.join(a.modulePath, 'pkg'))).toEqual(['frame.jpg']);
+      expect(await readdir(path.join(b.modulePath, 'pkg'))).toEqual(['frame.jpg']);
+      await expect(send(b.url, 'secret-a')).rejects.toThrow(/auth failed/);
+      await expect(send(b.url.replace('station-b@', 'station-a@'), 'secret-a')).rejects.toThrow(/auth failed/);
+    } finally {
+      await daemon.close();
+      await dir.remove();
+    }
+  });
+
   it('accepts the right secret and refuses a wrong one', async () => {
     const daemon = await startRsyncDaemon({ user: 'station1', secret: 'right-secret' });
     const dir = await tempDir('rsyncsrc');

@@ -31,7 +31,7 @@ test.beforeAll(async () => {
     mpvArgs: ['--vo=null', '--ao=null'],
     redis: 'on',
     logLevel: 'warn',
-    extraEnv: { station: { CAMERA_WIDTH: '640', CAMERA_HEIGHT: '360' } },
+    extraEnv: { station: { CAMERA_WIDTH: '640', CAMERA_HEIGHT: '360', CLAIM_NEXT_GESTURE: 'finishx3' } },
   });
 });
 
@@ -46,6 +46,13 @@ const screen = (page: Page) => page.getByTestId('app');
 async function makeFilmAtStation(page: Page, url: string, frames: number, publish: 'public' | 'private'): Promise<string | null> {
   await page.goto(`${url}/`);
   await expect(page.getByTestId('conn')).toHaveAttribute('data-state', 'open');
+  // The last child's code is still up: the operator's "next child" gesture ends it.
+  const state = (await (await fetch(`${url}/api/state`)).json()) as { claim?: unknown };
+  if (state.claim) {
+    await expect(screen(page)).toHaveAttribute('data-screen', 'claim');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('.');
+    await expect(screen(page)).toHaveAttribute('data-screen', 'attract');
+  }
   for (let i = 1; i <= frames; i++) {
     await page.keyboard.press('Space');
     await expect(page.getByTestId('strip')).toHaveAttribute('data-count', String(i));

@@ -35,6 +35,14 @@ const en = {
   language: 'Language',
   videoFallback: 'Your browser cannot play this video. Use the download link.',
   madeAt: (date: string) => `Made on ${date}`,
+  codeTitle: 'Find your film by its code',
+  codeBody: 'The six letters and digits under the QR code, on the screen or the ticket.',
+  codeLabel: 'Code',
+  codeFind: 'Find my film',
+  codeLink: 'Have a code?',
+  codeNotFound: 'No film with this code yet. A film made a minute ago may still be on its way: try again soon.',
+  codeInvalid: 'A code has six letters and digits, like 7K3QXZ.',
+  codeTooMany: 'Too many tries. Please wait a minute and try again.',
 };
 export type Messages = typeof en;
 
@@ -70,6 +78,14 @@ const he: Messages = {
   language: 'שפה',
   videoFallback: 'הדפדפן לא יכול לנגן את הסרט. אפשר להוריד אותו.',
   madeAt: (date) => `נוצר ב־${date}`,
+  codeTitle: 'מציאת הסרט לפי הקוד',
+  codeBody: 'שש האותיות והספרות שמתחת לקוד ה־QR, על המסך או על הכרטיס.',
+  codeLabel: 'קוד',
+  codeFind: 'למצוא את הסרט שלי',
+  codeLink: 'יש לך קוד?',
+  codeNotFound: 'עדיין אין סרט עם הקוד הזה. סרט שנוצר לפני דקה עוד יכול להיות בדרך: כדאי לנסות שוב בקרוב.',
+  codeInvalid: 'לקוד יש שש אותיות וספרות, למשל 7K3QXZ.',
+  codeTooMany: 'יותר מדי ניסיונות. כדאי לחכות דקה ולנסות שוב.',
 };
 
 const ar: Messages = {
@@ -104,6 +120,14 @@ const ar: Messages = {
   language: 'اللغة',
   videoFallback: 'متصفحك لا يستطيع تشغيل هذا الفيديو. استخدم رابط التنزيل.',
   madeAt: (date) => `صُنع في ${date}`,
+  codeTitle: 'ابحث عن فيلمك برمزه',
+  codeBody: 'الحروف والأرقام الستة تحت رمز QR، على الشاشة أو على التذكرة.',
+  codeLabel: 'الرمز',
+  codeFind: 'ابحث عن فيلمي',
+  codeLink: 'لديك رمز؟',
+  codeNotFound: 'لا يوجد فيلم بهذا الرمز بعد. قد يكون الفيلم الذي صُنع قبل دقيقة في الطريق: حاول مرة أخرى قريبًا.',
+  codeInvalid: 'يتكوّن الرمز من ستة حروف وأرقام، مثل 7K3QXZ.',
+  codeTooMany: 'محاولات كثيرة جدًا. انتظر دقيقة ثم حاول مرة أخرى.',
 };
 
 export const MESSAGES: Record<Locale, Messages> = { en, he, ar };

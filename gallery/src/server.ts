@@ -10,10 +10,11 @@ import { chooseLocale, MESSAGES } from './i18n.js';
 import type { Logger } from './log.js';
 import { type Moderation, OWNER_KEY_PATTERN } from './moderation.js';
 import { type Cached, cached, createPageCaches, LruCache, type PageCaches } from './pagecache.js';
-import { type PageContext, renderFilm, renderList, renderMessage, renderOnItsWay } from './pages/pages.js';
+import { type PageContext, renderCode, renderFilm, renderList, renderMessage, renderOnItsWay } from './pages/pages.js';
 import { fastifyTrustProxy } from './proxy.js';
 import { RateLimiter } from './ratelimit.js';
 import type { FilmBucket } from './s3.js';
+import { filmsWithCode, normalizeCode } from './shortcode.js';
 import type { CacheStore } from './store.js';
 import type { MediaUrls } from './urls.js';
 
@@ -121,6 +122,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const misses = new LruCache<true>(2000, 3000);
   /** Direct S3 look-ups for ids the list lacks, across all clients: made-up ids cannot turn into S3 load. */
   const lookupLimiter = new RateLimiter(50, 50, now);
+  // Codes are short: a client gets a few tries, then one every 6 s, so guessing them is slow.
+  const codeLimiter = new RateLimiter(10, 6_000, now);
   const css = deps.assets.get('app.css')?.url ?? '/static/app.css';
   const js = deps.assets.get('app.js')?.url ?? '/static/app.js';
   const icon = deps.assets.get('icon.svg')?.url ?? '/static/icon.svg';
@@ -287,6 +290,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       pageCache.set(key, entry, now());
     }
     return sendCached(req, reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache'), entry);
+  });
+
+  app.get<{ Querystring: { c?: unknown } }>('/code', async (req, reply) => {
+    const ctx = { ...ctxFor(req, reply), path: '/code' };
+    const typed = typeof req.query.c === 'string' ? req.query.c.slice(0, 64) : '';
+    if (!typed.trim()) return sendHtml(reply, 200, renderCode(ctx, { code: '' }));
+    if (!codeLimiter.take(clientKey(req))) {
+      log.warn({ event: 'code.limited', ip: req.ip }, 'too many short-code lookups');
+      return sendHtml(reply.header('retry-after', '60'), 429, renderCode(ctx, { code: typed, problem: 'tooMany' }), 'no-store');
+    }
+    const code = normalizeCode(typed);
+    if (!code) return sendHtml(reply, 400, renderCode(ctx, { code: typed, problem: 'invalid' }), 'no-store');
+    const [film] = filmsWithCode(await catalog.current(), code);
+    if (!film) return sendHtml(reply, 404, renderCode(ctx, { code, problem: 'notFound' }), 'no-store');
+    return reply.header('cache-control', 'no-store').redirect(`/m/${film.id}`, 303);
   });
 
   app.get<{ Params: { id: string } }>('/m/:id/download', async (req, reply) => {

@@ -75,6 +75,8 @@ package_installed() {
 arch_name() {
   case $1 in
     gpiod) echo libgpiod ;;
+    g++) echo gcc ;;
+    python3) echo python ;;
     openssh-server) echo openssh ;;
     fonts-dejavu-core) echo ttf-dejavu ;;
     fonts-noto-core) echo noto-fonts ;;
@@ -110,11 +112,13 @@ install_packages() {
   esac
 }
 
-# Node.js 20 or newer: Debian 12 ships 18, so take NodeSource's repository there.
+# Node.js 22 or newer (the current LTS line; 20 is past its end of life and the AWS SDK
+# needs 22 from 2027): Debian 12 ships 18 and Debian 13 ships 20, so take NodeSource's
+# repository there.
 ensure_node() {
   local major=0
   if have node; then major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0); fi
-  if ((major >= 20)); then
+  if ((major >= 22)); then
     note "node $(node --version) is new enough"
     return
   fi
@@ -123,19 +127,19 @@ ensure_node() {
       install_packages ca-certificates curl gnupg
       if [[ ! -f /etc/apt/sources.list.d/nodesource.list ]]; then
         act install -d -m 0755 /etc/apt/keyrings
-        say "adding the NodeSource apt repository (Node.js 20)"
+        say "adding the NodeSource apt repository (Node.js 22)"
         printf '  + %s\n' 'curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor -o /etc/apt/keyrings/nodesource.gpg'
         if [[ $DRY_RUN != 1 ]]; then
           curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /etc/apt/keyrings/nodesource.gpg
         fi
         put_file /etc/apt/sources.list.d/nodesource.list 0644 root:root \
-          'deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main'
+          'deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_22.x nodistro main'
       fi
       act apt-get update -q
       act env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs
       ;;
     pacman) install_packages nodejs npm ;;
-    *) die "install Node.js 20 or newer by hand" ;;
+    *) die "install Node.js 22 or newer by hand" ;;
   esac
 }
 
@@ -207,6 +211,24 @@ env_value() {
   sed -n "s/^$2=//p" "$1" | tail -n 1
 }
 
+# env_value_ok KEY VALUE: whether systemd's EnvironmentFile reads VALUE back as
+# given, on its own line. A newline or any other control character would start
+# another setting (EVENT_NAME="x<newline>STATUS_TOKEN=mine"); a backslash is an
+# escape or joins the next line; a leading quote is taken off. Says why on stderr.
+env_value_ok() {
+  local key=$1 value=$2 why=''
+  if [[ $value == *[[:cntrl:]]* || $value =~ [$'\x01'-$'\x1f'$'\x7f'] ]]; then
+    why='a newline or another control character'
+  elif [[ $value == *\\* ]]; then
+    why='a backslash'
+  elif [[ $value == \"* || $value == \'* ]]; then
+    why='a leading quote'
+  fi
+  [[ -z $why ]] && return 0
+  printf 'error: %s: the value has %s, which would change what the env file says; refused\n' "$key" "$why" >&2
+  return 1
+}
+
 # render_env EXISTING_FILE TEMPLATE_TEXT KEY=VALUE...: the template with each
 # given key set; keys the operator changed by hand in the existing file keep the
 # hand-made value unless given here.
@@ -214,7 +236,13 @@ render_env() {
   local existing=$1 text=$2 pair key value line out=''
   shift 2
   local -A given=()
-  for pair in "$@"; do given[${pair%%=*}]=${pair#*=}; done
+  for pair in "$@"; do
+    key=${pair%%=*}
+    value=${pair#*=}
+    [[ $key =~ ^[A-Z][A-Z0-9_]*$ && $pair == *=* ]] || die "not a KEY=value setting: ${pair:0:40}"
+    env_value_ok "$key" "$value" || exit 1
+    given[$key]=$value
+  done
   while IFS= read -r line; do
     if [[ $line =~ ^#?\ ?([A-Z][A-Z0-9_]*)=(.*)$ ]]; then
       key=${BASH_REMATCH[1]}
@@ -330,9 +358,11 @@ CONF
   if systemd_running; then act systemctl restart systemd-journald; fi
 }
 
-# install_sshd LISTEN_ADDRESS... : the key-only drop-in, checked with sshd -t before reload.
+# install_sshd ADMIN_USER LISTEN_ADDRESS... : the key-only drop-in (only ADMIN_USER may
+# log in), checked with sshd -t before reload.
 install_sshd() {
-  local -a args=()
+  local -a args=(--allow-user "$1")
+  shift
   local addr
   for addr in "$@"; do args+=(--listen "$addr"); done
   local text

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KIOSK_DIR, REPO_DIR, runOk } from './helpers.js';
+import { KIOSK_DIR, REPO_DIR, run, runOk } from './helpers.js';
 
 /** systemd EnvironmentFile= semantics for the simple files we write: KEY=value lines, # comments. */
 function parseEnvironmentFile(text: string): Record<string, string> {
@@ -31,16 +31,25 @@ async function provisioned(template: string, given: string[]): Promise<string> {
   return (await runOk('bash', ['-c', script, 'bash', path.join(KIOSK_DIR, 'templates', template), ...given])).stdout;
 }
 
-async function loadWithService(service: string, env: Record<string, string>): Promise<{ ok: boolean; errors?: string[] }> {
+async function loadWithService(
+  service: string,
+  env: Record<string, string>,
+  extra: string[] = [],
+): Promise<{ ok: boolean; errors?: string[]; buttons?: string; designer?: boolean }> {
   const result = await runOk(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', path.join(KIOSK_DIR, 'test', 'check-env.mjs'), service],
+    ['--conditions=source', '--import', 'tsx', path.join(KIOSK_DIR, 'test', 'check-env.mjs'), service, ...extra],
     {
       cwd: REPO_DIR,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     },
   );
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { ok: boolean; errors?: string[] };
+  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    ok: boolean;
+    errors?: string[];
+    buttons?: string;
+    designer?: boolean;
+  };
 }
 
 // The env files provisioning writes are accepted by each service's own config
@@ -52,7 +61,7 @@ describe('provisioned env files', () => {
       'CAMERA=rpicam',
       'BUTTONS=gpiomon',
       'LOCALE=he',
-      'DELIVERY_TARGET=rsync://station-s11@10.0.0.2/inbox/',
+      'DELIVERY_TARGET=rsync://station-s11@10.0.0.2/station-s11/',
       `RSYNC_PASSWORD_FILE=${path.join(KIOSK_DIR, 'templates', 'kiosk.env.in')}`,
       'GALLERY_PUBLIC_URL=https://films.example.org',
       'UI_RESTART_COMMAND=/usr/bin/touch /run/stop-motion-station/kiosk-restart',
@@ -60,6 +69,20 @@ describe('provisioned env files', () => {
     const env = { ...(await unitEnvironment('station-server.service')), ...parseEnvironmentFile(text) };
     expect(env).toMatchObject({ STATION_ID: 's11', STATION_HOST: '127.0.0.1', UI_WATCHDOG_SECONDS: '60' });
     expect(await loadWithService('station-server', env)).toEqual({ ok: true });
+  });
+
+  it('a provisioned station reads real buttons, even when BUTTONS is left out of its env file', async () => {
+    const text = await provisioned('station-server.env.in', ['STATION_ID=s11', 'UI_RESTART_COMMAND=/usr/bin/touch /run/x']);
+    const unit = await unitEnvironment('station-server.service');
+    expect(unit.NODE_ENV).toBe('production');
+    const asWritten = { ...unit, ...parseEnvironmentFile(text) };
+    expect(await loadWithService('station-server', asWritten, ['--buttons'])).toEqual({ ok: true, buttons: 'gpiomon', designer: false });
+    const { BUTTONS: _dropped, ...withoutButtons } = asWritten;
+    expect(await loadWithService('station-server', withoutButtons, ['--buttons'])).toEqual({
+      ok: true,
+      buttons: 'gpiomon',
+      designer: false,
+    });
   });
 
   it('processor.env', async () => {
@@ -91,6 +114,40 @@ describe('provisioned env files', () => {
     ]);
     const env = { ...(await unitEnvironment('gallery.service')), ...parseEnvironmentFile(text) };
     expect(await loadWithService('gallery', env)).toEqual({ ok: true });
+  });
+
+  it('refuses a value that would add a line or change how systemd reads it, and writes nothing', async () => {
+    const script = `source "${KIOSK_DIR}/lib/provision.sh"; render_env /nonexistent "$(<"$1")" "\${@:2}"`;
+    const template = path.join(KIOSK_DIR, 'templates', 'processor.env.in');
+    for (const [value, why] of [
+      ['Festival\nSTATUS_TOKEN=mine', /newline/],
+      ['Festival\rSTATUS_TOKEN=mine', /control character/],
+      ['Festival\u001b[2J', /control character/],
+      ['Festival \\', /backslash/],
+      ['"Festival"', /leading quote/],
+    ] as const) {
+      const r = await run('bash', [
+        '-c',
+        script,
+        'bash',
+        template,
+        `EVENT_NAME=${value}`,
+        'STATUS_TOKEN=0123456789abcdef0123456789abcdef',
+      ]).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+      expect(r.code, JSON.stringify(value)).not.toBe(0);
+      expect(r.stdout, JSON.stringify(value)).toBe('');
+      expect(r.stderr).toMatch(/EVENT_NAME: the value has/);
+      expect(r.stderr).toMatch(why);
+    }
+    // Ordinary text with quotes and dashes inside is kept as given.
+    const ok = await provisioned('processor.env.in', ['EVENT_NAME=Festival 2026 — "Kids" & friends', 'STATUS_TOKEN=abc']);
+    expect(parseEnvironmentFile(ok)).toMatchObject({ EVENT_NAME: 'Festival 2026 — "Kids" & friends', STATUS_TOKEN: 'abc' });
+    expect(ok.match(/^STATUS_TOKEN=/gm)).toHaveLength(1);
+  });
+
+  it('kiosk.env keeps Chromium DevTools off unless asked for', async () => {
+    const text = await provisioned('kiosk.env.in', []);
+    expect(parseEnvironmentFile(text).KIOSK_DEBUG_PORT).toBe('0');
   });
 
   it('a wrong value is reported (the check can fail)', async () => {

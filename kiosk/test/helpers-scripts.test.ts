@@ -13,6 +13,9 @@ describe('stop-motion-station-secret', () => {
       ...process.env,
       RSYNCD_SECRETS: path.join(dir.path, 'rsyncd.secrets'),
       STATION_SECRETS_DIR: path.join(dir.path, 'stations'),
+      RSYNCD_MODULES: path.join(dir.path, 'rsyncd.d'),
+      STOP_MOTION_INBOX: path.join(dir.path, 'inbox'),
+      STOP_MOTION_INBOX_OWNER: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     };
   });
   afterAll(async () => {
@@ -36,8 +39,17 @@ describe('stop-motion-station-secret', () => {
       expect((await stat(file)).mode & 0o777, file).toBe(0o600);
     }
     expect((await runOk(tool, ['list'], { env })).stdout).toBe('station-s11\nstation-s12\n');
+    // Each station its own module, confined to its own area of the inbox.
+    expect(await readFile(path.join(dir.path, 'rsyncd.d', 's11.conf'), 'utf8')).toBe(
+      `[station-s11]\n  comment = movie packages from station s11\n  path = ${path.join(dir.path, 'inbox', 's11')}\n  auth users = station-s11\n`,
+    );
+    expect((await stat(path.join(dir.path, 'inbox', 's12'))).isDirectory()).toBe(true);
+    // The marker that keeps an empty area from being taken for a package.
+    expect((await stat(path.join(dir.path, 'inbox', 's12', '.stop-motion-area'))).isFile()).toBe(true);
     await runOk(tool, ['remove', 's11'], { env });
     expect((await runOk(tool, ['list'], { env })).stdout).toBe('station-s12\n');
+    await expect(stat(path.join(dir.path, 'rsyncd.d', 's11.conf'))).rejects.toThrow();
+    await expect(stat(path.join(dir.path, 'inbox', 's11'))).rejects.toThrow();
     await expect(stat(path.join(dir.path, 'stations', 's11.secret'))).rejects.toThrow();
     const bad = await run(tool, ['add', '../x'], { env });
     expect(bad.code).toBe(1);

@@ -65,7 +65,7 @@ describe('stop-motion-kiosk with a stand-in browser', () => {
       name: 'kiosk-launcher',
       command: BIN('stop-motion-kiosk'),
       args: [],
-      env: { HOME: dir.path, KIOSK_RESTART_DELAY: '0.2', STATION_PORT: String(port), KIOSK_DEBUG_PORT: '0', ...env },
+      env: { HOME: dir.path, KIOSK_RESTART_DELAY: '0.2', STATION_PORT: String(port), ...env },
     });
     launchers.push(l);
     return l;

@@ -1,4 +1,5 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { canConnect, freePort, type ManagedProcess, spawnManaged, tempDir, waitFor } from '@stop-motion/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,15 @@ describe('sshd drop-in', () => {
     // (the openssh-server package creates it at boot).
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 }).catch(() => undefined);
     await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir.path, 'host_ed25519_key')]);
-    const dropIn = await runOk(BIN('stop-motion-render'), ['sshd', '--listen', '10.0.0.11', '--listen', '10.8.0.11']);
+    const dropIn = await runOk(BIN('stop-motion-render'), [
+      'sshd',
+      '--listen',
+      '10.0.0.11',
+      '--listen',
+      '10.8.0.11',
+      '--allow-user',
+      'operator',
+    ]);
     await mkdir(path.join(dir.path, 'sshd_config.d'));
     await writeFile(path.join(dir.path, 'sshd_config.d', '00-stop-motion.conf'), dropIn.stdout);
     // A main config like the distribution's, with its Include first, and the
@@ -59,6 +68,14 @@ describe('sshd drop-in', () => {
       'x11forwarding no',
       'listenaddress 10.0.0.11:22',
       'listenaddress 10.8.0.11:22',
+      'allowusers operator',
+      'allowtcpforwarding local',
+      'allowstreamlocalforwarding no',
+      'permitlisten none',
+      'permitopen 127.0.0.1:8750 localhost:8750 127.0.0.1:8760 localhost:8760 127.0.0.1:8770 localhost:8770 127.0.0.1:9222 localhost:9222',
+      'gatewayports no',
+      'permittunnel no',
+      'allowagentforwarding no',
     ]) {
       expect(lines.has(expected), expected).toBe(true);
     }
@@ -75,10 +92,20 @@ describe('sshd drop-in', () => {
     }
   });
 
-  it('refuses to render without a listen address', async () => {
-    const result = await run(BIN('stop-motion-render'), ['sshd']);
+  it('refuses to render without a listen address or an allowed user, and refuses root or odd names', async () => {
+    const result = await run(BIN('stop-motion-render'), ['sshd', '--allow-user', 'ops']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--listen/);
+    for (const [args, message] of [
+      [[], /--allow-user/],
+      [['--allow-user', 'root'], /root/],
+      [['--allow-user', 'ops bad'], /not a user name/],
+      [['--allow-user', 'ops', '--forward-ports', '8750,99999'], /not a port/],
+    ] as const) {
+      const r = await run(BIN('stop-motion-render'), ['sshd', '--listen', '10.0.0.11', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
   });
 });
 
@@ -271,9 +298,33 @@ describe('sshd with the drop-in, for real', () => {
   let sshd: ManagedProcess;
   let port: number;
   let key: string;
+  // Loopback services behind the SSH server: one port forwarding may reach, one it
+  // may not, and a Unix socket (as the Wayland, D-Bus or Docker socket would be).
+  let allowedPort: number;
+  let otherPort: number;
+  let socketPath: string;
+  const servers: Server[] = [];
+  const reached: string[] = [];
+  const serve = (name: string, at: number | string) =>
+    new Promise<void>((resolve, reject) => {
+      const server = createServer((c) => {
+        reached.push(name);
+        c.end(`${name}\n`);
+      });
+      servers.push(server);
+      server.once('error', reject);
+      if (typeof at === 'number') server.listen(at, '127.0.0.1', () => resolve());
+      else server.listen(at, () => resolve());
+    });
 
   beforeAll(async () => {
     dir = await tempDir('sshd-live');
+    allowedPort = await freePort();
+    otherPort = await freePort();
+    socketPath = path.join(dir.path, 'private.sock');
+    await serve('allowed', allowedPort);
+    await serve('other', otherPort);
+    await serve('socket', socketPath);
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 }).catch(() => undefined);
     await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir.path, 'host_key')]);
     key = path.join(dir.path, 'operator');
@@ -283,7 +334,15 @@ describe('sshd with the drop-in, for real', () => {
     await chmod(dir.path, 0o755);
     await writeFile(path.join(dir.path, 'authorized_keys'), await readFile(`${key}.pub`, 'utf8'), { mode: 0o644 });
     port = await freePort();
-    const dropIn = await runOk(BIN('stop-motion-render'), ['sshd', '--listen', `127.0.0.1:${port}`]);
+    const dropIn = await runOk(BIN('stop-motion-render'), [
+      'sshd',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--allow-user',
+      'nobody',
+      '--forward-ports',
+      String(allowedPort),
+    ]);
     await writeFile(path.join(dir.path, '00-stop-motion.conf'), dropIn.stdout);
     const config = path.join(dir.path, 'sshd_config');
     await writeFile(
@@ -306,27 +365,28 @@ describe('sshd with the drop-in, for real', () => {
   });
   afterAll(async () => {
     await sshd?.stop();
+    for (const s of servers) s.close();
     await dir?.remove();
   });
 
-  const ssh = (user: string, extra: string[]) =>
-    run('ssh', [
-      '-F',
-      '/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      `UserKnownHostsFile=${path.join(dir.path, 'known_hosts')}`,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-p',
-      String(port),
-      ...extra,
-      `${user}@127.0.0.1`,
-      'true',
-    ]);
+  const sshArgs = (user: string, extra: string[], command: string[]) => [
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    `UserKnownHostsFile=${path.join(dir.path, 'known_hosts')}`,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-p',
+    String(port),
+    ...extra,
+    `${user}@127.0.0.1`,
+    ...command,
+  ];
+  const ssh = (user: string, extra: string[], command = ['true']) => run('ssh', sshArgs(user, extra, command), { timeoutMs: 20_000 });
 
   it('offers publickey only: no password or keyboard-interactive prompt at all', async () => {
     const result = await ssh('nobody', ['-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive']);
@@ -343,5 +403,53 @@ describe('sshd with the drop-in, for real', () => {
     expect(user.stdout + user.stderr).toMatch(/This account is currently not available/);
     expect(user.code).toBe(1);
     expect(sshd.output()).toMatch(/Accepted publickey for nobody/);
+  });
+
+  it('refuses an account that is not in AllowUsers, even with an authorized key', async () => {
+    const result = await ssh('daemon', ['-i', key]);
+    expect(result.code).toBe(255);
+    expect(result.stderr).toMatch(/Permission denied \(publickey\)/);
+    await waitFor('the refusal in the log', () => /User daemon .*not listed in AllowUsers/.test(sshd.output()));
+  });
+
+  it('forwards to the permitted loopback ports only: not another port, another host or a Unix socket', async () => {
+    const allowed = await ssh('nobody', ['-i', key, '-W', `127.0.0.1:${allowedPort}`], []);
+    expect(allowed.stdout).toBe('allowed\n');
+    for (const target of [`127.0.0.1:${otherPort}`, `localhost:${otherPort}`, '10.0.0.12:22', `[::1]:${allowedPort}`]) {
+      const r = await ssh('nobody', ['-i', key, '-W', target], []);
+      expect(r.code, target).toBe(255);
+      expect(r.stderr, target).toMatch(/administratively prohibited/);
+    }
+    // A local forward to the server's Unix socket: the channel is refused when used.
+    const localPort = await freePort();
+    const tunnel = spawnManaged({
+      name: 'ssh -L',
+      command: 'ssh',
+      args: sshArgs('nobody', ['-i', key, '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${localPort}:${socketPath}`], []),
+    });
+    try {
+      await waitFor('the local end of the tunnel', () => canConnect(localPort), {
+        failIf: () => (tunnel.running() ? undefined : tunnel.output()),
+      });
+      const got = await new Promise<string>((resolve) => {
+        let data = '';
+        const c = connect(localPort, '127.0.0.1');
+        c.on('data', (d: Buffer) => {
+          data += d.toString();
+        });
+        c.on('close', () => resolve(data));
+        c.on('error', () => resolve(data));
+      });
+      expect(got).toBe('');
+      await waitFor('the client told', () => /open failed/.test(tunnel.output()));
+      await waitFor('the refusal in the log', () => /refused streamlocal port forward/.test(sshd.output()));
+    } finally {
+      await tunnel.stop();
+    }
+    // Nor anything opened the other way round.
+    const remote = await ssh('nobody', ['-i', key, '-N', '-o', 'ExitOnForwardFailure=yes', '-R', `0:127.0.0.1:${allowedPort}`], []);
+    expect(remote.code).toBe(255);
+    expect(remote.stderr).toMatch(/remote port forwarding failed/);
+    expect(reached.filter((r) => r !== 'allowed')).toEqual([]);
   });
 });

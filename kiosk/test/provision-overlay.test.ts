@@ -24,7 +24,7 @@ echo "=== first run"
 echo "=== second run"
 "$@"
 echo "=== inspect"
-stat -c '%n %a %U:%G' /etc/stop-motion /etc/stop-motion/* /home/ops/.ssh /home/ops/.ssh/authorized_keys 2>/dev/null || true
+stat -c '%n %a %U:%G' /etc/stop-motion /etc/stop-motion/* /etc/stop-motion/rsyncd.d/* /var/lib/stop-motion/inbox/* /home/ops/.ssh /home/ops/.ssh/authorized_keys 2>/dev/null || true
 echo "=== env"
 cat /etc/stop-motion/*.env
 echo "=== enabled"
@@ -127,7 +127,7 @@ describe('provisioning for real in an overlay', () => {
     expect(r.inspect).toContain('/etc/stop-motion/station-server.env 640 root:stopmotion');
     expect(r.inspect).toContain('/home/ops/.ssh 700 ops:ops');
     expect(r.inspect).toContain('/home/ops/.ssh/authorized_keys 600 ops:ops');
-    expect(r.env).toMatch(/^DELIVERY_TARGET=rsync:\/\/station-s11@10\.0\.0\.2\/inbox\/$/m);
+    expect(r.env).toMatch(/^DELIVERY_TARGET=rsync:\/\/station-s11@10\.0\.0\.2\/station-s11\/$/m);
     expect(r.env).toMatch(/^RSYNC_PASSWORD_FILE=\/etc\/stop-motion\/rsync\.secret$/m);
     expect(r.env).toMatch(/^STATION_HOST=127\.0\.0\.1$/m);
     expect(r.enabled).toMatch(/^station-server enabled$/m);
@@ -171,6 +171,9 @@ describe('provisioning for real in an overlay', () => {
     expect(r.inspect).toContain('/etc/stop-motion/processor.env 640 root:stopmotion');
     expect(r.inspect).toContain('/etc/stop-motion/gallery.env 600 root:root');
     expect(r.inspect).toContain('/etc/stop-motion/stations 700 root:root');
+    // Station s11's own module and area of the inbox.
+    expect(r.inspect).toContain('/etc/stop-motion/rsyncd.d/s11.conf 644 root:root');
+    expect(r.inspect).toContain('/var/lib/stop-motion/inbox/s11 750 stopmotion:stopmotion');
     // Tokens generated once and kept: the same value after the second run.
     const token = /^STATUS_TOKEN=(\S{40,})$/m.exec(r.env)?.[1];
     expect(token).toBeDefined();

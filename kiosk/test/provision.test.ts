@@ -193,6 +193,11 @@ describe('provisioning --dry-run', () => {
       ['provision-station', ['--listen', '10.0.0.1 ; rm'], /not an address/],
       ['provision-station', ['--listen', '10.0.0.1', '--journal-size', 'lots'], /--journal-size/],
       ['provision-processor', ['--listen', '10.0.0.2', '--stations', 'everyone'], /not an IPv4 address or CIDR/],
+      // A newline in an operator's value would add a second setting to the env file.
+      ['provision-processor', ['--listen', '10.0.0.2', '--event-name', 'Fest\nSTATUS_TOKEN=mine'], /EVENT_NAME: .*newline/],
+      ['provision-processor', ['--listen', '10.0.0.2', '--s3-key-id', 'AKIA\rX'], /AWS_ACCESS_KEY_ID: .*control character/],
+      ['provision-processor', ['--listen', '10.0.0.2', '--gallery-url', 'https://x\\'], /GALLERY_PUBLIC_URL: .*backslash/],
+      ['provision-station', ['--listen', '10.0.0.1', '--gallery-url', 'https://x\n#'], /GALLERY_PUBLIC_URL: .*newline/],
     ] as const) {
       const bad = await run(path.join(KIOSK_DIR, script), ['--dry-run', ...args]);
       expect(bad.code, args.join(' ')).not.toBe(0);

@@ -112,7 +112,14 @@ describe('remote access for three stations', () => {
     }
   });
 
-  it('the router tunnel comes up against the server and gets its fixed address', async () => {
+  it('keeps fixed addresses out of the operators pool', async () => {
+    const server = await readFile(path.join(out, 'openvpn', 'server.conf'), 'utf8');
+    expect(server).toMatch(/^server 10\.8\.0\.0 255\.255\.255\.0 nopool$/m);
+    expect(server).toMatch(/^ifconfig-pool 10\.8\.0\.128 10\.8\.0\.253 255\.255\.255\.0$/m);
+    expect(await readFile(path.join(out, 'openvpn', 'ccd', 'router'), 'utf8')).toMatch(/^ifconfig-push 10\.8\.0\.2 255\.255\.255\.0$/m);
+  });
+
+  it('a real tunnel: the operator who connects first gets a pool address, the router keeps its fixed one', async () => {
     const vpn = path.join(out, 'openvpn');
     // A throwaway PKI, as easy-rsa would make one: a CA, a server and a client certificate.
     const ssl = (args: string[]) => runOk('openssl', args, { cwd: vpn });
@@ -121,6 +128,7 @@ describe('remote access for three stations', () => {
     for (const [name, usage] of [
       ['server', 'serverAuth'],
       ['router', 'clientAuth'],
+      ['operator', 'clientAuth'],
     ] as const) {
       await writeFile(path.join(vpn, `${name}.ext`), `keyUsage=digitalSignature,keyAgreement\nextendedKeyUsage=${usage}\n`);
       await ssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
@@ -142,11 +150,15 @@ describe('remote access for three stations', () => {
       set -u
       ip link set lo up
       openvpn --cd "$1" --config "$2" --verb 3 > logs/server.log 2>&1 & s=$!
+      # The operator first: before the fix it took the router's address.
+      openvpn --cd "$1" --config operator.conf --verb 3 > logs/operator.log 2>&1 & o=$!
+      i=0
+      while [ $i -lt 300 ] && ! grep -q "Initialization Sequence Completed" logs/operator.log; do sleep 0.1; i=$((i+1)); done
       openvpn --cd "$1" --config router.conf --verb 3 > logs/router.log 2>&1 & c=$!
       i=0
-      while [ $i -lt 200 ] && ! grep -q "Initialization Sequence Completed" logs/router.log; do sleep 0.1; i=$((i+1)); done
+      while [ $i -lt 300 ] && ! grep -q "Initialization Sequence Completed" logs/router.log; do sleep 0.1; i=$((i+1)); done
       ip -4 -o addr show
-      kill $s $c; wait
+      kill $s $o $c; wait
     `;
     // As root a network namespace is enough (and openvpn drops to nobody as
     // configured); otherwise a user namespace adds root inside it, where only
@@ -163,10 +175,18 @@ describe('remote access for three stations', () => {
       timeoutMs: 40_000,
     });
     const routerLog = await readFile(path.join(vpn, 'logs', 'router.log'), 'utf8');
+    const operatorLog = await readFile(path.join(vpn, 'logs', 'operator.log'), 'utf8');
+    expect(operatorLog).toContain('Initialization Sequence Completed');
     expect(routerLog).toContain('Initialization Sequence Completed');
     expect(routerLog).toMatch(/PUSH_REPLY.*ifconfig 10\.8\.0\.2 255\.255\.255\.0/);
-    expect(result.stdout).toMatch(/tun\d+\s+inet 10\.8\.0\.2\/24/);
-    expect(result.stdout).toMatch(/tun\d+\s+inet 10\.8\.0\.1\/24/);
+    const operatorIp = /PUSH_REPLY.*ifconfig (10\.8\.0\.\d+) 255\.255\.255\.0/.exec(operatorLog)?.[1];
+    expect(operatorIp, operatorLog.slice(-2000)).toBeDefined();
+    const host = Number(operatorIp?.split('.')[3]);
+    expect(host).toBeGreaterThanOrEqual(128);
+    expect(host).toBeLessThanOrEqual(253);
+    // Three tunnel interfaces in the namespace: server .1, router .2, the operator in the pool.
+    const tunAddrs = [...result.stdout.matchAll(/tun\d+\s+inet (10\.8\.0\.\d+)\/24/g)].map((m) => m[1]).sort();
+    expect(tunAddrs).toEqual(['10.8.0.1', '10.8.0.2', operatorIp].sort());
   });
 
   it('writes WireGuard configs with the same layout', async () => {

@@ -96,6 +96,11 @@ const envSchema = z.object({
   S3_TIMEOUT_SECONDS: int(30, 1, 600),
   S3_MIN_UPLOAD_KBPS: int(64, 1, 1_000_000),
   PLAYLIST_MAX: int(200, 1, 10_000),
+  RECONCILE_SECONDS: int(60, 1, 86_400),
+  /** Host names (besides loopback and IP addresses) the status API answers to, comma separated. */
+  PROCESSOR_ALLOWED_HOSTS: optionalString,
+  /** Origins (scheme://host[:port]) allowed to POST besides the API's own, comma separated. */
+  PROCESSOR_ALLOWED_ORIGINS: optionalString,
   STATUS_TOKEN: optionalString,
   S3_ENDPOINT: optionalString,
   S3_BUCKET: optionalString,
@@ -179,6 +184,10 @@ export interface ProcessorConfig {
   /** Cap of the backoff between upload attempts while S3 is away. */
   uploadRetryCapMs: number;
   playlistMax: number;
+  /** How often the playlist and local films are compared with S3 (hidden, removed). */
+  reconcileMs: number;
+  allowedHosts: string[];
+  allowedOrigins: string[];
   statusToken: string | undefined;
   /** Deadline of a small S3 call, and the longest silence within an upload. */
   s3TimeoutMs: number;
@@ -200,6 +209,12 @@ export class ConfigError extends Error {
 /** DejaVu Sans covers Latin, Hebrew and Arabic in one file, which drawtext needs (it has no font fallback). */
 export const DEFAULT_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 export const DEFAULT_FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 
 /** Parses the environment once; every bad variable is listed in one error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ProcessorConfig {
@@ -253,6 +268,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
     playlistMax: e.PLAYLIST_MAX,
+    reconcileMs: e.RECONCILE_SECONDS * 1000,
+    allowedHosts: list(e.PROCESSOR_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+    allowedOrigins: list(e.PROCESSOR_ALLOWED_ORIGINS),
     s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,
     s3MinUploadBytesPerSecond: e.S3_MIN_UPLOAD_KBPS * 1024,
     statusToken: e.STATUS_TOKEN,

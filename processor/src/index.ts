@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { FilmNotice } from '@stop-motion/protocol';
 import { buildIdleSlideArgs } from './args.js';
 import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
 import { runTool } from './ffmpeg.js';
@@ -12,10 +13,12 @@ import { Notices } from './notices.js';
 import { Pipeline } from './pipeline.js';
 import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
+import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
 import { startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
-import { createS3, Uploader } from './upload.js';
+import { createS3 } from './upload.js';
+import { WriteOnceUploader } from './write-once.js';
 
 export { buildRenderArgs, outputSize } from './args.js';
 export { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
@@ -106,22 +109,34 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     await player.start();
     stopping.push(() => player.stop());
     const deadlines = { callMs: config.s3TimeoutMs, minBytesPerSecond: config.s3MinUploadBytesPerSecond };
-    const uploader = config.s3 ? new Uploader(createS3(config.s3, deadlines), config.s3.bucket, deadlines) : null;
+    const uploader = config.s3
+      ? new WriteOnceUploader(createS3(config.s3, deadlines), config.s3.bucket, log.child({ module: 'upload' }), deadlines)
+      : null;
     if (!uploader) log.warn('upload.disabled: S3_BUCKET is not set; public films stay on this machine');
     let pipeline: Pipeline | null = null;
     let notices: Notices | null = null;
+    let reconciler: Reconciler | null = null;
+    const hidden = new HiddenSet(config.dataDir);
+    await hidden.load();
     if (config.redisUrl) {
-      notices = new Notices(config.redisUrl, log.child({ module: 'redis' }), (n) => {
+      const onNotice = (n: FilmNotice) => {
         if (!pipeline) return;
         const p = pipeline;
+        const r = reconciler;
         const task =
-          n.type === 'film.hidden' || n.type === 'film.removed'
-            ? p.takeDown(n.id, n.type)
-            : n.type === 'film.unhidden'
-              ? p.showAgain(n.id)
-              : null;
+          n.type === 'film.removed'
+            ? // Off the screen at once; the local copy goes once the tombstone in S3 confirms it.
+              p.takeDown(n.id, n.type).then(() => r?.checkRemoved(n.id, 'notice'))
+            : n.type === 'film.hidden'
+              ? p.takeDown(n.id, n.type).then(() => hidden.add(n.id))
+              : n.type === 'film.unhidden'
+                ? p.showAgain(n.id).then(() => hidden.delete(n.id))
+                : null;
         task?.catch((err: unknown) => log.warn({ id: n.id, err: errorMessage(err) }, 'notice.failed'));
-      });
+      };
+      // Whatever was announced while Redis was away is read from the bucket instead.
+      const onReady = () => void reconciler?.run('redis reconnected');
+      notices = new Notices(config.redisUrl, log.child({ module: 'redis' }), onNotice, onReady);
       await notices.start();
       const n = notices;
       stopping.push(() => n.stop());
@@ -151,12 +166,28 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const p = pipeline;
     await p.start();
     stopping.push(() => p.stop());
+    if (uploader) {
+      const r = new Reconciler({
+        ...p.removalDeps(),
+        log: log.child({ module: 'reconcile' }),
+        uploader,
+        hidden,
+        showAgain: (id) => p.showAgain(id),
+        intervalMs: config.reconcileMs,
+      });
+      reconciler = r;
+      p.extraStatus = () => ({ reconcile: r.last, s3ConditionalWrites: uploader.conditionalWrites });
+      r.start();
+      stopping.push(() => r.stop());
+    }
     retention.start();
     stopping.push(() => retention.stop());
     const server = await startStatusServer({
       host: config.host,
       port: config.port,
       token: config.statusToken,
+      allowedHosts: config.allowedHosts,
+      allowedOrigins: config.allowedOrigins,
       log: log.child({ module: 'status' }),
       pipeline: p,
     });

@@ -24,6 +24,9 @@ export function isUtf8Name(name: Buffer): boolean {
 }
 
 /** `dir` + `/` + `name`, as bytes: a name that is not UTF-8 cannot round-trip through a string path. */
+/** In a station's area of the inbox (inbox/<stationId>/): marks it as one, also while it is empty. */
+export const AREA_MARKER = '.stop-motion-area';
+
 export function joinBytes(dir: string | Buffer, name: Buffer): Buffer {
   return Buffer.concat([typeof dir === 'string' ? Buffer.from(dir) : dir, Buffer.from(path.sep), name]);
 }

@@ -4,7 +4,8 @@ import { isValidId, publishSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { writeFileAtomic } from './files.js';
 
-export const jobStateSchema = z.enum(['received', 'rendering', 'rendered', 'uploading', 'done', 'failed', 'quarantined']);
+/** `removed`: its owner removed it; its files here are deleted and nothing brings it back. */
+export const jobStateSchema = z.enum(['received', 'rendering', 'rendered', 'uploading', 'done', 'failed', 'quarantined', 'removed']);
 export type JobState = z.infer<typeof jobStateSchema>;
 
 const droppedSchema = z.object({ file: z.string(), reason: z.string() });
@@ -75,13 +76,14 @@ export function newJob(id: string, now = new Date()): Job {
 
 /** Which states a job may move to; anything else is a bug and throws. */
 const NEXT: Record<JobState, readonly JobState[]> = {
-  received: ['received', 'rendering', 'quarantined', 'failed'],
-  rendering: ['rendering', 'rendered', 'received', 'quarantined', 'failed'],
-  rendered: ['rendered', 'uploading', 'done'],
-  uploading: ['uploading', 'done'],
-  done: ['done'],
-  failed: ['failed', 'received'],
-  quarantined: ['quarantined', 'received'],
+  received: ['received', 'rendering', 'quarantined', 'failed', 'removed'],
+  rendering: ['rendering', 'rendered', 'received', 'quarantined', 'failed', 'removed'],
+  rendered: ['rendered', 'uploading', 'done', 'removed'],
+  uploading: ['uploading', 'done', 'failed', 'removed'],
+  done: ['done', 'removed'],
+  failed: ['failed', 'received', 'removed'],
+  quarantined: ['quarantined', 'received', 'removed'],
+  removed: ['removed'],
 };
 
 export function canMove(from: JobState, to: JobState): boolean {

@@ -14,6 +14,8 @@ export class Notices {
     private readonly url: string,
     private readonly log: Logger,
     private readonly onNotice: (n: FilmNotice) => void,
+    /** Called each time the subscriber is (re)connected: notices sent meanwhile are lost. */
+    private readonly onReady: () => void = () => {},
   ) {}
 
   async start(): Promise<void> {
@@ -26,6 +28,7 @@ export class Notices {
     ] as const) {
       client.on('error', (err: Error) => this.log.debug({ client: name, err: err.message }, 'redis.error'));
     }
+    this.sub.on('ready', () => this.onReady());
     this.sub.on('message', (channel: string, message: string) => {
       if (channel !== FILMS_CHANNEL) return;
       let parsed: ReturnType<typeof filmNoticeSchema.safeParse>;

@@ -1,31 +1,35 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DONE_FILE, type FilmMeta, isValidId, movieKeys } from '@stop-motion/protocol';
+import { DONE_FILE, type FilmMeta, fixTitle, isValidId, MANIFEST_FILE, movieKeys } from '@stop-motion/protocol';
 import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
 import { errorMessage, fsyncDir, fsyncTree, renameDurable } from './files.js';
-import { checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
+import { AREA_MARKER, checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Job, JobStore } from './jobs.js';
 import { newJob } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import type { Player } from './player.js';
+import { publicIdState, removeFilm } from './reconcile.js';
 import { publishLocally, renderFilm } from './render.js';
 import type { Retention } from './retention.js';
 import { formatCardDate } from './title.js';
-import { backoffMs, IMMUTABLE_CACHE, type Uploader } from './upload.js';
-import { type DroppedFrame, validatePackage } from './validate.js';
+import { backoffMs, IMMUTABLE_CACHE } from './upload.js';
+import { type DroppedFrame, dominantSize, validatePackage } from './validate.js';
+import { FilmConflictError, FilmRemovedError, type WriteOnceUploader } from './write-once.js';
 
 const MAX_RENDER_FAILURES = 3;
+/** In a job's work dir: the station whose inbox area the package came from (none: the flat inbox). */
+const FROM_STATION_FILE = 'from-station';
 
 export interface PipelineDeps {
   config: ProcessorConfig;
   log: Logger;
   jobs: JobStore;
   player: Player;
-  uploader: Uploader | null;
+  uploader: WriteOnceUploader | null;
   notices: Notices | null;
   uploadRetryCapMs: number;
   /** Keeps the disk areas within their limits; its record of what it cleaned is shown in the status. */
@@ -60,6 +64,8 @@ export class Pipeline {
   private readonly strays: StrayQuarantine[] = [];
   private readonly notedNonDirs = new Set<string>();
   private readonly retryAt = new Map<string, number>();
+  /** More for the status page (reconciliation, S3 write mode), from modules beside the pipeline. */
+  extraStatus: (() => Record<string, unknown>) | null = null;
   /** Packages with DONE but files still missing (logged once each). */
   private readonly waitingFor = new Set<string>();
 
@@ -198,6 +204,12 @@ export class Pipeline {
           }
           continue;
         }
+        // A station's area; a stray DONE in it does not make it a package.
+        if (await isStationArea(name, dir)) {
+          this.unwatch(name);
+          await this.scanArea(name, dir, seen);
+          continue;
+        }
         const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
         if (!done) {
           this.watchPending(name, dir);
@@ -220,14 +232,64 @@ export class Pipeline {
   }
 
   /**
+   * A station's own area, inbox/<stationId>/<movieId>/ (its rsync module's path): the
+   * packages in it are that station's, whatever their manifests claim.
+   */
+  private async scanArea(station: string, areaDir: string, seen: Set<string>): Promise<void> {
+    const areaKey = `${station}/`;
+    seen.add(areaKey);
+    this.watchPending(areaKey, areaDir, true);
+    const names: string[] = [];
+    for (const raw of await readdir(areaDir, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
+      else
+        await this.badlyNamed(raw, areaDir).catch((err: unknown) =>
+          this.log.error({ name: showName(raw), err: errorMessage(err) }, 'ingest.failed'),
+        );
+    }
+    for (const name of names.sort()) {
+      if (!this.running) return;
+      if (name.startsWith('.')) continue;
+      const key = `${station}/${name}`;
+      seen.add(key);
+      const dir = path.join(areaDir, name);
+      try {
+        const st = await lstat(dir);
+        if (!st.isDirectory()) {
+          if (!this.notedNonDirs.has(key)) {
+            this.notedNonDirs.add(key);
+            this.log.warn({ name: key.slice(0, 120) }, 'ingest.not_a_directory');
+          }
+          continue;
+        }
+        const done = await lstat(path.join(dir, DONE_FILE)).catch(() => null);
+        if (!done) {
+          this.watchPending(key, dir);
+          continue;
+        }
+        this.unwatch(key);
+        if (!done.isFile()) {
+          await this.quarantineStray(key, dir, 'DONE is not a regular file');
+        } else if (!isValidId(name)) {
+          await this.quarantineStray(key, dir, 'package directory name is not a valid movie id');
+        } else {
+          await this.take(name, dir, station);
+        }
+      } catch (err) {
+        this.log.error({ name: key.slice(0, 120), err: errorMessage(err) }, 'ingest.failed');
+      }
+    }
+  }
+
+  /**
    * An inbox entry whose name is not UTF-8 cannot be named by a string path (it reads
    * back with U+FFFD): it is handled by its bytes, and quarantined once its DONE is there.
    */
-  private async badlyNamed(raw: Buffer): Promise<void> {
+  private async badlyNamed(raw: Buffer, parent: string = this.dirs.inbox): Promise<void> {
     const shown = showName(raw);
-    const dir = joinBytes(this.dirs.inbox, raw);
+    const dir = joinBytes(parent, raw);
     const st = await lstat(dir);
-    const key = `bytes:${raw.toString('hex')}`;
+    const key = `bytes:${parent === this.dirs.inbox ? '' : `${path.basename(parent)}/`}${raw.toString('hex')}`;
     if (!st.isDirectory()) {
       if (!this.notedNonDirs.has(key)) {
         this.notedNonDirs.add(key);
@@ -239,12 +301,12 @@ export class Pipeline {
     await this.quarantineStray(shown, dir, 'package directory name is not valid UTF-8');
   }
 
-  /** Watches a package that is still arriving, so its DONE is noticed at once. */
-  private watchPending(name: string, dir: string): void {
+  /** Watches a package that is still arriving (or a station's area), so its DONE is noticed at once. */
+  private watchPending(name: string, dir: string, anyChange = false): void {
     if (this.watchers.has(name) || this.watchers.size > 200) return;
     try {
       const w = watch(dir, (_event, file) => {
-        if (file === DONE_FILE || file === null) this.queueScan();
+        if (anyChange || file === DONE_FILE || file === null) this.queueScan();
       });
       w.on('error', () => this.unwatch(name));
       this.watchers.set(name, w);
@@ -258,11 +320,11 @@ export class Pipeline {
     this.watchers.delete(name);
   }
 
-  private async take(id: string, dir: string): Promise<void> {
+  private async take(id: string, dir: string, station: string | null = null): Promise<void> {
     const existing = this.d.jobs.get(id);
     if (existing && existing.state !== 'quarantined' && existing.state !== 'failed') {
       await rm(dir, { recursive: true, force: true });
-      this.log.info({ id, state: existing.state }, 'package.duplicate');
+      this.log.info({ id, state: existing.state }, existing.state === 'removed' ? 'package.removed_film' : 'package.duplicate');
       return;
     }
     const intake = await checkDelivery(dir, id, { graceMs: this.d.config.packageGraceMs });
@@ -281,6 +343,8 @@ export class Pipeline {
     const workDir = path.join(this.dirs.work, id);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
+    // Recorded before the package moves, so a crash cannot leave it without its origin.
+    if (station !== null) await writeDurable(path.join(workDir, FROM_STATION_FILE), station);
     const target = path.join(workDir, 'package');
     try {
       // Received means durable: the files as delivered, then the move.
@@ -296,7 +360,7 @@ export class Pipeline {
     }
     const job = newJob(id);
     await this.d.jobs.put(job);
-    this.log.info({ id, retry: Boolean(existing) }, 'package.received');
+    this.log.info({ id, retry: Boolean(existing), ...(station !== null ? { area: station } : {}) }, 'package.received');
     this.renderWake?.();
   }
 
@@ -404,7 +468,32 @@ export class Pipeline {
       return;
     }
     for (const w of v.warnings) this.log.warn({ id, warning: w }, 'package.warning');
-    const pkg = v.pkg;
+    const fixed = fixTitle(v.pkg.title);
+    for (const reason of fixed.reasons) this.log.warn({ id, reason }, 'title.fixed');
+    const pkg = { ...v.pkg, title: fixed.title ?? null };
+    // A station's secret only opens its own area: the area, not the manifest, says who sent it.
+    const area = await readFromStation(workDir);
+    if (area !== null) {
+      if (!area.ok) {
+        await this.quarantine(initial, `the record of the station area this package came from is unreadable (${area.reason})`, v.dropped);
+        return;
+      }
+      if (pkg.layout === 'original') pkg.stationId = area.station;
+      else if (pkg.stationId !== area.station) {
+        await this.quarantine(
+          initial,
+          `the manifest says stationId ${JSON.stringify(pkg.stationId)} but the package came from the area of station ${JSON.stringify(area.station)} (inbox/${area.station}/)`,
+          v.dropped,
+        );
+        return;
+      }
+    }
+    // The frames decide the film's size; a manifest's width and height are only a claim.
+    const natural = dominantSize(v.frames);
+    if (pkg.width !== null && (pkg.width !== natural.width || pkg.height !== natural.height)) {
+      this.log.warn({ id, manifest: `${pkg.width}x${pkg.height}`, frames: `${natural.width}x${natural.height}` }, 'package.size_mismatch');
+    }
+    if (pkg.publish === 'public' && this.d.uploader && (await this.publicIdTaken(initial))) return;
     const startedAt = new Date();
     let job = await this.d.jobs.update(id, {
       state: 'rendering',
@@ -427,7 +516,7 @@ export class Pipeline {
         packageDir,
         frames: v.frames,
         fps: pkg.fps,
-        nominal: pkg.width && pkg.height ? { width: pkg.width, height: pkg.height } : null,
+        nominal: null,
         title: {
           eventName: c.eventName,
           title: pkg.title,
@@ -479,6 +568,7 @@ export class Pipeline {
       await this.quarantine(job, result.failed, dropped);
       return;
     }
+    if (this.d.jobs.get(id)?.state === 'removed') return;
     await publishLocally(path.join(workDir, 'out'), path.join(this.dirs.films, id));
     const renderMs = Date.now() - startedAt.getTime();
     job = await this.d.jobs.update(id, {
@@ -494,6 +584,41 @@ export class Pipeline {
     });
     this.log.info({ id, renderMs, frames: result.frameCount, width: result.width, height: result.height }, 'render.done');
     await this.afterRendered(job);
+  }
+
+  /**
+   * A public id already published (another processor's film, or this one's after its
+   * job store was lost) is quarantined before any render, so the original is never
+   * replaced; a removed one is dropped. With S3 away the check is left to the upload,
+   * which refuses the same things.
+   */
+  private async publicIdTaken(job: Job): Promise<boolean> {
+    const uploader = this.d.uploader;
+    if (!uploader) return false;
+    let state: Awaited<ReturnType<typeof publicIdState>>;
+    try {
+      state = await publicIdState(uploader, job.id);
+    } catch (err) {
+      this.log.warn({ id: job.id, err: errorMessage(err) }, 'film.check_deferred');
+      return false;
+    }
+    if (state === 'removed') {
+      await removeFilm(this.removalDeps(), job.id, 'tombstone found before render');
+      return true;
+    }
+    if (state === 'taken') {
+      await this.quarantine(
+        job,
+        `a film with id ${job.id} is already published (${movieKeys(job.id).meta}) and this processor has no job for it; not rendered, so the original is not replaced`,
+        [],
+      );
+      return true;
+    }
+    return false;
+  }
+
+  removalDeps() {
+    return { jobs: this.d.jobs, player: this.d.player, dirs: this.dirs, log: this.log };
   }
 
   /** The film is on disk: it goes on the big screen at once, then (public only) to S3. */
@@ -540,13 +665,14 @@ export class Pipeline {
     }
   }
 
-  private async uploadJob(job: Job, uploader: Uploader): Promise<void> {
+  private async uploadJob(job: Job, uploader: WriteOnceUploader): Promise<void> {
     const id = job.id;
     const keys = movieKeys(id);
     const dir = path.join(this.dirs.films, id);
     this.log.info({ id, attempt: job.uploadAttempts + 1 }, 'upload.started');
     try {
       let j = job;
+      await uploader.checkBeforeUpload(j);
       if (!j.uploaded.video) {
         await uploader.putFile(keys.video, path.join(dir, 'movie.mp4'), 'video/mp4', IMMUTABLE_CACHE);
         j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, video: true } });
@@ -571,6 +697,15 @@ export class Pipeline {
       await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString(), lastUploadError: null, nextUploadAt: null });
     } catch (err) {
       if (!this.running) return;
+      if (err instanceof FilmRemovedError) {
+        await removeFilm(this.removalDeps(), id, 'tombstone found at upload');
+        return;
+      }
+      if (err instanceof FilmConflictError) {
+        await this.d.jobs.update(id, { state: 'failed', reason: err.message, lastUploadError: err.message, nextUploadAt: null });
+        this.log.error({ id, key: err.key, reason: err.message }, 'upload.refused');
+        return;
+      }
       const attempts = job.uploadAttempts + 1;
       const delay = backoffMs(attempts, this.d.uploadRetryCapMs);
       const current = this.d.jobs.get(id) ?? job;
@@ -657,6 +792,8 @@ export class Pipeline {
       player,
       disk,
       retention: this.d.retention?.status() ?? null,
+      removed: jobs.filter((j) => j.state === 'removed').map((j) => ({ id: j.id, at: j.updatedAt })),
+      ...(this.extraStatus?.() ?? {}),
     };
   }
 }
@@ -709,4 +846,63 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether an inbox directory is a station's area: it has the marker (made with the
+ * area by stop-motion-station-secret), or it holds nothing but package directories, at
+ * least one of them with its manifest or DONE there; the marker is then added, so an
+ * area that is empty for now, or a stray DONE at its top, never makes the area itself
+ * look like a package. A package (files at its top, rsync's temporary entries while it
+ * arrives, or only subdirectories that are not packages) never qualifies.
+ */
+async function isStationArea(name: string, dir: string): Promise<boolean> {
+  if (!isValidId(name)) return false;
+  const exists = (p: string) =>
+    lstat(p).then(
+      () => true,
+      () => false,
+    );
+  if (await exists(path.join(dir, AREA_MARKER))) return true;
+  const entries = await readdir(dir, { withFileTypes: true });
+  if (entries.length === 0 || entries.some((e) => !e.isDirectory() || e.name.startsWith('.'))) return false;
+  let packages = false;
+  for (const e of entries) {
+    if (!isValidId(e.name)) continue;
+    const inner = path.join(dir, e.name);
+    if ((await exists(path.join(inner, MANIFEST_FILE))) || (await exists(path.join(inner, DONE_FILE)))) {
+      packages = true;
+      break;
+    }
+  }
+  if (!packages) return false;
+  // O_EXCL: never through a link a station may have put there meanwhile.
+  await writeFile(path.join(dir, AREA_MARKER), "a station's delivery area: inbox/<stationId>/<movieId>/\n", { flag: 'wx' }).catch(
+    () => undefined,
+  );
+  return true;
+}
+
+async function writeDurable(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await open(tmp, 'w', 0o640);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+  await fsyncDir(path.dirname(file));
+}
+
+async function readFromStation(workDir: string): Promise<{ ok: true; station: string } | { ok: false; reason: string } | null> {
+  let text: string;
+  try {
+    text = await readFile(path.join(workDir, FROM_STATION_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { ok: false, reason: errorMessage(err) };
+  }
+  return isValidId(text) ? { ok: true, station: text } : { ok: false, reason: 'not a station id' };
 }

@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from './files.js';
-import { isUtf8Name, joinBytes, showName } from './intake.js';
+import { AREA_MARKER, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Logger } from './log.js';
 
 export interface RetentionConfig {
@@ -53,7 +53,7 @@ async function measure(p: Buffer, depth = 0): Promise<{ bytes: number; newest: n
 }
 
 /** The entries of an area, oldest first; `newestInside` dates a directory by its newest file (a delivery still trickling in). */
-async function entries(dir: string, newestInside: boolean): Promise<Entry[]> {
+async function entries(dir: string | Buffer, newestInside: boolean): Promise<Entry[]> {
   const out: Entry[] = [];
   for (const name of await readdir(dir, { encoding: 'buffer' }).catch(() => [] as Buffer[])) {
     const full = joinBytes(dir, name);
@@ -63,6 +63,30 @@ async function entries(dir: string, newestInside: boolean): Promise<Entry[]> {
       out.push({ name, shown: showName(name), full, mtimeMs: newestInside ? m.newest : st.mtimeMs, bytes: m.bytes });
     } catch {
       // Gone meanwhile.
+    }
+  }
+  return out.sort((a, b) => a.mtimeMs - b.mtimeMs);
+}
+
+/**
+ * The inbox's deliveries, oldest first: packages at its top (the flat layout) and
+ * those inside each station's area, never the area itself (it is that station's rsync
+ * module: moving it away would stop the station's deliveries).
+ */
+async function inboxEntries(dir: string): Promise<Entry[]> {
+  const out: Entry[] = [];
+  for (const e of await entries(dir, true)) {
+    const isArea = await lstat(joinBytes(e.full, Buffer.from(AREA_MARKER))).then(
+      () => true,
+      () => false,
+    );
+    if (!isArea) {
+      out.push(e);
+      continue;
+    }
+    for (const inner of await entries(e.full, true)) {
+      if (inner.name.toString('latin1') === AREA_MARKER) continue;
+      out.push({ ...inner, shown: `${e.shown}/${inner.shown}` });
     }
   }
   return out.sort((a, b) => a.mtimeMs - b.mtimeMs);
@@ -134,7 +158,7 @@ export class Retention {
     const c = this.o.config;
     const now = this.now();
     if (c.inboxStaleMs > 0) {
-      for (const e of await entries(this.o.dirs.inbox, true)) {
+      for (const e of await inboxEntries(this.o.dirs.inbox)) {
         if (now - e.mtimeMs < c.inboxStaleMs) break;
         await this.moveToQuarantine(e, `untouched in the inbox for ${Math.round((now - e.mtimeMs) / 3_600_000)} h`);
       }

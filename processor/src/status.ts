@@ -3,6 +3,7 @@ import { isValidId } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isLoopbackHost } from './config.js';
 import type { Logger } from './log.js';
+import { isAllowedHost, isAllowedOrigin, type OriginRules } from './origin.js';
 import type { Pipeline } from './pipeline.js';
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
@@ -57,6 +58,8 @@ export interface StatusServerOptions {
   host: string;
   port: number;
   token: string | undefined;
+  allowedHosts?: readonly string[];
+  allowedOrigins?: readonly string[];
   log: Logger;
   pipeline: Pipeline;
 }
@@ -64,6 +67,19 @@ export interface StatusServerOptions {
 export async function startStatusServer(o: StatusServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
   const needsToken = !isLoopbackHost(o.host) || o.token !== undefined;
+  const rules: OriginRules = { host: o.host, allowedHosts: o.allowedHosts ?? [], allowedOrigins: o.allowedOrigins ?? [] };
+  // Before the token: a rebinding page or a foreign origin is refused whether or not one is set.
+  app.addHook('onRequest', async (req, reply) => {
+    const host = req.headers.host;
+    if (!isAllowedHost(host, rules)) {
+      o.log.warn({ host: String(host).slice(0, 100), url: req.url.slice(0, 100) }, 'http.foreign_host');
+      return reply.code(421).send({ ok: false, error: { code: 'bad_request', message: 'unknown Host' } });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req.headers.origin, host, rules)) {
+      o.log.warn({ origin: String(req.headers.origin).slice(0, 100), url: req.url.slice(0, 100) }, 'http.foreign_origin');
+      return reply.code(403).send({ ok: false, error: { code: 'bad_request', message: 'foreign origin' } });
+    }
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (req.url === '/healthz' || !needsToken || !o.token) return;
     const header = req.headers.authorization;

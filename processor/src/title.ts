@@ -1,14 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { INVISIBLE_FORMAT_CHARS } from '@stop-motion/protocol';
 import type { TitleCard, TitleLine } from './args.js';
 
 /**
  * Characters the title font cannot draw (emoji, pictographs, variation selectors,
  * joiners) would show as empty boxes on the big screen, so the card leaves them out.
- * The film keeps its full title in meta.json.
+ * The film keeps its full title in meta.json. Bidi controls are removed too: drawtext
+ * shapes right-to-left text itself, and an override would show the words reversed.
  */
 export function printableTitle(text: string): string {
   return text
+    .replace(INVISIBLE_FORMAT_CHARS, '')
     .replace(/\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u{FE0E}|\u{FE0F}|\u{200D}|\u{20E3}|[\u{E0020}-\u{E007F}]/gu, '')
     .replace(/[\u{1F1E6}-\u{1F1FF}]/gu, '')
     .replace(/\s+/g, ' ')

@@ -77,9 +77,9 @@ export function backoffMs(attempt: number, capMs: number, random = Math.random):
 
 export class Uploader {
   constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
-    private readonly deadlines: S3Deadlines = DEFAULT_S3_DEADLINES,
+    protected readonly s3: S3Client,
+    protected readonly bucket: string,
+    protected readonly deadlines: S3Deadlines = DEFAULT_S3_DEADLINES,
   ) {}
 
   async putFile(key: string, file: string, contentType: string, cacheControl: string): Promise<void> {

@@ -226,7 +226,13 @@ describe('faults: SIGKILL and S3 outages', () => {
     };
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(hidden).meta, Body: JSON.stringify(stale) }));
     for (const id of [broken, hidden]) await writePackage(inbox(), { id, frames: 8, publish: 'public', title: 'meta' });
-    await waitDone(c, [broken, hidden]);
+    await waitDone(c, [broken]);
+    // A valid meta.json is a published film: a package for it that this processor has no job for is refused.
+    await waitFor(
+      'the package for the published id to be quarantined',
+      async () => (await getStatus(c.url)).jobs.find((j) => j.id === hidden)?.state === 'quarantined',
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const read = async (id: string) =>
       filmMetaSchema.parse(
         JSON.parse(
@@ -235,6 +241,9 @@ describe('faults: SIGKILL and S3 outages', () => {
       );
     expect(await read(broken)).toMatchObject({ id: broken, frameCount: 8, title: 'meta' });
     expect(await read(hidden)).toMatchObject({ id: hidden, hidden: true, title: 'moderated' });
-    await expectOnePlayableFilmEach([broken, hidden]);
+    await expectOnePlayableFilmEach([broken]);
+    // Of the refused package nothing was written: its planted meta.json is all there is.
+    const left = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `movies/${hidden}/` }));
+    expect((left.Contents ?? []).map((o) => o.Key)).toEqual([movieKeys(hidden).meta]);
   }, 120_000);
 });

@@ -27,6 +27,9 @@ export const titleSchema = z
   .refine((t) => !CONTROL_CHARS.test(t), 'title contains control characters')
   .transform((t) => t.trim());
 
+/** A title as a manifest carries it: any string, to be passed through sanitizeTitle() before use. */
+export const manifestTitleSchema = z.string();
+
 export const localeSchema = z.enum(['en', 'he', 'ar']);
 export type Locale = z.infer<typeof localeSchema>;
 
@@ -50,7 +53,9 @@ export const manifestV1Schema = z
     width: z.number().int().min(16).max(8192),
     height: z.number().int().min(16).max(8192),
     publish: publishSchema,
-    title: titleSchema.optional(),
+    // Any text: a title with a control character or too long costs the title, never the
+    // film, so the fixing is left to sanitizeTitle() rather than refused here.
+    title: manifestTitleSchema.optional(),
     locale: localeSchema.optional(),
     ownerKeyHash: sha256HexSchema.optional(),
     frames: z.array(frameEntrySchema).min(1, 'a package needs at least one frame').max(MAX_PACKAGE_FRAMES),

@@ -12,7 +12,7 @@ export const LIVE_PATH = '/live';
 
 export const buttonActionSchema = z.enum(['capture', 'undo', 'play', 'finish']);
 export type ButtonAction = z.infer<typeof buttonActionSchema>;
-export const buttonSourceSchema = z.enum(['gpio', 'sim', 'key', 'touch', 'api']);
+export const buttonSourceSchema = z.enum(['gpio', 'sim', 'key', 'touch', 'api', 'gamepad']);
 export type ButtonSourceKind = z.infer<typeof buttonSourceSchema>;
 
 const isoDateTime = z.iso.datetime({ offset: true });
@@ -40,6 +40,8 @@ export const cameraStatusSchema = z.object({
   restarts: z.number().int().nonnegative(),
   width: z.number().int().optional(),
   height: z.number().int().optional(),
+  /** What the camera offers and what was chosen, e.g. "MJPG 1280x720@25; YUYV 640x480@30 (using MJPG 1280x720@25)". */
+  modes: z.string().max(2000).optional(),
 });
 export type CameraStatus = z.infer<typeof cameraStatusSchema>;
 
@@ -80,6 +82,10 @@ export const uiSettingsSchema = z.object({
   claimSeconds: z.number().int().positive(),
   designer: z.boolean(),
   keys: z.record(z.string(), buttonActionSchema).optional(),
+  /** Gamepad button index ("0", "1", …) → action: USB arcade encoders that present as joysticks. */
+  gamepad: z.record(z.string().regex(/^\d{1,2}$/), buttonActionSchema).optional(),
+  /** A gamepad press counts only when its button was up this long before (BUTTON_DEBOUNCE_MS). */
+  buttonDebounceMs: z.number().int().nonnegative().optional(),
 });
 export type UiSettings = z.infer<typeof uiSettingsSchema>;
 

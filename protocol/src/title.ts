@@ -1,3 +1,5 @@
+import { MAX_TITLE_LENGTH } from './manifest.js';
+
 /**
  * Titles are typed by children and operators and shown on the title card, the
  * website, in page titles, link previews and download file names. Invisible
@@ -32,4 +34,58 @@ export function sanitizeTitle(title: string | null | undefined): string | null {
 /** True when the text carries a character `sanitizeTitle` removes. */
 export function hasInvisibleFormatChars(text: string): boolean {
   return new RegExp(INVISIBLE_FORMAT_CHARS.source, 'u').test(text);
+}
+
+/** A title made fit to show, with why it changed. */
+export interface FixedTitle {
+  /** The title fit to show and to use in a file name; undefined when nothing is left. */
+  title: string | undefined;
+  /** Why the title was changed, one line each, fit for a log; empty when it was kept as is. */
+  reasons: string[];
+}
+
+/**
+ * The processor's way in: a title from a package, however bad, costs only the title,
+ * never the film. Direction and format controls go, control characters become
+ * spaces, unpaired surrogates (not encodable as UTF-8) go, and a title longer than
+ * MAX_TITLE_LENGTH is shortened with "…" without splitting a surrogate pair. Each
+ * change is named for the log.
+ */
+export function fixTitle(raw: unknown): FixedTitle {
+  const reasons: string[] = [];
+  if (raw === undefined || raw === null) return { title: undefined, reasons };
+  if (typeof raw !== 'string') return { title: undefined, reasons: [`title is not text (${typeof raw}); dropped`] };
+  let text = raw.normalize('NFC');
+  const format = text.match(INVISIBLE_FORMAT_CHARS)?.length ?? 0;
+  if (format > 0) {
+    text = text.replace(INVISIBLE_FORMAT_CHARS, '');
+    reasons.push(`removed ${format} direction or format control character(s)`);
+  }
+  const controls = text.match(LINE_BREAKING)?.length ?? 0;
+  if (controls > 0) {
+    text = text.replace(LINE_BREAKING, ' ');
+    reasons.push(`removed ${controls} control character(s)`);
+  }
+  const lone = text.match(/\p{Surrogate}/gu)?.length ?? 0;
+  if (lone > 0) {
+    text = text.replace(/\p{Surrogate}/gu, '');
+    reasons.push(`removed ${lone} unpaired surrogate(s)`);
+  }
+  text = text.replace(/\s+/gu, ' ').trim();
+  // The limit counts UTF-16 units, as zod's max() on meta.json does; a pair is never split.
+  if (text.length > MAX_TITLE_LENGTH) {
+    const before = [...text].length;
+    let kept = '';
+    for (const point of text) {
+      if (kept.length + point.length > MAX_TITLE_LENGTH - 1) break;
+      kept += point;
+    }
+    text = `${kept.trimEnd()}…`;
+    reasons.push(`shortened from ${before} to ${[...text].length} characters`);
+  }
+  if (text === '') {
+    if (raw !== '') reasons.push('nothing printable was left; the title was dropped');
+    return { title: undefined, reasons };
+  }
+  return { title: text, reasons };
 }

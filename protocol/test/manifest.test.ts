@@ -84,8 +84,6 @@ describe('manifest v1', () => {
         ],
       },
     ],
-    ['title with a newline', { title: 'a\nb' }],
-    ['title too long', { title: 'x'.repeat(500) }],
     ['locale unknown', { locale: 'fr' }],
     ['owner hash not hex', { ownerKeyHash: 'zz' }],
   ])('rejects %s', (_what, override) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ButtonAction, buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
+import { qualityScale } from './camera/args.js';
 
 /** station-server/, whether this runs from src/ or from the build in dist/src/. */
 const PACKAGE_DIR = (() => {
@@ -91,6 +92,7 @@ const envSchema = z.object({
   STATION_DATA_DIR: z.string().min(1).default('./data/station'),
   STATION_UI_DIR: optionalString,
   ALLOWED_ORIGINS: optionalString,
+  ALLOWED_HOSTS: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   CAMERA: z.enum(['rpicam', 'v4l2', 'test', 'replay']).default('test'),
@@ -99,7 +101,7 @@ const envSchema = z.object({
   CAMERA_FPS: int(30, 1, 120),
   CAMERA_DEVICE: z.string().min(1).default('/dev/video0'),
   CAMERA_SOURCE: optionalString,
-  CAMERA_QUALITY: int(6, 2, 31),
+  CAMERA_QUALITY: optionalString,
   CAMERA_STALL_MS: int(2000, 200, 60_000),
   CAMERA_LOCK: z.enum(['settle', 'fixed', 'auto']).default('settle'),
   CAMERA_SETTLE_MS: int(1500, 100, 30_000),
@@ -114,11 +116,14 @@ const envSchema = z.object({
   CAMERA_LENS_POSITION: num(undefined, 0, 32),
   CAMERA_FLICKER_HZ: z.enum(['50', '60', 'off']).default('50'),
   CAMERA_COMMAND: optionalString,
+  CAMERA_CONTROL_COMMAND: optionalString,
   CAPTURE_SETTLE_MS: int(-1, -1, 5000),
 
-  BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).default('sim'),
+  // No default here: it depends on NODE_ENV (see buttonsDefault).
+  BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).optional(),
   BUTTON_PINS: z.string().default('capture:17,undo:27,play:22,finish:23'),
   BUTTON_KEYS: optionalString,
+  BUTTON_GAMEPAD: optionalString,
   LED_PINS: optionalString,
   GPIO_CHIP: z.string().min(1).default('auto'),
   BUTTON_DEBOUNCE_MS: int(30, 0, 1000),
@@ -165,6 +170,8 @@ export interface StationConfig {
   dataDir: string;
   uiDir: string;
   allowedOrigins: string[];
+  /** Extra names the Host header may carry (ALLOWED_HOSTS); loopback and IP literals always may. */
+  allowedHosts: string[];
   logLevel: string;
   camera: {
     kind: 'rpicam' | 'v4l2' | 'test' | 'replay';
@@ -184,6 +191,8 @@ export interface StationConfig {
     flickerHz: 50 | 60 | undefined;
     /** Overrides the program name (tests, unusual installs). */
     command: string | undefined;
+    /** Overrides v4l2-ctl (CAMERA=v4l2). */
+    controlCommand: string | undefined;
   };
   /** Wait after a press before the frame is taken, so the hand is out of shot. */
   captureSettleMs: number;
@@ -193,6 +202,8 @@ export interface StationConfig {
     /** Lights in the buttons (LED_PINS), driven with gpioset; empty = none. */
     ledPins: ButtonPin[];
     keys: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
+    /** Gamepad button index → action (BUTTON_GAMEPAD), for encoders that are joysticks. */
+    gamepad: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
     chip: string;
     debounceMs: number;
     captureLockoutMs: number;
@@ -237,7 +248,33 @@ function defaultStationId(): string {
   return host.slice(0, 64) || 'station';
 }
 
+/** CAMERA_QUALITY on the scale of the chosen camera, or its default. */
+export function cameraQuality(
+  kind: StationConfig['camera']['kind'],
+  text: string | undefined,
+): { ok: true; value: number } | { ok: false; reason: string } {
+  const scale = qualityScale(kind);
+  if (text === undefined) return { ok: true, value: scale.fallback };
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < scale.min || n > scale.max) {
+    return {
+      ok: false,
+      reason: `with CAMERA=${kind} it is ${scale.meaning}: a whole number from ${scale.min} to ${scale.max}, got ${JSON.stringify(text.slice(0, 40))}`,
+    };
+  }
+  return { ok: true, value: n };
+}
+
 /** Reads the station's settings from the environment; every bad variable is listed at once. */
+/**
+ * BUTTONS when unset: a provisioned station (NODE_ENV=production, as its unit sets)
+ * reads real buttons; simulated ones would open `/_sim/*` and the designer panel.
+ * Development gets `sim`; tests and the demo set it explicitly all the same.
+ */
+export function buttonsDefault(nodeEnv: string | undefined): 'gpiomon' | 'sim' {
+  return nodeEnv === 'production' ? 'gpiomon' : 'sim';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
   const parsed = envSchema.safeParse(env);
   const errors: string[] = [];
@@ -259,10 +296,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
     else keyIssues.push(...r.error.issues.map((i) => `BUTTON_KEYS: ${i.message}`));
   }
   errors.push(...keyIssues);
+  let gamepad: StationConfig['buttons']['gamepad'];
+  if (env.BUTTON_GAMEPAD) {
+    const r = z
+      .string()
+      .transform((t, ctx) => parseKeys(t, ctx))
+      .safeParse(env.BUTTON_GAMEPAD);
+    if (!r.success) errors.push(...r.error.issues.map((i) => `BUTTON_GAMEPAD: ${i.message.replace('<key>', '<button number>')}`));
+    else if (r.data && Object.keys(r.data).some((k) => !/^\d{1,2}$/.test(k)))
+      errors.push('BUTTON_GAMEPAD: buttons are numbers, like "0:capture,1:undo"');
+    else gamepad = r.data;
+  }
   if (parsed.success) {
     const e = parsed.data;
     if (e.CAMERA === 'replay' && !e.CAMERA_SOURCE)
       errors.push('CAMERA_SOURCE: required with CAMERA=replay (a folder of JPEGs or a video file)');
+    const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
+    if (!quality.ok) errors.push(`CAMERA_QUALITY: ${quality.reason}`);
     if (e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) errors.push('DELIVERY_RETRY_MAX_MS: must not be below DELIVERY_RETRY_MIN_MS');
     if (e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) errors.push('UI_RESTART_COMMAND: required when UI_WATCHDOG_SECONDS is set');
     if (e.UI_RESTART_COMMAND && parseCommandLine(e.UI_RESTART_COMMAND) === null) {
@@ -272,6 +322,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
   if (!parsed.success || errors.length > 0) return { ok: false, errors };
   const e = parsed.data;
   const frameMs = Math.round(1000 / e.CAMERA_FPS);
+  const buttons = e.BUTTONS ?? buttonsDefault(env.NODE_ENV);
+  const checkedQuality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
+  const quality = checkedQuality.ok ? checkedQuality.value : qualityScale(e.CAMERA).fallback;
   return {
     ok: true,
     config: {
@@ -284,6 +337,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         .split(',')
         .map((o) => o.trim())
         .filter((o) => o !== ''),
+      allowedHosts: (e.ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
       logLevel: e.LOG_LEVEL,
       camera: {
         kind: e.CAMERA,
@@ -292,7 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         fps: e.CAMERA_FPS,
         device: e.CAMERA_DEVICE,
         source: e.CAMERA_SOURCE ? path.resolve(cwd, e.CAMERA_SOURCE) : undefined,
-        quality: e.CAMERA_QUALITY,
+        quality,
         stallMs: e.CAMERA_STALL_MS,
         lock: e.CAMERA_LOCK,
         settleMs: e.CAMERA_SETTLE_MS,
@@ -302,13 +359,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         lensPosition: e.CAMERA_LENS_POSITION,
         flickerHz: e.CAMERA_FLICKER_HZ === 'off' ? undefined : (Number(e.CAMERA_FLICKER_HZ) as 50 | 60),
         command: e.CAMERA_COMMAND,
+        controlCommand: e.CAMERA_CONTROL_COMMAND,
       },
       captureSettleMs: e.CAPTURE_SETTLE_MS >= 0 ? e.CAPTURE_SETTLE_MS : frameMs,
       buttons: {
-        kind: e.BUTTONS,
+        kind: buttons,
         pins: pins.ok ? pins.pins : [],
         ledPins: ledPins.ok ? ledPins.pins : [],
         keys,
+        gamepad,
         chip: e.GPIO_CHIP,
         debounceMs: e.BUTTON_DEBOUNCE_MS,
         captureLockoutMs: e.CAPTURE_LOCKOUT_MS,
@@ -337,7 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         onionOpacity: e.ONION_OPACITY ?? 0.3,
         claimSeconds: e.CLAIM_SECONDS,
         claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
-        designer: e.DESIGNER === undefined ? e.BUTTONS === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
+        designer: e.DESIGNER === undefined ? buttons === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
         galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
       },
     },

@@ -9,6 +9,9 @@ if (!loaded.ok) {
   process.exitCode = 1;
 } else {
   const log = createLogger(loaded.config.logLevel);
+  if (process.env.NODE_ENV === 'production' && loaded.config.buttons.kind === 'sim') {
+    log.warn({ event: 'buttons.simulated' }, 'BUTTONS=sim in production: /_sim/* presses buttons and the designer panel shows');
+  }
   try {
     const running = await startStation({ config: loaded.config, log });
     let stopping = false;

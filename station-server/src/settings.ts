@@ -46,6 +46,8 @@ export class SettingsStore {
       claimSeconds: u.claimSeconds,
       designer: u.designer,
       ...(this.config.buttons.keys ? { keys: this.config.buttons.keys } : {}),
+      ...(this.config.buttons.gamepad ? { gamepad: this.config.buttons.gamepad } : {}),
+      buttonDebounceMs: this.config.buttons.debounceMs,
     };
   }
 

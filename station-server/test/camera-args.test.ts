@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lockedControlsFromMetadata, replayVideoArgs, rpicamArgs, rpicamSettleArgs, testCameraArgs, v4l2Args } from '../src/camera/args.js';
+import { loadConfig } from '../src/config.js';
 
 const size = { width: 1280, height: 720, fps: 30 };
 
@@ -21,16 +22,27 @@ describe('camera argument builders', () => {
 
   it.each([
     [
-      { ...size, device: '/dev/video0' },
+      { ...size, device: '/dev/video0', input: 'mjpeg' as const, quality: 3 },
       ['-f', 'v4l2', '-input_format', 'mjpeg', '-framerate', '30', '-video_size', '1280x720', '-i', '/dev/video0', '-c:v', 'copy'],
     ],
-    [{ width: 640, height: 480, fps: 15, device: '/dev/video2' }, ['-framerate', '15', '-video_size', '640x480', '-i', '/dev/video2']],
-  ])('v4l2 %#', (o, expected) => {
+    [
+      { width: 640, height: 480, fps: 15, device: '/dev/video2', input: 'mjpeg' as const, quality: 3 },
+      ['-framerate', '15', '-video_size', '640x480', '-i', '/dev/video2'],
+    ],
+  ])('v4l2 MJPEG %#', (o, expected) => {
     const args = v4l2Args(o);
     const joined = args.join(' ');
     expect(joined).toContain(expected.join(' '));
     expect(args.slice(-3)).toEqual(['-f', 'mjpeg', 'pipe:1']);
     expect(args).not.toContain('-q:v'); // copied, never re-encoded
+  });
+
+  it('v4l2 YUYV: encoded here at CAMERA_QUALITY', () => {
+    const args = v4l2Args({ ...size, device: '/dev/video0', input: 'yuyv422', quality: 4 });
+    expect(args.join(' ')).toContain(
+      '-input_format yuyv422 -framerate 30 -video_size 1280x720 -i /dev/video0 -vf format=yuvj420p -c:v mjpeg -q:v 4',
+    );
+    expect(args.slice(-3)).toEqual(['-f', 'mjpeg', 'pipe:1']);
   });
 
   it('replay of a video file loops in real time', () => {
@@ -159,5 +171,56 @@ describe('lockedControlsFromMetadata (settle then lock)', () => {
 
   it.each(['', 'garbage', '[]', '[{"Lux": 400}]'])('null for %j', (text) => {
     expect(lockedControlsFromMetadata(text)).toBeNull();
+  });
+});
+
+describe('CAMERA_QUALITY on each camera scale', () => {
+  const qualityArgs = (env: Record<string, string>): string[] => {
+    const r = loadConfig({ CAMERA_SOURCE: '/films/set.mp4', ...env });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    const c = r.config.camera;
+    const args =
+      c.kind === 'rpicam'
+        ? rpicamArgs(c)
+        : c.kind === 'replay'
+          ? replayVideoArgs({ ...c, source: '/films/set.mp4' })
+          : c.kind === 'v4l2'
+            ? v4l2Args({ ...c, input: 'yuyv422' })
+            : testCameraArgs(c);
+    const i = args.findIndex((a) => a === '-q' || a === '-q:v');
+    return args.slice(i, i + 2);
+  };
+
+  it.each([
+    // rpicam-vid: libjpeg quality, higher is better; 93 like rpicam-still, not rpicam-vid's streaming 50.
+    [{ CAMERA: 'rpicam' }, ['-q', '93']],
+    [{ CAMERA: 'rpicam', CAMERA_QUALITY: '80' }, ['-q', '80']],
+    [{ CAMERA: 'rpicam', CAMERA_QUALITY: '100' }, ['-q', '100']],
+    // ffmpeg: -q:v, lower is better.
+    [{ CAMERA: 'test' }, ['-q:v', '6']],
+    [{ CAMERA: 'test', CAMERA_QUALITY: '2' }, ['-q:v', '2']],
+    [{ CAMERA: 'replay' }, ['-q:v', '6']],
+    [{ CAMERA: 'v4l2' }, ['-q:v', '3']],
+    [{ CAMERA: 'v4l2', CAMERA_QUALITY: '31' }, ['-q:v', '31']],
+  ])('%j → %j', (env, expected) => {
+    expect(qualityArgs(env)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      { CAMERA: 'rpicam', CAMERA_QUALITY: '0' },
+      'with CAMERA=rpicam it is rpicam-vid\'s JPEG quality, 1–100, higher is better: a whole number from 1 to 100, got "0"',
+    ],
+    [{ CAMERA: 'rpicam', CAMERA_QUALITY: '101' }, 'from 1 to 100'],
+    [
+      { CAMERA: 'test', CAMERA_QUALITY: '93' },
+      'with CAMERA=test it is ffmpeg\'s MJPEG -q:v, 2–31, lower is better: a whole number from 2 to 31, got "93"',
+    ],
+    [{ CAMERA: 'v4l2', CAMERA_QUALITY: '1' }, 'from 2 to 31'],
+    [{ CAMERA: 'test', CAMERA_QUALITY: '4.5' }, 'a whole number'],
+  ])('%j is refused with a reason', (env, reason) => {
+    const r = loadConfig(env);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.find((e) => e.startsWith('CAMERA_QUALITY: '))).toContain(reason);
   });
 });

@@ -22,6 +22,16 @@ describe('loadConfig', () => {
     expect(r.config.uiDir.endsWith('station-ui/dist')).toBe(true);
   });
 
+  it('reads real buttons by default in production, simulated ones only when asked or in development', () => {
+    const prod = loadConfig({ NODE_ENV: 'production' });
+    expect(prod.ok && prod.config.buttons.kind).toBe('gpiomon');
+    expect(prod.ok && prod.config.ui.designer).toBe(false);
+    const asked = loadConfig({ NODE_ENV: 'production', BUTTONS: 'sim' });
+    expect(asked.ok && asked.config.buttons.kind).toBe('sim');
+    const dev = loadConfig({ NODE_ENV: 'development' });
+    expect(dev.ok && dev.config.buttons.kind).toBe('sim');
+  });
+
   it('lists every bad variable at once', () => {
     const r = loadConfig({
       STATION_PORT: 'eighty',
@@ -118,5 +128,23 @@ describe('parseCommandLine', () => {
   });
   it('null for an open quote', () => {
     expect(parseCommandLine('a "b')).toBeNull();
+  });
+});
+
+describe('BUTTON_GAMEPAD', () => {
+  it.each([
+    ['0:capture,1:undo,2:play,3:finish', { 0: 'capture', 1: 'undo', 2: 'play', 3: 'finish' }],
+    ['5:capture, 4:undo', { 5: 'capture', 4: 'undo' }],
+  ])('%j is read as button numbers', (text, map) => {
+    const r = loadConfig({ BUTTON_GAMEPAD: text });
+    expect(r.ok && r.config.buttons.gamepad).toEqual(map);
+  });
+
+  it.each([
+    ['A:capture', 'buttons are numbers'],
+    ['0:jump', 'is not <button number>:<capture|undo|play|finish>'],
+  ])('%j is refused with a reason', (text, reason) => {
+    const r = loadConfig({ BUTTON_GAMEPAD: text });
+    expect(!r.ok && r.errors.find((e) => e.startsWith('BUTTON_GAMEPAD: '))).toContain(reason);
   });
 });

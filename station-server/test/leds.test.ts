@@ -31,14 +31,17 @@ describe('button lights', () => {
     expect(ledStates(state)).toEqual(expected);
   });
 
-  it('gpioset arguments', () => {
-    expect(
-      gpiosetArgs('gpiochip0', [
-        { offset: 5, on: true },
-        { offset: 6, on: false },
-      ]),
-    ).toEqual(['--mode=signal', 'gpiochip0', '5=1', '6=0']);
-    expect(() => gpiosetArgs('gpiochip0', [])).toThrow();
+  it.each([
+    [1, { chip: 'gpiochip0', ids: ['5', '6'] }, ['--mode=signal', 'gpiochip0', '5=1', '6=0']],
+    [2, { chip: null, ids: ['GPIO5', 'GPIO6'] }, ['GPIO5=1', 'GPIO6=0']],
+    [2, { chip: 'gpiochip4', ids: ['5', '6'] }, ['--chip', 'gpiochip4', '5=1', '6=0']],
+  ] as const)('gpioset arguments, libgpiod %s %#', (version, lines, expected) => {
+    expect(gpiosetArgs(version, { chip: lines.chip, ids: [...lines.ids] }, [true, false])).toEqual(expected);
+  });
+
+  it('gpioset needs a line, and a chip on libgpiod 1', () => {
+    expect(() => gpiosetArgs(2, { chip: 'gpiochip0', ids: [] }, [])).toThrow();
+    expect(() => gpiosetArgs(1, { chip: null, ids: ['GPIO5'] }, [true])).toThrow();
   });
 
   it('LED_PINS is read like BUTTON_PINS', () => {
@@ -55,7 +58,11 @@ describe('button lights', () => {
     try {
       const calls = path.join(dir.path, 'calls.txt');
       const script = path.join(dir.path, 'gpioset');
-      await writeFile(script, `#!/bin/sh\necho "$*" >> ${calls}\nexec sleep 30\n`, { mode: 0o755 });
+      await writeFile(
+        script,
+        `#!/bin/sh\ncase "$1" in --version) echo "gpioset (libgpiod) v1.6.3"; exit 0;; esac\necho "$*" >> ${calls}\nexec sleep 30\n`,
+        { mode: 0o755 },
+      );
       const leds = new ButtonLeds({
         chip: 'gpiochip0',
         pins: [

@@ -39,6 +39,7 @@ describe('main.ts as a service', () => {
         STATION_DATA_DIR: dir.path,
         CAMERA_WIDTH: '320',
         CAMERA_HEIGHT: '240',
+        BUTTONS: 'sim',
         RSYNC_PASSWORD: 'very-secret-value',
       });
       const url = await waitFor(

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { tempDir, waitFor } from '@stop-motion/e2e';
 import { MAX_CONTROL_MESSAGE_BYTES, parseManifest, STATION_PROTOCOL_VERSION, stationStateSchema } from '@stop-motion/protocol';
@@ -28,6 +29,26 @@ const post = (url: string, body?: unknown, headers: Record<string, string> = {})
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+
+/** One request over a real socket with the headers as given (fetch may not set Host). */
+function rawRequest(
+  base: string,
+  urlPath: string,
+  headers: Record<string, string>,
+  method = 'GET',
+): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path: urlPath, method, headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('latin1') }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: no answer`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('station server with the test camera', () => {
   it('captures through the API, the WebSocket and a sim button: each a complete JPEG identical to a frame of the stream', async () => {
@@ -154,6 +175,49 @@ describe('station server with the test camera', () => {
     expect(await upgradeStatus(`${ws}/elsewhere`, {})).toBe(404);
     expect((await post(`${s.url}/api/capture`, undefined, { Origin: 'https://evil.example' })).status).toBe(403);
     expect(s.store.frameCount).toBe(0);
+  });
+
+  it('answers every route family only under its own names: a foreign Host (DNS rebinding) gets 421', async () => {
+    const s = await station({ ALLOWED_HOSTS: 'station-7.lan' });
+    await post(`${s.url}/api/capture`);
+    const movieId = s.store.movieId;
+    const port = new URL(s.url).port;
+    const paths = [
+      '/api/state',
+      '/healthz',
+      `/frames/${movieId}/0000.jpg`,
+      `/thumbs/${movieId}/0000.jpg`,
+      '/',
+      '/index.html',
+      '/assets/index.js',
+      '/some/client/route',
+    ];
+    for (const p of paths) {
+      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
+        const r = await rawRequest(s.url, p, { host });
+        expect(r.status, `GET ${p} Host: ${host}`).toBe(421);
+        expect(r.body, `GET ${p} Host: ${host}`).not.toContain(movieId);
+      }
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, 'localhost', `station-7.lan:${port}`]) {
+        const r = await rawRequest(s.url, p, { host });
+        expect(r.status, `GET ${p} Host: ${host}`).not.toBe(421);
+        expect(r.status, `GET ${p} Host: ${host}`).toBeLessThan(500);
+      }
+    }
+    const state = await rawRequest(s.url, '/api/state', { host: `localhost:${port}` });
+    expect(state.status).toBe(200);
+    expect(state.body).toContain(movieId);
+    expect((await rawRequest(s.url, `/frames/${movieId}/0000.jpg`, { host: `127.0.0.1:${port}` })).status).toBe(200);
+    // Changes and the sim buttons too, even with an Origin that would pass.
+    for (const p of ['/api/capture', '/api/undo', '/_sim/button/capture']) {
+      const r = await rawRequest(s.url, p, { host: 'evil.example', origin: 'http://localhost' }, 'POST');
+      expect(r.status, `POST ${p}`).toBe(421);
+    }
+    expect(s.store.frameCount).toBe(1);
+    const ws = s.url.replace(/^http/, 'ws');
+    expect(await upgradeStatus(`${ws}/ws`, { Host: 'evil.example' })).toBe(421);
+    expect(await upgradeStatus(`${ws}/live`, { Host: `evil.example:${port}` })).toBe(421);
+    expect(await upgradeStatus(`${ws}/ws`, { Host: `localhost:${port}` })).toBe(101);
   });
 
   it('answers malformed and oversized messages with errors and keeps going', async () => {

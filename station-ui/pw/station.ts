@@ -60,7 +60,7 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (builtAt() > sourcesAt()) return;
-    // This workspace's Vite (nested, as the root holds another major); the hoisted one otherwise.
+    // The repository's one Vite (root `overrides`), or a nested copy if an install left one.
     const nested = path.join(uiRoot, 'node_modules', '.bin', 'vite');
     const vite = existsSync(nested) ? nested : path.join(repoRoot, 'node_modules', '.bin', 'vite');
     const res = spawnSync(vite, ['build', '--logLevel', 'warn'], { cwd: uiRoot, encoding: 'utf8', timeout: 170_000 });

@@ -4,8 +4,8 @@ import { canConnect, freePort } from './ports.js';
 import { type ManagedProcess, spawnManaged, waitFor } from './process.js';
 import { tempDir } from './tmp.js';
 
-export interface RsyncDaemon {
-  readonly port: number;
+/** One module of the daemon: its own path, its only user and that user's secret. */
+export interface RsyncModule {
   readonly module: string;
   readonly user: string;
   readonly secret: string;
@@ -13,6 +13,12 @@ export interface RsyncDaemon {
   readonly modulePath: string;
   /** `rsync://user@127.0.0.1:port/module/` */
   readonly url: string;
+}
+
+export interface RsyncDaemon extends RsyncModule {
+  readonly port: number;
+  /** Every module, in the order asked for; the fields above are the first one's. */
+  readonly modules: readonly RsyncModule[];
   stop(): Promise<void>;
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -22,12 +28,10 @@ export interface RsyncDaemon {
   receiveSessions(): Promise<number>;
 }
 
-/** The rsyncd.conf text for one authenticated, writable module. Pure, for tests. */
+/** The rsyncd.conf text for authenticated, writable modules, each with its one user. Pure, for tests. */
 export function rsyncdConf(o: {
   port: number;
-  module: string;
-  path: string;
-  user: string;
+  modules: ReadonlyArray<{ module: string; path: string; user: string }>;
   secretsFile: string;
   uid: number;
   gid: number;
@@ -42,38 +46,57 @@ export function rsyncdConf(o: {
     'use chroot = no',
     `uid = ${o.uid}`,
     `gid = ${o.gid}`,
-    '',
-    `[${o.module}]`,
-    `  path = ${o.path}`,
-    '  read only = no',
-    `  auth users = ${o.user}`,
-    `  secrets file = ${o.secretsFile}`,
-    '  strict modes = yes',
+    ...o.modules.flatMap((m) => [
+      '',
+      `[${m.module}]`,
+      `  path = ${m.path}`,
+      '  read only = no',
+      `  auth users = ${m.user}`,
+      `  secrets file = ${o.secretsFile}`,
+      '  strict modes = yes',
+    ]),
     '',
   ].join('\n');
 }
 
-/** `rsync --daemon` on a free loopback port with one module that requires a user and secret. */
-export async function startRsyncDaemon(opts: { module?: string; user?: string; secret?: string } = {}): Promise<RsyncDaemon> {
+export interface RsyncModuleOptions {
+  module: string;
+  user: string;
+  secret: string;
+  /** Absolute path of the module (made if missing); default: a folder named after the module in the daemon's temp dir. */
+  path?: string;
+}
+
+/**
+ * `rsync --daemon` on a free loopback port. With `modules`, one module per entry (as
+ * the processing unit gives each station its own); else one module `inbox` for user
+ * `station`.
+ */
+export async function startRsyncDaemon(
+  opts: { module?: string; user?: string; secret?: string; modules?: RsyncModuleOptions[] } = {},
+): Promise<RsyncDaemon> {
   const dir = await tempDir('rsyncd');
-  const module = opts.module ?? 'inbox';
-  const user = opts.user ?? 'station';
-  const secret = opts.secret ?? 'station-secret';
-  const modulePath = path.join(dir.path, module);
-  await mkdir(modulePath, { recursive: true });
-  const secretsFile = path.join(dir.path, 'rsyncd.secrets');
-  await writeFile(secretsFile, `${user}:${secret}\n`, { mode: 0o600 });
-  await chmod(secretsFile, 0o600);
+  const asked = opts.modules ?? [{ module: opts.module ?? 'inbox', user: opts.user ?? 'station', secret: opts.secret ?? 'station-secret' }];
+  if (asked.length === 0) throw new Error('startRsyncDaemon: no modules');
   const port = await freePort();
+  const modules: RsyncModule[] = [];
+  for (const m of asked) {
+    if (!/^[A-Za-z0-9_-]+$/.test(m.module) || !/^[A-Za-z0-9_-]+$/.test(m.user)) throw new Error(`startRsyncDaemon: bad module ${m.module}`);
+    const modulePath = m.path ?? path.join(dir.path, m.module);
+    await mkdir(modulePath, { recursive: true });
+    modules.push({ module: m.module, user: m.user, secret: m.secret, modulePath, url: `rsync://${m.user}@127.0.0.1:${port}/${m.module}/` });
+  }
+  const secretsFile = path.join(dir.path, 'rsyncd.secrets');
+  const users = new Map(modules.map((m) => [m.user, m.secret]));
+  await writeFile(secretsFile, [...users].map(([u, secret]) => `${u}:${secret}\n`).join(''), { mode: 0o600 });
+  await chmod(secretsFile, 0o600);
   const confFile = path.join(dir.path, 'rsyncd.conf');
   const logFile = path.join(dir.path, 'rsyncd.log');
   await writeFile(
     confFile,
     rsyncdConf({
       port,
-      module,
-      path: modulePath,
-      user,
+      modules: modules.map((m) => ({ module: m.module, path: m.modulePath, user: m.user })),
       secretsFile,
       uid: process.getuid?.() ?? 0,
       gid: process.getgid?.() ?? 0,
@@ -94,13 +117,11 @@ export async function startRsyncDaemon(opts: { module?: string; user?: string; s
     });
   };
   await start();
+  const first = modules[0] as RsyncModule;
   return {
+    ...first,
     port,
-    module,
-    user,
-    secret,
-    modulePath,
-    url: `rsync://${user}@127.0.0.1:${port}/${module}/`,
+    modules,
     start,
     running: () => proc?.running() ?? false,
     // rsyncd logs "rsync to <module>/ from <user>@<host> (<addr>)" for every upload it accepts.

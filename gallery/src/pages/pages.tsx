@@ -26,7 +26,9 @@ export function renderList(ctx: PageContext, cards: FilmCard[], pager: { next: s
   return html(
     <Layout ctx={ctx} head={head}>
       <h1>{t.films}</h1>
-      <p className="tagline">{t.tagline}</p>
+      <p className="tagline">
+        {t.tagline} · <a href="/code">{t.codeLink}</a>
+      </p>
       {cards.length === 0 ? <p>{t.noFilms}</p> : null}
       <ul className="grid">
         {cards.map(({ film, posterUrl }, i) => {
@@ -167,6 +169,50 @@ export function renderOnItsWay(ctx: PageContext, id: string, refreshSeconds: num
             {t.checkNow}
           </a>
         </p>
+      </section>
+    </Layout>,
+  );
+}
+
+/** Finding a film by the six-character code under its QR code (a lost ticket, a phone without a camera). */
+export function renderCode(ctx: PageContext, opts: { code: string; problem?: 'notFound' | 'invalid' | 'tooMany' }): string {
+  const { t } = ctx;
+  const problem =
+    opts.problem === 'notFound'
+      ? t.codeNotFound
+      : opts.problem === 'invalid'
+        ? t.codeInvalid
+        : opts.problem === 'tooMany'
+          ? t.codeTooMany
+          : null;
+  return html(
+    <Layout ctx={ctx} head={{ title: `${t.codeTitle} · ${t.siteName}`, noindex: true }}>
+      <section className="code-lookup">
+        <h1>{t.codeTitle}</h1>
+        <p>{t.codeBody}</p>
+        <form method="get" action="/code" className="code-form">
+          <label htmlFor="code">{t.codeLabel}</label>
+          <input
+            id="code"
+            name="c"
+            defaultValue={opts.code}
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            maxLength={16}
+            dir="ltr"
+            inputMode="text"
+            aria-describedby={problem ? 'code-problem' : undefined}
+          />
+          <button type="submit" className="button">
+            {t.codeFind}
+          </button>
+        </form>
+        {problem && (
+          <p id="code-problem" className="code-problem" role="alert" data-problem={opts.problem}>
+            {problem}
+          </p>
+        )}
       </section>
     </Layout>,
   );

@@ -1,17 +1,67 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import type { ButtonAction } from '@stop-motion/protocol';
 import type { ButtonPin } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ButtonHandlers, ButtonSource, ButtonsStatus } from './source.js';
 
 /**
- * libgpiod v1 `gpiomon` watching the button lines: line-buffered output (`-b`),
- * pull-ups on, active-low (a pressed button pulls the line to ground and reads as
- * a rising edge), one line per event: "<offset> <1|0> <sec>.<nsec>".
+ * The libgpiod major version of the installed tools. Their command lines differ:
+ * v1 (Debian 12) takes `<chip> <offset>…`, `-b` is line-buffered, and names are looked
+ * up with `gpiofind`; v2 (Debian 13, today's Raspberry Pi OS) takes line names or
+ * `-c <chip> <offset>…`, `-b` is the bias, and `gpiofind` is gone.
  */
-export function gpiomonArgs(o: { chip: string; offsets: readonly number[]; bias?: 'pull-up' | 'pull-down' | 'as-is' }): string[] {
-  if (o.offsets.length === 0) throw new Error('gpiomon needs at least one line');
-  return ['-b', `--bias=${o.bias ?? 'pull-up'}`, '--active-low', '--format=%o %e %s.%n', o.chip, ...o.offsets.map(String)];
+export type GpiodVersion = 1 | 2;
+
+/** `gpiomon --version` / `gpioset --version` begins "gpiomon (libgpiod) v2.2.1". */
+export function parseGpiodVersion(output: string): GpiodVersion | null {
+  const m = /\(libgpiod\)\s+v(\d+)\./.exec(output);
+  if (!m) return null;
+  const major = Number(m[1]);
+  return major === 1 || major === 2 ? major : null;
+}
+
+/** Runs `<command> --version`; a clear reason when the tool is missing or unknown. */
+export async function detectGpiodVersion(command: string): Promise<{ ok: true; version: GpiodVersion } | { ok: false; reason: string }> {
+  return new Promise((resolve) => {
+    execFile(command, ['--version'], { timeout: 5000 }, (err, stdout) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        resolve({ ok: false, reason: `${command} not found (install the Debian package gpiod)` });
+        return;
+      }
+      const version = parseGpiodVersion(stdout ?? '');
+      if (version === null)
+        resolve({ ok: false, reason: `${command} --version: not libgpiod 1 or 2 (${String(stdout).trim().slice(0, 80)})` });
+      else resolve({ ok: true, version });
+    });
+  });
+}
+
+/**
+ * The lines to watch or drive. `chip` null: libgpiod 2 finds each line by its name
+ * (`GPIO<bcm>` on the Pi's header) on whatever chip has it; else `ids` are offsets on `chip`.
+ */
+export interface GpioLines {
+  chip: string | null;
+  ids: string[];
+}
+
+export type GpioBias = 'pull-up' | 'pull-down' | 'as-is';
+
+/**
+ * gpiomon watching the button lines: pull-ups on, active-low (a pressed button pulls
+ * the line to ground and reads as a rising edge), one line per event.
+ * v1: `-b` line-buffers stdout (else events wait in a pipe buffer); "%o %e %s.%n".
+ * v2: flushes by itself; "%o %e %S %l" (the name, to map lines found by name).
+ */
+export function gpiomonArgs(version: GpiodVersion, lines: GpioLines, bias: GpioBias = 'pull-up'): string[] {
+  if (lines.ids.length === 0) throw new Error('gpiomon needs at least one line');
+  if (version === 1) {
+    if (lines.chip === null) throw new Error('libgpiod 1 gpiomon needs a chip');
+    return ['-b', `--bias=${bias}`, '--active-low', '--format=%o %e %s.%n', lines.chip, ...lines.ids];
+  }
+  // v2 has no "as-is": leaving the bias alone is leaving the option out.
+  const biasArg = bias === 'as-is' ? [] : [`--bias=${bias}`];
+  const chipArg = lines.chip === null ? [] : ['--chip', lines.chip];
+  return [...biasArg, '--active-low', '--edges=both', '--format=%o %e %S %l', ...chipArg, ...lines.ids];
 }
 
 /** `gpiofind <name>` answers "<chip> <offset>". */
@@ -26,19 +76,44 @@ export interface GpioEvent {
   pressed: boolean;
   /** Kernel timestamp in ms. */
   timeMs: number;
+  /** The line's name (libgpiod 2 output only). */
+  name?: string;
 }
 
-/** One line of gpiomon output, or null for anything else. */
+/**
+ * One line of gpiomon output, or null for anything else. Both versions' formats:
+ * v1 "<offset> <1|0> <sec>.<nsec>" where %n is printed unpadded ("10.5000000" is 10 s
+ * + 5 ms), v2 "<offset> <1|2> <sec>.<nsec, 9 digits> <name>". Read as a whole number
+ * of nanoseconds, the fraction is right in both.
+ */
 export function parseGpiomonLine(line: string): GpioEvent | null {
-  const m = /^\s*(\d+)\s+([01])\s+(\d+)\.(\d{1,9})\s*$/.exec(line);
+  const m = /^\s*(\d+)\s+([012])\s+(\d+)\.(\d{1,9})(?:\s+(\S.*?))?\s*$/.exec(line);
   if (!m) return null;
-  const nanos = Number((m[4] as string).padEnd(9, '0'));
-  return { offset: Number(m[1]), pressed: m[2] === '1', timeMs: Number(m[3]) * 1000 + nanos / 1e6 };
+  const nanos = Number(m[4]);
+  const ev: GpioEvent = { offset: Number(m[1]), pressed: m[2] === '1', timeMs: Number(m[3]) * 1000 + nanos / 1e6 };
+  if (m[5] !== undefined) ev.name = m[5];
+  return ev;
+}
+
+/**
+ * The edge's time on the performance.now() clock. gpiomon stamps events with
+ * CLOCK_MONOTONIC by default (both versions, kernel ≥ 5.7), the clock hrtime reads, so
+ * debounce sees the kernel's timing even when a pipe delivers edges in a batch. A stamp
+ * from another clock (realtime on old kernels) falls back to the arrival time.
+ */
+export function edgeTime(eventMs: number, monotonicNowMs: number, perfNowMs: number): number {
+  const age = monotonicNowMs - eventMs;
+  return age >= 0 && age < 5000 ? perfNowMs - age : perfNowMs;
 }
 
 /** `gpiofind` argv for a BCM pin: the Pi names its header lines GPIO<n>. */
 export function gpiofindArgs(pin: number): string[] {
-  return [`GPIO${pin}`];
+  return [lineName(pin)];
+}
+
+/** The Pi's name of a header line. */
+export function lineName(pin: number): string {
+  return `GPIO${pin}`;
 }
 
 /**
@@ -65,7 +140,32 @@ export async function resolveLines(
   return { ok: true, chip, offsets };
 }
 
-/** BUTTONS=gpiomon: one supervised gpiomon process; restarts when it exits. */
+/**
+ * Which lines to use for the pins: a chip named in GPIO_CHIP takes the BCM numbers
+ * as offsets; "auto" finds the lines named GPIO<pin>, by gpiomon itself on libgpiod 2,
+ * with gpiofind on libgpiod 1.
+ */
+export async function planLines(
+  version: GpiodVersion,
+  chip: string,
+  pins: readonly ButtonPin[],
+  gpiofindCommand = 'gpiofind',
+): Promise<{ ok: true; lines: GpioLines } | { ok: false; reason: string }> {
+  if (pins.length === 0) return { ok: false, reason: 'no pins configured' };
+  if (chip !== 'auto') return { ok: true, lines: { chip, ids: pins.map((p) => String(p.pin)) } };
+  if (version === 2) return { ok: true, lines: { chip: null, ids: pins.map((p) => lineName(p.pin)) } };
+  const found = await resolveLines(pins, gpiofindCommand);
+  if (!found.ok) return found;
+  return { ok: true, lines: { chip: found.chip, ids: found.offsets.map(String) } };
+}
+
+/** Index of the pin an event belongs to: by name when the lines were given by name, else by offset. */
+export function eventIndex(lines: GpioLines, ev: GpioEvent): number {
+  if (lines.chip === null) return ev.name === undefined ? -1 : lines.ids.indexOf(ev.name);
+  return lines.ids.indexOf(String(ev.offset));
+}
+
+/** BUTTONS=gpiomon: one supervised gpiomon process (libgpiod 1 or 2); restarts when it exits. */
 export class GpiomonButtons implements ButtonSource {
   readonly kind = 'gpiomon';
   private child: ChildProcess | undefined;
@@ -75,12 +175,12 @@ export class GpiomonButtons implements ButtonSource {
   private failures = 0;
   private handlers: ButtonHandlers | undefined;
 
-  private chip = '';
-  private offsets: number[] = [];
+  private version: GpiodVersion = 1;
+  private lines: GpioLines = { chip: null, ids: [] };
 
   constructor(
     private readonly o: {
-      /** A chip name, or "auto" to find the lines with gpiofind. */
+      /** A chip name, or "auto" to find the lines by name. */
       chip: string;
       pins: readonly ButtonPin[];
       command?: string | undefined;
@@ -98,29 +198,29 @@ export class GpiomonButtons implements ButtonSource {
     this.handlers?.onStatus(this.status());
   }
 
+  private fail(reason: string): void {
+    // A broken button backend is a warning, not a crash: the UI's keys still work.
+    this.o.log.error({ event: 'buttons.failed', reason }, 'gpiomon buttons unavailable');
+    this.setStatus({ kind: 'gpiomon', state: 'failed', message: reason });
+  }
+
   async start(handlers: ButtonHandlers): Promise<void> {
     this.handlers = handlers;
     this.stopping = false;
-    this.chip = this.o.chip;
-    this.offsets = this.o.pins.map((p) => p.pin);
-    if (this.o.chip === 'auto') {
-      const lines = await resolveLines(this.o.pins, this.o.gpiofindCommand);
-      if (!lines.ok) {
-        // A broken button backend is a warning, not a crash: the UI's keys still work.
-        this.o.log.error({ event: 'buttons.failed', reason: lines.reason }, 'cannot find the button lines');
-        this.setStatus({ kind: 'gpiomon', state: 'failed', message: lines.reason });
-        return;
-      }
-      this.chip = lines.chip;
-      this.offsets = lines.offsets;
-    }
+    const command = this.o.command ?? 'gpiomon';
+    const detected = await detectGpiodVersion(command);
+    if (!detected.ok) return this.fail(detected.reason);
+    this.version = detected.version;
+    const planned = await planLines(this.version, this.o.chip, this.o.pins, this.o.gpiofindCommand);
+    if (!planned.ok) return this.fail(planned.reason);
+    this.lines = planned.lines;
+    this.o.log.info({ event: 'buttons.gpiomon', libgpiod: this.version, chip: this.lines.chip, lines: this.lines.ids }, 'watching buttons');
     this.spawn();
   }
 
   private spawn(): void {
-    const byOffset = new Map<number, ButtonAction>(this.o.pins.map((p, i) => [this.offsets[i] ?? p.pin, p.action]));
     const command = this.o.command ?? 'gpiomon';
-    const args = gpiomonArgs({ chip: this.chip, offsets: this.offsets });
+    const args = gpiomonArgs(this.version, this.lines);
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let partial = '';
@@ -132,13 +232,14 @@ export class GpiomonButtons implements ButtonSource {
       partial = lines.pop() ?? '';
       for (const line of lines) {
         const ev = parseGpiomonLine(line);
-        const action = ev ? byOffset.get(ev.offset) : undefined;
+        const action = ev ? this.o.pins[eventIndex(this.lines, ev)]?.action : undefined;
         if (!ev || !action) continue;
         if (!healthy) {
           healthy = true;
           this.failures = 0;
         }
-        this.handlers?.onEdge({ action, pressed: ev.pressed, at: performance.now() });
+        const at = edgeTime(ev.timeMs, Number(process.hrtime.bigint()) / 1e6, performance.now());
+        this.handlers?.onEdge({ action, pressed: ev.pressed, at });
       }
     });
     child.stderr?.on('data', (c: Buffer) => {

@@ -44,16 +44,28 @@ export async function readGpioChips(root = '/sys/class/gpio'): Promise<GpioChipI
   return chips;
 }
 
-interface OnoffGpio {
+export interface OnoffGpio {
   watch(cb: (err: Error | null | undefined, value: number) => void): void;
   unexport(): void;
 }
-type OnoffGpioCtor = new (
+export type OnoffGpioCtor = new (
   gpio: number,
   direction: 'in',
   edge: 'both',
   options?: { debounceTimeout?: number; activeLow?: boolean },
 ) => OnoffGpio;
+
+/** The optional native dependency, loaded only when BUTTONS=onoff is chosen. */
+export async function loadOnoff(): Promise<{ Gpio: OnoffGpioCtor }> {
+  const moduleName = 'onoff';
+  try {
+    return (await import(moduleName)) as { Gpio: OnoffGpioCtor };
+  } catch (err) {
+    throw new Error(
+      `the optional package onoff is not installed or did not build (npm ci builds it with node-gyp): ${(err as Error).message}`,
+    );
+  }
+}
 
 /** BUTTONS=onoff: the `onoff` package over sysfs, loaded only when chosen (optional dependency). */
 export class OnoffButtons implements ButtonSource {
@@ -61,7 +73,15 @@ export class OnoffButtons implements ButtonSource {
   private gpios: OnoffGpio[] = [];
   private current: ButtonsStatus = { kind: 'onoff', state: 'off' };
 
-  constructor(private readonly o: { pins: readonly ButtonPin[]; sysRoot?: string; log: Logger }) {}
+  constructor(
+    private readonly o: {
+      pins: readonly ButtonPin[];
+      sysRoot?: string;
+      log: Logger;
+      /** Loads the GPIO class; the `onoff` package unless a test hands in a fake. */
+      load?: () => Promise<{ Gpio: OnoffGpioCtor }>;
+    },
+  ) {}
 
   status(): ButtonsStatus {
     return { ...this.current };
@@ -69,8 +89,7 @@ export class OnoffButtons implements ButtonSource {
 
   async start(handlers: ButtonHandlers): Promise<void> {
     try {
-      const moduleName = 'onoff';
-      const mod = (await import(moduleName)) as { Gpio: OnoffGpioCtor };
+      const mod = await (this.o.load ?? loadOnoff)();
       const base = gpioBase(await readGpioChips(this.o.sysRoot));
       if (base === null) throw new Error('no GPIO chip found under /sys/class/gpio');
       for (const pin of this.o.pins) {

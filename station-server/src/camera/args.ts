@@ -14,6 +14,34 @@ export interface Command {
   args: string[];
 }
 
+/**
+ * What CAMERA_QUALITY means for a camera kind. rpicam-vid hands `-q` to libjpeg's
+ * jpeg_set_quality (1–100, higher is better; rpicam-vid's own default of 50 is for
+ * streaming, rpicam-still's 93 is for pictures, and every frame here is a picture).
+ * The ffmpeg encoders (a USB webcam without MJPEG, test, replay) take `-q:v` 2–31,
+ * lower is better. Figures: station-server/README.md, "Frame quality".
+ */
+export interface QualityScale {
+  min: number;
+  max: number;
+  fallback: number;
+  meaning: string;
+}
+
+export function qualityScale(kind: 'rpicam' | 'v4l2' | 'test' | 'replay'): QualityScale {
+  switch (kind) {
+    case 'rpicam':
+      return { min: 1, max: 100, fallback: 93, meaning: "rpicam-vid's JPEG quality, 1–100, higher is better" };
+    case 'v4l2':
+      // A real camera's frames are the film: near-lossless for the eye.
+      return { min: 2, max: 31, fallback: 3, meaning: "ffmpeg's MJPEG -q:v, 2–31, lower is better" };
+    case 'test':
+    case 'replay':
+      // Simulated scenes for designers, tests and the demo: smaller frames are worth more.
+      return { min: 2, max: 31, fallback: 6, meaning: "ffmpeg's MJPEG -q:v, 2–31, lower is better" };
+  }
+}
+
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 
 /** Values for `drawtext`/filter graphs must not break the filter syntax. */
@@ -92,31 +120,16 @@ export function replayVideoArgs(o: CameraSize & { source: string; quality: numbe
   ];
 }
 
-/** A USB webcam that speaks MJPEG: the camera's own JPEGs are copied, never re-encoded. */
-export function v4l2Args(o: CameraSize & { device: string }): string[] {
-  return [
-    '-nostdin',
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-f',
-    'v4l2',
-    '-input_format',
-    'mjpeg',
-    '-framerate',
-    String(o.fps),
-    '-video_size',
-    `${o.width}x${o.height}`,
-    '-i',
-    o.device,
-    '-c:v',
-    'copy',
-    '-flush_packets',
-    '1',
-    '-f',
-    'mjpeg',
-    'pipe:1',
-  ];
+/**
+ * A USB webcam. With MJPEG the camera's own JPEGs are copied, never re-encoded; a
+ * camera that offers only YUYV (many do at useful sizes) is encoded here at
+ * CAMERA_QUALITY.
+ */
+export function v4l2Args(o: CameraSize & { device: string; input: 'mjpeg' | 'yuyv422'; quality: number }): string[] {
+  const head = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'v4l2', '-input_format', o.input];
+  head.push('-framerate', String(o.fps), '-video_size', `${o.width}x${o.height}`, '-i', o.device);
+  const encode = o.input === 'mjpeg' ? ['-c:v', 'copy'] : ['-vf', 'format=yuvj420p', '-c:v', 'mjpeg', '-q:v', String(o.quality)];
+  return [...head, ...encode, '-flush_packets', '1', '-f', 'mjpeg', 'pipe:1'];
 }
 
 /** Exposure, gain, white balance and focus held still so frames do not flicker. */

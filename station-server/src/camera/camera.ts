@@ -14,6 +14,7 @@ import {
   v4l2Args,
 } from './args.js';
 import { JpegSplitter } from './jpeg-splitter.js';
+import { chooseMode, describeModes, lockV4l2Controls, parseFormatsExt, runV4l2Ctl, type V4l2Mode, v4l2CtlArgs } from './v4l2.js';
 
 export interface CameraHandlers {
   /** One complete JPEG, exactly as the camera produced it. */
@@ -27,22 +28,32 @@ export interface Camera {
   readonly kind: string;
   start(handlers: CameraHandlers): Promise<void>;
   stop(): Promise<void>;
+  /** The modes the device offers and the one in use, once known (USB webcams). */
+  modes?(): string | undefined;
 }
 
 /** A program that writes MJPEG to stdout (ffmpeg, rpicam-vid). */
 export class ProcessCamera implements Camera {
   private child: ChildProcess | undefined;
   private stopping = false;
+  private modeText: string | undefined;
 
   constructor(
     readonly kind: string,
-    private readonly command: () => Promise<{ command: string; args: string[] }> | { command: string; args: string[] },
+    private readonly command: () =>
+      | Promise<{ command: string; args: string[]; modes?: string }>
+      | { command: string; args: string[]; modes?: string },
     private readonly log: Logger,
   ) {}
 
+  modes(): string | undefined {
+    return this.modeText;
+  }
+
   async start(handlers: CameraHandlers): Promise<void> {
     this.stopping = false;
-    const { command, args } = await this.command();
+    const { command, args, modes } = await this.command();
+    this.modeText = modes;
     if (this.stopping) return;
     this.log.info({ event: 'camera.spawn', command, args }, 'starting camera program');
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -179,8 +190,40 @@ export function createCamera(config: StationConfig['camera'], log: Logger): Came
   switch (config.kind) {
     case 'test':
       return new ProcessCamera('test', () => ({ command: config.command ?? 'ffmpeg', args: testCameraArgs(config) }), log);
-    case 'v4l2':
-      return new ProcessCamera('v4l2', () => ({ command: config.command ?? 'ffmpeg', args: v4l2Args(config) }), log);
+    case 'v4l2': {
+      const ctl = config.controlCommand ?? 'v4l2-ctl';
+      let lockTimer: NodeJS.Timeout | undefined;
+      return new ProcessCamera(
+        'v4l2',
+        async () => {
+          const probe = await runV4l2Ctl(ctl, v4l2CtlArgs.listFormats(config.device));
+          let mode: V4l2Mode = { input: 'mjpeg', width: config.width, height: config.height, fps: config.fps };
+          let modes: string | undefined;
+          if (probe.ok) {
+            const formats = parseFormatsExt(probe.stdout);
+            const chosen = chooseMode(formats, config);
+            if (!chosen.ok) throw new Error(chosen.reason);
+            mode = chosen.mode;
+            modes = `${describeModes(formats)} (using ${mode.input === 'mjpeg' ? 'MJPG' : 'YUYV'} ${mode.width}x${mode.height}@${mode.fps})`;
+            log.info({ event: 'camera.modes', modes }, 'USB camera modes');
+          } else if (probe.reason.includes('not found')) {
+            // Without v4l-utils the camera is opened as before: MJPEG, no locking.
+            log.warn({ event: 'camera.probe.failed', reason: probe.reason }, 'camera modes unknown; trying MJPEG');
+          } else {
+            // The device is missing or broken: a failed start, retried by the supervisor.
+            throw new Error(probe.reason);
+          }
+          // A camera that was unplugged comes back automatic: lock again after every start.
+          clearTimeout(lockTimer);
+          if (config.lock === 'settle' && probe.ok) {
+            lockTimer = setTimeout(() => void lockV4l2Controls(ctl, config.device, log), config.settleMs);
+            lockTimer.unref();
+          }
+          return { command: config.command ?? 'ffmpeg', args: v4l2Args({ ...config, ...mode }), modes };
+        },
+        log,
+      );
+    }
     case 'replay': {
       const source = config.source ?? '';
       if (!/\.(mp4|mkv|mov|webm|avi|mjpeg|mjpg|gif)$/i.test(source)) return new FolderCamera(source, config.fps);

@@ -123,7 +123,7 @@ export class CameraSupervisor extends EventEmitter<{ frame: [Frame]; status: [Ca
     this.latestFrame = frame;
     if (this.status.state !== 'ok') {
       this.healthySince = frame.at;
-      this.setStatus({ state: 'ok', message: undefined });
+      this.setStatus({ state: 'ok', message: undefined, modes: this.camera.modes?.() });
     } else if (this.failures > 0 && frame.at - this.healthySince > 10_000) {
       this.failures = 0;
     }
@@ -170,7 +170,12 @@ export class CameraSupervisor extends EventEmitter<{ frame: [Frame]; status: [Ca
   private setStatus(change: Partial<CameraStatus>): void {
     const next: CameraStatus = { ...this.status, ...change };
     if (next.message === undefined) delete next.message;
-    const same = next.state === this.status.state && next.message === this.status.message && next.restarts === this.status.restarts;
+    if (next.modes === undefined) delete next.modes;
+    const same =
+      next.state === this.status.state &&
+      next.message === this.status.message &&
+      next.restarts === this.status.restarts &&
+      next.modes === this.status.modes;
     this.status = next;
     if (!same) this.emit('status', this.state);
   }

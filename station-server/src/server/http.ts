@@ -22,7 +22,7 @@ import type { MovieStore } from '../store/movie-store.js';
 import type { Thumbnailer } from '../thumbnails.js';
 import { attachControl } from './control.js';
 import { attachLive } from './live.js';
-import { isAllowedOrigin } from './origin.js';
+import { hostsOfOrigins, isAllowedHost, isAllowedOrigin } from './origin.js';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -94,6 +94,13 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   const { config, station, store, log } = d;
   const app = Fastify({ logger: false, bodyLimit: MAX_CONTROL_MESSAGE_BYTES });
   const originOk = (origin: string | undefined) => isAllowedOrigin(origin, { host: config.host, allowed: config.allowedOrigins });
+  const hosts = { host: config.host, allowed: [...config.allowedHosts, ...hostsOfOrigins(config.allowedOrigins)] };
+  const hostOk = (host: string | undefined) => isAllowedHost(host, hosts);
+  const logForeignHost = (host: string | undefined, url: string | undefined) =>
+    log.warn(
+      { event: 'http.foreign_host', host: String(host).slice(0, 100), url: String(url).slice(0, 200) },
+      'refused request for a foreign Host',
+    );
 
   // Automation tools often send `content-type: application/json` with no body.
   app.removeContentTypeParser('application/json');
@@ -117,6 +124,14 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
         message: status < 500 ? err.message : 'internal error',
       },
     });
+  });
+
+  // Every route, reads included, answers only under the station's own names: a
+  // DNS-rebinding page sends its own name as Host (421: not this server's name).
+  app.addHook('onRequest', async (req, reply) => {
+    if (hostOk(req.headers.host)) return;
+    logForeignHost(req.headers.host, req.url);
+    return reply.code(421).send({ error: { code: 'bad_request', message: 'foreign host' } });
   });
 
   // Changes may only come from the station's own pages (or tools without an Origin).
@@ -232,6 +247,11 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
     const pathname = (req.url ?? '/').split('?')[0];
+    if (!hostOk(req.headers.host)) {
+      logForeignHost(req.headers.host, pathname);
+      refuse(socket, '421 Misdirected Request');
+      return;
+    }
     const origin = req.headers.origin;
     if (!originOk(origin)) {
       log.warn(

@@ -10,6 +10,7 @@ import { OperatorPanel } from '../features/operator/OperatorPanel.js';
 import { useOperatorGesture } from '../features/operator/useOperatorGesture.js';
 import { PlayScreen } from '../features/play/PlayScreen.js';
 import { directionOf, translator } from '../shared/i18n/i18n.js';
+import { createGamepadTracker, gamepadMap } from '../shared/input/gamepad.js';
 import { actionForKey, keyMap } from '../shared/input/keys.js';
 import { themeStyle } from '../shared/theme/css.js';
 import { ConnectionIndicator } from '../shared/ui/ConnectionIndicator.js';
@@ -46,6 +47,21 @@ export function App({ controller, designer: designerParam }: { controller: Contr
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [keys, controller]);
+
+  // USB encoders that are gamepads: polled every animation frame, the way the Gamepad API works.
+  const pad = useMemo(() => gamepadMap(station?.settings.gamepad), [station?.settings.gamepad]);
+  const padDebounceMs = station?.settings.buttonDebounceMs ?? 30;
+  useEffect(() => {
+    if (typeof navigator.getGamepads !== 'function') return;
+    const tracker = createGamepadTracker(pad, padDebounceMs);
+    let frame = 0;
+    const poll = () => {
+      for (const action of tracker.poll(navigator.getGamepads(), performance.now())) controller.press(action, 'gamepad');
+      frame = requestAnimationFrame(poll);
+    };
+    frame = requestAnimationFrame(poll);
+    return () => cancelAnimationFrame(frame);
+  }, [pad, padDebounceMs, controller]);
 
   useEffect(() => {
     const timer = setInterval(() => controller.tick(), 1000);

@@ -1,6 +1,7 @@
 import { frameUrl } from '../../shared/model/station.js';
 import { DiffIcon } from '../../shared/theme/icons.js';
 import { ActionButton } from '../../shared/ui/ActionButton.js';
+import { CameraAsleep } from '../../shared/ui/CameraAsleep.js';
 import { useUi } from '../../shared/ui/context.js';
 import { Budget } from './Budget.js';
 import { FilmStrip } from './FilmStrip.js';
@@ -16,6 +17,8 @@ export function MakeScreen() {
   const movie = station.movie;
   const last = movie.frames.at(-1);
   const full = movie.frames.length >= movie.maxFrames;
+  // The camera program is gone and being restarted: say so with a picture, not a black screen.
+  const asleep = station.camera.state === 'restarting' || station.camera.state === 'failed';
   const opacity = state.diff ? 1 : station.settings.onionOpacity;
   return (
     <main className="screen make" data-screen="make" aria-label={t('make.live')}>
@@ -30,9 +33,10 @@ export function MakeScreen() {
           draggable={false}
         />
       )}
+      {asleep && <CameraAsleep label={t('make.cameraAsleep')} />}
       <div className="make-controls">
         <ActionButton action="undo" disabled={movie.frames.length === 0} />
-        <ActionButton action="capture" disabled={full} className={state.refused ? `refused-${state.refused % 2}` : undefined} />
+        <ActionButton action="capture" disabled={full || asleep} className={state.refused ? `refused-${state.refused % 2}` : undefined} />
         <ActionButton action="play" disabled={movie.frames.length === 0} />
         <ActionButton action="finish" disabled={movie.frames.length === 0} />
       </div>

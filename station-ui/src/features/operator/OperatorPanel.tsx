@@ -52,6 +52,12 @@ export function OperatorPanel() {
           {camera.width ? ` · ${camera.width}×${camera.height}` : ''} · ↻{camera.restarts}
           {camera.message ? ` · ${camera.message}` : ''}
         </dd>
+        {camera.modes ? (
+          <>
+            <dt>{t('operator.cameraModes')}</dt>
+            <dd data-testid="op-camera-modes">{camera.modes}</dd>
+          </>
+        ) : null}
         <dt>{t('operator.buttons')}</dt>
         <dd className={buttons.state === 'failed' ? 'bad' : undefined}>
           {buttons.kind} · {buttons.state}
