@@ -1,11 +1,17 @@
 // The fault suite: stations keep making films while, one after another, the
 // processor is stopped, S3 is stopped, Redis is killed, a station-server is killed
 // mid-movie, mpv is killed and the processor is killed mid-render. Afterwards every
-// film must exist exactly once where it belongs.
+// film must exist exactly once where it belongs. "Duplicated" is counted where the
+// side effects happen: renders finished (the processor's log), objects written (a
+// counting proxy in front of S3), `loadfile` commands (each mpv's own log) and
+// `film.added` notices (a Redis subscriber); one package is also delivered twice.
 import { execFile } from 'node:child_process';
+import { cp, readdir, readFile, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { movieKeys, type Publish } from '@stop-motion/protocol';
+import { FILMS_CHANNEL, filmNoticeSchema, movieKeys, type Publish } from '@stop-motion/protocol';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { capture, finish, galleryList, galleryMovie, processorStatus } from '../src/drive.js';
 import { type Festival, startFestival } from '../src/festival.js';
@@ -18,6 +24,19 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let dir: TempDir;
 let festival: Festival;
+let subscriber: Redis | undefined;
+const rendersDone = new Map<string, number>();
+const filmAdded = new Map<string, number>();
+const bump = (m: Map<string, number>, id: string) => m.set(id, (m.get(id) ?? 0) + 1);
+const mpvLog = () => path.join(dir.path, 'mpv.log');
+let mpvLogs = 0;
+
+/**
+ * mpv truncates its log file when it starts: before anything may start a new mpv, the
+ * log is moved aside (a running mpv keeps writing to the moved file), so each file is
+ * one mpv process.
+ */
+const rotateMpvLog = () => rename(mpvLog(), `${mpvLog()}.${++mpvLogs}`).catch(() => {});
 
 beforeAll(async () => {
   dir = await tempDir('faults');
@@ -25,20 +44,56 @@ beforeAll(async () => {
     dataDir: dir.path,
     stations: 2,
     player: 'mpv',
-    mpvArgs: ['--vo=null', '--ao=null'],
+    mpvArgs: ['--vo=null', '--ao=null', `--log-file=${mpvLog()}`],
     redis: 'on',
     logLevel: 'warn',
+    countS3: true,
     extraEnv: {
       station: { CAMERA_WIDTH: '320', CAMERA_HEIGHT: '240', CAMERA_FPS: '15' },
-      processor: { TITLE_SECONDS: '1', RENDER_PRESET: 'ultrafast' },
+      processor: { TITLE_SECONDS: '1', RENDER_PRESET: 'ultrafast', LOG_LEVEL: 'info' },
+    },
+    onLine: (label, line) => {
+      if (label !== 'processor' || !line.startsWith('{')) return;
+      try {
+        const entry = JSON.parse(line) as { msg?: string; id?: string };
+        if (entry.msg === 'render.done' && entry.id) bump(rendersDone, entry.id);
+      } catch {
+        // not a log line
+      }
     },
   });
+  const redisUrl = festival.redis?.url;
+  if (!redisUrl) throw new Error('the fault suite needs Redis');
+  // ioredis reconnects and subscribes again after Redis is killed and back.
+  subscriber = new Redis(redisUrl);
+  subscriber.on('error', () => {});
+  subscriber.on('message', (_channel: string, message: string) => {
+    const notice = filmNoticeSchema.parse(JSON.parse(message));
+    if (notice.type === 'film.added') bump(filmAdded, notice.id);
+  });
+  await subscriber.subscribe(FILMS_CHANNEL);
 }, 120_000);
 
 afterAll(async () => {
+  subscriber?.disconnect();
   await festival?.stop();
   await dir?.remove();
 });
+
+/** `loadfile` commands per film, per mpv process. */
+async function loadfilesPerMpv(): Promise<Array<Map<string, number>>> {
+  const files = (await readdir(dir.path)).filter((f) => f.startsWith('mpv.log'));
+  const out: Array<Map<string, number>> = [];
+  for (const f of files) {
+    const counts = new Map<string, number>();
+    for (const line of (await readFile(path.join(dir.path, f), 'utf8')).split('\n')) {
+      const m = /Run command: loadfile, .*url="[^"]*\/films\/([0-9A-HJKMNP-TV-Z]{26})\/movie\.mp4"/.exec(line);
+      if (m?.[1]) bump(counts, m[1]);
+    }
+    out.push(counts);
+  }
+  return out;
+}
 
 interface Made {
   id: string;
@@ -90,9 +145,33 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
   };
 
   await phase('a warm-up', () => sleep(2000));
+  // A complete package kept while the processor is away, delivered again later (a
+  // station retrying after a lost reply, an operator copying it once more).
+  let again: string | null = null;
+  const keepCopy = async () => {
+    const names = (await readdir(festival.inbox)).filter((n) => !n.startsWith('.'));
+    const complete = async (n: string) =>
+      stat(path.join(festival.inbox, n, 'DONE')).then(
+        () => true,
+        () => false,
+      );
+    const isPublic = async (n: string) =>
+      stat(path.join(festival.inbox, n, 'PUBLISH')).then(
+        () => true,
+        () => false,
+      );
+    let pick: string | undefined;
+    for (const n of names) if ((await complete(n)) && (pick === undefined || (await isPublic(n)))) pick = n;
+    if (!pick) return;
+    again = pick;
+    await cp(path.join(festival.inbox, pick), path.join(dir.path, 'again', pick), { recursive: true });
+  };
+
   await phase('the processor stopped for a while', async () => {
     await festival.processor.stop();
     await sleep(8000);
+    await keepCopy();
+    await rotateMpvLog();
     await festival.processor.start();
   });
   await phase('S3 stopped for a while', async () => {
@@ -115,6 +194,7 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
       const p = await mpvPidsFor(socket);
       return p.length > 0 ? p : undefined;
     });
+    await rotateMpvLog();
     for (const pid of pids) process.kill(pid, 'SIGKILL');
   });
   await phase('the processor killed mid-render', async () => {
@@ -123,11 +203,36 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
       intervalMs: 20,
     });
     await festival.processor.kill();
+    await rotateMpvLog();
     await festival.processor.start();
   });
-
   producing = false;
   await Promise.all(producers);
+  // With the stations idle: a package delivered a second time.
+  {
+    const id = again;
+    if (!id) throw new Error('no complete package was in the inbox while the processor was stopped');
+    await waitFor(
+      `${id} done before its copy arrives`,
+      async () => {
+        const job = (await processorStatus(festival.processor)).jobs.find((j) => j.id === id);
+        return job?.state === 'done';
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    await rename(path.join(dir.path, 'again', id), path.join(festival.inbox, id));
+    await waitFor(
+      `the copy of ${id} taken`,
+      async () =>
+        stat(path.join(festival.inbox, id)).then(
+          () => false,
+          () => true,
+        ),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+  }
 
   // Everything settles: public films on the gallery, private ones on the big screen only.
   const settled = async () => {
@@ -168,8 +273,23 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
     return job !== undefined && job.frameCount !== m.frames;
   });
   const leaked = privateFilms.filter((m) => uploaded.has(m.id) || final.gallery.includes(m.id));
-  const count = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
-  const duplicated = new Set([...count(jobIds), ...count(final.status.playlist), ...count(final.gallery)]);
+  // Made more than once, where it happens. Waiting for the notices of the last films.
+  await waitFor('a film.added notice for every uploaded film', () => [...uploaded].every((id) => filmAdded.has(id)), {
+    timeoutMs: 10_000,
+  }).catch(() => {});
+  const counter = festival.s3Counter;
+  if (!counter) throw new Error('no S3 counter');
+  const twice = (m: Map<string, number>) => [...m].filter(([, n]) => n > 1).map(([id]) => id);
+  const videoWrites = new Map(made.map((m) => [m.id, counter.puts(movieKeys(m.id).video)]));
+  const perMpv = await loadfilesPerMpv();
+  const duplicatedBy = {
+    renders: twice(rendersDone),
+    s3: twice(videoWrites),
+    mpv: [...new Set(perMpv.flatMap(twice))],
+    notices: twice(filmAdded),
+  };
+  const duplicated = new Set(Object.values(duplicatedBy).flat());
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
   console.log(
     [
@@ -181,6 +301,11 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
       `  uploaded          ${uploaded.size}`,
       `  lost              ${lost.length}${lost.length ? ` ${lost.map((m) => m.id).join(' ')}` : ''}`,
       `  duplicated        ${duplicated.size}${duplicated.size ? ` ${[...duplicated].join(' ')}` : ''}`,
+      `    renders done    ${sum(rendersDone)} for ${rendersDone.size} films, ${duplicatedBy.renders.length} twice`,
+      `    S3 video PUTs   ${sum(videoWrites)} for ${[...videoWrites.values()].filter((n) => n > 0).length} films, ${duplicatedBy.s3.length} twice`,
+      `    mpv loadfile    ${perMpv.reduce((a, m) => a + sum(m), 0)} over ${perMpv.length} mpv processes, ${duplicatedBy.mpv.length} twice in one`,
+      `    film.added      ${sum(filmAdded)} for ${filmAdded.size} films, ${duplicatedBy.notices.length} twice`,
+      `    delivered twice ${again ?? 'none'}`,
       `  frames missing    ${shortFilms.length} films`,
       `  private leaked    ${leaked.length}`,
       `  retried requests  ${errors.length}`,
@@ -189,7 +314,10 @@ it('loses and duplicates nothing while every part fails in turn', async () => {
   );
 
   expect(lost.map((m) => m.id)).toEqual([]);
-  expect([...duplicated]).toEqual([]);
+  expect(duplicatedBy).toEqual({ renders: [], s3: [], mpv: [], notices: [] });
+  // The counts are real: every film rendered was counted, and the public ones written.
+  expect(rendered.filter((m) => !rendersDone.has(m.id)).map((m) => m.id)).toEqual([]);
+  expect([...uploaded].filter((id) => !videoWrites.get(id))).toEqual([]);
   expect(leaked).toEqual([]);
   expect(shortFilms.map((m) => m.id)).toEqual([]);
 

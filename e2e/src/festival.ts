@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type RedisService, startRedis } from './harness/redis.js';
 import { type S3Service, startS3 } from './harness/s3.js';
+import { type S3Counter, startS3Counter } from './harness/s3count.js';
 import { portNear, repoRoot, type ServiceProcess, startService } from './services.js';
 
 export interface FestivalOptions {
@@ -31,10 +32,14 @@ export interface FestivalOptions {
   logLevel?: string;
   extraEnv?: Partial<Record<'station' | 'processor' | 'gallery', Record<string, string>>>;
   onLine?: (label: string, line: string) => void;
+  /** Puts a counting proxy between the processor and S3 (`Festival.s3Counter`). */
+  countS3?: boolean;
 }
 
 export interface Festival {
   s3: S3Service;
+  /** Every request the processor made to S3, when `countS3` was set. */
+  s3Counter: S3Counter | null;
   redis: RedisService | null;
   processor: ServiceProcess;
   gallery: ServiceProcess;
@@ -109,6 +114,8 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
       ...(opts.ports?.s3 !== undefined ? { port: await portNear(opts.ports.s3) } : {}),
     });
     started.push(s3);
+    const s3Counter = opts.countS3 ? await startS3Counter({ endpoint: s3.endpoint, bucket: s3.bucket }) : null;
+    if (s3Counter) started.push({ stop: () => s3Counter.close() });
     const redis = await redisIfPossible(opts.redis ?? 'auto', opts.ports?.redis);
     if (redis) started.push({ stop: () => redis.close() });
 
@@ -150,6 +157,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
         PROCESSOR_PORT: String(processorPort),
         PROCESSOR_INBOX: inbox,
         PROCESSOR_DATA_DIR: path.join(dataDir, 'processor'),
+        ...(s3Counter ? { S3_ENDPOINT: s3Counter.endpoint } : {}),
         PLAYER: opts.player ?? 'none',
         ...(opts.mpvArgs ? { MPV_EXTRA_ARGS: opts.mpvArgs.join(' '), MPV_FULLSCREEN: 'false' } : {}),
         EVENT_NAME: opts.eventName ?? 'Stop Motion Festival',
@@ -188,6 +196,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
 
     return {
       s3,
+      s3Counter,
       redis,
       processor,
       gallery,

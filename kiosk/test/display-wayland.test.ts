@@ -1,4 +1,4 @@
-import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, type ManagedProcess, spawnManaged, tempDir, waitFor } from '@stop-motion/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,12 @@ describe('stop-motion-kiosk under a Wayland compositor', () => {
     stationPort = await freePort();
     debugPort = await freePort();
     station = startStation(stationPort, path.join(dir.path, 'station'));
-    const l = unprivileged(BIN('stop-motion-kiosk'), []);
+    // The unprivileged user may not be able to read the checkout (a home directory or
+    // a mktemp -d is mode 0700), so it runs a copy from the test's own directory.
+    const launcherCopy = path.join(dir.path, 'stop-motion-kiosk');
+    await copyFile(BIN('stop-motion-kiosk'), launcherCopy);
+    await chmod(launcherCopy, 0o755);
+    const l = unprivileged(launcherCopy, []);
     launcher = spawnManaged({
       name: 'stop-motion-kiosk',
       ...l,

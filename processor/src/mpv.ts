@@ -266,13 +266,14 @@ export class MpvPlayer implements Player {
       this.restarts++;
       this.state = 'restarting';
       this.lastError = `mpv exited (${signal ?? code})${tail ? `: ${tail.trim().split('\n').at(-1)}` : ''}`;
-      this.o.log.warn({ code, signal, restarts: this.restarts }, 'player.mpv_exited');
       const ipc = this.ipc;
       this.ipc = null;
       ipc?.close();
       // Never connected since the last start: it failed to start, so back off.
       if (!ipc) this.failures++;
-      this.scheduleReconnect(this.failures > 0 ? this.retryDelay() : 50);
+      const retryInMs = this.failures > 0 ? this.retryDelay() : 50;
+      this.o.log.warn({ code, signal, restarts: this.restarts, retryInMs }, 'player.mpv_exited');
+      this.scheduleReconnect(retryInMs);
     });
     const deadline = Date.now() + 5000;
     while (!existsSync(this.o.ownSocket)) {

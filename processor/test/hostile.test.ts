@@ -104,7 +104,7 @@ describe('hostile manifests and titles (s3rver, ffmpeg)', () => {
 
   it.each([
     ['a control character', 'Our\u0007 film\npart two', 'Our film part two', /control character/],
-    ['a bidi override', 'Movie\u202Egnp.exe', 'Moviegnp.exe', /bidirectional/],
+    ['a bidi override', 'Movie\u202Egnp.exe', 'Moviegnp.exe', /direction or format control/],
     ['more than 120 characters', 'long '.repeat(60), `${'long '.repeat(24).trimEnd()}…`, /shortened/],
   ])('a title with %s keeps the film, with the title fixed and the reason logged', async (_what, title, fixed, reason) => {
     const { id } = await writePackage(p.config.inboxDir, { frames: 4, publish: 'public', title });

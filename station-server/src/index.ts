@@ -42,6 +42,8 @@ export interface StartOptions {
   buttons?: ButtonSource;
   /** Replaces the free-space measurement (tests). */
   statfs?: (dir: string) => Promise<{ freeBytes: number; totalBytes: number }>;
+  /** Replaces the UI watchdog's clock, in milliseconds (tests). */
+  watchdogClock?: () => number;
 }
 
 function createButtons(config: StationConfig, log: Logger): ButtonSource {
@@ -123,7 +125,11 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       },
     });
     const thumbnails = new Thumbnailer({ dir: path.join(config.dataDir, 'cache', 'thumbs'), log: log.child({ module: 'thumbs' }) });
-    const watchdog = new UiWatchdog({ ...config.watchdog, log: log.child({ module: 'watchdog' }) });
+    const watchdog = new UiWatchdog({
+      ...config.watchdog,
+      log: log.child({ module: 'watchdog' }),
+      ...(opts.watchdogClock ? { now: opts.watchdogClock } : {}),
+    });
     const station = new Station({
       config,
       log: log.child({ module: 'station' }),

@@ -89,11 +89,18 @@ describe('delivery', () => {
     await daemon.start();
     await waitFor('delivered', async () => (await sent(s)).includes(id), { timeoutMs: 15_000 });
     await expectDelivered(s, daemon.modulePath, id);
-    // Give any stray retry a chance to show itself.
-    await new Promise((r) => setTimeout(r, 600));
-    expect(delivered).toBe(1);
-    expect(await readdir(daemon.modulePath)).toEqual([id]);
-    expect(s.station.snapshot().delivery).toMatchObject({ pending: 0, lastError: null, nextAttemptAt: null });
+    await waitFor('nothing left to deliver', () => {
+      const st = s.station.snapshot().delivery;
+      return st.pending === 0 && st.lastError === null && st.nextAttemptAt === null;
+    });
+    // A stray retry of the first package would reach the daemon before the next one is through.
+    const next = await makeMovie(s, 1);
+    // 'delivered' is emitted just after the move to sent/.
+    await waitFor('the next package delivered', async () => delivered >= 2 && (await sent(s)).includes(next), { timeoutMs: 15_000 });
+    expect(delivered).toBe(2);
+    // Each delivery is two rsync sessions at the daemon: the files, then DONE.
+    expect(await daemon.receiveSessions()).toBe(4);
+    expect((await readdir(daemon.modulePath)).sort()).toEqual([id, next].sort());
   });
 
   it('a local target that appears later gets the package once', async () => {

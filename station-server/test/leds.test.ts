@@ -81,9 +81,15 @@ describe('button lights', () => {
       leds.update({ ...on, undo: true });
       await waitFor('second gpioset run', async () => (await read()).length === 2);
       leds.update({ ...on, undo: true, play: true }); // play has no light: no change
-      await new Promise((r) => setTimeout(r, 300));
+      // A real change after it: had the one before run gpioset, there would be four runs.
+      leds.update({ ...on, capture: false, undo: true });
+      await waitFor('third gpioset run', async () => (await read()).length >= 3);
       await leds.stop();
-      expect(await read()).toEqual(['--mode=signal gpiochip0 5=1 6=0', '--mode=signal gpiochip0 5=1 6=1']);
+      expect(await read()).toEqual([
+        '--mode=signal gpiochip0 5=1 6=0',
+        '--mode=signal gpiochip0 5=1 6=1',
+        '--mode=signal gpiochip0 5=0 6=1',
+      ]);
     } finally {
       await dir.remove();
     }

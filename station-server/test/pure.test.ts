@@ -185,10 +185,29 @@ describe('UI watchdog decision', () => {
 
 describe('thumbnail arguments', () => {
   it('runs ffmpeg at low priority', () => {
-    const c = thumbnailCommand('/d/0001.jpg', 160);
-    expect(c.command).toBe('nice');
-    expect(c.args.slice(0, 3)).toEqual(['-n', '10', 'ffmpeg']);
-    expect(c.args.slice(3)).toEqual(thumbnailArgs('/d/0001.jpg', 160));
+    expect(thumbnailCommand('/d/0001.jpg', 160)).toEqual({
+      command: 'nice',
+      args: [
+        '-n',
+        '10',
+        'ffmpeg',
+        '-nostdin',
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        '/d/0001.jpg',
+        '-vf',
+        'scale=160:-2',
+        '-frames:v',
+        '1',
+        '-q:v',
+        '6',
+        '-f',
+        'mjpeg',
+        'pipe:1',
+      ],
+    });
   });
 
   it('one small JPEG to stdout', () => {

@@ -64,8 +64,16 @@ test('the UI reports uncaught errors and rejections to the station log', async (
 });
 
 test('the heartbeat keeps the kiosk watchdog quiet while the page lives; it fires once the page is gone', async ({ page }) => {
+  // Counted as they leave the page: four heartbeats (one every 5 s) span 15 s, past the
+  // watchdog's 10 s, so had they not reached it the kiosk would have been restarted by then.
+  const beats: number[] = [];
+  page.on('websocket', (ws) =>
+    ws.on('framesent', (f) => {
+      if (typeof f.payload === 'string' && f.payload.includes('"ui.heartbeat"')) beats.push(Date.now());
+    }),
+  );
   await openStation(page, station.url);
-  await page.waitForTimeout(16_000);
+  await expect.poll(() => beats.length, { timeout: 90_000 }).toBeGreaterThanOrEqual(4);
   expect(existsSync(marker), 'watchdog fired although the UI was running').toBe(false);
   await page.close();
   await expect.poll(() => existsSync(marker), { timeout: 25_000 }).toBe(true);

@@ -61,7 +61,8 @@ for (const locale of locales) {
           await page.keyboard.press('Enter');
           await expectFrames(page, i);
         }
-        await page.waitForTimeout(500); // let the flash fade
+        // Let the flash fade: its CSS animation has finished.
+        await page.getByTestId('flash').evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
         await shot('make');
         if (checkAxe) await expectMirrored(page, locale !== 'en', viewport.width);
         await page.getByTestId('diff').click();

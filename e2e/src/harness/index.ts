@@ -6,4 +6,5 @@ export * from './process.js';
 export * from './redis.js';
 export * from './rsyncd.js';
 export * from './s3.js';
+export * from './s3count.js';
 export * from './tmp.js';

@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canConnect, freePort } from './ports.js';
 import { type ManagedProcess, spawnManaged, waitFor } from './process.js';
@@ -24,6 +24,8 @@ export interface RsyncDaemon extends RsyncModule {
   start(): Promise<void>;
   close(): Promise<void>;
   running(): boolean;
+  /** Sessions that sent files to the module, from the daemon's own log. */
+  receiveSessions(): Promise<number>;
 }
 
 /** The rsyncd.conf text for authenticated, writable modules, each with its one user. Pure, for tests. */
@@ -34,11 +36,13 @@ export function rsyncdConf(o: {
   uid: number;
   gid: number;
   pidFile: string;
+  logFile?: string;
 }): string {
   return [
     `port = ${o.port}`,
     'address = 127.0.0.1',
     `pid file = ${o.pidFile}`,
+    ...(o.logFile ? [`log file = ${o.logFile}`] : []),
     'use chroot = no',
     `uid = ${o.uid}`,
     `gid = ${o.gid}`,
@@ -87,6 +91,7 @@ export async function startRsyncDaemon(
   await writeFile(secretsFile, [...users].map(([u, secret]) => `${u}:${secret}\n`).join(''), { mode: 0o600 });
   await chmod(secretsFile, 0o600);
   const confFile = path.join(dir.path, 'rsyncd.conf');
+  const logFile = path.join(dir.path, 'rsyncd.log');
   await writeFile(
     confFile,
     rsyncdConf({
@@ -96,6 +101,7 @@ export async function startRsyncDaemon(
       uid: process.getuid?.() ?? 0,
       gid: process.getgid?.() ?? 0,
       pidFile: path.join(dir.path, 'rsyncd.pid'),
+      logFile,
     }),
   );
   let proc: ManagedProcess | undefined;
@@ -118,6 +124,9 @@ export async function startRsyncDaemon(
     modules,
     start,
     running: () => proc?.running() ?? false,
+    // rsyncd logs "rsync to <module>/ from <user>@<host> (<addr>)" for every upload it accepts.
+    receiveSessions: async () =>
+      (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((l) => / rsync to \S+ from /.test(l)).length,
     stop: async () => proc?.stop(),
     kill: async () => proc?.kill(),
     async close() {
