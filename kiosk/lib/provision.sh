@@ -102,6 +102,7 @@ install_packages() {
     note "packages already installed: ${wanted[*]}"
     return
   fi
+  note "packages wanted: ${wanted[*]}; missing: ${missing[*]}"
   case $(package_manager) in
     apt)
       act apt-get update -q
