@@ -397,8 +397,8 @@ export class Pipeline {
     await writeFile(path.join(target, 'REASON'), `${lines.join('\n')}\n`);
     await fsyncDir(this.dirs.quarantine);
     await this.d.jobs.update(job.id, { state: 'quarantined', reason, dropped });
-    await rm(workDir, { recursive: true, force: true });
     this.log.warn({ id: job.id, reason }, 'package.quarantined');
+    await rm(workDir, { recursive: true, force: true });
   }
 
   // ---- render --------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { tempDir } from '@stop-motion/e2e';
+import { tempDir, waitFor } from '@stop-motion/e2e';
 import { frameFileName, type ManifestV1 } from '@stop-motion/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -373,7 +373,7 @@ describe('bad input', () => {
       expect(job.reason).toMatch(expected.reason);
       const reasonFile = await readFile(path.join(p.config.dataDir, 'quarantine', id, 'REASON'), 'utf8');
       expect(reasonFile).toMatch(expected.reason);
-      expect(logs.some((l) => l.msg === 'package.quarantined' && l.id === id)).toBe(true);
+      await waitFor('the quarantine logged', () => logs.some((l) => l.msg === 'package.quarantined' && l.id === id));
     }
   });
 

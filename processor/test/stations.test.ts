@@ -94,7 +94,8 @@ describe('per-station delivery areas', () => {
     expect(job.state).toBe('quarantined');
     expect(job.reason).toMatch(/stationId "b" but the package came from the area of station "a"/);
     expect(await readFile(path.join(p.config.dataDir, 'quarantine', sent.id, 'REASON'), 'utf8')).toMatch(/station "a"/);
-    expect(logs.some((l) => l.msg === 'package.quarantined' && l.id === sent.id)).toBe(true);
+    // The job's state is written before its log line is.
+    await waitFor('the quarantine logged', () => logs.some((l) => l.msg === 'package.quarantined' && l.id === sent.id));
     await expect(readdir(path.join(p.config.dataDir, 'films', sent.id))).rejects.toThrow();
   });
 
