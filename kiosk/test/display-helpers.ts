@@ -106,16 +106,19 @@ export async function assertFullScreen(o: { debugPort: number; stationPort: numb
         .find((p) => p.url().startsWith(`http://127.0.0.1:${stationPort}/`)),
     );
     await page.waitForLoadState('load');
-    const size = await page.evaluate(() => {
-      // Runs in the page; this workspace compiles without the DOM types.
-      const w = globalThis as unknown as Record<
-        'innerWidth' | 'innerHeight' | 'outerWidth' | 'outerHeight' | 'screenX' | 'screenY',
-        number
-      >;
-      return { inner: [w.innerWidth, w.innerHeight], outer: [w.outerWidth, w.outerHeight], screen: [w.screenX, w.screenY] };
-    });
-    // No toolbar, no tab strip, no frame: the page is the window is the display.
-    expect(size).toEqual({ inner: [WIDTH, HEIGHT], outer: [WIDTH, HEIGHT], screen: [0, 0] });
+    const size = () =>
+      page.evaluate(() => {
+        // Runs in the page; this workspace compiles without the DOM types.
+        const w = globalThis as unknown as Record<
+          'innerWidth' | 'innerHeight' | 'outerWidth' | 'outerHeight' | 'screenX' | 'screenY',
+          number
+        >;
+        return { inner: [w.innerWidth, w.innerHeight], outer: [w.outerWidth, w.outerHeight], screen: [w.screenX, w.screenY] };
+      });
+    // No toolbar, no tab strip, no frame: the page is the window is the display. On a
+    // busy machine the window is shown at its first size before the compositor makes
+    // it full screen, so this waits for the layout to settle.
+    await expect.poll(size, { timeout: 30_000, interval: 250 }).toEqual({ inner: [WIDTH, HEIGHT], outer: [WIDTH, HEIGHT], screen: [0, 0] });
     // What is on the display is the page: compare it with the page's own
     // rendering. The attract screen moves, so retry until two grabs line up.
     let last = { all: 0, top: 0 };
