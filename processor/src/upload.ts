@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
 import type { S3Config } from './config.js';
 
@@ -84,20 +84,22 @@ export class Uploader {
 
   async putFile(key: string, file: string, contentType: string, cacheControl: string): Promise<void> {
     const { size } = await stat(file);
+    await this.sendFile(key, file, size, { ContentType: contentType, CacheControl: cacheControl });
+  }
+
+  /** One PUT of a file, streamed, under a deadline that grows with its size. */
+  protected async sendFile(
+    key: string,
+    file: string,
+    size: number,
+    extra: Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body' | 'ContentLength'>,
+  ): Promise<void> {
     const body = createReadStream(file);
     try {
       await withDeadline(`S3 PUT ${key}`, uploadDeadlineMs(size, this.deadlines), (abortSignal) =>
-        this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: size,
-            ContentType: contentType,
-            CacheControl: cacheControl,
-          }),
-          { abortSignal },
-        ),
+        this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: size, ...extra }), {
+          abortSignal,
+        }),
       );
     } finally {
       body.destroy();

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
 import { sha256File } from './checksum.js';
 import type { Job } from './jobs.js';
 import type { Logger } from './log.js';
-import { DEFAULT_S3_DEADLINES, META_CACHE, type S3Deadlines, Uploader, uploadDeadlineMs, withDeadline } from './upload.js';
+import { DEFAULT_S3_DEADLINES, META_CACHE, type S3Deadlines, Uploader, withDeadline } from './upload.js';
 
 /** S3 holds another film (or another version of one) under this id; nothing was written over it. */
 export class FilmConflictError extends Error {
@@ -163,30 +162,18 @@ export class WriteOnceUploader extends Uploader {
       if (existing === '') this.log.warn({ key }, 'upload.replacing_partial');
       else if (existing !== null) return this.sameOrConflict(key, existing, sha);
     }
-    const body = createReadStream(file);
     try {
-      await withDeadline(`S3 PUT ${key}`, uploadDeadlineMs(size, this.deadlines), (abortSignal) =>
-        this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: size,
-            ContentType: contentType,
-            CacheControl: cacheControl,
-            Metadata: { [SHA_METADATA]: sha },
-            IfNoneMatch: '*',
-          }),
-          { abortSignal },
-        ),
-      );
+      await this.sendFile(key, file, size, {
+        ContentType: contentType,
+        CacheControl: cacheControl,
+        Metadata: { [SHA_METADATA]: sha },
+        IfNoneMatch: '*',
+      });
     } catch (err) {
       if (!isPreconditionFailed(err)) throw err;
       const existing = await this.head(key);
       if (existing === null) throw err;
       this.sameOrConflict(key, existing, sha);
-    } finally {
-      body.destroy();
     }
     await this.undoIfRemoved(key);
   }
