@@ -20,10 +20,10 @@ export function normalizeCode(input: string): string | null {
 }
 
 /**
- * The public films with this code, newest first. Hidden and removed films are not
- * found, and private films never reach the bucket, so a code reveals nothing the
- * list would not show.
+ * The listed films with this code, newest first. The list holds no hidden or
+ * removed film, and private films never reach the bucket, so a code reveals
+ * nothing the list would not show.
  */
 export function filmsWithCode(view: CatalogView, code: string): FilmMeta[] {
-  return view.films.filter((f) => f.hidden !== true && !view.removed.has(f.id) && f.id.endsWith(code));
+  return view.films.filter((f) => f.id.endsWith(code));
 }
