@@ -5,3 +5,4 @@ export * from './meta.js';
 export * from './station.js';
 export * from './timezone.js';
 export * from './title.js';
+export * from './tracks.js';

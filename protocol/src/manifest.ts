@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkFrameSequence, FRAME_NAME_PATTERN, frameFileName } from './frames.js';
-import { movieIdSchema, sha256HexSchema, stationIdSchema } from './ids.js';
+import { idSchema, movieIdSchema, sha256HexSchema, stationIdSchema } from './ids.js';
 
 export const PACKAGE_FORMAT = 'stop-motion-package';
 export const PACKAGE_VERSION = 1;
@@ -58,6 +58,8 @@ export const manifestV1Schema = z
     title: manifestTitleSchema.optional(),
     locale: localeSchema.optional(),
     ownerKeyHash: sha256HexSchema.optional(),
+    /** A track id from the event's `tracks.json`; absent means a silent film. */
+    soundtrack: idSchema.optional(),
     frames: z.array(frameEntrySchema).min(1, 'a package needs at least one frame').max(MAX_PACKAGE_FRAMES),
   })
   .superRefine((m, ctx) => {

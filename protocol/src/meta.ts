@@ -42,6 +42,8 @@ export const filmMetaSchema = z.object({
   hidden: z.boolean().optional(),
   ownerKeyHash: sha256HexSchema.optional(),
   hasPreview: z.boolean().optional(),
+  /** True when the MP4 carries a soundtrack (one AAC stream); absent or false means silent. */
+  audio: z.boolean().optional(),
 });
 export type FilmMeta = z.infer<typeof filmMetaSchema>;
 
