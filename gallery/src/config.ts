@@ -57,6 +57,10 @@ export const configSchema = z.object({
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
   EVENT_TIMEZONE: eventTimeZoneSchema,
+  /** The event's name on the wall (`/wall`); unset = the site's name in the page's language. */
+  EVENT_NAME: optional(z.string().trim().min(1).max(120)),
+  /** How many of the newest public films the wall rotates through. */
+  WALL_FILMS: withDefault(z.coerce.number().int().min(1).max(100), 24),
 });
 
 export type RawConfig = z.output<typeof configSchema>;
