@@ -38,6 +38,7 @@ export const DEBIAN_PACKAGES = [
   'iproute2', // kiosk firewall test in a network namespace
   'util-linux', // unshare and setpriv for kiosk tests; losetup and mount for the power-cut disk
   'e2fsprogs', // mkfs.ext4 and e2fsck for the power-cut disk
+  'zbar-tools', // zbarimg reads the gallery wall's QR code back in its browser test
 ];
 
 const log = (msg) => process.stderr.write(`bootstrap: ${msg}\n`);

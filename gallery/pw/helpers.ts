@@ -92,6 +92,9 @@ export interface Site {
   url: string;
   s3: S3Service;
   proc: ManagedProcess;
+  /** Stops the gallery (SIGTERM) and starts it again on the same port, as a deploy does. */
+  stopGallery(): Promise<void>;
+  startGallery(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,7 +105,10 @@ export async function streamCodecs(video: Buffer): Promise<string[]> {
     const file = path.join(dir.path, 'movie.mp4');
     await writeFile(file, video);
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
-    return stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    return stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   } finally {
     await dir.remove();
   }
@@ -114,30 +120,46 @@ export async function startSite(prepare?: (s3: S3Service) => Promise<void>, env:
   await prepare?.(s3);
   const port = await freePort();
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  let url: string | undefined;
-  const proc = spawnManaged({
-    name: 'gallery',
-    command: process.execPath,
-    args: ['--conditions=source', '--import', 'tsx', main],
-    env: { ...process.env, ...s3.env(), GALLERY_HOST: '127.0.0.1', GALLERY_PORT: String(port), LOG_LEVEL: 'info', ...env },
-    onLine: (line) => {
-      if (line.includes('"msg":"listening"')) url = (JSON.parse(line) as { url: string }).url;
-    },
-  });
+  const spawn = async () => {
+    let url: string | undefined;
+    const proc = spawnManaged({
+      name: 'gallery',
+      command: process.execPath,
+      args: ['--conditions=source', '--import', 'tsx', main],
+      env: { ...process.env, ...s3.env(), GALLERY_HOST: '127.0.0.1', GALLERY_PORT: String(port), LOG_LEVEL: 'info', ...env },
+      onLine: (line) => {
+        if (line.includes('"msg":"listening"')) url = (JSON.parse(line) as { url: string }).url;
+      },
+    });
+    try {
+      await waitFor('the gallery to listen', () => url, { timeoutMs: 30_000, failIf: () => (proc.running() ? undefined : proc.output()) });
+    } catch (err) {
+      await proc.stop();
+      throw err;
+    }
+    return { proc, url: url as string };
+  };
+  let first: Awaited<ReturnType<typeof spawn>>;
   try {
-    await waitFor('the gallery to listen', () => url, { timeoutMs: 30_000, failIf: () => (proc.running() ? undefined : proc.output()) });
+    first = await spawn();
   } catch (err) {
-    await proc.stop();
     await s3.close();
     throw err;
   }
-  return {
-    url: url as string,
+  const site: Site = {
+    url: first.url,
     s3,
-    proc,
+    proc: first.proc,
+    async stopGallery() {
+      await site.proc.stop();
+    },
+    async startGallery() {
+      site.proc = (await spawn()).proc;
+    },
     async close() {
-      await proc.stop();
+      await site.proc.stop();
       await s3.close();
     },
   };
+  return site;
 }

@@ -37,9 +37,13 @@ const video = (page: Page) => page.locator('#film-player video');
 const playedSeconds = (page: Page) => video(page).evaluate((v: HTMLVideoElement) => v.currentTime);
 /** Bytes of sound Chromium has decoded for the element: more than 0 only when the AAC track really plays. */
 const audioBytes = (page: Page) =>
-  video(page).evaluate((v: HTMLVideoElement) => (v as HTMLVideoElement & { webkitAudioDecodedByteCount: number }).webkitAudioDecodedByteCount);
+  video(page).evaluate(
+    (v: HTMLVideoElement) => (v as HTMLVideoElement & { webkitAudioDecodedByteCount: number }).webkitAudioDecodedByteCount,
+  );
 
-test('a film with sound starts muted where the browser requires it, shows it has sound, and one tap turns the sound on', async ({ page }) => {
+test('a film with sound starts muted where the browser requires it, shows it has sound, and one tap turns the sound on', async ({
+  page,
+}) => {
   await page.goto(`${site.url}/m/${loud.id}`);
   // Playing by itself, muted, because the browser refused sound without a gesture.
   await expect.poll(() => playedSeconds(page)).toBeGreaterThan(0.3);

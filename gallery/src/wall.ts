@@ -61,6 +61,7 @@ export class WallFeed {
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
+  private stopped = false;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: Pick<WallDeps, 'log' | 'catalog' | 'media' | 'films'>) {
@@ -86,7 +87,7 @@ export class WallFeed {
       this.payload = null; // built afresh for the next wall
       return;
     }
-    if (this.building) {
+    if (this.building !== null) {
       this.dirty = true;
       return;
     }
@@ -128,7 +129,8 @@ export class WallFeed {
 
   /** Takes over the response as an event stream; false when the instance already serves too many. */
   async open(res: ServerResponse, headers: Record<string, string>): Promise<boolean> {
-    if (this.streams.size >= MAX_WALL_STREAMS) return false;
+    // Closing: a wall that reconnects now must not hold the shutdown open.
+    if (this.stopped || this.streams.size >= MAX_WALL_STREAMS) return false;
     const s: Stream = { res, blocked: false, pending: null };
     res.writeHead(200, {
       ...headers,
@@ -172,6 +174,7 @@ export class WallFeed {
   }
 
   stop(): void {
+    this.stopped = true;
     this.unsubscribe();
     this.stopTimer();
     for (const s of this.streams) s.res.end();
@@ -189,7 +192,9 @@ export function registerWallRoutes(app: FastifyInstance, deps: WallDeps): WallFe
     let hit = qrCache.get(url);
     if (!hit) {
       if (qrCache.size >= QR_CACHE_MAX) qrCache.delete(qrCache.keys().next().value as string);
-      hit = QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      hit = QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }).then(
+        (svg) => `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
+      );
       hit.catch(() => qrCache.delete(url));
       qrCache.set(url, hit);
     }
@@ -208,7 +213,7 @@ export function registerWallRoutes(app: FastifyInstance, deps: WallDeps): WallFe
     const body = renderWall(ctx, {
       eventName: deps.eventName ?? ctx.t.siteName,
       galleryUrl,
-      qrSvg: await qrFor(galleryUrl),
+      qrSrc: await qrFor(galleryUrl),
       tiles,
       assets: deps.assets,
     });
@@ -230,7 +235,7 @@ export function registerWallRoutes(app: FastifyInstance, deps: WallDeps): WallFe
     }
     reply.hijack();
     req.raw.socket.setNoDelay(true);
-    if (!(await feed.open(reply.raw, deps.headers))) reply.raw.writeHead(503).end();
+    if (!(await feed.open(reply.raw, deps.headers))) reply.raw.writeHead(503, { ...deps.headers, 'retry-after': '5' }).end();
   });
 
   return feed;

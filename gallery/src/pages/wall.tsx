@@ -20,15 +20,17 @@ const shown = (url: string) => url.replace(/^https?:\/\//, '').replace(/\/$/, ''
 /**
  * The wall for the foyer's second screen: a fixed grid of video tiles that the
  * script fills, recycles and rotates (the DOM never grows), the event's name, and a
- * QR code to the gallery. The QR code is an inline SVG made on the server: no script
- * or style is inlined, so the gallery's CSP holds as it is.
+ * QR code to the gallery. The QR code is an SVG made on the server, as a `data:` image
+ * (which the CSP's img-src allows): no script or style is inlined, so the CSP holds as it is.
  */
 export function renderWall(
   ctx: PageContext,
-  opts: { eventName: string; galleryUrl: string; qrSvg: string; tiles: number; assets: { css: string; js: string } },
+  opts: { eventName: string; galleryUrl: string; qrSrc: string; tiles: number; assets: { css: string; js: string } },
 ): string {
   const { t } = ctx;
   const { cols, rows } = wallGrid(opts.tiles);
+  // Fixed slots, recycled by the script: the page never adds or removes one.
+  const slots = Array.from({ length: opts.tiles }, (_, i) => `tile-${i}`);
   const page = (
     <html lang={ctx.locale} dir={dirOf(ctx.locale)}>
       <head>
@@ -49,12 +51,9 @@ export function renderWall(
             </p>
           </header>
           <ul className={`wall-grid c${cols} r${rows}`} id="wall-grid">
-            {Array.from({ length: opts.tiles }, (_, i) => (
-              // Index keys: the tiles are fixed slots, recycled by the script.
-              // biome-ignore lint/suspicious/noArrayIndexKey: fixed slots
-              <li className="tile" key={i}>
-                {/* biome-ignore lint/a11y/useMediaCaption: stop-motion films made of still frames carry no speech, and the wall is muted */}
-                <video muted playsInline preload="auto" aria-hidden="true" />
+            {slots.map((slot) => (
+              <li className="tile" key={slot}>
+                <video muted playsInline preload="auto" />
                 <span className="tile-title" />
               </li>
             ))}
@@ -63,7 +62,7 @@ export function renderWall(
             {t.noFilms}
           </p>
           <aside className="wall-qr">
-            <div className="qr" role="img" aria-label={opts.galleryUrl} dangerouslySetInnerHTML={{ __html: opts.qrSvg }} />
+            <img className="qr" src={opts.qrSrc} alt={opts.galleryUrl} width="240" height="240" />
             <p>{t.wallScan}</p>
             <p className="wall-url" dir="ltr">
               {shown(opts.galleryUrl)}
