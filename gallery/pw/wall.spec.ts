@@ -19,13 +19,15 @@ let site: Site;
 let redis: RedisService;
 let publisher: Redis;
 let media: Media;
+/** Longer than any wait here: a tile showing it moves on only because the wall took it off. */
+let long: Media;
 let first: FilmMeta;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   // Short films, so that tiles end and rotate within a test.
-  media = await makeMedia({ seconds: 2 });
+  [media, long] = await Promise.all([makeMedia({ seconds: 2 }), makeMedia({ seconds: 40 })]);
   redis = await startRedis();
   publisher = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await publisher.connect();
@@ -47,9 +49,9 @@ const notify = (type: FilmNotice['type'], id: string) =>
   publisher.publish(FILMS_CHANNEL, JSON.stringify({ type, id, at: new Date().toISOString() } satisfies FilmNotice));
 
 /** As the processor delivers a film: its objects, meta.json last, then `film.added` on Redis. */
-async function arrive(over: Partial<FilmMeta> = {}): Promise<FilmMeta> {
+async function arrive(over: Partial<FilmMeta> = {}, media_: Media = media): Promise<FilmMeta> {
   const m = meta(newId(), { durationSec: 2, frameCount: 20, ...over });
-  await upload(site.s3.client(), site.s3.bucket, m, media);
+  await upload(site.s3.client(), site.s3.bucket, m, media_);
   await notify('film.added', m.id);
   return m;
 }
@@ -102,8 +104,11 @@ test('a film hidden before it arrives never shows; one hidden by the moderator o
   page,
 }) => {
   const key = randomBytes(24).toString('base64url');
-  const toHide = await arrive({ title: 'To Hide' });
-  const toRemove = await arrive({ title: 'To Remove', ownerKeyHash: createHash('sha256').update(key).digest('hex') });
+  const toHide = await arrive({ title: 'To Hide', durationSec: 40 }, long);
+  const toRemove = await arrive(
+    { title: 'To Remove', durationSec: 40, ownerKeyHash: createHash('sha256').update(key).digest('hex') },
+    long,
+  );
   await watch(page);
   await page.goto(`${site.url}/wall?tiles=6`);
   await expect(tile(page, toHide.id)).toBeVisible();
