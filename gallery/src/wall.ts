@@ -62,6 +62,8 @@ export class WallFeed {
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
   private stopped = false;
+  /** Streams waiting for the first list. */
+  private opening = 0;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: Pick<WallDeps, 'log' | 'catalog' | 'media' | 'films'>) {
@@ -83,7 +85,7 @@ export class WallFeed {
   }
 
   private schedule(): void {
-    if (this.streams.size === 0) {
+    if (this.streams.size + this.opening === 0) {
       this.payload = null; // built afresh for the next wall
       return;
     }
@@ -130,27 +132,39 @@ export class WallFeed {
   /** Takes over the response as an event stream; false when the instance already serves too many. */
   async open(res: ServerResponse, headers: Record<string, string>): Promise<boolean> {
     // Closing: a wall that reconnects now must not hold the shutdown open.
-    if (this.stopped || this.streams.size >= MAX_WALL_STREAMS) return false;
-    const s: Stream = { res, blocked: false, pending: null };
+    if (this.stopped || this.streams.size + this.opening >= MAX_WALL_STREAMS) return false;
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       // Proxies (nginx) would hold the stream back otherwise.
       'x-accel-buffering': 'no',
+      // The socket goes with the stream: an ended stream never lingers as a keep-alive connection.
+      connection: 'close',
     });
+    if (!this.payload) {
+      // The first wall (or the first since the list changed unwatched): wait for the list.
+      this.opening++;
+      try {
+        await this.o.catalog.current().catch(() => {});
+        this.schedule();
+        await this.building;
+      } finally {
+        this.opening--;
+      }
+    }
+    if (this.stopped || res.destroyed) {
+      res.end();
+      return true;
+    }
+    // Added only now, so that the build above does not send it the same list twice.
+    const s: Stream = { res, blocked: false, pending: null };
     this.streams.add(s);
     res.on('close', () => {
       this.streams.delete(s);
       if (this.streams.size === 0) this.stopTimer();
     });
     this.startTimer();
-    if (!this.payload) {
-      // The first wall (or the first since the list changed unwatched): wait for the list.
-      await this.o.catalog.current().catch(() => {});
-      this.schedule();
-      await this.building;
-    }
     if (this.payload) this.write(s, this.payload, true);
     return true;
   }
