@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, expect, type Page, test } from '@playwright/test';
 import type { FilmMeta } from '@stop-motion/protocol';
 // Relative import: Playwright loads specs without the `source` export condition.
@@ -109,5 +110,15 @@ test('where the browser allows sound at once, the film starts with it and no but
     await expect(page.locator('#unmute')).toBeHidden();
   } finally {
     await browser.close();
+  }
+});
+
+test('the film page with sound has no serious or critical accessibility violation', async ({ page }) => {
+  for (const lang of ['en', 'ar']) {
+    await page.goto(`${site.url}/m/${loud.id}?lang=${lang}`);
+    await expect(page.locator('#unmute')).toBeVisible();
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    expect(serious, lang).toEqual([]);
   }
 });

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { FILMS_CHANNEL, type FilmMeta, type FilmNotice } from '@stop-motion/protocol';
 import { Redis } from 'ioredis';
@@ -98,6 +99,8 @@ test('films appear on the wall as they arrive, muted and playing, in a grid that
   await expect(page.locator('.tile')).toHaveCount(2);
   await expect(page.locator('video')).toHaveCount(2);
   expect(await violations(page)).toEqual([]);
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 });
 
 test('a film hidden before it arrives never shows; one hidden by the moderator or removed by its owner leaves at once', async ({
