@@ -6,7 +6,7 @@ import type { ProcessorConfig } from './config.js';
 import { FROM_STATION_FILE, type PipelineDirs, packageDirOf, workDirOf } from './dirs.js';
 import { errorMessage, fsyncTree, pathExists, renameDurable, writeFileAtomic } from './files.js';
 import { AREA_MARKER, checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
-import { type JobStore, newJob } from './jobs.js';
+import type { JobStore } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Quarantine } from './quarantine.js';
 
@@ -263,7 +263,7 @@ export class Ingest {
       await renameDurable(path.join(workDir, '.copying'), target);
       await rm(dir, { recursive: true, force: true });
     }
-    await this.d.jobs.put(newJob(id));
+    await this.d.jobs.receive(id);
     this.d.log.info({ id, retry: Boolean(existing), ...(station !== null ? { area: station } : {}) }, 'package.received');
     this.d.onReceived();
   }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isValidId } from '@stop-motion/protocol';
+import { isValidId, type ProcessorStatus } from '@stop-motion/protocol';
 import type { ProcessorConfig } from './config.js';
 import { filmDirOf, type PipelineDirs, pipelineDirs } from './dirs.js';
 import { pathExists } from './files.js';
@@ -9,7 +9,7 @@ import type { Job, JobStore } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import type { Player } from './player.js';
-import { buildStatus } from './processor-status.js';
+import { buildStatus, type StatusExtras } from './processor-status.js';
 import { Quarantine } from './quarantine.js';
 import type { RemovalDeps } from './reconcile.js';
 import { recover } from './recovery.js';
@@ -43,7 +43,7 @@ export interface PipelineDeps {
 export class Pipeline {
   readonly dirs: PipelineDirs;
   /** More for the status page (reconciliation, S3 write mode), from modules beside the pipeline. */
-  extraStatus: (() => Record<string, unknown>) | null = null;
+  extraStatus: (() => StatusExtras) | null = null;
   private readonly quarantine: Quarantine;
   private readonly ingest: Ingest;
   private readonly render: RenderWorker;
@@ -133,7 +133,7 @@ export class Pipeline {
     await this.d.player.restore({ id, file: this.filmFile(id) });
   }
 
-  async status(): Promise<Record<string, unknown>> {
+  async status(): Promise<ProcessorStatus> {
     return buildStatus({
       jobs: this.d.jobs.all(),
       player: this.d.player.status(),

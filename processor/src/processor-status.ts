@@ -1,7 +1,10 @@
 import { statfs } from 'node:fs/promises';
+import type { PlayerStatus, ProcessorStatus, RetentionStatus, StatusJob } from '@stop-motion/protocol';
 import type { Job } from './jobs.js';
-import type { PlayerStatus } from './player.js';
 import type { StrayQuarantine } from './quarantine.js';
+
+/** What modules beside the pipeline add to the status (reconciliation, S3 write mode). */
+export type StatusExtras = Pick<ProcessorStatus, 'reconcile' | 's3ConditionalWrites'>;
 
 export interface StatusSources {
   jobs: Job[];
@@ -9,12 +12,12 @@ export interface StatusSources {
   dataDir: string;
   strays: readonly StrayQuarantine[];
   progressOf: (id: string) => number | undefined;
-  retention: unknown;
-  extra: Record<string, unknown>;
+  retention: RetentionStatus | null;
+  extra: StatusExtras;
 }
 
-/** What `/status` and the operator page show: every job, the queues, the screen, the disk. */
-export async function buildStatus(s: StatusSources): Promise<Record<string, unknown>> {
+/** What `/status` and the operator page show (`processorStatusSchema`): every job, the queues, the screen, the disk. */
+export async function buildStatus(s: StatusSources): Promise<ProcessorStatus> {
   const { jobs, player } = s;
   let disk: { freeBytes: number; totalBytes: number } | null = null;
   try {
@@ -23,7 +26,7 @@ export async function buildStatus(s: StatusSources): Promise<Record<string, unkn
   } catch {
     disk = null;
   }
-  const view = (j: Job) => ({
+  const view = (j: Job): StatusJob => ({
     id: j.id,
     state: j.state,
     publish: j.publish,

@@ -2,7 +2,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type PipelineDirs, packageDirOf, workDirOf } from './dirs.js';
 import { fsyncDir, pathExists } from './files.js';
-import { type Job, type JobStore, newJob } from './jobs.js';
+import type { Job, JobStore } from './jobs.js';
 import type { Logger } from './log.js';
 import type { DroppedFrame } from './validate.js';
 
@@ -30,7 +30,7 @@ export class Quarantine {
     await rename(dir, target);
     await writeFile(path.join(target, 'REASON'), `${reason}\n`);
     await fsyncDir(this.d.dirs.quarantine);
-    await this.d.jobs.put(newJob(id));
+    await this.d.jobs.receive(id);
     await this.d.jobs.update(id, { state: 'quarantined', reason });
     this.d.log.warn({ id, reason }, 'package.quarantined');
   }

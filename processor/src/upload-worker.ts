@@ -72,6 +72,13 @@ export class UploadWorker {
     const id = job.id;
     const keys = movieKeys(id);
     const dir = filmDirOf(this.d.dirs, id);
+    // Described before anything is uploaded: a film that cannot be described is not half published.
+    const described = filmMeta(job);
+    if (!described.ok) {
+      await this.d.jobs.update(id, { state: 'failed', reason: described.reason, lastUploadError: described.reason, nextUploadAt: null });
+      this.d.log.error({ id, reason: described.reason }, 'upload.refused');
+      return;
+    }
     this.d.log.info({ id, attempt: job.uploadAttempts + 1 }, 'upload.started');
     try {
       let j = job;
@@ -88,8 +95,7 @@ export class UploadWorker {
         await uploader.putFile(keys.preview, path.join(dir, 'preview.mp4'), 'video/mp4', IMMUTABLE_CACHE);
         j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, preview: true } });
       }
-      const meta = filmMeta(j);
-      const outcome = await uploader.putMeta(meta);
+      const outcome = await uploader.putMeta(described.meta);
       j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, meta: true }, uploadedAt: new Date().toISOString() });
       this.d.log.info({ id, meta: outcome, attempts: j.uploadAttempts + 1 }, 'upload.done');
       if (this.d.notices) {
