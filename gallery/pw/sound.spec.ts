@@ -1,8 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, expect, type Page, test } from '@playwright/test';
+import { chromiumLaunchOptions } from '@stop-motion/e2e/harness';
 import type { FilmMeta } from '@stop-motion/protocol';
-// Relative import: Playwright loads specs without the `source` export condition.
-import { chromiumLaunchOptions } from '../../e2e/src/harness/chromium.js';
 import { type Media, makeMedia, meta, newId, type Site, startSite, streamCodecs, upload } from './helpers.js';
 
 // What phones and desktop browsers do by default: sound only after the visitor has touched the page.

@@ -5,11 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
+import { type RedisService, startRedis, tempDir } from '@stop-motion/e2e/harness';
 import { FILMS_CHANNEL, type FilmMeta, type FilmNotice } from '@stop-motion/protocol';
 import { Redis } from 'ioredis';
-// Relative imports: Playwright loads specs without the `source` export condition.
-import { type RedisService, startRedis } from '../../e2e/src/harness/redis.js';
-import { tempDir } from '../../e2e/src/harness/tmp.js';
 import { type Media, makeMedia, meta, newId, type Site, startSite, upload } from './helpers.js';
 
 const run = promisify(execFile);
