@@ -35,6 +35,8 @@ test.beforeAll(async () => {
     REDIS_URL: redis.url,
     GALLERY_ADMIN_TOKEN: ADMIN_TOKEN,
     EVENT_NAME,
+    // A ping every 2 s: a silent stream is dropped after 6 s rather than a minute.
+    WALL_PING_SECONDS: '2',
   });
 });
 
@@ -189,4 +191,23 @@ test('the wall reconnects after the gallery restarts and catches up on what arri
   const next = await arrive({ title: 'Made After' });
   await expect(tile(page, next.id)).toBeVisible();
   await expect(tile(page, meanwhile.id)).toBeVisible();
+});
+
+test('a gallery stopped with SIGSTOP (the socket open, nothing answering) is dropped by the wall, which comes back after SIGCONT', async ({
+  page,
+}) => {
+  await page.goto(`${site.url}/wall`);
+  await expect(page.locator('#wall')).toHaveAttribute('data-stream', 'open');
+  let meanwhile: FilmMeta;
+  site.proc.child.kill('SIGSTOP');
+  try {
+    // No error reaches the page: only its watchdog notices that the pings stopped.
+    await expect(page.locator('#wall')).toHaveAttribute('data-stream', 'closed', { timeout: 30_000 });
+    await expect(page.locator('#wall-offline')).toBeVisible();
+    meanwhile = await arrive({ title: 'Made While It Was Stopped' });
+  } finally {
+    site.proc.child.kill('SIGCONT');
+  }
+  await expect(tile(page, meanwhile.id)).toBeVisible({ timeout: 60_000 });
+  await expect(page.locator('#wall-offline')).toBeHidden();
 });

@@ -61,6 +61,8 @@ export const configSchema = z.object({
   EVENT_NAME: optional(z.string().trim().min(1).max(120)),
   /** How many of the newest public films the wall rotates through. */
   WALL_FILMS: withDefault(z.coerce.number().int().min(1).max(100), 24),
+  /** How often the wall's stream pings; a wall drops a stream silent for three times as long (proxies with short idle timeouts want less). */
+  WALL_PING_SECONDS: withDefault(z.coerce.number().int().min(1).max(300), 20),
 });
 
 export type RawConfig = z.output<typeof configSchema>;

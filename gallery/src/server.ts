@@ -399,6 +399,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     catalog,
     media,
     films: config.WALL_FILMS,
+    pingSeconds: config.WALL_PING_SECONDS,
     eventName: config.EVENT_NAME,
     assets: { css: deps.assets.get('wall.css')?.url ?? '/static/wall.css', js: deps.assets.get('wall.js')?.url ?? '/static/wall.js' },
     ctxFor,

@@ -24,6 +24,8 @@ export interface WallDeps {
   media: MediaUrls;
   /** How many of the newest public films the wall rotates through (WALL_FILMS). */
   films: number;
+  /** WALL_PING_SECONDS: a ping this often; the page drops a stream silent for three times as long. */
+  pingSeconds: number;
   /** EVENT_NAME; unset = the site's name in the page's language. */
   eventName?: string | undefined;
   assets: { css: string; js: string };
@@ -35,8 +37,6 @@ export interface WallDeps {
 
 /** Walls one instance serves at once; more get a 503 and retry with backoff. */
 export const MAX_WALL_STREAMS = 200;
-/** A named event (not a comment) so the page's watchdog sees a silent but open stream. */
-const PING_MS = 20_000;
 /** While walls are connected: keep the list fresh (no Redis = no notices) and presigned links renewed. */
 const TICK_MS = 5_000;
 
@@ -60,13 +60,13 @@ export class WallFeed {
   private building: Promise<void> | null = null;
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
-  private ticks = 0;
+  private pinger: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Streams waiting for the first list. */
   private opening = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly o: Pick<WallDeps, 'log' | 'catalog' | 'media' | 'films'>) {
+  constructor(private readonly o: Pick<WallDeps, 'log' | 'catalog' | 'media' | 'films' | 'pingSeconds'>) {
     this.unsubscribe = o.catalog.onView(() => this.schedule());
   }
 
@@ -172,19 +172,24 @@ export class WallFeed {
   private startTimer(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      this.ticks++;
       // Without Redis nothing announces a new film: asking the catalog lets it refresh when due.
       this.o.catalog.current().catch(() => {});
       // Presigned links are renewed at half their validity: a rebuild sends the new ones.
       this.schedule();
-      if ((this.ticks * TICK_MS) % PING_MS === 0) for (const s of this.streams) this.write(s, 'event: ping\ndata: \n\n', false);
     }, TICK_MS);
     this.timer.unref();
+    // A named event (not a comment), so the page's watchdog sees a stream that is open but silent.
+    this.pinger = setInterval(() => {
+      for (const s of this.streams) this.write(s, 'event: ping\ndata: \n\n', false);
+    }, this.o.pingSeconds * 1000);
+    this.pinger.unref();
   }
 
   private stopTimer(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.pinger) clearInterval(this.pinger);
     this.timer = null;
+    this.pinger = null;
   }
 
   stop(): void {
@@ -229,6 +234,7 @@ export function registerWallRoutes(app: FastifyInstance, deps: WallDeps): WallFe
       galleryUrl,
       qrSrc: await qrFor(galleryUrl),
       tiles,
+      silenceMs: deps.pingSeconds * 3000,
       assets: deps.assets,
     });
     return deps.sendHtml(reply, 200, body, 'no-cache');

@@ -13,7 +13,8 @@
   const untitled = root.getAttribute('data-untitled') || '';
   const eventsUrl = root.getAttribute('data-events') || '/wall/events';
   const MAX_BACKOFF_MS = 60000;
-  const SILENCE_MS = 60000;
+  // The server pings every WALL_PING_SECONDS; three missed pings and the stream is taken for dead.
+  const SILENCE_MS = Math.max(3000, Number(root.getAttribute('data-silence-ms')) || 60000);
 
   /** Newest first, as the server sent them. */
   let byId = new Map();
@@ -194,8 +195,11 @@
   }
 
   // A stream that stays open but silent (a stopped server, a half-dead link) is dropped too.
-  setInterval(() => {
-    if (source && Date.now() - heard > SILENCE_MS) drop();
-  }, 10000);
+  setInterval(
+    () => {
+      if (source && Date.now() - heard > SILENCE_MS) drop();
+    },
+    Math.min(10000, SILENCE_MS / 3),
+  );
   connect();
 })();

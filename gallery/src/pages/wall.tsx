@@ -25,7 +25,7 @@ const shown = (url: string) => url.replace(/^https?:\/\//, '').replace(/\/$/, ''
  */
 export function renderWall(
   ctx: PageContext,
-  opts: { eventName: string; galleryUrl: string; qrSrc: string; tiles: number; assets: { css: string; js: string } },
+  opts: { eventName: string; galleryUrl: string; qrSrc: string; tiles: number; silenceMs: number; assets: { css: string; js: string } },
 ): string {
   const { t } = ctx;
   const { cols, rows } = wallGrid(opts.tiles);
@@ -43,7 +43,7 @@ export function renderWall(
         <script src={opts.assets.js} defer />
       </head>
       <body className="wall-body">
-        <main className="wall" id="wall" data-events="/wall/events" data-untitled={t.untitled}>
+        <main className="wall" id="wall" data-events="/wall/events" data-silence-ms={opts.silenceMs} data-untitled={t.untitled}>
           <header className="wall-top">
             <h1>{opts.eventName}</h1>
             <p className="wall-offline" id="wall-offline" hidden>
