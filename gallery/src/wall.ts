@@ -115,6 +115,8 @@ export class WallFeed {
   }
 
   private write(s: Stream, text: string, keep: boolean): void {
+    // Gone between its socket closing and the 'close' event: nothing to write to.
+    if (s.res.destroyed || s.res.writableEnded) return;
     if (s.blocked) {
       if (keep) s.pending = text;
       return;
@@ -160,6 +162,8 @@ export class WallFeed {
     // Added only now, so that the build above does not send it the same list twice.
     const s: Stream = { res, blocked: false, pending: null };
     this.streams.add(s);
+    // A wall that vanished mid-write is not an error of the server's.
+    res.on('error', (err) => this.o.log.debug({ event: 'wall.stream_error', err: err.message }, 'wall stream failed'));
     res.on('close', () => {
       this.streams.delete(s);
       if (this.streams.size === 0) this.stopTimer();
