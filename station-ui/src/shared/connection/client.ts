@@ -1,8 +1,10 @@
+import { type BackoffOptions, backoffMs } from '@stop-motion/kit/backoff';
 import {
   type ClientMethod,
   type ClientRequest,
   type ClientResults,
   CONTROL_PATH,
+  clientResultSchemas,
   type ErrorCode,
   type Hello,
   type ServerMessage,
@@ -11,8 +13,9 @@ import {
   type StationState,
   serverMessageSchema,
 } from '@stop-motion/protocol';
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 
+/** Reconnects: 250 ms doubling to 5 s, ±20 %, forever (a kiosk has no keyboard to press "retry"). */
+export const RECONNECT_BACKOFF: BackoffOptions = { minMs: 250, maxMs: 5000, jitter: 0.2 };
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
 type ParamsOf<M extends ClientMethod> = Extract<ClientRequest, { method: M }>['params'];
@@ -186,7 +189,7 @@ export class StationClient {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer !== null) return;
-    const delay = backoffDelay(this.attempt++, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+    const delay = backoffMs(this.attempt++, this.opts.backoff ?? RECONNECT_BACKOFF, this.opts.random);
     this.reconnectTimer = this.timers.setTimeout(() => {
       this.reconnectTimer = null;
       this.open();
@@ -241,7 +244,14 @@ export class StationClient {
         return;
       case 'reply': {
         if (typeof msg.id !== 'number') return;
-        if (msg.ok) this.settle(msg.id, (p) => p.resolve(msg.data));
+        if (msg.ok)
+          this.settle(msg.id, (p) => {
+            // Each method's answer has its schema: a reply of the wrong shape is refused here,
+            // not discovered later as an undefined field on screen.
+            const result = clientResultSchemas[p.method].safeParse(msg.data);
+            if (result.success) p.resolve(result.data);
+            else p.reject(new RequestError('invalid_reply', `${p.method}: the reply did not validate`));
+          });
         else this.settle(msg.id, (p) => p.reject(new RequestError(msg.error.code, msg.error.message)));
         return;
       }
