@@ -102,6 +102,13 @@ const envSchema = z.object({
   /** Origins (scheme://host[:port]) allowed to POST besides the API's own, comma separated. */
   PROCESSOR_ALLOWED_ORIGINS: optionalString,
   STATUS_TOKEN: optionalString,
+  /** `pre`: public films wait for an operator's approval before they go to S3 (review.ts). */
+  MODERATION: z.enum(['post', 'pre']).default('post'),
+  REVIEW_ON_SCREEN: bool(true),
+  /** The operator's token of the control room and the review queue. */
+  CONTROL_TOKEN: optionalString,
+  /** How long the render loop may go without a beat before the systemd watchdog is no longer fed. */
+  WATCHDOG_LOOP_SECONDS: int(120, 1, 86_400),
   S3_ENDPOINT: optionalString,
   S3_BUCKET: optionalString,
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -123,6 +130,10 @@ function crossCheck(env: NodeJS.ProcessEnv): string[] {
   const token = set('STATUS_TOKEN');
   if (!isLoopbackHost(host) && !token) problems.push(`STATUS_TOKEN: is required when PROCESSOR_HOST (${host}) is not a loopback address`);
   if (token !== undefined && token.length < 12) problems.push('STATUS_TOKEN: must be at least 12 characters');
+  const control = set('CONTROL_TOKEN');
+  if (control !== undefined && control.length < 16) problems.push('CONTROL_TOKEN: must be at least 16 characters');
+  if (set('MODERATION') === 'pre' && control === undefined)
+    problems.push('CONTROL_TOKEN: is required with MODERATION=pre (films wait for an operator)');
   const redis = set('REDIS_URL');
   if (redis !== undefined && !/^rediss?:\/\//.test(redis)) problems.push('REDIS_URL: must start with redis:// or rediss://');
   const endpoint = set('S3_ENDPOINT');
@@ -189,6 +200,11 @@ export interface ProcessorConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
   statusToken: string | undefined;
+  moderation: 'post' | 'pre';
+  /** With MODERATION=pre: whether films waiting for review play on the big screen. */
+  reviewOnScreen: boolean;
+  controlToken: string | undefined;
+  watchdogLoopMs: number;
   /** Deadline of a small S3 call, and the longest silence within an upload. */
   s3TimeoutMs: number;
   /** Slowest upload rate waited for; a file's deadline grows with its size at this rate. */
@@ -274,6 +290,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,
     s3MinUploadBytesPerSecond: e.S3_MIN_UPLOAD_KBPS * 1024,
     statusToken: e.STATUS_TOKEN,
+    moderation: e.MODERATION,
+    reviewOnScreen: e.REVIEW_ON_SCREEN,
+    controlToken: e.CONTROL_TOKEN,
+    watchdogLoopMs: e.WATCHDOG_LOOP_SECONDS * 1000,
     s3: e.S3_BUCKET
       ? {
           endpoint: e.S3_ENDPOINT,

@@ -8,7 +8,15 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     level,
     base: { service: 'processor' },
     redact: {
-      paths: ['*.secretAccessKey', '*.accessKeyId', '*.statusToken', '*.token', 'headers.authorization', 'req.headers.authorization'],
+      paths: [
+        '*.secretAccessKey',
+        '*.accessKeyId',
+        '*.statusToken',
+        '*.controlToken',
+        '*.token',
+        'headers.authorization',
+        'req.headers.authorization',
+      ],
       censor: '[redacted]',
     },
   };

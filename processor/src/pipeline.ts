@@ -2,6 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { cp, lstat, mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DONE_FILE, type FilmMeta, fixTitle, isValidId, MANIFEST_FILE, movieKeys } from '@stop-motion/protocol';
+import type { LoopBeats } from '@stop-motion/protocol/systemd';
 import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { ToolError } from './ffmpeg.js';
@@ -15,6 +16,7 @@ import type { Player } from './player.js';
 import { publicIdState, removeFilm } from './reconcile.js';
 import { publishLocally, renderFilm } from './render.js';
 import type { Retention } from './retention.js';
+import type { ReviewQueue } from './review.js';
 import { formatCardDate } from './title.js';
 import { backoffMs, IMMUTABLE_CACHE } from './upload.js';
 import { type DroppedFrame, dominantSize, validatePackage } from './validate.js';
@@ -34,6 +36,10 @@ export interface PipelineDeps {
   uploadRetryCapMs: number;
   /** Keeps the disk areas within their limits; its record of what it cleaned is shown in the status. */
   retention?: Retention | null;
+  /** MODERATION=pre: public films wait here before S3 (review.ts). */
+  review?: ReviewQueue | null;
+  /** The systemd watchdog is fed only while the render loop beats. */
+  beats?: LoopBeats | null;
 }
 
 export interface StrayQuarantine {
@@ -410,6 +416,7 @@ export class Pipeline {
 
   private async runRenderLoop(): Promise<void> {
     while (this.running) {
+      this.d.beats?.beat('render');
       const job = this.nextRenderJob();
       if (!job) {
         await new Promise<void>((resolve) => {
@@ -535,7 +542,10 @@ export class Pipeline {
         timeoutMs: budget.ms,
         signal: budget.signal,
         pidFile: path.join(workDir, TOOL_PID_FILE),
-        onProgress: (f) => this.progress.set(id, f),
+        onProgress: (f) => {
+          this.progress.set(id, f);
+          this.d.beats?.beat('render');
+        },
       });
     } catch (err) {
       if (this.running && (budget.expired() || (err instanceof ToolError && err.kind === 'timeout'))) {
@@ -624,13 +634,17 @@ export class Pipeline {
   /** The film is on disk: it goes on the big screen at once, then (public only) to S3. */
   private async afterRendered(job: Job): Promise<void> {
     const id = job.id;
+    const held = this.d.review?.holds(job) ?? false;
     try {
-      await this.d.player.add({ id, file: this.filmFile(id) });
+      if (!held || this.d.review?.onScreen) await this.d.player.add({ id, file: this.filmFile(id) });
     } catch (err) {
       // The playlist on disk is updated first; mpv catches up when it is back.
       this.log.warn({ id, err: errorMessage(err) }, 'player.add_failed');
     }
-    if (job.publish === 'public' && this.d.uploader) {
+    if (held) {
+      await this.d.jobs.update(id, { state: 'review' });
+      this.log.info({ id }, 'review.waiting');
+    } else if (job.publish === 'public' && this.d.uploader) {
       await this.d.jobs.update(id, { state: 'uploading' });
       this.uploadWake?.();
     } else {
