@@ -1,0 +1,72 @@
+import http from 'node:http';
+import { scrape, waitFor } from '@stop-motion/e2e';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Rig, startRig } from './rig.js';
+
+function getWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { host }, timeout: 10_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+// /metrics of a processor with real peers, scraped after real work.
+describe('processor /metrics', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig('proc-metrics');
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('counts renders, quarantines and uploads as they happen, with queue lengths and process metrics', async () => {
+    const url = `${rig.processor().url}/metrics`;
+    const start = await scrape(url);
+    expect(start.types.get('stopmotion_processor_renders_total')).toBe('counter');
+    expect(start.types.get('stopmotion_processor_render_duration_seconds')).toBe('histogram');
+    expect(start.get('stopmotion_processor_renders_total', { result: 'done' })).toBe(0);
+    expect(start.get('stopmotion_processor_uploads_total', { result: 'done' })).toBe(0);
+    expect(start.get('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(start.get('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(start.get('stopmotion_processor_player_restarts_total')).toBe(0);
+
+    const good = await rig.prepare({ frames: 6, publish: 'public', title: 'counted' });
+    // No frames at all: quarantined with its reason, never rendered.
+    const bad = await rig.prepare({ layout: 'original', frames: 0 });
+    await rig.deliver(good);
+    await rig.deliver(bad);
+    const job = (id: string) => rig.processor().pipeline.job(id)?.state;
+    await waitFor('one film uploaded and one quarantined', () => job(good) === 'done' && job(bad) === 'quarantined', {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    });
+    const end = await scrape(url);
+    expect(end.get('stopmotion_processor_renders_total', { result: 'done' })).toBe(1);
+    expect(end.get('stopmotion_processor_renders_total', { result: 'quarantined' })).toBe(1);
+    expect(end.get('stopmotion_processor_render_duration_seconds_count')).toBe(1);
+    expect(end.get('stopmotion_processor_render_duration_seconds_sum')).toBeGreaterThan(0);
+    expect(end.get('stopmotion_processor_render_duration_seconds_bucket', { le: '+Inf' })).toBe(1);
+    expect(end.get('stopmotion_processor_uploads_total', { result: 'done' })).toBe(1);
+    expect(end.get('stopmotion_processor_uploads_total', { result: 'failed' })).toBe(0);
+    expect(end.get('stopmotion_processor_queue_length', { queue: 'quarantine' })).toBe(1);
+    expect(end.get('stopmotion_processor_queue_length', { queue: 'render' })).toBe(0);
+    expect(end.get('stopmotion_processor_queue_length', { queue: 'upload' })).toBe(0);
+    expect(end.get('stopmotion_processor_queue_length', { queue: 'inbox' })).toBe(0);
+  });
+
+  it('counts packages still in the inbox, and answers only under its own Host', async () => {
+    const url = `${rig.processor().url}/metrics`;
+    // A package without DONE stays in the inbox.
+    const waiting = await rig.prepare({ frames: 2, noDone: true });
+    await rig.deliver(waiting);
+    expect((await scrape(url)).get('stopmotion_processor_queue_length', { queue: 'inbox' })).toBe(1);
+    expect(await getWithHost(url, 'evil.example:80')).toBe(421);
+  });
+});
