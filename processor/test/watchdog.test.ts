@@ -90,11 +90,10 @@ describe('processor systemd watchdog', () => {
     );
     await waitFor('the stopped ffmpeg in state T', async () => (await procState(stopped as number)) === 'T');
     const c = child;
-    const withheld = await waitFor(
-      'the watchdog withheld',
-      () => c.logs.find((l) => l.event === 'systemd.watchdog_withheld'),
-      { timeoutMs: 30_000, intervalMs: 50 },
-    );
+    const withheld = await waitFor('the watchdog withheld', () => c.logs.find((l) => l.event === 'systemd.watchdog_withheld'), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     expect(String((withheld.problems as string[])[0])).toMatch(/render loop silent/);
     // The process itself is alive and answering all along: only its pipeline is stuck.
     const atWithheld = count(notify, 'WATCHDOG=1');
@@ -116,6 +115,9 @@ describe('processor systemd watchdog', () => {
     stopped = null;
     await waitFor('pings resumed', () => c.logs.some((l) => l.event === 'systemd.watchdog_resumed'), { timeoutMs: 60_000 });
     await notify.waitFor((m) => m.filter((x) => x.line === 'WATCHDOG=1').length >= silent + 2, 'WATCHDOG=1 again');
-    await waitFor('the film rendered', () => c.logs.some((l) => l.msg === 'render.done' && l.id === id), { timeoutMs: 300_000, intervalMs: 200 });
+    await waitFor('the film rendered', () => c.logs.some((l) => l.msg === 'render.done' && l.id === id), {
+      timeoutMs: 300_000,
+      intervalMs: 200,
+    });
   }, 400_000);
 });
