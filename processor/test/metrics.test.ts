@@ -38,21 +38,28 @@ describe('processor /metrics', () => {
     expect(start.get('stopmotion_processor_player_restarts_total')).toBe(0);
 
     const good = await rig.prepare({ frames: 6, publish: 'public', title: 'counted' });
+    // Rendered like any other, never uploaded: it must not count as an upload.
+    const privateFilm = await rig.prepare({ frames: 6, publish: 'private', title: 'not an upload' });
     // No frames at all: quarantined with its reason, never rendered.
     const bad = await rig.prepare({ layout: 'original', frames: 0 });
     await rig.deliver(good);
     await rig.deliver(bad);
+    await rig.deliver(privateFilm);
     const job = (id: string) => rig.processor().pipeline.job(id)?.state;
-    await waitFor('one film uploaded and one quarantined', () => job(good) === 'done' && job(bad) === 'quarantined', {
-      timeoutMs: 120_000,
-      intervalMs: 100,
-    });
+    await waitFor(
+      'one film uploaded, one private and one quarantined',
+      () => job(good) === 'done' && job(privateFilm) === 'done' && job(bad) === 'quarantined',
+      {
+        timeoutMs: 120_000,
+        intervalMs: 100,
+      },
+    );
     const end = await scrape(url);
-    expect(end.get('stopmotion_processor_renders_total', { result: 'done' })).toBe(1);
+    expect(end.get('stopmotion_processor_renders_total', { result: 'done' })).toBe(2);
     expect(end.get('stopmotion_processor_renders_total', { result: 'quarantined' })).toBe(1);
-    expect(end.get('stopmotion_processor_render_duration_seconds_count')).toBe(1);
+    expect(end.get('stopmotion_processor_render_duration_seconds_count')).toBe(2);
     expect(end.get('stopmotion_processor_render_duration_seconds_sum')).toBeGreaterThan(0);
-    expect(end.get('stopmotion_processor_render_duration_seconds_bucket', { le: '+Inf' })).toBe(1);
+    expect(end.get('stopmotion_processor_render_duration_seconds_bucket', { le: '+Inf' })).toBe(2);
     expect(end.get('stopmotion_processor_uploads_total', { result: 'done' })).toBe(1);
     expect(end.get('stopmotion_processor_uploads_total', { result: 'failed' })).toBe(0);
     expect(end.get('stopmotion_processor_queue_length', { queue: 'quarantine' })).toBe(1);

@@ -38,6 +38,10 @@ describe('pre-moderation: the review queue', () => {
       {
         timeoutMs: 120_000,
         intervalMs: 100,
+        failIf: () => {
+          const past = held.filter((id) => ['uploading', 'done'].includes(state(id) ?? ''));
+          return past.length > 0 ? `public films went on without review: ${past.join(', ')}` : undefined;
+        },
       },
     );
 
@@ -100,5 +104,5 @@ describe('pre-moderation: the review queue', () => {
     expect(rig.processor().player.status().playlist).not.toContain(takenDown);
     const left = (await (await api('', { headers: auth })).json()) as { data: { films: unknown[] } };
     expect(left.data.films).toEqual([]);
-  });
+  }, 240_000);
 });
