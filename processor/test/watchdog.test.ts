@@ -31,7 +31,8 @@ describe('processor systemd watchdog', () => {
   afterAll(async () => {
     if (stopped !== null) {
       try {
-        process.kill(stopped, 'SIGCONT');
+        // A failed run leaves no stopped ffmpeg behind.
+        process.kill(stopped, 'SIGKILL');
       } catch {
         // gone
       }
