@@ -22,7 +22,12 @@ module.exports = {
       comment: "Use a workspace's exported entry points only; its other files are its own business.",
       severity: 'error',
       from: { path: `^${WS}/` },
-      to: { dependencyTypes: ['aliased-workspace'], path: `^${WS}/(?!src/index\\.tsx?$|src/harness/index\\.ts$|dist/)` },
+      // protocol's `./systemd` export is the services' Node-only entry (sd_notify); the browser UI never imports it.
+      to: {
+        dependencyTypes: ['aliased-workspace'],
+        path: `^${WS}/(?!src/index\\.tsx?$|src/harness/index\\.ts$|dist/)`,
+        pathNot: '^protocol/src/systemd\\.ts$',
+      },
     },
     {
       name: 'protocol-is-contracts-only',
@@ -30,6 +35,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^protocol/src/' },
       to: { path: `^${WS}/`, pathNot: '^protocol/' },
+    },
+    {
+      name: 'no-node-only-protocol-in-the-browser',
+      comment: 'protocol/src/systemd.ts spawns systemd-notify; the station UI runs in a browser.',
+      severity: 'error',
+      from: { path: '^station-ui/' },
+      to: { path: '^protocol/src/systemd\\.ts$' },
     },
     {
       name: 'harness-is-for-tests',

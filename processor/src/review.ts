@@ -74,7 +74,7 @@ export class ReviewQueue {
     this.busy.add(id);
     try {
       const job = this.d.jobs.get(id);
-      if (!job || job.state !== 'review') {
+      if (job?.state !== 'review') {
         throw new ReviewError(409, 'not_in_review', `film ${id} is not waiting for review${job ? ` (it is ${job.state})` : ''}`);
       }
       let next: Job;
