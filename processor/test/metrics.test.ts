@@ -1,6 +1,10 @@
 import http from 'node:http';
-import { scrape, waitFor } from '@stop-motion/e2e';
+import path from 'node:path';
+import { scrape, tempDir, waitFor } from '@stop-motion/e2e';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { startProcessor } from '../src/index.js';
 import { type Rig, startRig } from './rig.js';
 
 function getWithHost(url: string, host: string): Promise<number> {
@@ -75,5 +79,59 @@ describe('processor /metrics', () => {
     await rig.deliver(waiting);
     expect((await scrape(url)).get('stopmotion_processor_queue_length', { queue: 'inbox' })).toBe(1);
     expect(await getWithHost(url, 'evil.example:80')).toBe(421);
+  });
+
+  it('counts a failed upload attempt while S3 is down, then the upload', async () => {
+    const url = `${rig.processor().url}/metrics`;
+    const before = await scrape(url);
+    const failedBefore = before.get('stopmotion_processor_uploads_total', { result: 'failed' }) ?? 0;
+    const doneBefore = before.get('stopmotion_processor_uploads_total', { result: 'done' }) ?? 0;
+    await rig.s3.stop();
+    const id = await rig.prepare({ frames: 4, publish: 'public', title: 'S3 away' });
+    await rig.deliver(id);
+    await waitFor(
+      'a failed upload counted',
+      async () => ((await scrape(url)).get('stopmotion_processor_uploads_total', { result: 'failed' }) ?? 0) > failedBefore,
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    expect((await scrape(url)).get('stopmotion_processor_queue_length', { queue: 'upload' })).toBe(1);
+    await rig.s3.start();
+    await waitFor('the upload done', () => rig.processor().pipeline.job(id)?.state === 'done', { timeoutMs: 120_000, intervalMs: 100 });
+    expect((await scrape(url)).get('stopmotion_processor_uploads_total', { result: 'done' })).toBe(doneBefore + 1);
+  });
+});
+
+describe('processor /metrics: the big screen', () => {
+  it('counts an mpv restart after mpv is killed', async () => {
+    const dir = await tempDir('proc-metrics-mpv');
+    const p = await startProcessor(
+      loadConfig({
+        PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
+        PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
+        PROCESSOR_PORT: '0',
+        PLAYER: 'mpv',
+        MPV_FULLSCREEN: 'false',
+        MPV_EXTRA_ARGS: '--vo=null --ao=null --no-config',
+      }),
+      { logger: pino({ level: 'silent' }) },
+    );
+    try {
+      const url = `${p.url}/metrics`;
+      const pid = await waitFor('mpv running', () => p.player.status().pid, { timeoutMs: 30_000 });
+      expect((await scrape(url)).get('stopmotion_processor_player_restarts_total')).toBe(0);
+      process.kill(pid, 'SIGKILL');
+      await waitFor(
+        'a new mpv',
+        () => {
+          const now = p.player.status().pid;
+          return now !== null && now !== pid;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect((await scrape(url)).get('stopmotion_processor_player_restarts_total')).toBe(1);
+    } finally {
+      await p.close();
+      await dir.remove();
+    }
   });
 });
