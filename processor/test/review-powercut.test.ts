@@ -54,7 +54,11 @@ describe.skipIf(!support.ok)(`review queue across power cuts${support.ok ? '' : 
       MODERATION: 'pre',
       CONTROL_TOKEN: TOKEN,
     };
-    let c = (child = await startProcessorChild(env));
+    const start = async () => {
+      child = await startProcessorChild(env);
+      return child;
+    };
+    let c = await start();
     const stateOnDisk = async (id: string) =>
       (JSON.parse(await readFile(path.join(dataDir, 'jobs', `${id}.json`), 'utf8')) as { state: string; publish: string }).state;
     const powerCut = async () => {
@@ -75,7 +79,7 @@ describe.skipIf(!support.ok)(`review queue across power cuts${support.ok ? '' : 
     await powerCut();
     expect([await stateOnDisk(approve), await stateOnDisk(refuse)]).toEqual(['review', 'review']);
 
-    c = child = await startProcessorChild(env);
+    c = await start();
     const listed = (await (await fetch(`${c.url}/api/review`, { headers: auth })).json()) as { data: { films: Array<{ id: string }> } };
     expect(listed.data.films.map((f) => f.id).sort()).toEqual([approve, refuse].sort());
     // Answered means recorded: the power may go right after.
@@ -85,13 +89,13 @@ describe.skipIf(!support.ok)(`review queue across power cuts${support.ok ? '' : 
     expect(await stateOnDisk(approve)).toMatch(/^(uploading|done)$/);
     expect(await stateOnDisk(refuse)).toBe('done');
 
-    c = child = await startProcessorChild(env);
+    c = await start();
     await waitFor('the approved film uploaded', async () => (await states([approve]))[0] === 'done', {
       timeoutMs: 120_000,
       intervalMs: 50,
     });
     await powerCut();
-    c = child = await startProcessorChild(env);
+    c = await start();
     const s = await getStatus(c.url);
     expect(s.jobs.find((j) => j.id === approve)).toMatchObject({ state: 'done', publish: 'public' });
     expect(s.jobs.find((j) => j.id === refuse)).toMatchObject({ state: 'done', publish: 'private' });
