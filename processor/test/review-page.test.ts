@@ -43,6 +43,8 @@ describe('the review page', () => {
   it('lists a film waiting, plays it and approves it', async () => {
     const { id } = await writePackage(p.config.inboxDir, { frames: 6, publish: 'public', title: 'Waiting in the page' });
     await waitFor('the film in review', () => p.pipeline.job(id)?.state === 'review', { timeoutMs: 120_000, intervalMs: 100 });
+    // REVIEW_ON_SCREEN defaults to true: on the big screen's playlist while it waits.
+    expect(p.player.status().playlist).toContain(id);
     const page = await browser.newPage();
     try {
       await page.goto(`${p.url}/review`);
