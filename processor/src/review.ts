@@ -149,7 +149,8 @@ export function registerReviewRoutes(app: FastifyInstance, queue: ReviewQueue, t
     }
     const header = req.headers.authorization;
     if (!tokenMatches(header?.startsWith('Bearer ') ? header.slice(7) : undefined, token)) {
-      log.warn({ url: req.url.slice(0, 100) }, 'review.unauthorized');
+      // The path only: a token someone put in the query string is never logged.
+      log.warn({ path: req.url.split('?')[0]?.slice(0, 100) }, 'review.unauthorized');
       return reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'a valid CONTROL_TOKEN is required' } });
     }
   };

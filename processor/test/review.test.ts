@@ -55,6 +55,8 @@ describe('pre-moderation: the review queue', () => {
     expect((await api('')).status).toBe(401);
     expect((await api('', { headers: { authorization: 'Bearer wrong-token-of-the-same-len' } })).status).toBe(401);
     expect((await post(`/${approved}/approve`, {})).status).toBe(401);
+    expect((await api('?token=leaky-query-token-0123456')).status).toBe(401);
+    await waitFor('the refusals logged', () => rig.logs.filter((l) => l.msg === 'review.unauthorized').length >= 4);
     const list = (await (await api('', { headers: auth })).json()) as {
       data: { moderation: string; films: Array<{ id: string; title: string }> };
     };
@@ -104,5 +106,10 @@ describe('pre-moderation: the review queue', () => {
     expect(rig.processor().player.status().playlist).not.toContain(takenDown);
     const left = (await (await api('', { headers: auth })).json()) as { data: { films: unknown[] } };
     expect(left.data.films).toEqual([]);
+    // No token, right or wrong, in any log line.
+    const logged = JSON.stringify(rig.logs);
+    expect(logged).not.toContain(TOKEN);
+    expect(logged).not.toContain('leaky-query-token');
+    expect(logged).not.toContain('wrong-token-of-the-same-len');
   }, 240_000);
 });
