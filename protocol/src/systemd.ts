@@ -120,9 +120,9 @@ export class SystemdNotifier {
       }
       if (!this.timer) return;
       if (problems.length > 0) {
-        const why = problems.join('; ');
-        if (why !== this.withheld) this.o.log.warn({ event: 'systemd.watchdog_withheld', problems }, 'watchdog ping withheld');
-        this.withheld = why;
+        // Logged once when the pings stop, not on every tick while they stay stopped.
+        if (this.withheld === null) this.o.log.warn({ event: 'systemd.watchdog_withheld', problems }, 'watchdog ping withheld');
+        this.withheld = problems.join('; ');
         return;
       }
       if (this.withheld !== null) this.o.log.info({ event: 'systemd.watchdog_resumed' }, 'watchdog pings resumed');
