@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { probeHealth, SystemdNotifier } from '@stop-motion/protocol/systemd';
+import { probeHealth, SystemdNotifier } from '@stop-motion/kit';
 import type { FastifyInstance } from 'fastify';
 import { type AdminSessions, createAdminSessions } from './admin.js';
 import { loadAssets } from './assets.js';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { LoopBeats, SystemdNotifier } from '@stop-motion/kit';
 import type { FilmNotice } from '@stop-motion/protocol';
-import { LoopBeats, SystemdNotifier } from '@stop-motion/protocol/systemd';
 import { buildIdleSlideArgs } from './args.js';
 import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
 import { runTool } from './ffmpeg.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { probeHealth, SystemdNotifier } from '@stop-motion/protocol/systemd';
+import { probeHealth, SystemdNotifier } from '@stop-motion/kit';
 import { GpiomonButtons } from './buttons/gpiomon.js';
 import { ButtonLeds, ledStates } from './buttons/leds.js';
 import { OnoffButtons } from './buttons/onoff.js';

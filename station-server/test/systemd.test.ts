@@ -1,5 +1,5 @@
 import { type NotifySocket, spawnManaged, startNotifySocket, tempDir, waitFor } from '@stop-motion/e2e';
-import { LoopBeats, probeHealth, SystemdNotifier, watchdogPingMs } from '@stop-motion/protocol/systemd';
+import { LoopBeats, probeHealth, SystemdNotifier, watchdogPingMs } from '@stop-motion/kit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 describe('watchdogPingMs (sd_watchdog_enabled(3))', () => {

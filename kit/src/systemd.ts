@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 
 /**
- * The service side of sd_notify(3), shared by the three Node services (imported as
- * `@stop-motion/protocol/systemd`, never by the browser UI): READY=1 once listening,
- * then WATCHDOG=1 every half of WatchdogSec, but only while the service's own
- * checks pass, so that systemd restarts a hung service and not only a dead one.
+ * The service side of sd_notify(3), shared by the three Node services: READY=1 once
+ * listening, then WATCHDOG=1 every half of WatchdogSec, but only while the service's
+ * own checks pass, so that systemd restarts a hung service and not only a dead one.
  *
  * Node has no unix datagram sockets, and the npm bindings (`sd-notify`, `unix-dgram`)
  * are native addons; the messages go through systemd's own `systemd-notify(1)`,
