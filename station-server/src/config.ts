@@ -161,6 +161,7 @@ const envSchema = z.object({
     .default('none'),
   DESIGNER: z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).optional(),
   GALLERY_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  TRACKS_DIR: optionalString,
 });
 
 export interface StationConfig {
@@ -169,6 +170,8 @@ export interface StationConfig {
   port: number;
   dataDir: string;
   uiDir: string;
+  /** The event's soundtracks (a folder with tracks.json); none: the picker is skipped. */
+  tracksDir: string | undefined;
   allowedOrigins: string[];
   /** Extra names the Host header may carry (ALLOWED_HOSTS); loopback and IP literals always may. */
   allowedHosts: string[];
@@ -333,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       port: e.STATION_PORT,
       dataDir: path.resolve(cwd, e.STATION_DATA_DIR),
       uiDir: e.STATION_UI_DIR ? path.resolve(cwd, e.STATION_UI_DIR) : path.resolve(PACKAGE_DIR, '../station-ui/dist'),
+      tracksDir: e.TRACKS_DIR ? path.resolve(cwd, e.TRACKS_DIR) : undefined,
       allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
         .split(',')
         .map((o) => o.trim())
