@@ -24,6 +24,8 @@ export class TrackLibrary {
   /** Some audio was missing: look again next time even if tracks.json did not change. */
   private incomplete = false;
   private loading: Promise<void> | null = null;
+  /** The missing files last logged, so a folder that stays incomplete is not logged on every request. */
+  private loggedMissing = '';
 
   constructor(private readonly o: { dir: string | undefined; log: Logger }) {}
 
@@ -66,39 +68,55 @@ export class TrackLibrary {
       );
       return;
     }
-    const parsed = await readTracksFile(file);
-    if (!parsed.ok) {
+    const checked = await checkTracksFolder(dir);
+    if (!checked.ok) {
       this.tracks = [];
       this.o.log.warn(
-        { event: 'tracks.invalid', file, reason: parsed.reason },
-        `no soundtracks: ${TRACKS_FILE} is not valid: ${parsed.reason}`,
+        { event: 'tracks.invalid', file, reason: checked.reason },
+        `no soundtracks: ${TRACKS_FILE} is not valid: ${checked.reason}`,
       );
       return;
     }
-    const usable: LoadedTrack[] = [];
-    for (const t of parsed.tracks) {
-      const previewFile = t.preview ?? t.file;
-      const missing: string[] = [];
-      for (const name of new Set([t.file, previewFile])) {
-        const s = await stat(path.join(dir, name)).catch(() => null);
-        if (!s?.isFile() || s.size === 0) missing.push(name);
-      }
-      if (missing.length > 0) {
-        this.incomplete = true;
-        this.o.log.warn(
-          { event: 'tracks.file_missing', track: t.id, files: missing },
-          `track ${t.id} left out: ${missing.join(', ')} missing or empty`,
-        );
-        continue;
-      }
-      usable.push({ ...t, previewFile });
+    this.incomplete = checked.missing.length > 0;
+    const missingKey = JSON.stringify(checked.missing);
+    for (const m of missingKey === this.loggedMissing ? [] : checked.missing) {
+      this.o.log.warn(
+        { event: 'tracks.file_missing', track: m.track, files: m.files },
+        `track ${m.track} left out: ${m.files.join(', ')} missing or empty`,
+      );
     }
+    this.loggedMissing = missingKey;
+    const usable = checked.tracks;
     this.tracks = usable;
     this.o.log.info(
       { event: first ? 'tracks.loaded' : 'tracks.reloaded', dir, tracks: usable.map((t) => t.id) },
       `${usable.length} soundtracks`,
     );
   }
+}
+
+/**
+ * A tracks folder as the station would use it: tracks.json valid, and which tracks'
+ * audio files are missing or empty. Never throws.
+ */
+export async function checkTracksFolder(
+  dir: string,
+): Promise<{ ok: true; tracks: LoadedTrack[]; missing: Array<{ track: string; files: string[] }> } | { ok: false; reason: string }> {
+  const parsed = await readTracksFile(path.join(dir, TRACKS_FILE));
+  if (!parsed.ok) return parsed;
+  const tracks: LoadedTrack[] = [];
+  const missing: Array<{ track: string; files: string[] }> = [];
+  for (const t of parsed.tracks) {
+    const previewFile = t.preview ?? t.file;
+    const absent: string[] = [];
+    for (const name of new Set([t.file, previewFile])) {
+      const s = await stat(path.join(dir, name)).catch(() => null);
+      if (!s?.isFile() || s.size === 0) absent.push(name);
+    }
+    if (absent.length > 0) missing.push({ track: t.id, files: absent });
+    else tracks.push({ ...t, previewFile });
+  }
+  return { ok: true, tracks, missing };
 }
 
 /** Reads and validates tracks.json; never throws. */
