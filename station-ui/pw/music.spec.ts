@@ -66,6 +66,19 @@ async function expectPlaying(page: Page, track: string): Promise<void> {
     .toEqual({ src: `/tracks/${track}/preview`, playing: true });
 }
 
+/** Keeps the audio element, so that after the screen is gone the test can ask whether it still plays. */
+async function holdPreview(page: Page): Promise<void> {
+  await preview(page).evaluate((a) => {
+    (window as unknown as { __preview: HTMLAudioElement }).__preview = a as HTMLAudioElement;
+  });
+}
+
+/** The screen is gone and its audio element is silent (a detached element would play on). */
+async function expectStopped(page: Page): Promise<void> {
+  await expect(preview(page)).toHaveCount(0);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __preview: HTMLAudioElement }).__preview.paused)).toBe(true);
+}
+
 async function expectSelected(page: Page, index: number): Promise<void> {
   await expect(tiles(page)).toHaveAttribute('data-selected', String(index));
   await expect(page.locator('.music-tile.selected')).toHaveAttribute('data-index', String(index));
@@ -96,10 +109,11 @@ test('Hebrew, simulated GPIO buttons: green steps through the moods right to lef
   await screenshot(page, 'he-music');
   await simPress(s, 'play');
   await expectPlaying(page, 'over-the-hills');
+  await holdPreview(page);
   await simPress(s, 'finish');
   await expectScreen(page, 'claim');
   // Leaving the screen stops the sound.
-  await expect(preview(page)).toHaveCount(0);
+  await expectStopped(page);
   expect(await delivered(s)).toMatchObject({ publish: 'private', soundtrack: 'over-the-hills' });
 });
 
@@ -147,9 +161,11 @@ test('English, touch: a touch selects and previews a tile, a second touch takes 
   await page.locator('main [data-action="play"]').click();
   await expectSelected(page, 4);
   await page.getByTestId('music-calm').click();
+  await expectPlaying(page, 'still-pond');
+  await holdPreview(page);
   await page.getByTestId('music-calm').click();
   await expectScreen(page, 'claim');
-  await expect(preview(page)).toHaveCount(0);
+  await expectStopped(page);
   expect(await delivered(s)).toMatchObject({ publish: 'private', soundtrack: 'still-pond' });
 });
 
@@ -198,11 +214,12 @@ test('Hebrew, a gamepad encoder: its play and finish buttons step and take; capt
   await tap(2);
   await expectSelected(page, 1);
   await expectPlaying(page, 'creaky-stairs');
+  await holdPreview(page);
   // Capture always captures: back to the make screen with one more frame, the preview stopped.
   await tap(0);
   await expectScreen(page, 'make');
   await expectFrames(page, 3);
-  await expect(preview(page)).toHaveCount(0);
+  await expectStopped(page);
   // The next finish starts the choice afresh.
   await byPad('finish');
   await expectScreen(page, 'consent');
