@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { expect, type Page, test } from '@playwright/test';
-import { chromiumLaunchOptions } from '../../e2e/src/harness/chromium.js';
+import { chromiumLaunchOptions } from '@stop-motion/e2e/harness';
 import { repoRoot, type Station, simPress, startStation } from './station.js';
 import { expectAccessible, expectFrames, expectScreen, openStation, screenshot } from './ui.js';
 
