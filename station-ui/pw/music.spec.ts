@@ -231,6 +231,20 @@ test('Hebrew, a gamepad encoder: its play and finish buttons step and take; capt
   expect(await delivered(s)).toMatchObject({ publish: 'public', soundtrack: 'sunny-day' });
 });
 
+test('with titles on, the music comes before the name and both reach the package', async ({ page }) => {
+  const s = await start('en', { TITLE_ENABLED: 'true' });
+  await toMusic(page, s, (a) => simPress(s, a));
+  await simPress(s, 'play');
+  await expectPlaying(page, 'creaky-stairs');
+  await simPress(s, 'finish');
+  await expectScreen(page, 'title');
+  await expect(preview(page)).toHaveCount(0);
+  for (const k of ['o', 'w', 'l']) await page.locator(`.keyboard [data-key="${k}"]`).click();
+  await page.getByTestId('title-ok').click();
+  await expectScreen(page, 'claim');
+  expect(await delivered(s)).toMatchObject({ publish: 'private', title: 'owl', soundtrack: 'creaky-stairs' });
+});
+
 test('a station without tracks skips the music screen', async ({ page }) => {
   const s = await start('en', { TRACKS_DIR: '' });
   await openStation(page, s.url);
