@@ -33,7 +33,7 @@ test.afterEach(async () => {
 });
 
 async function start(locale: Locale, env: Record<string, string> = {}): Promise<Station> {
-  station = await startStation({ LOCALE: locale, TRACKS_DIR: tracksDir, ...env });
+  station = await startStation({ LOCALE: locale, TRACKS_DIR: tracksDir, SOUND: 'true', ...env });
   return station;
 }
 
@@ -102,6 +102,7 @@ test('Hebrew, simulated GPIO buttons: green steps through the moods right to lef
   expect(first && second && first.x > second.x).toBe(true);
   await expectSelected(page, 0);
   await expectPlaying(page, 'sunny-day');
+  expect(await preview(page).evaluate((a: HTMLAudioElement) => a.muted)).toBe(false);
   await expectAccessible(page, 'music he');
   await simPress(s, 'play');
   await expectSelected(page, 1);
@@ -120,13 +121,15 @@ test('Hebrew, simulated GPIO buttons: green steps through the moods right to lef
 test('Arabic, keys: the arrows move in the reading direction, the keypad keys step and take; "no music" gives a silent film', async ({
   page,
 }) => {
-  const s = await start('ar');
+  // The operator turned the station's sound off: previews play muted.
+  const s = await start('ar', { SOUND: 'false' });
   await toMusic(page, s, (a) => page.keyboard.press({ capture: 'Enter', undo: 'Backspace', play: '0', finish: '.' }[a]));
   await expectSelected(page, 0);
   // Right to left: the left arrow goes forward, the right arrow back (round to "no music").
   await page.keyboard.press('ArrowLeft');
   await expectSelected(page, 1);
   await expectPlaying(page, 'creaky-stairs');
+  expect(await preview(page).evaluate((a: HTMLAudioElement) => a.muted)).toBe(true);
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
   await expectSelected(page, 5);

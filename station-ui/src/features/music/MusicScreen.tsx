@@ -9,7 +9,8 @@ import { moodPictures, NoMusicPicture } from './moods.js';
  * The soundtrack, chosen by picture: one tile per track (its mood) and "no music"
  * last. The selected tile plays its preview through the station's speaker; green
  * steps on, blue takes it; a touch selects a tile and a second touch takes it; the
- * arrow keys move in the reading direction. Leaving the screen stops the sound.
+ * arrow keys move in the reading direction. Leaving the screen stops the sound; with
+ * the station's sound off the previews play muted.
  */
 export function MusicScreen() {
   const { state, actions, t, dir } = useUi();
@@ -18,6 +19,11 @@ export function MusicScreen() {
   const track: StationTrack | undefined = tracks[selected];
   const audio = useRef<HTMLAudioElement>(null);
   const busy = state.flow.finishing;
+  // The operator's sound switch (quiet hours) silences the previews too.
+  const soundOn = state.station?.settings.sound ?? false;
+  useEffect(() => {
+    if (audio.current) audio.current.muted = !soundOn;
+  }, [soundOn]);
 
   // The preview of the selected tile; "no music" is silence.
   useEffect(() => {
