@@ -63,6 +63,10 @@ export const configSchema = z.object({
   WALL_FILMS: withDefault(z.coerce.number().int().min(1).max(100), 24),
   /** How often the wall's stream pings; a wall drops a stream silent for three times as long (proxies with short idle timeouts want less). */
   WALL_PING_SECONDS: withDefault(z.coerce.number().int().min(1).max(300), 20),
+  /** Bearer token of /metrics; unset: no /metrics at all. */
+  METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  /** `pre`: films wait for review on the processing unit; a family's page says so instead of "on its way". */
+  MODERATION: withDefault(z.enum(['post', 'pre']), 'post'),
 });
 
 export type RawConfig = z.output<typeof configSchema>;
