@@ -529,7 +529,10 @@ export class Pipeline {
         },
         maxWidth: c.maxOutputWidth,
         maxHeight: c.maxOutputHeight,
-        encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads },
+        encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads, choice: c.renderEncoder, vaapiDevice: c.renderVaapiDevice },
+        soundtrack: pkg.soundtrack ? { tracksDir: c.tracksDir, id: pkg.soundtrack } : null,
+        log: this.log,
+        id,
         preview: c.renderPreview,
         nice: c.renderNice,
         timeoutMs: budget.ms,
@@ -578,11 +581,12 @@ export class Pipeline {
       height: result.height,
       durationSec: result.durationSec,
       hasPreview: result.preview !== null,
+      audio: result.audio,
       dropped,
       renderMs,
       reason: null,
     });
-    this.log.info({ id, renderMs, frames: result.frameCount, width: result.width, height: result.height }, 'render.done');
+    this.log.info({ id, renderMs, frames: result.frameCount, width: result.width, height: result.height, audio: result.audio, encoder: result.encoder }, 'render.done');
     await this.afterRendered(job);
   }
 
@@ -811,6 +815,7 @@ export function filmMeta(j: Job): FilmMeta {
     height: j.height ?? 2,
     ...(j.ownerKeyHash ? { ownerKeyHash: j.ownerKeyHash } : {}),
     hasPreview: j.hasPreview,
+    audio: j.audio,
   };
 }
 
