@@ -139,7 +139,7 @@ describe('buildRenderArgs', () => {
     expect(args.filter((a) => a === '-map')).toEqual(['-map', '-map', '-map', '-map']);
     expect(args.filter((a, i) => args[i - 1] === '-map')).toEqual(['[out]', '[aout]', '[poster]', '[preview]']);
     expect(args.filter((a) => a === '-an')).toHaveLength(2);
-    expect(args.filter((a) => a.endsWith('.mp4') || a.endsWith('.jpg'))).toEqual(['/d/out/movie.mp4', '/d/out/poster.jpg', '/d/out/preview.mp4']);
+    expect(args.filter((a) => a.startsWith('/d/out/'))).toEqual(['/d/out/movie.mp4', '/d/out/poster.jpg', '/d/out/preview.mp4']);
     expect(valueAfter(args, '-fps_mode')).toBe('passthrough');
     expect(valueAfter(args, '-c:a')).toBe('aac');
     // The split follows the concat, so no branch makes ffmpeg queue frames behind the title.
