@@ -317,7 +317,10 @@ export function buildRenderArgs(plan: RenderPlan): string[] {
     args.push(
       '-map',
       '[preview]',
-      ...videoEncoderArgs({ preset: plan.preview.preset, crf: 28, threads: 1 }, { width: plan.preview.width, height: plan.preview.height, fps }),
+      ...videoEncoderArgs(
+        { preset: plan.preview.preset, crf: 28, threads: 1 },
+        { width: plan.preview.width, height: plan.preview.height, fps },
+      ),
       '-movflags',
       '+faststart',
       '-an',

@@ -7,8 +7,8 @@ import {
   parseEncoderList,
   type VideoEncoder,
 } from './args.js';
-import { errorMessage } from './files.js';
 import { runTool } from './ffmpeg.js';
+import { errorMessage } from './files.js';
 
 export type EncoderChoice = 'auto' | VideoEncoder;
 

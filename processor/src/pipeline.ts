@@ -529,7 +529,13 @@ export class Pipeline {
         },
         maxWidth: c.maxOutputWidth,
         maxHeight: c.maxOutputHeight,
-        encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads, choice: c.renderEncoder, vaapiDevice: c.renderVaapiDevice },
+        encoder: {
+          preset: c.renderPreset,
+          crf: c.renderCrf,
+          threads: c.renderThreads,
+          choice: c.renderEncoder,
+          vaapiDevice: c.renderVaapiDevice,
+        },
         soundtrack: pkg.soundtrack ? { tracksDir: c.tracksDir, id: pkg.soundtrack } : null,
         log: this.log,
         id,
@@ -586,7 +592,10 @@ export class Pipeline {
       renderMs,
       reason: null,
     });
-    this.log.info({ id, renderMs, frames: result.frameCount, width: result.width, height: result.height, audio: result.audio, encoder: result.encoder }, 'render.done');
+    this.log.info(
+      { id, renderMs, frames: result.frameCount, width: result.width, height: result.height, audio: result.audio, encoder: result.encoder },
+      'render.done',
+    );
     await this.afterRendered(job);
   }
 

@@ -263,7 +263,8 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
     });
     return written - titleFrames;
   };
-  const failure = (err: unknown) => (err instanceof ToolError && err.stderrTail ? err.stderrTail.split('\n').slice(-3).join(' | ') : errorMessage(err));
+  const failure = (err: unknown) =>
+    err instanceof ToolError && err.stderrTail ? err.stderrTail.split('\n').slice(-3).join(' | ') : errorMessage(err);
   // A failed pass is tried again without the hardware encoder, then without the sound; each
   // is blamed (logged) only when the film then renders without it.
   const encode = async (count: number): Promise<number> => {

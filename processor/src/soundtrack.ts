@@ -2,8 +2,8 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describeIssues, isValidId, TRACKS_FILE, tracksFileSchema } from '@stop-motion/protocol';
 import { buildLoudnessProbeArgs, type LoudnessMeasure, parseLoudnorm, type SoundtrackMix } from './args.js';
-import { errorMessage } from './files.js';
 import { runTool } from './ffmpeg.js';
+import { errorMessage } from './files.js';
 
 const MAX_TRACKS_FILE_BYTES = 256 * 1024;
 const MAX_TRACK_BYTES = 100 * 1024 * 1024;
@@ -73,7 +73,10 @@ export async function measureLoudness(
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     const tail = (err as { stderrTail?: string }).stderrTail?.split('\n').at(-1) ?? '';
-    return { ok: false, reason: `the track does not decode: ${errorMessage(err)}${tail && !errorMessage(err).includes(tail) ? ` (${tail})` : ''}` };
+    return {
+      ok: false,
+      reason: `the track does not decode: ${errorMessage(err)}${tail && !errorMessage(err).includes(tail) ? ` (${tail})` : ''}`,
+    };
   }
   const loudness = parseLoudnorm(stderr);
   if (!loudness) return { ok: false, reason: 'the track gave no loudness measurement (no audio decoded)' };

@@ -13,10 +13,10 @@ import {
   escapeFilterValue,
   fadeOutSeconds,
   hardwareBitrate,
-  parseEncoderList,
-  parseLoudnorm,
   orientationFilter,
   outputSize,
+  parseEncoderList,
+  parseLoudnorm,
   pixFmtForSampling,
   previewSize,
   type RenderPlan,
@@ -48,7 +48,22 @@ const DRAWTEXT =
 const HEAD = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
 const H264 = ['-c:v', 'libx264', '-profile:v', 'high', '-preset', 'veryfast', '-crf', '21', '-pix_fmt', 'yuv420p', '-threads', '3'];
 const TAIL = ['-fps_mode', 'passthrough', '-an', '-movflags', '+faststart', '-f', 'mp4', '/w/movie.mp4'];
-const POSTER_OUT = ['-map', '[poster]', '-frames:v', '1', '-update', '1', '-c:v', 'mjpeg', '-q:v', '3', '-an', '-f', 'image2', '/w/poster.jpg'];
+const POSTER_OUT = [
+  '-map',
+  '[poster]',
+  '-frames:v',
+  '1',
+  '-update',
+  '1',
+  '-c:v',
+  'mjpeg',
+  '-q:v',
+  '3',
+  '-an',
+  '-f',
+  'image2',
+  '/w/poster.jpg',
+];
 const PREVIEW_OUT = [
   '-map',
   '[preview]',
@@ -252,7 +267,12 @@ describe('buildRenderArgs', () => {
     ],
   ])('film encoder %s', (_name, encoder, global, video, splitOut) => {
     const args = buildRenderArgs({ ...plan, encoder, preview: PREVIEW });
-    expect(args.slice(0, HEAD.length + PROGRESS.length + global.length + FRAMES_IN.length)).toEqual([...HEAD, ...PROGRESS, ...global, ...FRAMES_IN]);
+    expect(args.slice(0, HEAD.length + PROGRESS.length + global.length + FRAMES_IN.length)).toEqual([
+      ...HEAD,
+      ...PROGRESS,
+      ...global,
+      ...FRAMES_IN,
+    ]);
     const graph = args[HEAD.length + PROGRESS.length + global.length + FRAMES_IN.length + 1] ?? '';
     expect(graph).toContain(`[all]split=3${splitOut}[p][v];`);
     if (encoder.kind === 'h264_vaapi') expect(graph).toContain(';[film]format=nv12,hwupload[out];');
