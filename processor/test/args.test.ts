@@ -137,7 +137,7 @@ describe('buildRenderArgs', () => {
       soundtrack: { file: '/t/a.ogg', loudness: { integrated: -20, truePeak: -3, range: 4, threshold: -30, offset: 0 } },
     });
     expect(args.filter((a) => a === '-map')).toEqual(['-map', '-map', '-map', '-map']);
-    expect(args.filter((a, i) => args[i - 1] === '-map')).toEqual(['[out]', '[aout]', '[poster]', '[preview]']);
+    expect(args.filter((_a, i) => args[i - 1] === '-map')).toEqual(['[out]', '[aout]', '[poster]', '[preview]']);
     expect(args.filter((a) => a === '-an')).toHaveLength(2);
     expect(args.filter((a) => a.startsWith('/d/out/'))).toEqual(['/d/out/movie.mp4', '/d/out/poster.jpg', '/d/out/preview.mp4']);
     expect(valueAfter(args, '-fps_mode')).toBe('passthrough');
