@@ -1,13 +1,13 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describeIssues, isValidId, TRACKS_FILE, tracksFileSchema } from '@stop-motion/protocol';
-import { buildLoudnessProbeArgs, type LoudnessMeasure, parseLoudnorm, type SoundtrackMix } from './args.js';
+import { buildLoudnessProbeArgs, type LoudnessMeasure, parseLoudnessSummary, type SoundtrackMix } from './args.js';
 import { runTool } from './ffmpeg.js';
 import { errorMessage } from './files.js';
 
 const MAX_TRACKS_FILE_BYTES = 256 * 1024;
 const MAX_TRACK_BYTES = 100 * 1024 * 1024;
-/** Quieter than this the track is taken for silence (loudnorm's gate is −70 LUFS). */
+/** Quieter than this the track is taken for silence (the R128 absolute gate is −70 LUFS). */
 const SILENT_BELOW_LUFS = -60;
 
 export type SoundtrackLookup = { ok: true; file: string; title: string } | { ok: false; reason: string };
@@ -58,9 +58,9 @@ export async function lookupTrack(tracksDir: string, id: string): Promise<Soundt
 }
 
 /**
- * The first of loudnorm's two passes, over exactly the part of the track the film uses
- * (looped when shorter). It also proves the track decodes: a broken file fails here,
- * before the film's pass, and the film is made silent instead.
+ * The measuring pass of the two-pass loudness normalisation, over exactly the part of the
+ * track the film uses (looped when shorter). It also proves the track decodes: a broken
+ * file fails here, before the film's pass, and the film is made silent instead.
  */
 export async function measureLoudness(
   file: string,
@@ -69,7 +69,7 @@ export async function measureLoudness(
 ): Promise<{ ok: true; loudness: LoudnessMeasure } | { ok: false; reason: string }> {
   let stderr: string;
   try {
-    ({ stderrTail: stderr } = await runTool('ffmpeg', buildLoudnessProbeArgs(file, durationSec), { ...opts, keepLines: 60 }));
+    ({ stderrTail: stderr } = await runTool('ffmpeg', buildLoudnessProbeArgs(file, durationSec), { ...opts, keepLines: 40 }));
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     const tail = (err as { stderrTail?: string }).stderrTail?.split('\n').at(-1) ?? '';
@@ -78,9 +78,10 @@ export async function measureLoudness(
       reason: `the track does not decode: ${errorMessage(err)}${tail && !errorMessage(err).includes(tail) ? ` (${tail})` : ''}`,
     };
   }
-  const loudness = parseLoudnorm(stderr);
+  const loudness = parseLoudnessSummary(stderr);
   if (!loudness) return { ok: false, reason: 'the track gave no loudness measurement (no audio decoded)' };
-  if (loudness.integrated < SILENT_BELOW_LUFS) return { ok: false, reason: `the track is silent (${loudness.integrated} LUFS)` };
+  if (loudness.integrated < SILENT_BELOW_LUFS || !Number.isFinite(loudness.truePeak))
+    return { ok: false, reason: `the track is silent (${loudness.integrated} LUFS)` };
   return { ok: true, loudness };
 }
 

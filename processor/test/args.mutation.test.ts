@@ -16,7 +16,7 @@ import {
   orientationFilter,
   outputSize,
   parseEncoderList,
-  parseLoudnorm,
+  parseLoudnessSummary,
   pixFmtForSampling,
   previewSize,
   type RenderPlan,
@@ -225,7 +225,7 @@ describe('buildRenderArgs', () => {
         'aresample=48000,afade=t=in:d=0.05,afade=t=out:st=2.667:d=1.333,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo[aout]',
     );
     const map = args.indexOf('-map');
-    expect(args.slice(map, map + 2 + H264.length + 10)).toEqual([
+    expect(args.slice(map, map + 2 + H264.length + 12)).toEqual([
       '-map',
       '[out]',
       ...H264,
@@ -235,6 +235,8 @@ describe('buildRenderArgs', () => {
       '[aout]',
       '-c:a',
       'aac',
+      '-aac_coder',
+      'fast',
       '-b:a',
       '160k',
       '-movflags',
@@ -325,17 +327,25 @@ describe('encoder probe and loudness', () => {
   it('loudness probe: loops the track, measures exactly the film length', () => {
     expect(buildLoudnessProbeArgs('/t/x.ogg', 13.4)).toEqual([
       ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-stream_loop', '-1', '-i', '/t/x.ogg', '-filter_complex'],
-      '[0:a]atrim=end=13.4,asetpts=PTS-STARTPTS,loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json',
+      '[0:a]atrim=end=13.4,asetpts=PTS-STARTPTS,ebur128=peak=true:framelog=verbose',
       ...['-vn', '-sn', '-dn', '-f', 'null', '-'],
     ]);
   });
-  it('parses the loudnorm report, refusing a missing or infinite one', () => {
-    const report = (i: string) =>
-      `[Parsed_loudnorm_2 @ 0x1] \n{\n\t"input_i" : "${i}",\n\t"input_tp" : "-4.25",\n\t"input_lra" : "3.10",\n\t"input_thresh" : "-33.90",\n\t"output_i" : "-16.02",\n\t"normalization_type" : "dynamic",\n\t"target_offset" : "0.40"\n}`;
-    expect(parseLoudnorm(`Input #0, ogg {x}\n${report('-23.50')}`)).toEqual(LOUDNESS);
-    expect(parseLoudnorm(report('-inf'))).toBeNull();
-    expect(parseLoudnorm('no report')).toBeNull();
-    expect(parseLoudnorm('{ broken')).toBeNull();
+  it('parses the last ebur128 summary, silence as -inf, refusing a missing or cut one', () => {
+    const summary = (i: string, peak: string) =>
+      `[Parsed_ebur128_1 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         ${i} LUFS\n    Threshold: -33.9 LUFS\n\n` +
+      '  Loudness range:\n    LRA:         3.1 LU\n    Threshold: -43.9 LUFS\n    LRA low:   -25.0 LUFS\n    LRA high:  -21.9 LUFS\n\n' +
+      `  True peak:\n    Peak:      ${peak} dBFS`;
+    expect(parseLoudnessSummary(`${summary('-70.0', '-inf')}\n${summary('-23.5', '-4.25')}`)).toEqual({ ...LOUDNESS, offset: 0 });
+    expect(parseLoudnessSummary(summary('-70.0', '-inf'))).toEqual({
+      integrated: -70,
+      threshold: -33.9,
+      range: 3.1,
+      truePeak: Number.NEGATIVE_INFINITY,
+      offset: 0,
+    });
+    expect(parseLoudnessSummary('no summary')).toBeNull();
+    expect(parseLoudnessSummary(summary('-23.5', '-4.25').split('  True peak')[0] ?? '')).toBeNull();
   });
 });
 
