@@ -7,7 +7,9 @@
  *   (b) the bare encode of the same frames with the same encoder settings, no title, no poster,
  *       no preview, no sound,
  *   (c) with BENCH_THREE_STEP=1: the original three-step pipeline with ffmpeg defaults.
- * Also DONE → queued on mpv, DONE → meta.json in S3, and peak RSS of the processor and ffmpeg.
+ * Each as wall time (the processor's renderMs) and as the CPU time of the ffmpeg processes, which
+ * a loaded machine disturbs far less. Also DONE → queued on mpv, DONE → meta.json in S3, and
+ * peak RSS of the processor and ffmpeg.
  *
  *   npm run bench -w @stop-motion/processor            (all four sizes)
  *   BENCH_QUICK=1 …        (100 frames at 720p and 1080p)
@@ -104,6 +106,18 @@ async function childPids(pid: number): Promise<number[]> {
     return [];
   }
 }
+
+/**
+ * CPU seconds of a process's reaped children (cutime + cstime in /proc/<pid>/stat): ffmpeg's
+ * cost without the waiting a loaded machine adds, so the ratios hold beside other work.
+ */
+async function childCpuSeconds(pid: number | 'self'): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name: state is field 3, so cutime (16) and cstime (17) are at 13 and 14 here.
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -302,6 +316,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
+    const cpuBefore = await childCpuSeconds(processorPid);
     const { id, doneAt } = await deliver(inbox, src, c.frames, c.width, c.height, soundtrack);
     const film = path.join(dataDir, 'films', id, 'movie.mp4');
     const queuedAt = await waitFor(
@@ -322,9 +337,10 @@ async function main(): Promise<void> {
     );
     sampling = false;
     await sampler;
+    const cpu = (await childCpuSeconds(processorPid)) - cpuBefore;
     const job = (await (await fetch(`${child.url}/status`)).json()) as { jobs: Array<{ id: string; renderMs: number }> };
     const ms = job.jobs.find((j) => j.id === id)?.renderMs ?? Number.NaN;
-    return { ms, queued: queuedAt - doneAt, meta: metaAt - doneAt, peak };
+    return { ms, cpu, queued: queuedAt - doneAt, meta: metaAt - doneAt, peak };
   };
 
   try {
@@ -339,19 +355,46 @@ async function main(): Promise<void> {
       await mkdir(work, { recursive: true });
       // Interleaved rounds, best of each: the machine may be shared, and the minimum is the
       // run least disturbed by others.
-      const runs: Array<{ a: number; s: number; b: number; c: number; queued: number; meta: number; peak: number }> = [];
+      const runs: Array<{
+        a: number;
+        s: number;
+        b: number;
+        c: number;
+        aCpu: number;
+        sCpu: number;
+        bCpu: number;
+        queued: number;
+        meta: number;
+        peak: number;
+      }> = [];
       for (let round = 0; round < ROUNDS; round++) {
+        const cpuBefore = await childCpuSeconds('self');
         const b = await bare(src, path.join(work, 'bare.mp4'), c.width, c.height);
+        const bCpu = (await childCpuSeconds('self')) - cpuBefore;
         const cc = THREE_STEP ? await threeStep(src, work, c.width, c.height) : Number.NaN;
         const silent = await processorRender(src, c);
         const sound = await processorRender(src, c, 'bench');
         const peak = Math.max(silent.peak, sound.peak);
-        runs.push({ a: silent.ms, s: sound.ms, b, c: cc, queued: silent.queued, meta: silent.meta, peak });
+        runs.push({
+          a: silent.ms,
+          s: sound.ms,
+          b,
+          c: cc,
+          aCpu: silent.cpu,
+          sCpu: sound.cpu,
+          bCpu,
+          queued: silent.queued,
+          meta: silent.meta,
+          peak,
+        });
         console.log(
-          `  round ${round + 1}: (a) ${f1(silent.ms / 1000)} s  (s) ${f1(sound.ms / 1000)} s  (b) ${f1(b / 1000)} s${THREE_STEP ? `  (c) ${f1(cc / 1000)} s` : ''}  a/b ${f2(silent.ms / b)}  s/a ${f2(sound.ms / silent.ms)}  DONE→queued ${f1(silent.queued / 1000)} s  DONE→meta ${f1(silent.meta / 1000)} s  ffmpeg peak ${Math.round(peak)} MB  load ${f2(os.loadavg()[0] ?? 0)}`,
+          `  round ${round + 1}: (a) ${f1(silent.ms / 1000)} s  (s) ${f1(sound.ms / 1000)} s  (b) ${f1(b / 1000)} s${THREE_STEP ? `  (c) ${f1(cc / 1000)} s` : ''}  a/b ${f2(silent.ms / b)}  s/a ${f2(sound.ms / silent.ms)}  cpu (a) ${f1(silent.cpu)} (s) ${f1(sound.cpu)} (b) ${f1(bCpu)} s  DONE→queued ${f1(silent.queued / 1000)} s  DONE→meta ${f1(silent.meta / 1000)} s  ffmpeg peak ${Math.round(peak)} MB  load ${f2(os.loadavg()[0] ?? 0)}`,
         );
       }
-      const min = (k: 'a' | 's' | 'b' | 'c' | 'queued' | 'meta') => Math.min(...runs.map((r) => r[k]));
+      const min = (k: 'a' | 's' | 'b' | 'c' | 'aCpu' | 'sCpu' | 'bCpu' | 'queued' | 'meta') => Math.min(...runs.map((r) => r[k]));
+      const aCpu = min('aCpu');
+      const sCpu = min('sCpu');
+      const bCpu = min('bCpu');
       const a = min('a');
       const sd = min('s');
       const b = min('b');
@@ -360,15 +403,19 @@ async function main(): Promise<void> {
       ffmpegPeak = Math.max(ffmpegPeak, peak);
       const queued = min('queued');
       const meta = min('meta');
-      const line = `| ${label} | ${f1(a / 1000)} | ${f1(sd / 1000)} | ${f1(b / 1000)} | ${f2(a / b)} | ${f2(sd / a)} |${THREE_STEP ? ` ${f1(cc / 1000)} | ${f2(a / cc)} |` : ''} ${f1(queued / 1000)} | ${f1(meta / 1000)} | ${Math.round(peak)} |`;
-      console.log(`  best: (a) ${f1(a / 1000)} s  (s) ${f1(sd / 1000)} s  (b) ${f1(b / 1000)} s  a/b ${f2(a / b)}  s/a ${f2(sd / a)}`);
+      const line = `| ${label} | ${f1(a / 1000)} | ${f1(sd / 1000)} | ${f1(b / 1000)} | ${f2(a / b)} | ${f2(sd / a)} | ${f1(aCpu)} | ${f1(sCpu)} | ${f1(bCpu)} | ${f2(aCpu / bCpu)} | ${f2(sCpu / aCpu)} |${THREE_STEP ? ` ${f1(cc / 1000)} | ${f2(a / cc)} |` : ''} ${f1(queued / 1000)} | ${f1(meta / 1000)} | ${Math.round(peak)} |`;
+      console.log(
+        `  best: (a) ${f1(a / 1000)} s  (s) ${f1(sd / 1000)} s  (b) ${f1(b / 1000)} s  a/b ${f2(a / b)}  s/a ${f2(sd / a)}  cpu a/b ${f2(aCpu / bCpu)} s/a ${f2(sCpu / aCpu)}`,
+      );
       rows.push(line);
       await rm(work, { recursive: true, force: true });
     }
     const processorPeak = await peakRssMb(processorPid);
     const three = THREE_STEP ? ' (c) s | a/c |' : '';
-    console.log(`\n| frames | (a) s | (s) s | (b) s | a/b | s/a |${three} DONE→queued s | DONE→meta.json s | ffmpeg peak RSS MB |`);
-    console.log(`|---|---|---|---|---|---|${THREE_STEP ? '---|---|' : ''}---|---|---|`);
+    console.log(
+      `\n| frames | (a) s | (s) s | (b) s | a/b | s/a | cpu (a) s | cpu (s) s | cpu (b) s | cpu a/b | cpu s/a |${three} DONE→queued s | DONE→meta.json s | ffmpeg peak RSS MB |`,
+    );
+    console.log(`|---|---|---|---|---|---|---|---|---|---|---|${THREE_STEP ? '---|---|' : ''}---|---|---|`);
     for (const r of rows) console.log(r);
     console.log(
       `\nprocessor peak RSS ${Math.round(processorPeak)} MB (goal ≤ 150); ffmpeg peak RSS ${Math.round(ffmpegPeak)} MB (goal ≤ 400 at 1080p)`,

@@ -1,7 +1,14 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describeIssues, isValidId, TRACKS_FILE, tracksFileSchema } from '@stop-motion/protocol';
-import { buildLoudnessProbeArgs, type LoudnessMeasure, parseLoudnessSummary, type SoundtrackMix } from './args.js';
+import {
+  buildLoudnessProbeArgs,
+  LOUDNESS_TARGET,
+  type LoudnessMeasure,
+  loudnessGainDb,
+  parseLoudnessSummary,
+  type SoundtrackMix,
+} from './args.js';
 import { runTool } from './ffmpeg.js';
 import { errorMessage } from './files.js';
 
@@ -66,10 +73,11 @@ export async function measureLoudness(
   file: string,
   durationSec: number,
   opts: { timeoutMs: number; nice: number; signal?: AbortSignal | undefined },
+  gainDb: number | null = null,
 ): Promise<{ ok: true; loudness: LoudnessMeasure } | { ok: false; reason: string }> {
   let stderr: string;
   try {
-    ({ stderrTail: stderr } = await runTool('ffmpeg', buildLoudnessProbeArgs(file, durationSec), { ...opts, keepLines: 40 }));
+    ({ stderrTail: stderr } = await runTool('ffmpeg', buildLoudnessProbeArgs(file, durationSec, gainDb), { ...opts, keepLines: 40 }));
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     const tail = (err as { stderrTail?: string }).stderrTail?.split('\n').at(-1) ?? '';
@@ -96,5 +104,13 @@ export async function prepareSoundtrack(
   if (!found.ok) return found;
   const measured = await measureLoudness(found.file, durationSec, opts);
   if (!measured.ok) return { ok: false, reason: `track ${id} (${path.basename(found.file)}): ${measured.reason}` };
-  return { ok: true, mix: { file: found.file, loudness: measured.loudness } };
+  let gainDb = loudnessGainDb(measured.loudness);
+  // Peaks the gain would push over the limit are held by the limiter, which also lowers the
+  // loudness of a track whose loudness is in its peaks: measured once more through the gain
+  // and the limiter, the shortfall is added (up to 6 dB).
+  if (measured.loudness.truePeak + gainDb > LOUDNESS_TARGET.truePeak) {
+    const limited = await measureLoudness(found.file, durationSec, opts, gainDb);
+    if (limited.ok) gainDb = Math.round((gainDb + Math.min(6, Math.max(0, loudnessGainDb(limited.loudness)))) * 100) / 100;
+  }
+  return { ok: true, mix: { file: found.file, loudness: measured.loudness, gainDb } };
 }

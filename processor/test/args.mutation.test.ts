@@ -13,8 +13,10 @@ import {
   escapeFilterValue,
   fadeOutSeconds,
   hardwareBitrate,
+  loudnessGainDb,
   orientationFilter,
   outputSize,
+  PEAK_LIMIT,
   parseEncoderList,
   parseLoudnessSummary,
   pixFmtForSampling,
@@ -87,7 +89,7 @@ const PREVIEW_OUT = [
   '/w/p.mp4',
 ];
 const PREVIEW = { output: '/w/p.mp4', width: 320, height: 240, frames: 36, preset: 'fast' };
-const LOUDNESS = { integrated: -23.5, truePeak: -4.25, range: 3.1, threshold: -33.9, offset: 0.4 };
+const LOUDNESS = { integrated: -23.5, truePeak: -4.25, range: 3.1 };
 const FRAMES_IN = ['-framerate', '12', '-start_number', '0', '-f', 'image2', '-i', '/w/frames/%06d.jpg'];
 const PROGRESS = ['-progress', 'pipe:1', '-stats_period', '0.5'];
 
@@ -216,12 +218,17 @@ describe('buildRenderArgs', () => {
   });
   it('the soundtrack: looped input after the logo, mixed into the film only, AAC', () => {
     const withLogo = { ...card, logoFile: '/logo.png' };
-    const args = buildRenderArgs({ ...plan, title: withLogo, preview: PREVIEW, soundtrack: { file: '/t/happy.ogg', loudness: LOUDNESS } });
+    const args = buildRenderArgs({
+      ...plan,
+      title: withLogo,
+      preview: PREVIEW,
+      soundtrack: { file: '/t/happy.ogg', loudness: LOUDNESS, gainDb: 7.5 },
+    });
     const fc = args.indexOf('-filter_complex');
     expect(args.slice(fc - 6, fc)).toEqual(['-i', '/logo.png', '-stream_loop', '-1', '-i', '/t/happy.ogg']);
     expect(args[fc + 1]).toContain(
       ';[3:a]atrim=end=4,asetpts=PTS-STARTPTS,' +
-        'loudnorm=I=-16:TP=-1.5:LRA=11:measured_I=-23.5:measured_TP=-4.25:measured_LRA=3.1:measured_thresh=-33.9:offset=0.4:linear=true:print_format=none,' +
+        'volume=7.5dB,alimiter=limit=0.7943:level=false:latency=true,' +
         'aresample=48000,afade=t=in:d=0.05,afade=t=out:st=2.667:d=1.333,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo[aout]',
     );
     const map = args.indexOf('-map');
@@ -246,7 +253,7 @@ describe('buildRenderArgs', () => {
     expect(args.filter((a) => a === '[aout]')).toHaveLength(1);
   });
   it('the soundtrack without a title is the frames’ length and input 1', () => {
-    const args = buildRenderArgs({ ...plan, soundtrack: { file: '/t/a.m4a', loudness: LOUDNESS } });
+    const args = buildRenderArgs({ ...plan, soundtrack: { file: '/t/a.m4a', loudness: LOUDNESS, gainDb: 7.5 } });
     const graph = args[args.indexOf('-filter_complex') + 1];
     expect(graph).toContain(';[1:a]atrim=end=1,asetpts=PTS-STARTPTS,');
     expect(graph).toContain('afade=t=out:st=0.667:d=0.333,');
@@ -292,6 +299,11 @@ describe('encoder probe and loudness', () => {
     expect(hardwareBitrate(320, 240, 10)).toBe(1_000_000);
     expect(hardwareBitrate(4096, 4096, 60)).toBe(20_000_000);
   });
+  it('gain to −16 LUFS and the sample-peak ceiling 0.5 dB under −1.5 dBTP', () => {
+    expect(loudnessGainDb(LOUDNESS)).toBe(7.5);
+    expect(loudnessGainDb({ integrated: -9.123, truePeak: 0, range: 1 })).toBe(-6.88);
+    expect(PEAK_LIMIT).toBe(0.7943);
+  });
   it('fade-out: 1.5 s, a third of a short film', () => {
     expect(fadeOutSeconds(14)).toBe(1.5);
     expect(fadeOutSeconds(4.5)).toBe(1.5);
@@ -336,13 +348,11 @@ describe('encoder probe and loudness', () => {
       `[Parsed_ebur128_1 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         ${i} LUFS\n    Threshold: -33.9 LUFS\n\n` +
       '  Loudness range:\n    LRA:         3.1 LU\n    Threshold: -43.9 LUFS\n    LRA low:   -25.0 LUFS\n    LRA high:  -21.9 LUFS\n\n' +
       `  True peak:\n    Peak:      ${peak} dBFS`;
-    expect(parseLoudnessSummary(`${summary('-70.0', '-inf')}\n${summary('-23.5', '-4.25')}`)).toEqual({ ...LOUDNESS, offset: 0 });
+    expect(parseLoudnessSummary(`${summary('-70.0', '-inf')}\n${summary('-23.5', '-4.25')}`)).toEqual(LOUDNESS);
     expect(parseLoudnessSummary(summary('-70.0', '-inf'))).toEqual({
       integrated: -70,
-      threshold: -33.9,
       range: 3.1,
       truePeak: Number.NEGATIVE_INFINITY,
-      offset: 0,
     });
     expect(parseLoudnessSummary('no summary')).toBeNull();
     expect(parseLoudnessSummary(summary('-23.5', '-4.25').split('  True peak')[0] ?? '')).toBeNull();

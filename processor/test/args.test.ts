@@ -93,7 +93,7 @@ describe('buildRenderArgs', () => {
     ['with a preview', { ...basePlan, preview }, 1, '[all]split=3[out][p][v]'],
     [
       'with a soundtrack',
-      { ...basePlan, soundtrack: { file: '/t/a.ogg', loudness: { integrated: -20, truePeak: -3, range: 4, threshold: -30, offset: 0 } } },
+      { ...basePlan, soundtrack: { file: '/t/a.ogg', loudness: { integrated: -20, truePeak: -3, range: 4 }, gainDb: 4 } },
       2,
       '[1:a]atrim=end=3,',
     ],
@@ -134,7 +134,7 @@ describe('buildRenderArgs', () => {
       ...basePlan,
       title: card,
       preview,
-      soundtrack: { file: '/t/a.ogg', loudness: { integrated: -20, truePeak: -3, range: 4, threshold: -30, offset: 0 } },
+      soundtrack: { file: '/t/a.ogg', loudness: { integrated: -20, truePeak: -3, range: 4 }, gainDb: 4 },
     });
     expect(args.filter((a) => a === '-map')).toEqual(['-map', '-map', '-map', '-map']);
     expect(args.filter((_a, i) => args[i - 1] === '-map')).toEqual(['[out]', '[aout]', '[poster]', '[preview]']);

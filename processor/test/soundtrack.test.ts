@@ -30,6 +30,22 @@ async function makeTrack(file: string, seconds: number): Promise<void> {
   ]);
 }
 
+/** A tone with a click each second (−2 dBFS, 1 ms): the gain to −16 LUFS pushes the clicks over the peak limit. */
+async function makePeakyTrack(file: string, seconds: number): Promise<void> {
+  const wave = '0.1*sin(2*PI*1000*t)+if(lt(mod(t,1),0.001),0.8,0)';
+  await execFileP('ffmpeg', [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc='${wave}|${wave}':s=44100:d=${seconds}`,
+    file,
+  ]);
+}
+
 interface AudioStream {
   codec_name: string;
   duration: string;
@@ -65,25 +81,17 @@ async function videoDuration(file: string): Promise<number> {
   return Number(stdout.trim());
 }
 
-/** Integrated loudness by ffmpeg's EBU R128 meter (the last summary it prints). */
-async function integratedLoudness(file: string): Promise<number> {
+/** Integrated loudness and true peak by ffmpeg's EBU R128 meter (the last summary it prints). */
+async function loudness(file: string): Promise<{ integrated: number; truePeak: number }> {
   const { stderr } = await execFileP('ffmpeg', [
-    '-hide_banner',
-    '-nostats',
-    '-i',
-    file,
-    '-map',
-    '0:a',
-    '-af',
-    'ebur128',
-    '-f',
-    'null',
-    '-',
+    ...['-hide_banner', '-nostats', '-i', file, '-map', '0:a'],
+    ...['-af', 'ebur128=peak=true:framelog=verbose', '-f', 'null', '-'],
   ]);
-  const all = [...stderr.matchAll(/Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS/g)];
-  const last = all.at(-1)?.[1];
-  if (last === undefined) throw new Error(`no ebur128 summary: ${stderr.slice(-500)}`);
-  return Number(last);
+  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+  const i = /Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS/.exec(summary)?.[1];
+  const tp = /True peak:\s+Peak:\s+(-?[\d.]+) dBFS/.exec(summary)?.[1];
+  if (i === undefined || tp === undefined) throw new Error(`no ebur128 summary: ${stderr.slice(-500)}`);
+  return { integrated: Number(i), truePeak: Number(tp) };
 }
 
 /** Mean level (dBFS, volumedetect) of `seconds` of audio from `start`. */
@@ -136,12 +144,14 @@ describe('soundtrack', () => {
     // Shorter than the film, so the mix must loop it.
     await makeTrack(path.join(tracksDir, 'happy.ogg'), 6);
     await makeTrack(path.join(tracksDir, 'calm.m4a'), 20);
+    await makePeakyTrack(path.join(tracksDir, 'peaky.ogg'), 15);
     await writeFile(path.join(tracksDir, 'broken.ogg'), randomBytes(40_000));
     const tracks: TracksFile = {
       version: 1,
       tracks: [
         { id: 'happy', mood: 'happy', title: 'Happy', author: 'Test', licence: 'CC0-1.0', file: 'happy.ogg' },
         { id: 'calm', mood: 'calm', title: 'Calm', author: 'Test', licence: 'CC0-1.0', file: 'calm.m4a' },
+        { id: 'peaky', mood: 'adventure', title: 'Peaky', author: 'Test', licence: 'CC0-1.0', file: 'peaky.ogg' },
         { id: 'broken', mood: 'silly', title: 'Broken', author: 'Test', licence: 'CC0-1.0', file: 'broken.ogg' },
         { id: 'gone', mood: 'spooky', title: 'Gone', author: 'Test', licence: 'CC0-1.0', file: 'gone.ogg' },
       ],
@@ -166,28 +176,34 @@ describe('soundtrack', () => {
   it.each([
     ['a looped .ogg shorter than the film', 'happy'],
     ['an .m4a longer than the film', 'calm'],
-  ])('%s: one AAC stream as long as the video, at −16 LUFS, fading out; poster and preview silent', async (_name, track) => {
-    const { id } = await writePackage(p.config.inboxDir, { frames: FRAMES, fps: FPS, tamper: withSoundtrack(track) });
-    await waitForJob(p, id, ['done']);
-    const film = path.join(p.config.dataDir, 'films', id);
-    const movie = path.join(film, 'movie.mp4');
-    const audio = await audioStreams(movie);
-    expect(audio.map((a) => a.codec_name)).toEqual(['aac']);
-    const video = await videoDuration(movie);
-    expect(Math.abs(video - FILM_SECONDS)).toBeLessThanOrEqual(1 / FPS + 1e-6);
-    expect(Math.abs(Number(audio[0]?.duration) - video)).toBeLessThanOrEqual(1 / FPS);
-    const loudness = await integratedLoudness(movie);
-    expect(Math.abs(loudness - LOUDNESS_TARGET.integrated), `integrated ${loudness} LUFS`).toBeLessThanOrEqual(1);
-    const middle = await meanVolume(movie, FILM_SECONDS / 2 - 0.25, 0.5);
-    const end = await meanVolume(movie, FILM_SECONDS - 0.5, 0.5);
-    expect(end, `last 0.5 s ${end} dB, middle ${middle} dB`).toBeLessThan(middle - 10);
-    // The track starts under the title card.
-    const underCard = await meanVolume(movie, 0.2, 0.5);
-    expect(underCard).toBeGreaterThan(middle - 6);
-    expect(await audioStreams(path.join(film, 'preview.mp4'))).toEqual([]);
-    expect((await probeVideo(path.join(film, 'preview.mp4'))).frames).toBe(30);
-    expect((await storedMeta(p, id)).audio).toBe(true);
-  });
+    ['loud clicks the gain would push over the peak limit', 'peaky'],
+  ])(
+    '%s: one AAC stream as long as the video, at −16 LUFS, peaks ≤ −1.5 dBTP, fading out; poster and preview silent',
+    async (_name, track) => {
+      const { id } = await writePackage(p.config.inboxDir, { frames: FRAMES, fps: FPS, tamper: withSoundtrack(track) });
+      await waitForJob(p, id, ['done']);
+      const film = path.join(p.config.dataDir, 'films', id);
+      const movie = path.join(film, 'movie.mp4');
+      const audio = await audioStreams(movie);
+      expect(audio.map((a) => a.codec_name)).toEqual(['aac']);
+      const video = await videoDuration(movie);
+      expect(Math.abs(video - FILM_SECONDS)).toBeLessThanOrEqual(1 / FPS + 1e-6);
+      expect(Math.abs(Number(audio[0]?.duration) - video)).toBeLessThanOrEqual(1 / FPS);
+      const measured = await loudness(movie);
+      expect(Math.abs(measured.integrated - LOUDNESS_TARGET.integrated), `integrated ${measured.integrated} LUFS`).toBeLessThanOrEqual(1);
+      // 0.5 dB over the target allowed for the AAC encoder's own overshoot.
+      expect(measured.truePeak, `true peak ${measured.truePeak} dBTP`).toBeLessThanOrEqual(LOUDNESS_TARGET.truePeak + 0.5);
+      const middle = await meanVolume(movie, FILM_SECONDS / 2 - 0.25, 0.5);
+      const end = await meanVolume(movie, FILM_SECONDS - 0.5, 0.5);
+      expect(end, `last 0.5 s ${end} dB, middle ${middle} dB`).toBeLessThan(middle - 10);
+      // The track starts under the title card.
+      const underCard = await meanVolume(movie, 0.2, 0.5);
+      expect(underCard).toBeGreaterThan(middle - 6);
+      expect(await audioStreams(path.join(film, 'preview.mp4'))).toEqual([]);
+      expect((await probeVideo(path.join(film, 'preview.mp4'))).frames).toBe(30);
+      expect((await storedMeta(p, id)).audio).toBe(true);
+    },
+  );
 
   it('a film without a soundtrack has no audio stream and says so in meta.json', async () => {
     const { id } = await writePackage(p.config.inboxDir, { frames: 12, fps: FPS });
