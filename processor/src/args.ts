@@ -166,20 +166,25 @@ function drawtextFilter(line: TitleLine): string {
   ].join(':');
 }
 
-/** The title card as a filter chain ending in `[title]`; input 1 is the lavfi colour, input 2 the logo. */
-export function titleFilter(card: TitleCard, width: number, height: number): string {
+/**
+ * The title card as a filter chain ending in `[title]`; input 1 is the lavfi colour, input 2
+ * the logo. The card is drawn once, on the first colour frame, and that frame is repeated for
+ * the card's length: drawtext (with shaping) and the overlay run once, not once per frame.
+ */
+export function titleFilter(card: TitleCard, width: number, height: number, fps: number): string {
   const text = card.lines.map(drawtextFilter);
-  const chain = [`[1:v]${['format=yuv420p', ...text].join(',')}`];
+  const hold = `loop=loop=${Math.max(0, titleFrameCount(card.seconds, fps) - 1)}:size=1:start=0,setpts=N/(${fps}*TB)`;
+  const chain = [`[1:v]${['trim=end_frame=1', 'format=yuv420p', ...text].join(',')}`];
   if (card.logoFile) {
     const logoHeight = Math.max(2, Math.floor(height / 5 / 2) * 2);
     return (
       `${chain[0]}[bg];` +
       `[2:v]scale=-2:${logoHeight}[logo];` +
-      `[bg][logo]overlay=x=(W-w)/2:y=H*0.04:eof_action=repeat:format=auto,format=yuv420p,setsar=1[title]`
+      `[bg][logo]overlay=x=(W-w)/2:y=H*0.04:eof_action=repeat:format=auto,format=yuv420p,setsar=1,${hold}[title]`
     );
   }
   void width;
-  return `${chain[0]},setsar=1[title]`;
+  return `${chain[0]},setsar=1,${hold}[title]`;
 }
 
 /** Fade-out at the film's end: 1.5 s, or a third of a very short film. */
@@ -291,7 +296,7 @@ export function buildRenderArgs(plan: RenderPlan): string[] {
       inputs++;
     }
     graph.push(`[0:v]${letterbox(width, height)},format=yuv420p[frames]`);
-    graph.push(titleFilter(t, width, height));
+    graph.push(titleFilter(t, width, height, fps));
     graph.push('[title][frames]concat=n=2:v=1:a=0[all]');
   } else {
     graph.push(`[0:v]${letterbox(width, height)},format=yuv420p[all]`);
