@@ -8,9 +8,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOUDNESS_TARGET } from '../src/args.js';
 import { loadConfig } from '../src/config.js';
+import { filmMeta } from '../src/film-meta.js';
 import { type Processor, startProcessor } from '../src/index.js';
 import { jobSchema } from '../src/jobs.js';
-import { filmMeta } from '../src/pipeline.js';
 import { execFileP, probeVideo, writePackage } from './helpers.js';
 
 const FPS = 10;
@@ -129,7 +129,9 @@ const withSoundtrack = (soundtrack: string) => (_dir: string, m: ManifestV1 | nu
 
 async function storedMeta(p: Processor, id: string) {
   const job = jobSchema.parse(JSON.parse(await readFile(path.join(p.config.dataDir, 'jobs', `${id}.json`), 'utf8')));
-  return filmMeta(job);
+  const meta = filmMeta(job);
+  if (!meta.ok) throw new Error(meta.reason);
+  return meta.meta;
 }
 
 describe('soundtrack', () => {
