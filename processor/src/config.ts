@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, configProblems, envFlag } from '@stop-motion/kit';
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
+import { DEFAULT_VAAPI_DEVICE, VIDEO_ENCODERS } from './args.js';
 import type { RetentionConfig } from './retention.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -85,6 +86,9 @@ const envSchema = z.object({
   RENDER_TIMEOUT_SECONDS: int(900, 5, 86_400),
   RENDER_NICE: int(10, 0, 19),
   RENDER_PREVIEW: bool(true),
+  RENDER_ENCODER: z.enum(['auto', ...VIDEO_ENCODERS]).default('auto'),
+  RENDER_VAAPI_DEVICE: z.string().min(1).default(DEFAULT_VAAPI_DEVICE),
+  TRACKS_DIR: optionalString,
   MAX_OUTPUT_WIDTH: int(1920, 64, 4096),
   MAX_OUTPUT_HEIGHT: int(1080, 64, 4096),
   MAX_FRAMES: int(3000, 1, 10_000),
@@ -197,6 +201,11 @@ export function configSchema(cwd: string) {
           renderTimeoutMs: e.RENDER_TIMEOUT_SECONDS * 1000,
           renderNice: e.RENDER_NICE,
           renderPreview: e.RENDER_PREVIEW,
+          /** libx264, a hardware H.264 encoder, or auto (probed once, libx264 when none works). */
+          renderEncoder: e.RENDER_ENCODER,
+          renderVaapiDevice: e.RENDER_VAAPI_DEVICE,
+          /** The event's soundtracks: tracks.json and the files it names. */
+          tracksDir: path.resolve(cwd, e.TRACKS_DIR ?? path.join(dataDir, 'tracks')),
           maxOutputWidth: e.MAX_OUTPUT_WIDTH,
           maxOutputHeight: e.MAX_OUTPUT_HEIGHT,
           maxFrames: e.MAX_FRAMES,
