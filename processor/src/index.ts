@@ -15,6 +15,7 @@ import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
+import { ScreenSound } from './screen-sound.js';
 import { startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
 import { createS3 } from './upload.js';
@@ -92,7 +93,12 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const jobs = new JobStore(config.dataDir);
     const playlist = new PlaylistStore(config.dataDir, config.playlistMax);
     await playlist.load();
-    let player: Player;
+    let player: Player | null = null;
+    const sound = new ScreenSound({
+      config: { volume: config.screenVolume, mute: config.screenMute, quietHours: config.screenQuietHours, timeZone: config.eventTimeZone },
+      apply: async () => player?.setSound?.(),
+      log: log.child({ module: 'player' }),
+    });
     if (config.player === 'mpv') {
       player = new MpvPlayer({
         store: playlist,
@@ -102,12 +108,16 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
         fullscreen: config.mpvFullscreen,
         extraArgs: config.mpvExtraArgs,
         idleSlide: await makeIdleSlide(config, log),
+        sound: () => sound.current(),
       });
     } else {
       player = new NonePlayer(playlist);
     }
-    await player.start();
-    stopping.push(() => player.stop());
+    const screen = player;
+    await screen.start();
+    stopping.push(() => screen.stop());
+    sound.start();
+    stopping.push(async () => sound.stop());
     const deadlines = { callMs: config.s3TimeoutMs, minBytesPerSecond: config.s3MinUploadBytesPerSecond };
     const uploader = config.s3
       ? new WriteOnceUploader(createS3(config.s3, deadlines), config.s3.bucket, log.child({ module: 'upload' }), deadlines)
@@ -157,7 +167,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       config,
       log: log.child({ module: 'pipeline' }),
       jobs,
-      player,
+      player: screen,
       uploader,
       notices,
       uploadRetryCapMs: config.uploadRetryCapMs,
@@ -192,7 +202,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       pipeline: p,
     });
     stopping.push(() => server.app.close());
-    return { url: server.url, config, pipeline: p, player, retention, close };
+    return { url: server.url, config, pipeline: p, player: screen, retention, close };
   } catch (err) {
     await close();
     throw err;

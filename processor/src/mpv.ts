@@ -7,11 +7,14 @@ import { SETPRIV } from './ffmpeg.js';
 import type { Logger } from './log.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
+import type { SoundSetting } from './screen-sound.js';
 
 export interface MpvArgsOptions {
   socket: string;
   fullscreen: boolean;
   extraArgs: readonly string[];
+  /** The operator's volume and mute at start; changed live over IPC afterwards. */
+  sound?: SoundSetting;
 }
 
 /** mpv for the big screen: idle between films, looping the playlist, no on-screen controls. */
@@ -28,6 +31,10 @@ export function buildMpvArgs(o: MpvArgsOptions): string[] {
     '--no-terminal',
     '--no-input-default-bindings',
     '--hwdec=auto-safe',
+    // The film's soundtrack plays; volume 100 is the film as mixed, never amplified.
+    '--aid=auto',
+    '--volume-max=100',
+    ...(o.sound ? [`--volume=${o.sound.volume}`, `--mute=${o.sound.mute ? 'yes' : 'no'}`] : []),
     ...o.extraArgs,
   ];
 }
@@ -168,6 +175,8 @@ export interface MpvPlayerOptions {
   extraArgs: string[];
   /** Shown while there are no films; null for none. */
   idleSlide: string | null;
+  /** The volume and mute wanted now (applied at every start and reconnect). */
+  sound?: () => SoundSetting;
 }
 
 /**
@@ -220,6 +229,8 @@ export class MpvPlayer implements Player {
       this.mpvPid = ((await ipc.command('get_property', 'pid').catch(() => null)) as number | null) ?? this.child?.pid ?? null;
       await ipc.command('observe_property', 1, 'path');
       await ipc.command('observe_property', 2, 'idle-active');
+      // An adopted or attached mpv was started with someone else's volume.
+      await this.applySound(ipc);
       this.state = 'playing';
       await this.serial(() => this.sync(true));
       this.failures = 0;
@@ -247,7 +258,12 @@ export class MpvPlayer implements Player {
 
   private async spawnMpv(): Promise<void> {
     await rm(this.o.ownSocket, { force: true });
-    const args = buildMpvArgs({ socket: this.o.ownSocket, fullscreen: this.o.fullscreen, extraArgs: this.o.extraArgs });
+    const args = buildMpvArgs({
+      socket: this.o.ownSocket,
+      fullscreen: this.o.fullscreen,
+      extraArgs: this.o.extraArgs,
+      ...(this.o.sound ? { sound: this.o.sound() } : {}),
+    });
     // Dies with the processor: a restarted processor starts a fresh mpv, and nothing lingers.
     const [file, argv] = withParentDeathSignal('mpv', args, SETPRIV, 'TERM');
     const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -352,6 +368,20 @@ export class MpvPlayer implements Player {
       if (idle || playing !== target) await ipc.command('set_property', 'playlist-pos', target);
     }
     this.state = this.o.store.films.length > 0 ? 'playing' : 'idle';
+  }
+
+  private async applySound(ipc: MpvIpc): Promise<void> {
+    if (!this.o.sound) return;
+    const s = this.o.sound();
+    await ipc.command('set_property', 'volume', s.volume);
+    await ipc.command('set_property', 'mute', s.mute);
+  }
+
+  /** Volume or mute changed (quiet hours): applied now; a later (re)start applies it too. */
+  async setSound(): Promise<void> {
+    await this.serial(async () => {
+      if (this.ipc) await this.applySound(this.ipc);
+    });
   }
 
   async add(entry: PlaylistEntry): Promise<void> {
