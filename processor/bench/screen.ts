@@ -16,6 +16,7 @@
  *
  *   BENCH_PARTS=playback,burst,pinned npm run bench -w @stop-motion/processor
  *   BENCH_QUICK=1 …   (playback: N = 1 at the default settings, short films; burst of 3)
+ *   BENCH_PINNED_N=1,3 …   (the N measured on one core; default 1,3,10)
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -236,22 +237,29 @@ async function playback(pinned: boolean): Promise<PlaybackRow[]> {
   const defaults: Cell = { threads: Number(process.env.BENCH_THREADS ?? defaultRenderThreads()), nice: 10 };
   const film = QUICK ? { frames: 30, w: 1920, h: 1080 } : { frames: 60, w: 1920, h: 1080 };
   const baseSeconds = QUICK ? 5 : 15;
+  // On one core only the default settings are measured (BENCH_PINNED_N, default 1,3,10): the grid is for choosing them.
+  const pinnedN = (process.env.BENCH_PINNED_N ?? '1,3,10')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   const runs: Array<{ cell: Cell; n: number }> = QUICK
     ? [{ cell: defaults, n: 1 }]
-    : [
-        { cell: defaults, n: 1 },
-        { cell: defaults, n: 3 },
-        { cell: defaults, n: 10 },
-        ...[
-          { threads: 2, nice: 10 },
-          { threads: 1, nice: 19 },
-          { threads: 2, nice: 19 },
-          { threads: 2, nice: 0 },
-          { threads: 2, nice: 10, shares: 128 },
-        ]
-          .filter((c) => c.threads !== defaults.threads || c.nice !== defaults.nice || 'shares' in c)
-          .map((cell) => ({ cell, n: 3 })),
-      ];
+    : pinned
+      ? pinnedN.map((n) => ({ cell: defaults, n }))
+      : [
+          { cell: defaults, n: 1 },
+          { cell: defaults, n: 3 },
+          { cell: defaults, n: 10 },
+          ...[
+            { threads: 2, nice: 10 },
+            { threads: 1, nice: 19 },
+            { threads: 2, nice: 19 },
+            { threads: 2, nice: 0 },
+            { threads: 2, nice: 10, shares: 128 },
+          ]
+            .filter((c) => c.threads !== defaults.threads || c.nice !== defaults.nice || 'shares' in c)
+            .map((cell) => ({ cell, n: 3 })),
+        ];
   const x = await startXvfb();
   const dir = await tempDir('bench-screen');
   const inbox = path.join(dir.path, 'inbox');

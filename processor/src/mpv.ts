@@ -176,7 +176,7 @@ export interface MpvPlayerOptions {
   /** Shown while there are no films; null for none. */
   idleSlide: string | null;
   /** The volume and mute wanted now (applied at every start and reconnect). */
-  sound?: () => SoundSetting;
+  sound?: () => SoundSetting & { quiet: boolean };
 }
 
 /**
@@ -411,6 +411,7 @@ export class MpvPlayer implements Player {
       restarts: this.restarts,
       lastError: this.lastError,
       pid: this.mpvPid,
+      ...(this.o.sound ? { sound: this.o.sound() } : {}),
     };
   }
 

@@ -9,6 +9,8 @@ export interface PlayerStatus {
   lastError: string | null;
   /** The mpv process on screen, when known. */
   pid: number | null;
+  /** The operator's volume and mute now, and whether quiet hours are why it is muted. */
+  sound?: { volume: number; mute: boolean; quiet: boolean };
 }
 
 /** The big screen. Films are added to play next; taken-down films leave at once. */

@@ -217,6 +217,7 @@ describe('SCREEN_* configure the processor’s mpv', () => {
     try {
       expect(await ipc.getProperty('volume')).toBe(35);
       expect(await ipc.getProperty('mute')).toBe(true);
+      expect((await p.pipeline.status()).player).toMatchObject({ sound: { volume: 35, mute: true, quiet: true } });
     } finally {
       ipc.close();
     }
