@@ -133,6 +133,8 @@ class DropCounter {
   private total: Counts = { 'frame-drop-count': 0, 'decoder-frame-drop-count': 0, 'vo-delayed-frame-count': 0 };
   private timer: NodeJS.Timeout;
   files = 0;
+  /** Every file mpv started, in order (path property changes). */
+  readonly played: string[] = [];
 
   private constructor(private readonly ipc: MpvClient) {
     this.timer = setInterval(() => this.drain(), 50);
@@ -150,7 +152,10 @@ class DropCounter {
     for (const e of this.ipc.events.splice(0)) {
       if (e.event !== 'property-change' || typeof e.name !== 'string') continue;
       if (e.name === 'path') {
-        if (typeof e.data === 'string') this.files++;
+        if (typeof e.data === 'string') {
+          this.files++;
+          this.played.push(e.data);
+        }
         continue;
       }
       const v = typeof e.data === 'number' ? e.data : 0;
@@ -228,6 +233,8 @@ interface PlaybackRow {
   loadSeconds: number;
   mpvCpu: number;
   loadAvg: string;
+  /** Films quarantined (past their render deadline) instead of queued. */
+  lost: number;
 }
 
 const cellLabel = (c: Cell) => `threads ${c.threads}, nice ${c.nice}${c.shares ? `, cpu.shares ${c.shares}` : ''}`;
@@ -237,29 +244,25 @@ async function playback(pinned: boolean): Promise<PlaybackRow[]> {
   const defaults: Cell = { threads: Number(process.env.BENCH_THREADS ?? defaultRenderThreads()), nice: 10 };
   const film = QUICK ? { frames: 30, w: 1920, h: 1080 } : { frames: 60, w: 1920, h: 1080 };
   const baseSeconds = QUICK ? 5 : 15;
-  // On one core only the default settings are measured (BENCH_PINNED_N, default 1,3,10): the grid is for choosing them.
-  const pinnedN = (process.env.BENCH_PINNED_N ?? '1,3,10')
+  // BENCH_N (default 1,3,10): N at the default settings; BENCH_CELLS ("threads/nice[/cpu.shares]", comma
+  // separated): the grid, each at N = 3. On one core only the defaults are measured (BENCH_PINNED_N).
+  const nums = (v: string | undefined, fallback: string) =>
+    (v ?? fallback)
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0);
+  const grid = (process.env.BENCH_CELLS ?? '2/10,1/19,2/19,2/0,1/10/128')
     .split(',')
-    .map(Number)
-    .filter((n) => n > 0);
+    .filter(Boolean)
+    .map((c): Cell => {
+      const [threads, nice, shares] = c.split('/').map(Number);
+      return { threads: threads ?? 1, nice: nice ?? 10, ...(shares ? { shares } : {}) };
+    });
   const runs: Array<{ cell: Cell; n: number }> = QUICK
     ? [{ cell: defaults, n: 1 }]
     : pinned
-      ? pinnedN.map((n) => ({ cell: defaults, n }))
-      : [
-          { cell: defaults, n: 1 },
-          { cell: defaults, n: 3 },
-          { cell: defaults, n: 10 },
-          ...[
-            { threads: 2, nice: 10 },
-            { threads: 1, nice: 19 },
-            { threads: 2, nice: 19 },
-            { threads: 2, nice: 0 },
-            { threads: 2, nice: 10, shares: 128 },
-          ]
-            .filter((c) => c.threads !== defaults.threads || c.nice !== defaults.nice || 'shares' in c)
-            .map((cell) => ({ cell, n: 3 })),
-        ];
+      ? nums(process.env.BENCH_PINNED_N, '1,3,10').map((n) => ({ cell: defaults, n }))
+      : [...nums(process.env.BENCH_N, '1,3,10').map((n) => ({ cell: defaults, n })), ...grid.map((cell) => ({ cell, n: 3 }))];
   const x = await startXvfb();
   const dir = await tempDir('bench-screen');
   const inbox = path.join(dir.path, 'inbox');
@@ -281,12 +284,14 @@ async function playback(pinned: boolean): Promise<PlaybackRow[]> {
       },
       wrap ? { wrap } : {},
     );
+  /** Waits until every film is on the playlist or was lost (quarantined or failed, e.g. past its render deadline); returns how many were lost. */
   const waitQueued = (child: ProcessorChild, ids: string[]) =>
     waitFor(
       'the films on the playlist',
       async () => {
-        const list = (await getStatus(child.url)).playlist;
-        return ids.every((id) => list.includes(id)) || undefined;
+        const s = await getStatus(child.url);
+        const lost = ids.filter((id) => s.jobs.some((j) => j.id === id && (j.state === 'quarantined' || j.state === 'failed')));
+        return ids.every((id) => s.playlist.includes(id) || lost.includes(id)) ? lost.length : undefined;
       },
       { timeoutMs: 3_600_000, intervalMs: 100 },
     );
@@ -331,14 +336,14 @@ async function playback(pinned: boolean): Promise<PlaybackRow[]> {
         const base = drops.snapshot();
         const cpu0 = await cpuSeconds(mpvPid);
         const t0 = performance.now();
-        await waitQueued(child, await deliverFlat(n));
+        const lost = await waitQueued(child, await deliverFlat(n));
         const loadSeconds = (performance.now() - t0) / 1000;
         const load = drops.snapshot();
         const mpvCpu = ((await cpuSeconds(mpvPid)) - cpu0) / loadSeconds;
-        const row = { label: cellLabel(cell), n, base, baseSeconds, load, loadSeconds, mpvCpu, loadAvg: load1() };
+        const row = { label: cellLabel(cell), n, base, baseSeconds, load, loadSeconds, mpvCpu, loadAvg: load1(), lost };
         rows.push(row);
         console.log(
-          `  ${row.label}, N=${n}: rendering ${f1(loadSeconds)} s — dropped ${load['frame-drop-count']} (vo) ${load['decoder-frame-drop-count']} (decoder), delayed ${load['vo-delayed-frame-count']}; idle ${baseSeconds} s: ${base['frame-drop-count']} / ${base['decoder-frame-drop-count']} / ${base['vo-delayed-frame-count']}; mpv CPU ${Math.round(mpvCpu * 100)} %; load ${row.loadAvg}`,
+          `  ${row.label}, N=${n}: rendering ${f1(loadSeconds)} s — dropped ${load['frame-drop-count']} (vo) ${load['decoder-frame-drop-count']} (decoder), delayed ${load['vo-delayed-frame-count']}; idle ${baseSeconds} s: ${base['frame-drop-count']} / ${base['decoder-frame-drop-count']} / ${base['vo-delayed-frame-count']}; mpv CPU ${Math.round(mpvCpu * 100)} %; load ${row.loadAvg}${lost ? `; ${lost} film(s) LOST past the render deadline` : ''}`,
         );
       } finally {
         drops.close();
@@ -351,13 +356,13 @@ async function playback(pinned: boolean): Promise<PlaybackRow[]> {
     await dir.remove();
   }
   console.log(
-    `\n| settings | N films | rendering s | dropped (vo) | dropped (decoder) | delayed | drops per 1000 frames | idle: dropped per 1000 frames | mpv CPU % | load |`,
+    `\n| settings | N films | rendering s | dropped (vo) | dropped (decoder) | delayed | drops per 1000 frames | idle: dropped per 1000 frames | mpv CPU % | load | films lost |`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const per = (c: Counts, s: number) => f1(((c['frame-drop-count'] + c['decoder-frame-drop-count']) / (s * FPS)) * 1000);
     console.log(
-      `| ${r.label} | ${r.n} | ${f1(r.loadSeconds)} | ${r.load['frame-drop-count']} | ${r.load['decoder-frame-drop-count']} | ${r.load['vo-delayed-frame-count']} | ${per(r.load, r.loadSeconds)} | ${per(r.base, r.baseSeconds)} | ${Math.round(r.mpvCpu * 100)} | ${r.loadAvg} |`,
+      `| ${r.label} | ${r.n} | ${f1(r.loadSeconds)} | ${r.load['frame-drop-count']} | ${r.load['decoder-frame-drop-count']} | ${r.load['vo-delayed-frame-count']} | ${per(r.load, r.loadSeconds)} | ${per(r.base, r.baseSeconds)} | ${Math.round(r.mpvCpu * 100)} | ${r.loadAvg} | ${r.lost} |`,
     );
   }
   console.log('goal: 0 dropped frames at the default settings');
@@ -520,14 +525,19 @@ async function burst(pinned: boolean): Promise<BurstResult> {
       d.delivery.kick();
     }
     const spanSeconds = (performance.now() - t0) / 1000;
+    const premieres = () => [...new Set(mpv.played.map((f) => path.basename(path.dirname(f))).filter((id) => finishedAt.has(id)))];
     await waitFor('every film queued and in the gallery', () => (listedAt.size === stations && queuedAt.size === stations) || undefined, {
       timeoutMs: 3_600_000,
       intervalMs: 200,
     });
     watching = false;
     await watcher;
-    // Premiere order: the burst's films as they stand in mpv's playlist, which is the order they play in.
-    const order = (await mpv.playlist()).map((e) => path.basename(path.dirname(e.filename))).filter((id) => finishedAt.has(id));
+    // Premiere order: the order in which mpv first played the burst's films (its path changes over IPC).
+    await waitFor('every film premiered', () => premieres().length === stations || undefined, {
+      timeoutMs: 600_000,
+      intervalMs: 200,
+    });
+    const order = premieres();
     const finishOrder = [...finishedAt.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id);
     const inOrder = JSON.stringify(order) === JSON.stringify(finishOrder);
     const lat = (m: Map<string, number>) => ready.map(({ id }) => ((m.get(id) ?? Number.NaN) - (finishedAt.get(id) ?? 0)) / 1000);
