@@ -30,6 +30,7 @@ import { monotonicFactory } from 'ulid';
 import { defaultRenderThreads } from '../src/config.js';
 import { runTool } from '../src/ffmpeg.js';
 import { getStatus, startProcessorChild } from '../test/child.js';
+import { benchParts } from './parts.js';
 
 const execFileP = promisify(execFile);
 const ulid = monotonicFactory();
@@ -429,4 +430,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (benchParts().has('render')) await main();

@@ -5,6 +5,7 @@ import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { DEFAULT_VAAPI_DEVICE, VIDEO_ENCODERS } from './args.js';
 import type { RetentionConfig } from './retention.js';
+import { parseQuietHours } from './screen-sound.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -63,6 +64,11 @@ const envSchema = z.object({
   /** Extra mpv arguments, whitespace separated (tests pass `--vo=null --ao=null`). */
   MPV_EXTRA_ARGS: optionalString,
   MPV_FULLSCREEN: bool(true),
+  SCREEN_VOLUME: int(80, 0, 100),
+  SCREEN_MUTE: bool(false),
+  SCREEN_QUIET_HOURS: optionalString.refine((v) => v === undefined || parseQuietHours(v) !== null, {
+    message: 'must be a daily window HH:MM-HH:MM in EVENT_TIMEZONE, e.g. 22:00-08:00',
+  }),
   EVENT_NAME: z.string().max(120).default('Stop Motion Festival'),
   EVENT_TIMEZONE: eventTimeZoneSchema,
   TITLE_SECONDS: z
@@ -188,6 +194,10 @@ export function configSchema(cwd: string) {
           mpvSocket: e.MPV_SOCKET,
           mpvExtraArgs: e.MPV_EXTRA_ARGS ? e.MPV_EXTRA_ARGS.split(/\s+/).filter(Boolean) : [],
           mpvFullscreen: e.MPV_FULLSCREEN,
+          /** Big-screen volume 0–100 and mute: all day, or during the daily quiet hours in the event's zone. */
+          screenVolume: e.SCREEN_VOLUME,
+          screenMute: e.SCREEN_MUTE,
+          screenQuietHours: e.SCREEN_QUIET_HOURS ? parseQuietHours(e.SCREEN_QUIET_HOURS) : null,
           eventName: e.EVENT_NAME,
           /** The zone of the date on the title card. */
           eventTimeZone: e.EVENT_TIMEZONE,
