@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
+import type { HealthThresholds } from './health.js';
 import type { RetentionConfig } from './retention.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -102,6 +103,24 @@ const envSchema = z.object({
   /** Origins (scheme://host[:port]) allowed to POST besides the API's own, comma separated. */
   PROCESSOR_ALLOWED_ORIGINS: optionalString,
   STATUS_TOKEN: optionalString,
+  /** The control room's token (the page, `/api/stations`, its actions); unset = the control room is off. */
+  CONTROL_TOKEN: optionalString,
+  /** Where each station's delivery secret is (`<id>.secret`), which also signs its status reports. */
+  STATION_SECRETS_DIR: z.string().min(1).default('/etc/stop-motion/stations'),
+  /** A listener of its own for station reports (on the LAN); unset = reports go to the status server. */
+  REPORT_HOST: z.string().min(1).default('0.0.0.0'),
+  REPORT_PORT: int(-1, -1, 65535),
+  REPORT_WINDOW_SECONDS: int(60, 5, 3600),
+  STATION_SILENT_SECONDS: int(20, 2, 86_400),
+  STATION_DISK_WARN_MB: int(500, 0, 10_000_000),
+  STATION_OUTBOX_WARN_MINUTES: int(10, 1, 10_080),
+  STATION_UI_DEAD_SECONDS: int(30, 2, 86_400),
+  STATION_CLOCK_WARN_SECONDS: int(120, 1, 86_400),
+  RENDER_ALERT_MINUTES: int(60, 1, 10_080),
+  GALLERY_HEALTH_URL: optionalString,
+  ALERT_WEBHOOK_URL: optionalString,
+  CONTROL_PROBE_SECONDS: int(10, 1, 3600),
+  CONTROL_PROBE_TIMEOUT_SECONDS: int(3, 1, 60),
   S3_ENDPOINT: optionalString,
   S3_BUCKET: optionalString,
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -123,6 +142,12 @@ function crossCheck(env: NodeJS.ProcessEnv): string[] {
   const token = set('STATUS_TOKEN');
   if (!isLoopbackHost(host) && !token) problems.push(`STATUS_TOKEN: is required when PROCESSOR_HOST (${host}) is not a loopback address`);
   if (token !== undefined && token.length < 12) problems.push('STATUS_TOKEN: must be at least 12 characters');
+  const control = set('CONTROL_TOKEN');
+  if (control !== undefined && control.length < 16) problems.push('CONTROL_TOKEN: must be at least 16 characters');
+  for (const name of ['GALLERY_HEALTH_URL', 'ALERT_WEBHOOK_URL']) {
+    const v = set(name);
+    if (v !== undefined && !/^https?:\/\/[^\s]+$/.test(v)) problems.push(`${name}: must be an http(s) URL`);
+  }
   const redis = set('REDIS_URL');
   if (redis !== undefined && !/^rediss?:\/\//.test(redis)) problems.push('REDIS_URL: must start with redis:// or rediss://');
   const endpoint = set('S3_ENDPOINT');
@@ -189,6 +214,19 @@ export interface ProcessorConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
   statusToken: string | undefined;
+  control: {
+    token: string | undefined;
+    secretsDir: string;
+    /** Null: reports are taken on the status server. */
+    reportListen: { host: string; port: number } | null;
+    reportWindowMs: number;
+    thresholds: HealthThresholds;
+    renderAlertMs: number;
+    galleryHealthUrl: string | undefined;
+    webhookUrl: string | undefined;
+    probeMs: number;
+    probeTimeoutMs: number;
+  };
   /** Deadline of a small S3 call, and the longest silence within an upload. */
   s3TimeoutMs: number;
   /** Slowest upload rate waited for; a file's deadline grows with its size at this rate. */
@@ -274,6 +312,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,
     s3MinUploadBytesPerSecond: e.S3_MIN_UPLOAD_KBPS * 1024,
     statusToken: e.STATUS_TOKEN,
+    control: {
+      token: e.CONTROL_TOKEN,
+      secretsDir: path.resolve(cwd, e.STATION_SECRETS_DIR),
+      reportListen: e.REPORT_PORT >= 0 ? { host: e.REPORT_HOST, port: e.REPORT_PORT } : null,
+      reportWindowMs: e.REPORT_WINDOW_SECONDS * 1000,
+      thresholds: {
+        silentMs: e.STATION_SILENT_SECONDS * 1000,
+        diskWarnBytes: e.STATION_DISK_WARN_MB * 1_048_576,
+        outboxWarnMs: e.STATION_OUTBOX_WARN_MINUTES * 60_000,
+        uiDeadMs: e.STATION_UI_DEAD_SECONDS * 1000,
+        clockWarnMs: e.STATION_CLOCK_WARN_SECONDS * 1000,
+      },
+      renderAlertMs: e.RENDER_ALERT_MINUTES * 60_000,
+      galleryHealthUrl: e.GALLERY_HEALTH_URL,
+      webhookUrl: e.ALERT_WEBHOOK_URL,
+      probeMs: e.CONTROL_PROBE_SECONDS * 1000,
+      probeTimeoutMs: e.CONTROL_PROBE_TIMEOUT_SECONDS * 1000,
+    },
     s3: e.S3_BUCKET
       ? {
           endpoint: e.S3_ENDPOINT,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FilmNotice } from '@stop-motion/protocol';
 import { buildIdleSlideArgs } from './args.js';
 import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
+import { ControlRoom } from './control.js';
 import { runTool } from './ffmpeg.js';
 import { errorMessage } from './files.js';
 import { JobStore } from './jobs.js';
@@ -15,13 +16,15 @@ import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
-import { startStatusServer } from './status.js';
+import { StationBook } from './station-reports.js';
+import { startReportServer, startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
 import { createS3 } from './upload.js';
 import { WriteOnceUploader } from './write-once.js';
 
 export { buildRenderArgs, outputSize } from './args.js';
 export { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
+export type { ControlRoom } from './control.js';
 export type { Pipeline } from './pipeline.js';
 
 export interface Processor {
@@ -30,6 +33,9 @@ export interface Processor {
   pipeline: Pipeline;
   player: Player;
   retention: Retention;
+  control: ControlRoom;
+  /** Where stations report, when they have a listener of their own (REPORT_PORT). */
+  reportUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -182,6 +188,43 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     }
     retention.start();
     stopping.push(() => retention.stop());
+    const book = new StationBook({
+      secretsDir: config.control.secretsDir,
+      stateFile: path.join(config.dataDir, 'control', 'stations.json'),
+      thresholds: config.control.thresholds,
+      windowMs: config.control.reportWindowMs,
+      log: log.child({ module: 'stations' }),
+    });
+    await book.load();
+    const n = notices;
+    const control = new ControlRoom({
+      book,
+      sources: {
+        status: () => p.status(),
+        takeDown: (id, why) => p.takeDown(id, why),
+        ...(n ? { pingRedis: (ms: number) => n.ping(ms) } : {}),
+      },
+      token: config.control.token,
+      s3: config.s3,
+      galleryHealthUrl: config.control.galleryHealthUrl,
+      webhookUrl: config.control.webhookUrl,
+      eventTimeZone: config.eventTimeZone,
+      eventName: config.eventName,
+      tickMs: 1000,
+      probeMs: config.control.probeMs,
+      probeTimeoutMs: config.control.probeTimeoutMs,
+      renderAlertMs: config.control.renderAlertMs,
+      log: log.child({ module: 'control' }),
+    });
+    await control.start();
+    stopping.push(() => control.stop());
+    if (!control.enabled) log.info('control.off: CONTROL_TOKEN is not set; the control room page is off (station reports are still taken)');
+    let reportUrl: string | null = null;
+    if (config.control.reportListen) {
+      const reports = await startReportServer(control, config.control.reportListen, log.child({ module: 'reports' }));
+      reportUrl = reports.url;
+      stopping.push(() => reports.app.close());
+    }
     const server = await startStatusServer({
       host: config.host,
       port: config.port,
@@ -190,9 +233,10 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       allowedOrigins: config.allowedOrigins,
       log: log.child({ module: 'status' }),
       pipeline: p,
+      extra: { owns: (url) => ControlRoom.owns(url), register: (app) => control.register(app, { reports: !config.control.reportListen }) },
     });
     stopping.push(() => server.app.close());
-    return { url: server.url, config, pipeline: p, player, retention, close };
+    return { url: server.url, config, pipeline: p, player, retention, control, reportUrl, close };
   } catch (err) {
     await close();
     throw err;

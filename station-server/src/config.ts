@@ -138,6 +138,9 @@ const envSchema = z.object({
   RSYNC_PASSWORD_FILE: optionalString,
   DELIVERY_SSH_KEY: optionalString,
   DELIVERY_TIMEOUT_SECONDS: int(120, 1, 3600),
+  PROCESSOR_REPORT_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  REPORT_SECONDS: int(5, 1, 3600),
+  REPORT_TIMEOUT_SECONDS: int(4, 1, 600),
   DELIVERY_RETRY_MIN_MS: int(2000, 10, 3_600_000),
   DELIVERY_RETRY_MAX_MS: int(300_000, 10, 86_400_000),
   SENT_RETENTION_DAYS: num(14, 0, 3650),
@@ -222,6 +225,8 @@ export interface StationConfig {
     sentRetentionDays: number;
   };
   disk: { minFreeBytes: number; cleanupFreeBytes: number };
+  /** Status reports to the processing unit; url null = off. Signed with the delivery secret. */
+  report: { url: string | null; intervalMs: number; timeoutMs: number };
   watchdog: { seconds: number; command: string | undefined; minIntervalSeconds: number };
   ui: {
     idleMinutes: number;
@@ -314,6 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
     const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
     if (!quality.ok) errors.push(`CAMERA_QUALITY: ${quality.reason}`);
     if (e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) errors.push('DELIVERY_RETRY_MAX_MS: must not be below DELIVERY_RETRY_MIN_MS');
+    if (e.PROCESSOR_REPORT_URL && !e.RSYNC_PASSWORD && !e.RSYNC_PASSWORD_FILE)
+      errors.push('PROCESSOR_REPORT_URL: reports are signed with the delivery secret; set RSYNC_PASSWORD or RSYNC_PASSWORD_FILE');
     if (e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) errors.push('UI_RESTART_COMMAND: required when UI_WATCHDOG_SECONDS is set');
     if (e.UI_RESTART_COMMAND && parseCommandLine(e.UI_RESTART_COMMAND) === null) {
       errors.push('UI_RESTART_COMMAND: unbalanced quotes');
@@ -386,6 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         sentRetentionDays: e.SENT_RETENTION_DAYS ?? 14,
       },
       disk: { minFreeBytes: e.DISK_MIN_FREE_MB * 1024 * 1024, cleanupFreeBytes: e.DISK_CLEANUP_FREE_MB * 1024 * 1024 },
+      report: { url: e.PROCESSOR_REPORT_URL ?? null, intervalMs: e.REPORT_SECONDS * 1000, timeoutMs: e.REPORT_TIMEOUT_SECONDS * 1000 },
       watchdog: { seconds: e.UI_WATCHDOG_SECONDS, command: e.UI_RESTART_COMMAND, minIntervalSeconds: e.UI_RESTART_MIN_INTERVAL_SECONDS },
       ui: {
         idleMinutes: e.IDLE_MINUTES ?? 5,
