@@ -398,7 +398,7 @@ export class ControlRoom {
 
   /** The station report route alone, for a listener of its own on the LAN (REPORT_PORT). */
   registerReportRoute(app: FastifyInstance): void {
-    app.register(async (scope) => {
+    app.register((scope, _opts, done) => {
       // The signature covers the exact bytes, so the body is kept as text.
       scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_REPORT_BYTES }, (_req, body, done) =>
         done(null, body),
@@ -413,6 +413,7 @@ export class ControlRoom {
           ...(refusal.code === 'clock' ? { serverTime: new Date().toISOString() } : {}),
         });
       });
+      done();
     });
   }
 
