@@ -31,6 +31,8 @@ export interface FestivalOptions {
   bucket?: string;
   logLevel?: string;
   extraEnv?: Partial<Record<'station' | 'processor' | 'gallery', Record<string, string>>>;
+  /** More environment for station n (1-based), given the processor's URL (its status reports go there). */
+  stationEnv?: (n: number, processorUrl: string) => Record<string, string>;
   onLine?: (label: string, line: string) => void;
   /** Puts a counting proxy between the processor and S3 (`Festival.s3Counter`). */
   countS3?: boolean;
@@ -162,6 +164,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
         ...(opts.mpvArgs ? { MPV_EXTRA_ARGS: opts.mpvArgs.join(' '), MPV_FULLSCREEN: 'false' } : {}),
         EVENT_NAME: opts.eventName ?? 'Stop Motion Festival',
         GALLERY_PUBLIC_URL: galleryUrl,
+        GALLERY_HEALTH_URL: `${galleryUrl}/healthz`,
         ...opts.extraEnv?.processor,
       },
       ...(opts.onLine ? { onLine: opts.onLine } : {}),
@@ -187,6 +190,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
           DELIVERY_TARGET: inbox,
           GALLERY_PUBLIC_URL: galleryUrl,
           ...opts.extraEnv?.station,
+          ...opts.stationEnv?.(i, processor.url),
         },
         ...(opts.onLine ? { onLine: opts.onLine } : {}),
       });

@@ -92,11 +92,14 @@ function render(s) {
   fill($('alerts'), s.alerts.active.length ? s.alerts.active.map((a) => el('li', { class: 'alert', 'data-severity': a.severity, 'data-key': a.key }, a.message, el('span', { class: 'facts' }, ' since ' + new Date(a.raisedAt).toLocaleTimeString()))) : [el('li', { class: 'facts' }, 'All clear.')]);
   fill($('history'), s.alerts.recent.filter((a) => a.clearedAt).slice(0, 15).map((a) => el('li', { class: 'cleared', 'data-key': a.key }, a.message + ' (' + new Date(a.raisedAt).toLocaleTimeString() + '–' + new Date(a.clearedAt).toLocaleTimeString() + ')')));
   const sc = s.screen;
-  pair($('screen'), [['now playing', sc.nowPlaying ?? '—'], ['next', sc.next ?? '—'], ['playlist', sc.playlistLength + ' films'], ['player', sc.kind + ', ' + sc.state], ['mpv restarts', sc.restarts]]);
+  pair($('screen'), [['now playing', sc.nowPlaying ?? '—'], ['next', sc.next ?? '—'], ['playlist', sc.playlistLength + ' films'], ['player', sc.kind + ', ' + sc.state], ['mpv restarts', sc.restarts]].concat(sc.held ? [['held', 'on the event slide']] : []));
   const down = el('button', { 'data-testid': 'take-down' }, 'Take the film on screen down');
   down.disabled = !sc.nowPlaying;
   down.onclick = () => { if (sc.nowPlaying && confirm('Take ' + sc.nowPlaying + ' down? It leaves the big screen for good.')) act('/api/control/films/' + encodeURIComponent(sc.nowPlaying) + '/take-down', 'Take down'); };
-  fill($('screen-actions'), [down]);
+  const screenBtn = (label, action, testid) => { const b = el('button', { 'data-testid': testid }, label); b.onclick = () => act('/api/control/screen/' + action, label); return b; };
+  const replay = el('form', { class: 'actions' }, el('input', { name: 'film', placeholder: 'film id', 'aria-label': 'film id to replay', size: 14 }), el('button', { 'data-testid': 'replay' }, 'Play now'));
+  replay.onsubmit = (e) => { e.preventDefault(); const id = replay.elements.film.value.trim(); if (id) act('/api/control/films/' + encodeURIComponent(id) + '/replay', 'Replay'); };
+  fill($('screen-actions'), [screenBtn('Skip this film', 'skip', 'skip'), sc.held ? screenBtn('Back to the films', 'release', 'release') : screenBtn('Hold on the event slide', 'hold', 'hold'), down, replay]);
   const svc = (name, r) => el('span', { 'data-ok': r.ok, 'data-testid': 'svc-' + name, title: r.error ?? '' }, name + (r.ok === null ? ' (not set up)' : r.ok ? ' ok' : ' unreachable'));
   fill($('services'), [svc('S3', s.services.s3), svc('Redis', s.services.redis), svc('gallery', s.services.gallery)]);
   const t = s.today;

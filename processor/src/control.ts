@@ -17,6 +17,8 @@ export interface ControlSources {
   status(): Promise<Record<string, unknown>>;
   /** Takes a film off the big screen: the moderation path. */
   takeDown(id: string, why: string): Promise<void>;
+  /** The big screen's operator actions. */
+  screen: { skip(): Promise<void>; replay(id: string): Promise<boolean>; holdOnSlide(hold: boolean): Promise<void> };
   /** Redis round trip under a deadline; undefined when Redis is not configured. */
   pingRedis?: (timeoutMs: number) => Promise<void>;
 }
@@ -69,6 +71,7 @@ export interface ControlSnapshot {
     playlistLength: number;
     restarts: number;
     lastError: string | null;
+    held: boolean;
   };
   uploadsWaiting: Array<{ id: string; attempts: number; lastError: string | null; nextAttemptAt: string | null }>;
   services: Probes;
@@ -266,7 +269,9 @@ export class ControlRoom {
     const now = Date.now();
     const status = await this.o.sources.status();
     const jobs = (status.jobs as Job[] | undefined) ?? [];
-    const player = (status.player as { kind: string; state: string; restarts: number; lastError: string | null } | undefined) ?? {
+    const player = (status.player as
+      | { kind: string; state: string; restarts: number; lastError: string | null; paused?: boolean }
+      | undefined) ?? {
       kind: 'none',
       state: 'off',
       restarts: 0,
@@ -343,6 +348,7 @@ export class ControlRoom {
         playlistLength: playlist.length,
         restarts: player.restarts,
         lastError: player.lastError,
+        held: player.paused === true,
       },
       uploadsWaiting: (status.uploadsWaiting as ControlSnapshot['uploadsWaiting'] | undefined) ?? [],
       services: this.probes,
@@ -481,6 +487,26 @@ export class ControlRoom {
         const sent = await this.o.book.request(id, kind.data);
         this.o.log.info({ station: id, action, id: sent.id, from: req.ip }, 'operator.station');
       }
+      this.ticking = this.tick();
+      return { ok: true };
+    });
+    app.post<{ Params: { action: string } }>('/api/control/screen/:action', async (req, reply) => {
+      if (!(await guard(req, reply))) return reply;
+      const { action } = req.params;
+      const screen = this.o.sources.screen;
+      if (action === 'skip') await screen.skip();
+      else if (action === 'hold' || action === 'release') await screen.holdOnSlide(action === 'hold');
+      else return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
+      this.o.log.info({ action, from: req.ip }, 'operator.screen');
+      this.ticking = this.tick();
+      return { ok: true };
+    });
+    app.post<{ Params: { id: string } }>('/api/control/films/:id/replay', async (req, reply) => {
+      if (!(await guard(req, reply))) return reply;
+      if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+      if (!(await this.o.sources.screen.replay(req.params.id)))
+        return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'that film is not on the playlist' } });
+      this.o.log.info({ film: req.params.id, action: 'replay', from: req.ip }, 'operator.film');
       this.ticking = this.tick();
       return { ok: true };
     });

@@ -20,6 +20,8 @@ export interface StationSighting {
   receivedAt: number | null;
   /** Station clock minus ours at that moment. */
   clockOffsetMs: number | null;
+  /** Since when we listen for reports (start of the processor): a station is not silent before it had a chance. */
+  watchingSince?: number;
 }
 
 export interface HealthVerdict {
@@ -56,6 +58,8 @@ export function stationHealth(s: StationSighting, now: number, t: HealthThreshol
   const warn: Array<[string, string]> = [];
   const r = s.report;
   if (!r || s.receivedAt === null) {
+    if (s.watchingSince !== undefined && now - s.watchingSince <= t.silentMs)
+      return { state: 'warn', reasons: ['waiting for its first report'], problems: ['waiting'] };
     return { state: 'down', reasons: ['silent: has never reported'], problems: ['silent'] };
   }
   const age = now - s.receivedAt;

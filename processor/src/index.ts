@@ -202,6 +202,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       sources: {
         status: () => p.status(),
         takeDown: (id, why) => p.takeDown(id, why),
+        screen: player,
         ...(n ? { pingRedis: (ms: number) => n.ping(ms) } : {}),
       },
       token: config.control.token,

@@ -110,8 +110,11 @@ export class StationBook {
   private closed = new Set<string>();
   private actions = new Map<string, StationAction[]>();
   private readonly refusalLogged = new Map<string, number>();
+  private readonly startedAt: number;
 
-  constructor(private readonly o: StationBookOptions) {}
+  constructor(private readonly o: StationBookOptions) {
+    this.startedAt = this.now();
+  }
 
   private now(): number {
     return this.o.now ? this.o.now() : Date.now();
@@ -221,7 +224,7 @@ export class StationBook {
     const ids = new Set([...this.entries.keys(), ...(await this.provisioned()), ...this.closed]);
     return [...ids].sort().map((id) => {
       const e = this.entries.get(id) ?? { report: null, receivedAt: null, clockOffsetMs: null, signedAt: undefined };
-      const v = stationHealth(e, now, this.o.thresholds);
+      const v = stationHealth({ ...e, watchingSince: this.startedAt }, now, this.o.thresholds);
       const r = e.report;
       return {
         id,

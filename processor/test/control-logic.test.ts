@@ -45,9 +45,23 @@ const seen = (r: StationReport | null, agoMs = 1000, clockOffsetMs: number | nul
 });
 
 describe('stationHealth', () => {
-  it.each<[string, ReturnType<typeof seen>, 'ok' | 'warn' | 'down', string[], RegExp | null]>([
+  it.each<[string, ReturnType<typeof seen> & { watchingSince?: number }, 'ok' | 'warn' | 'down', string[], RegExp | null]>([
     ['a healthy station', seen(report()), 'ok', [], null],
     ['a station that never reported', seen(null), 'down', ['silent'], /never reported/],
+    [
+      'a station not heard from since we started, within the limit',
+      { ...seen(null), watchingSince: NOW - 19_000 },
+      'warn',
+      ['waiting'],
+      /waiting for its first report/,
+    ],
+    [
+      'a station not heard from since we started, past the limit',
+      { ...seen(null), watchingSince: NOW - 21_000 },
+      'down',
+      ['silent'],
+      /never reported/,
+    ],
     ['silent just under the limit', seen(report(), 19_999), 'ok', [], null],
     ['silent past the limit', seen(report(), 20_001), 'down', ['silent'], /no report for 20 s/],
     [

@@ -95,7 +95,11 @@ describe('station reports', () => {
     expect(s1.diskFreeBytes).toBeGreaterThan(0);
     expect(s1.camera?.fps).toBeGreaterThan(0);
     expect(Math.abs(s1.clockOffsetMs ?? 1e9)).toBeLessThan(5000);
-    const s2 = await stationView('s2');
+    // Provisioned but silent: "waiting" for STATION_SILENT_SECONDS after the processor started, then down.
+    const s2 = await waitFor('s2 to count as silent', async () => {
+      const v = await stationView('s2');
+      return v?.state === 'down' ? v : undefined;
+    });
     expect(s2).toMatchObject({ state: 'down', problems: ['silent'], reasons: ['silent: has never reported'] });
   });
 
