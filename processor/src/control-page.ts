@@ -1,5 +1,3 @@
-import type { ControlSnapshot } from './control.js';
-
 /** JSON inside a <script> element: `<` escaped so no string in it can close the element. */
 function embed(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
@@ -10,7 +8,7 @@ function embed(value: unknown): string {
  * snapshot; the script renders it with textContent only (station messages and film
  * titles are untrusted) and replaces it with each snapshot from the event stream.
  */
-export function renderControlPage(snapshot: ControlSnapshot): string {
+export function renderControlPage(snapshot: unknown): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Control room</title>
