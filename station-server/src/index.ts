@@ -210,6 +210,13 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       });
       await reporter.start();
       const r = reporter;
+      // A change the control room shows goes out at once, not at the next interval.
+      const urgent = new Set(['camera.status', 'buttons.status', 'disk.status', 'station.closed']);
+      const onEvent = (e: { name: string }) => {
+        if (urgent.has(e.name)) r.soon();
+      };
+      station.on('event', onEvent);
+      stops.push({ name: 'reporter-events', stop: async () => void station.off('event', onEvent) });
       stops.push({ name: 'reporter', stop: () => r.stop() });
     }
 

@@ -18,6 +18,9 @@ import {
 } from '@stop-motion/protocol';
 import type { Logger } from './log.js';
 
+/** The least time between two reports sent because something changed. */
+const SOON_MIN_MS = 500;
+
 /** Everything in a report except what the reporter itself adds. */
 export type ReportBody = Omit<StationReport, 'format' | 'version' | 'clock' | 'done'>;
 
@@ -89,6 +92,9 @@ export class Reporter {
   private done: string[] = [];
   private readonly seen: string[] = [];
   private inFlight: Promise<void> = Promise.resolve();
+  private sending = false;
+  private again = false;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
   private abort: AbortController | undefined;
   lastReply: ReportReply | null = null;
   lastError: string | null = null;
@@ -120,7 +126,24 @@ export class Reporter {
     this.timer.unref();
   }
 
+  /**
+   * Something the control room shows changed (the camera failed, the disk filled): report
+   * now rather than at the next interval, at most one every SOON_MIN_MS. Not while the
+   * processor is unreachable: the backoff stands.
+   */
+  soon(): void {
+    if (!this.running || this.failures > 0) return;
+    if (this.sending) {
+      this.again = true;
+      return;
+    }
+    const wait = Math.max(0, this.lastSentAt + SOON_MIN_MS - performance.now());
+    this.schedule(wait);
+  }
+
   private async tick(): Promise<void> {
+    this.sending = true;
+    this.lastSentAt = performance.now();
     let ok = false;
     try {
       ok = await this.sendOnce();
@@ -132,7 +155,14 @@ export class Reporter {
       this.failures = 0;
       this.lastError = null;
     }
-    this.schedule(reportDelayMs(this.failures, this.o.intervalMs));
+    this.sending = false;
+    if (this.again && this.failures === 0) {
+      this.again = false;
+      this.schedule(SOON_MIN_MS);
+    } else {
+      this.again = false;
+      this.schedule(reportDelayMs(this.failures, this.o.intervalMs));
+    }
   }
 
   private fail(reason: string): void {
