@@ -2,6 +2,7 @@
 // station's delivery secret, refused from anyone else, shown by GET /api/stations, and
 // carrying the operator's requests back. A processor that is stopped (SIGSTOP) or away
 // costs the station nothing: it keeps filming and reports again when it can.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -225,6 +226,36 @@ describe('station reports', () => {
     expect(v.reasons[0]).toMatch(/^silent: no report for \d+ s/);
     await station.reporter?.start();
     await waitFor('s1 back', async () => (await stationView('s1'))?.state === 'ok');
+  });
+});
+
+describe('a change the control room shows', () => {
+  it('is reported at once, not at the next interval', async () => {
+    const passwordFile = path.join(dir.path, 's2.password');
+    writeFileSync(passwordFile, 'station-two-secret-xyz\n', { mode: 0o600 });
+    const slow = await startTestStation({
+      STATION_ID: 's2',
+      PROCESSOR_REPORT_URL: `${url}/api/report`,
+      RSYNC_PASSWORD_FILE: passwordFile,
+      // The next regular report is an hour away.
+      REPORT_SECONDS: '3600',
+    });
+    try {
+      await waitFor('s2 to report with its camera running', async () => (await stationView('s2'))?.camera?.state === 'ok');
+      const camera = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('lavfi') && l.includes('320x240'))
+        .map((l) => Number(l.trim().split(/\s+/)[0]));
+      expect(camera.length).toBeGreaterThan(0);
+      for (const pid of camera) process.kill(pid, 'SIGKILL');
+      const v = await waitFor('the camera restart on the control room', async () => {
+        const s = await stationView('s2');
+        return s?.problems.includes('camera') ? s : undefined;
+      });
+      expect(v.state).toBe('down');
+    } finally {
+      await slow.remove();
+    }
   });
 });
 
