@@ -31,6 +31,8 @@ export interface FestivalOptions {
   bucket?: string;
   logLevel?: string;
   extraEnv?: Partial<Record<'station' | 'processor' | 'gallery', Record<string, string>>>;
+  /** The control room: stations report to the processor with secrets of their own, and `controlToken` opens `/control`. */
+  control?: boolean;
   /** More environment for station n (1-based), given the processor's URL (its status reports go there). */
   stationEnv?: (n: number, processorUrl: string) => Record<string, string>;
   onLine?: (label: string, line: string) => void;
@@ -51,6 +53,8 @@ export interface Festival {
   /** The IPC socket of the mpv the processor starts for the big screen. */
   mpvSocket: string;
   adminToken: string;
+  /** With `control`: the token of `${processor.url}/control`. */
+  controlToken: string | null;
   stop(): Promise<void>;
 }
 
@@ -128,6 +132,18 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
       ...(redis ? { REDIS_URL: redis.url } : {}),
     };
 
+    const stationCount = opts.stations ?? 2;
+    let controlToken: string | null = null;
+    const reportSecrets: string[] = [];
+    const controlEnv: Record<string, string> = {};
+    if (opts.control) {
+      const secretsDir = path.join(dataDir, 'control', 'secrets');
+      await mkdir(secretsDir, { recursive: true });
+      controlToken = await persistentSecret(path.join(dataDir, 'control', 'token'));
+      for (let i = 1; i <= stationCount; i++) reportSecrets.push(await persistentSecret(path.join(secretsDir, `station-${i}.secret`)));
+      Object.assign(controlEnv, { CONTROL_TOKEN: controlToken, STATION_SECRETS_DIR: secretsDir });
+    }
+
     const galleryPort = await portNear(opts.ports?.gallery);
     const galleryUrl = `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${galleryPort}`;
     const gallery = await startService({
@@ -165,6 +181,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
         EVENT_NAME: opts.eventName ?? 'Stop Motion Festival',
         GALLERY_PUBLIC_URL: galleryUrl,
         GALLERY_HEALTH_URL: `${galleryUrl}/healthz`,
+        ...controlEnv,
         ...opts.extraEnv?.processor,
       },
       ...(opts.onLine ? { onLine: opts.onLine } : {}),
@@ -172,7 +189,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
     started.push(processor);
 
     const stations: ServiceProcess[] = [];
-    for (let i = 1; i <= (opts.stations ?? 2); i++) {
+    for (let i = 1; i <= stationCount; i++) {
       const port = await portNear(opts.ports?.station !== undefined ? opts.ports.station + i - 1 : undefined);
       const station = await startService({
         service: 'station-server',
@@ -189,6 +206,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
           BUTTONS: 'sim',
           DELIVERY_TARGET: inbox,
           GALLERY_PUBLIC_URL: galleryUrl,
+          ...(opts.control ? { PROCESSOR_REPORT_URL: `${processor.url}/api/report`, RSYNC_PASSWORD: reportSecrets[i - 1] ?? '' } : {}),
           ...opts.extraEnv?.station,
           ...opts.stationEnv?.(i, processor.url),
         },
@@ -209,6 +227,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
       inbox,
       mpvSocket: path.join(dataDir, 'processor', 'mpv.sock'),
       adminToken,
+      controlToken,
       stop: stopAll,
     };
   } catch (err) {
