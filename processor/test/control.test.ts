@@ -2,11 +2,13 @@
 // within their deadlines and raise alerts, a webhook hears the ones that matter (and
 // one that never answers holds nothing up), and the big screen's operator actions
 // drive the real mpv.
+import { createHmac } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, MpvClient, type S3Service, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
-import type { Alert } from '@stop-motion/protocol';
+import { type Alert, REPORT_HEADERS, REPORT_PATH, reportSigningInput } from '@stop-motion/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -185,6 +187,75 @@ describe('control room', () => {
       silent.closeAllConnections();
       silent.close();
       await dir2.remove();
+    }
+  });
+
+  it('takes station reports on a listener of their own (REPORT_PORT), which serves nothing else', async () => {
+    const dir3 = await tempDir('proc-control-3');
+    const secrets = path.join(dir3.path, 'secrets');
+    await mkdir(secrets, { recursive: true });
+    await writeFile(path.join(secrets, 'lan1.secret'), 'lan-station-secret\n');
+    const q = await startProcessor(
+      loadConfig({
+        PROCESSOR_DATA_DIR: path.join(dir3.path, 'data'),
+        PROCESSOR_INBOX: path.join(dir3.path, 'inbox'),
+        PROCESSOR_PORT: '0',
+        CONTROL_TOKEN: TOKEN,
+        STATION_SECRETS_DIR: secrets,
+        REPORT_HOST: '127.0.0.1',
+        REPORT_PORT: '0',
+      }),
+      { logger: pino({ level: 'silent' }) },
+    );
+    try {
+      expect(q.reportUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const now = new Date();
+      const body = JSON.stringify({
+        format: 'stop-motion-report',
+        version: 1,
+        stationId: 'lan1',
+        clock: now.toISOString(),
+        software: '0.1.0',
+        uptimeSec: 1,
+        camera: { state: 'ok', kind: 'test', restarts: 0, fps: 25 },
+        buttons: { kind: 'sim', state: 'ok', lastPressAt: null },
+        ui: { lastBeatAt: null, secondsSinceBeat: 1, restarts: 0 },
+        disk: { freeBytes: 5e9, totalBytes: 1e10, full: false },
+        outbox: { count: 0, oldestAgeSec: null },
+        delivery: { lastSuccessAt: null, lastError: null, lastErrorAt: null },
+        film: { id: 'F1', frameCount: 0 },
+        closed: false,
+        done: [],
+      });
+      const time = String(now.getTime());
+      const headers = {
+        'content-type': 'application/json',
+        [REPORT_HEADERS.station]: 'lan1',
+        [REPORT_HEADERS.time]: time,
+        [REPORT_HEADERS.signature]: createHmac('sha256', 'lan-station-secret')
+          .update(reportSigningInput(time, 'lan1', body))
+          .digest('hex'),
+      };
+      // The LAN address a station uses is no host name the status server knows: no Host rule here.
+      const res = await fetch(`${q.reportUrl}${REPORT_PATH}`, {
+        method: 'POST',
+        headers: { ...headers, host: 'processor.festival.lan' },
+        body,
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ ok: true, closed: false, actions: [] });
+      const stations = (await (await fetch(`${q.url}/api/stations`, { headers: auth })).json()) as {
+        stations: Array<{ id: string; state: string }>;
+      };
+      expect(stations.stations).toEqual([expect.objectContaining({ id: 'lan1', state: 'ok' })]);
+      // The same report again is a replay.
+      expect((await fetch(`${q.reportUrl}${REPORT_PATH}`, { method: 'POST', headers, body })).status).toBe(401);
+      // Nothing else on the report listener; no report route on the status server.
+      for (const route of ['/control', '/api/stations', '/status', '/']) expect((await fetch(`${q.reportUrl}${route}`)).status).toBe(404);
+      expect((await fetch(`${q.url}${REPORT_PATH}`, { method: 'POST', headers, body })).status).toBe(404);
+    } finally {
+      await q.close();
+      await dir3.remove();
     }
   });
 });
