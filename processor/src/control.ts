@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { withDeadline } from '@stop-motion/kit';
 import { type Alert, isValidId, MAX_REPORT_BYTES, REPORT_PATH, type StationView, stationActionKindSchema } from '@stop-motion/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AlertBook, type Condition, evaluateAlerts, type Reachability } from './alerts.js';
@@ -9,7 +10,7 @@ import { renderControlPage } from './control-page.js';
 import { errorMessage } from './files.js';
 import type { Logger } from './log.js';
 import type { StationBook } from './station-reports.js';
-import { createS3, withDeadline } from './upload.js';
+import { createS3 } from './upload.js';
 
 /** What the control room reads from the rest of the processor: narrow functions, no internals. */
 export interface ControlSources {

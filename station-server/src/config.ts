@@ -2,9 +2,13 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ButtonAction, buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
+import { configProblems, envFlag, flag } from '@stop-motion/kit';
+import { localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { qualityScale } from './camera/args.js';
+import { DEFAULT_PINS, parseButtonPins, parseCommandLine, parseGesture, parseKeys } from './config-text.js';
+
+export { type ButtonPin, parseButtonPins, parseCommandLine } from './config-text.js';
 
 /** station-server/, whether this runs from src/ or from the build in dist/src/. */
 const PACKAGE_DIR = (() => {
@@ -13,11 +17,7 @@ const PACKAGE_DIR = (() => {
   return dir;
 })();
 
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
+const bool = envFlag;
 
 const int = (fallback: number, min: number, max: number) =>
   z
@@ -52,38 +52,38 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-/** `capture:17,undo:27` → [{action, pin}] */
-export function parseButtonPins(text: string): { ok: true; pins: ButtonPin[] } | { ok: false; reason: string } {
-  const pins: ButtonPin[] = [];
-  for (const part of text.split(',').map((p) => p.trim())) {
-    if (part === '') continue;
-    const match = /^([a-z]+):(\d{1,4})$/.exec(part);
-    const action = buttonActionSchema.safeParse(match?.[1]);
-    if (!match || !action.success) return { ok: false, reason: `"${part.slice(0, 40)}" is not <capture|undo|play|finish>:<pin>` };
-    const pin = Number(match[2]);
-    if (pins.some((p) => p.pin === pin)) return { ok: false, reason: `pin ${pin} is used twice` };
-    if (pins.some((p) => p.action === action.data)) return { ok: false, reason: `action ${action.data} is mapped twice` };
-    pins.push({ action: action.data, pin });
-  }
-  return { ok: true, pins };
-}
-export type ButtonPin = { action: z.infer<typeof buttonActionSchema>; pin: number };
+const CAMERA_KINDS = ['rpicam', 'v4l2', 'test', 'replay'] as const;
+type CameraKind = (typeof CAMERA_KINDS)[number];
 
-/** `Space:capture,Backspace:undo` → keyboard keys the UI maps to actions. */
-function parseKeys(text: string, ctx: z.RefinementCtx): Record<string, z.infer<typeof buttonActionSchema>> | undefined {
-  const keys: Record<string, z.infer<typeof buttonActionSchema>> = {};
-  for (const part of text.split(',').map((p) => p.trim())) {
-    if (part === '') continue;
-    const i = part.lastIndexOf(':');
-    const action = buttonActionSchema.safeParse(part.slice(i + 1));
-    if (i <= 0 || !action.success) {
-      ctx.addIssue({ code: 'custom', message: `"${part.slice(0, 40)}" is not <key>:<capture|undo|play|finish>` });
-      return z.NEVER;
-    }
-    keys[part.slice(0, i)] = action.data;
-  }
-  return keys;
-}
+/** A variable whose text `parse` turns into a value, or into the reason it cannot. */
+const parsed = <T>(parse: (text: string) => { ok: true; value: T } | { ok: false; reason: string }) =>
+  z.string().transform((text, ctx) => {
+    const r = parse(text);
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.reason });
+    return z.NEVER;
+  });
+
+const pinList = parsed((text) => {
+  const r = parseButtonPins(text);
+  return r.ok ? { ok: true, value: r.pins } : r;
+});
+
+const keyMap = optionalString.pipe(
+  parsed((text) => {
+    const r = parseKeys(text, 'key');
+    return r.ok ? { ok: true, value: r.keys } : r;
+  }).optional(),
+);
+
+const gamepadMap = optionalString.pipe(
+  parsed((text) => {
+    const r = parseKeys(text, 'button number');
+    if (!r.ok) return r;
+    if (Object.keys(r.keys).some((k) => !/^\d{1,2}$/.test(k))) return { ok: false, reason: 'buttons are numbers, like "0:capture,1:undo"' };
+    return { ok: true, value: r.keys };
+  }).optional(),
+);
 
 const envSchema = z.object({
   STATION_ID: optionalString.pipe(stationIdSchema.optional()),
@@ -95,7 +95,7 @@ const envSchema = z.object({
   ALLOWED_HOSTS: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  CAMERA: z.enum(['rpicam', 'v4l2', 'test', 'replay']).default('test'),
+  CAMERA: z.enum(CAMERA_KINDS).default('test'),
   CAMERA_WIDTH: int(1280, 16, 8192),
   CAMERA_HEIGHT: int(720, 16, 8192),
   CAMERA_FPS: int(30, 1, 120),
@@ -121,10 +121,10 @@ const envSchema = z.object({
 
   // No default here: it depends on NODE_ENV (see buttonsDefault).
   BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).optional(),
-  BUTTON_PINS: z.string().default('capture:17,undo:27,play:22,finish:23'),
-  BUTTON_KEYS: optionalString,
-  BUTTON_GAMEPAD: optionalString,
-  LED_PINS: optionalString,
+  BUTTON_PINS: pinList.default([...DEFAULT_PINS]),
+  BUTTON_KEYS: keyMap,
+  BUTTON_GAMEPAD: gamepadMap,
+  LED_PINS: pinList.default([]),
   GPIO_CHIP: z.string().min(1).default('auto'),
   BUTTON_DEBOUNCE_MS: int(30, 0, 1000),
   CAPTURE_LOCKOUT_MS: int(400, 0, 10_000),
@@ -162,86 +162,11 @@ const envSchema = z.object({
     .string()
     .regex(/^(none|(capture|undo|play|finish)x[2-9])$/, 'must be none or <capture|undo|play|finish>x<2-9>, e.g. finishx3')
     .default('none'),
-  DESIGNER: z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).optional(),
+  DESIGNER: flag.optional(),
   GALLERY_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Only read for the BUTTONS default. */
+  NODE_ENV: optionalString,
 });
-
-export interface StationConfig {
-  stationId: string;
-  host: string;
-  port: number;
-  dataDir: string;
-  uiDir: string;
-  allowedOrigins: string[];
-  /** Extra names the Host header may carry (ALLOWED_HOSTS); loopback and IP literals always may. */
-  allowedHosts: string[];
-  logLevel: string;
-  camera: {
-    kind: 'rpicam' | 'v4l2' | 'test' | 'replay';
-    width: number;
-    height: number;
-    fps: number;
-    device: string;
-    source: string | undefined;
-    quality: number;
-    stallMs: number;
-    lock: 'settle' | 'fixed' | 'auto';
-    settleMs: number;
-    shutterUs: number | undefined;
-    gain: number | undefined;
-    awbGains: string | undefined;
-    lensPosition: number | undefined;
-    flickerHz: 50 | 60 | undefined;
-    /** Overrides the program name (tests, unusual installs). */
-    command: string | undefined;
-    /** Overrides v4l2-ctl (CAMERA=v4l2). */
-    controlCommand: string | undefined;
-  };
-  /** Wait after a press before the frame is taken, so the hand is out of shot. */
-  captureSettleMs: number;
-  buttons: {
-    kind: 'gpiomon' | 'onoff' | 'sim' | 'none';
-    pins: ButtonPin[];
-    /** Lights in the buttons (LED_PINS), driven with gpioset; empty = none. */
-    ledPins: ButtonPin[];
-    keys: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
-    /** Gamepad button index → action (BUTTON_GAMEPAD), for encoders that are joysticks. */
-    gamepad: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
-    chip: string;
-    debounceMs: number;
-    captureLockoutMs: number;
-  };
-  maxFrames: number;
-  movieFps: number;
-  recentMovies: number;
-  delivery: {
-    target: string | undefined;
-    rsyncPassword: string | undefined;
-    rsyncPasswordFile: string | undefined;
-    sshKey: string | undefined;
-    timeoutSeconds: number;
-    retryMinMs: number;
-    retryMaxMs: number;
-    sentRetentionDays: number;
-  };
-  disk: { minFreeBytes: number; cleanupFreeBytes: number };
-  /** Status reports to the processing unit; url null = off. Signed with the delivery secret. */
-  report: { url: string | null; intervalMs: number; timeoutMs: number };
-  watchdog: { seconds: number; command: string | undefined; minIntervalSeconds: number };
-  ui: {
-    idleMinutes: number;
-    idleAction: 'finish' | 'keep' | 'clear';
-    locale: z.infer<typeof localeSchema>;
-    titleEnabled: boolean;
-    sound: boolean;
-    onionOpacity: number;
-    claimSeconds: number;
-    /** The "next child" gesture that ends the claim screen early: one button pressed n times within a few seconds. */
-    claimNext: { action: ButtonAction; presses: number } | null;
-    designer: boolean;
-    galleryPublicUrl: string | null;
-  };
-}
 
 export type ConfigResult = { ok: true; config: StationConfig } | { ok: false; errors: string[] };
 
@@ -254,10 +179,7 @@ function defaultStationId(): string {
 }
 
 /** CAMERA_QUALITY on the scale of the chosen camera, or its default. */
-export function cameraQuality(
-  kind: StationConfig['camera']['kind'],
-  text: string | undefined,
-): { ok: true; value: number } | { ok: false; reason: string } {
+export function cameraQuality(kind: CameraKind, text: string | undefined): { ok: true; value: number } | { ok: false; reason: string } {
   const scale = qualityScale(kind);
   if (text === undefined) return { ok: true, value: scale.fallback };
   const n = Number(text);
@@ -270,7 +192,6 @@ export function cameraQuality(
   return { ok: true, value: n };
 }
 
-/** Reads the station's settings from the environment; every bad variable is listed at once. */
 /**
  * BUTTONS when unset: a provisioned station (NODE_ENV=production, as its unit sets)
  * reads real buttons; simulated ones would open `/_sim/*` and the designer panel.
@@ -280,177 +201,144 @@ export function buttonsDefault(nodeEnv: string | undefined): 'gpiomon' | 'sim' {
   return nodeEnv === 'production' ? 'gpiomon' : 'sim';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
-  const parsed = envSchema.safeParse(env);
-  const errors: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) errors.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
-  }
-  const pins = parseButtonPins(env.BUTTON_PINS ?? 'capture:17,undo:27,play:22,finish:23');
-  if (!pins.ok) errors.push(`BUTTON_PINS: ${pins.reason}`);
-  const ledPins = parseButtonPins(env.LED_PINS ?? '');
-  if (!ledPins.ok) errors.push(`LED_PINS: ${ledPins.reason}`);
-  const keyIssues: string[] = [];
-  let keys: StationConfig['buttons']['keys'];
-  if (env.BUTTON_KEYS) {
-    const r = z
-      .string()
-      .transform((t, ctx) => parseKeys(t, ctx))
-      .safeParse(env.BUTTON_KEYS);
-    if (r.success) keys = r.data;
-    else keyIssues.push(...r.error.issues.map((i) => `BUTTON_KEYS: ${i.message}`));
-  }
-  errors.push(...keyIssues);
-  let gamepad: StationConfig['buttons']['gamepad'];
-  if (env.BUTTON_GAMEPAD) {
-    const r = z
-      .string()
-      .transform((t, ctx) => parseKeys(t, ctx))
-      .safeParse(env.BUTTON_GAMEPAD);
-    if (!r.success) errors.push(...r.error.issues.map((i) => `BUTTON_GAMEPAD: ${i.message.replace('<key>', '<button number>')}`));
-    else if (r.data && Object.keys(r.data).some((k) => !/^\d{1,2}$/.test(k)))
-      errors.push('BUTTON_GAMEPAD: buttons are numbers, like "0:capture,1:undo"');
-    else gamepad = r.data;
-  }
-  if (parsed.success) {
-    const e = parsed.data;
-    if (e.CAMERA === 'replay' && !e.CAMERA_SOURCE)
-      errors.push('CAMERA_SOURCE: required with CAMERA=replay (a folder of JPEGs or a video file)');
-    const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
-    if (!quality.ok) errors.push(`CAMERA_QUALITY: ${quality.reason}`);
-    if (e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) errors.push('DELIVERY_RETRY_MAX_MS: must not be below DELIVERY_RETRY_MIN_MS');
-    if (e.PROCESSOR_REPORT_URL && !e.RSYNC_PASSWORD && !e.RSYNC_PASSWORD_FILE)
-      errors.push('PROCESSOR_REPORT_URL: reports are signed with the delivery secret; set RSYNC_PASSWORD or RSYNC_PASSWORD_FILE');
-    if (e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) errors.push('UI_RESTART_COMMAND: required when UI_WATCHDOG_SECONDS is set');
-    if (e.UI_RESTART_COMMAND && parseCommandLine(e.UI_RESTART_COMMAND) === null) {
-      errors.push('UI_RESTART_COMMAND: unbalanced quotes');
-    }
-  }
-  if (!parsed.success || errors.length > 0) return { ok: false, errors };
-  const e = parsed.data;
-  const frameMs = Math.round(1000 / e.CAMERA_FPS);
-  const buttons = e.BUTTONS ?? buttonsDefault(env.NODE_ENV);
-  const checkedQuality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
-  const quality = checkedQuality.ok ? checkedQuality.value : qualityScale(e.CAMERA).fallback;
-  return {
-    ok: true,
-    config: {
-      stationId: e.STATION_ID ?? defaultStationId(),
-      host: e.STATION_HOST,
-      port: e.STATION_PORT,
-      dataDir: path.resolve(cwd, e.STATION_DATA_DIR),
-      uiDir: e.STATION_UI_DIR ? path.resolve(cwd, e.STATION_UI_DIR) : path.resolve(PACKAGE_DIR, '../station-ui/dist'),
-      allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
-        .split(',')
-        .map((o) => o.trim())
-        .filter((o) => o !== ''),
-      allowedHosts: (e.ALLOWED_HOSTS ?? '')
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter((h) => h !== ''),
-      logLevel: e.LOG_LEVEL,
-      camera: {
-        kind: e.CAMERA,
-        width: e.CAMERA_WIDTH,
-        height: e.CAMERA_HEIGHT,
-        fps: e.CAMERA_FPS,
-        device: e.CAMERA_DEVICE,
-        source: e.CAMERA_SOURCE ? path.resolve(cwd, e.CAMERA_SOURCE) : undefined,
-        quality,
-        stallMs: e.CAMERA_STALL_MS,
-        lock: e.CAMERA_LOCK,
-        settleMs: e.CAMERA_SETTLE_MS,
-        shutterUs: e.CAMERA_SHUTTER_US > 0 ? e.CAMERA_SHUTTER_US : undefined,
-        gain: e.CAMERA_GAIN,
-        awbGains: e.CAMERA_AWB_GAINS,
-        lensPosition: e.CAMERA_LENS_POSITION,
-        flickerHz: e.CAMERA_FLICKER_HZ === 'off' ? undefined : (Number(e.CAMERA_FLICKER_HZ) as 50 | 60),
-        command: e.CAMERA_COMMAND,
-        controlCommand: e.CAMERA_CONTROL_COMMAND,
-      },
-      captureSettleMs: e.CAPTURE_SETTLE_MS >= 0 ? e.CAPTURE_SETTLE_MS : frameMs,
-      buttons: {
-        kind: buttons,
-        pins: pins.ok ? pins.pins : [],
-        ledPins: ledPins.ok ? ledPins.pins : [],
-        keys,
-        gamepad,
-        chip: e.GPIO_CHIP,
-        debounceMs: e.BUTTON_DEBOUNCE_MS,
-        captureLockoutMs: e.CAPTURE_LOCKOUT_MS,
-      },
-      maxFrames: e.MAX_FRAMES,
-      movieFps: e.MOVIE_FPS,
-      recentMovies: e.RECENT_MOVIES,
-      delivery: {
-        target: e.DELIVERY_TARGET,
-        rsyncPassword: e.RSYNC_PASSWORD,
-        rsyncPasswordFile: e.RSYNC_PASSWORD_FILE,
-        sshKey: e.DELIVERY_SSH_KEY,
-        timeoutSeconds: e.DELIVERY_TIMEOUT_SECONDS,
-        retryMinMs: e.DELIVERY_RETRY_MIN_MS,
-        retryMaxMs: e.DELIVERY_RETRY_MAX_MS,
-        sentRetentionDays: e.SENT_RETENTION_DAYS ?? 14,
-      },
-      disk: { minFreeBytes: e.DISK_MIN_FREE_MB * 1024 * 1024, cleanupFreeBytes: e.DISK_CLEANUP_FREE_MB * 1024 * 1024 },
-      report: { url: e.PROCESSOR_REPORT_URL ?? null, intervalMs: e.REPORT_SECONDS * 1000, timeoutMs: e.REPORT_TIMEOUT_SECONDS * 1000 },
-      watchdog: { seconds: e.UI_WATCHDOG_SECONDS, command: e.UI_RESTART_COMMAND, minIntervalSeconds: e.UI_RESTART_MIN_INTERVAL_SECONDS },
-      ui: {
-        idleMinutes: e.IDLE_MINUTES ?? 5,
-        idleAction: e.IDLE_ACTION,
-        locale: e.LOCALE,
-        titleEnabled: e.TITLE_ENABLED,
-        sound: e.SOUND,
-        onionOpacity: e.ONION_OPACITY ?? 0.3,
-        claimSeconds: e.CLAIM_SECONDS,
-        claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
-        designer: e.DESIGNER === undefined ? buttons === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
-        galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
-      },
-    },
-  };
-}
-
-function parseGesture(text: string): { action: ButtonAction; presses: number } | null {
-  const m = /^(capture|undo|play|finish)x([2-9])$/.exec(text);
-  return m ? { action: buttonActionSchema.parse(m[1]), presses: Number(m[2]) } : null;
-}
+const isCameraKind = (v: unknown): v is CameraKind => CAMERA_KINDS.includes(v as CameraKind);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
- * Splits a command line into argv the way a POSIX shell would for plain words and
- * quotes, without expanding anything: `systemctl --user restart "kiosk app"`.
- * Null when a quote is left open.
+ * The station's whole configuration: the environment's variables, the rules across
+ * them, and the shape the code uses, in one schema. Relative paths resolve against `cwd`.
  */
-export function parseCommandLine(text: string): string[] | null {
-  const args: string[] = [];
-  let current = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (quote === "'") {
-      if (c === "'") quote = null;
-      else current += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = null;
-      else if (c === '\\' && i + 1 < text.length && '"\\$`'.includes(text.charAt(i + 1))) current += text.charAt(++i);
-      else current += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < text.length) {
-      current += text.charAt(++i);
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) args.push(current);
-      current = '';
-      inWord = false;
-    } else {
-      current += c;
-      inWord = true;
-    }
-  }
-  if (quote !== null) return null;
-  if (inWord) args.push(current);
-  return args;
+export function configSchema(cwd: string) {
+  return (
+    envSchema
+      // Rules across variables; each runs when the variables it reads are valid, even if
+      // others are not, so every problem is listed at once.
+      .superRefine(
+        (e, ctx) => {
+          const problem = (variable: string, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
+          if (e.CAMERA === 'replay' && !e.CAMERA_SOURCE)
+            problem('CAMERA_SOURCE', 'required with CAMERA=replay (a folder of JPEGs or a video file)');
+          if (isCameraKind(e.CAMERA)) {
+            const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
+            if (!quality.ok) problem('CAMERA_QUALITY', quality.reason);
+          }
+          if (isNumber(e.DELIVERY_RETRY_MAX_MS) && isNumber(e.DELIVERY_RETRY_MIN_MS) && e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) {
+            problem('DELIVERY_RETRY_MAX_MS', 'must not be below DELIVERY_RETRY_MIN_MS');
+          }
+          if (e.PROCESSOR_REPORT_URL && !e.RSYNC_PASSWORD && !e.RSYNC_PASSWORD_FILE) {
+            problem('PROCESSOR_REPORT_URL', 'reports are signed with the delivery secret; set RSYNC_PASSWORD or RSYNC_PASSWORD_FILE');
+          }
+          if (isNumber(e.UI_WATCHDOG_SECONDS) && e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) {
+            problem('UI_RESTART_COMMAND', 'required when UI_WATCHDOG_SECONDS is set');
+          }
+          if (e.UI_RESTART_COMMAND && parseCommandLine(e.UI_RESTART_COMMAND) === null) problem('UI_RESTART_COMMAND', 'unbalanced quotes');
+        },
+        { when: () => true },
+      )
+      .transform((e) => {
+        const frameMs = Math.round(1000 / e.CAMERA_FPS);
+        const buttons = e.BUTTONS ?? buttonsDefault(e.NODE_ENV);
+        const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
+        return {
+          stationId: e.STATION_ID ?? defaultStationId(),
+          host: e.STATION_HOST,
+          port: e.STATION_PORT,
+          dataDir: path.resolve(cwd, e.STATION_DATA_DIR),
+          uiDir: e.STATION_UI_DIR ? path.resolve(cwd, e.STATION_UI_DIR) : path.resolve(PACKAGE_DIR, '../station-ui/dist'),
+          allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
+            .split(',')
+            .map((o) => o.trim())
+            .filter((o) => o !== ''),
+          /** Extra names the Host header may carry (ALLOWED_HOSTS); loopback and IP literals always may. */
+          allowedHosts: (e.ALLOWED_HOSTS ?? '')
+            .split(',')
+            .map((h) => h.trim().toLowerCase())
+            .filter((h) => h !== ''),
+          logLevel: e.LOG_LEVEL,
+          camera: {
+            kind: e.CAMERA,
+            width: e.CAMERA_WIDTH,
+            height: e.CAMERA_HEIGHT,
+            fps: e.CAMERA_FPS,
+            device: e.CAMERA_DEVICE,
+            source: e.CAMERA_SOURCE ? path.resolve(cwd, e.CAMERA_SOURCE) : undefined,
+            // Checked above; the fallback only satisfies the type.
+            quality: quality.ok ? quality.value : qualityScale(e.CAMERA).fallback,
+            stallMs: e.CAMERA_STALL_MS,
+            lock: e.CAMERA_LOCK,
+            settleMs: e.CAMERA_SETTLE_MS,
+            shutterUs: e.CAMERA_SHUTTER_US > 0 ? e.CAMERA_SHUTTER_US : undefined,
+            gain: e.CAMERA_GAIN,
+            awbGains: e.CAMERA_AWB_GAINS,
+            lensPosition: e.CAMERA_LENS_POSITION,
+            flickerHz: e.CAMERA_FLICKER_HZ === 'off' ? undefined : (Number(e.CAMERA_FLICKER_HZ) as 50 | 60),
+            /** Overrides the program name (tests, unusual installs). */
+            command: e.CAMERA_COMMAND,
+            /** Overrides v4l2-ctl (CAMERA=v4l2). */
+            controlCommand: e.CAMERA_CONTROL_COMMAND,
+          },
+          /** Wait after a press before the frame is taken, so the hand is out of shot. */
+          captureSettleMs: e.CAPTURE_SETTLE_MS >= 0 ? e.CAPTURE_SETTLE_MS : frameMs,
+          buttons: {
+            kind: buttons,
+            pins: e.BUTTON_PINS,
+            /** Lights in the buttons (LED_PINS), driven with gpioset; empty = none. */
+            ledPins: e.LED_PINS,
+            keys: e.BUTTON_KEYS,
+            /** Gamepad button index → action (BUTTON_GAMEPAD), for encoders that are joysticks. */
+            gamepad: e.BUTTON_GAMEPAD,
+            chip: e.GPIO_CHIP,
+            debounceMs: e.BUTTON_DEBOUNCE_MS,
+            captureLockoutMs: e.CAPTURE_LOCKOUT_MS,
+          },
+          maxFrames: e.MAX_FRAMES,
+          movieFps: e.MOVIE_FPS,
+          recentMovies: e.RECENT_MOVIES,
+          delivery: {
+            target: e.DELIVERY_TARGET,
+            rsyncPassword: e.RSYNC_PASSWORD,
+            rsyncPasswordFile: e.RSYNC_PASSWORD_FILE,
+            sshKey: e.DELIVERY_SSH_KEY,
+            timeoutSeconds: e.DELIVERY_TIMEOUT_SECONDS,
+            retryMinMs: e.DELIVERY_RETRY_MIN_MS,
+            retryMaxMs: e.DELIVERY_RETRY_MAX_MS,
+            sentRetentionDays: e.SENT_RETENTION_DAYS ?? 14,
+          },
+          disk: { minFreeBytes: e.DISK_MIN_FREE_MB * 1024 * 1024, cleanupFreeBytes: e.DISK_CLEANUP_FREE_MB * 1024 * 1024 },
+          /** Status reports to the processing unit; url null = off. Signed with the delivery secret. */
+          report: {
+            url: e.PROCESSOR_REPORT_URL ?? null,
+            intervalMs: e.REPORT_SECONDS * 1000,
+            timeoutMs: e.REPORT_TIMEOUT_SECONDS * 1000,
+          },
+          watchdog: {
+            seconds: e.UI_WATCHDOG_SECONDS,
+            command: e.UI_RESTART_COMMAND,
+            minIntervalSeconds: e.UI_RESTART_MIN_INTERVAL_SECONDS,
+          },
+          ui: {
+            idleMinutes: e.IDLE_MINUTES ?? 5,
+            idleAction: e.IDLE_ACTION,
+            locale: e.LOCALE,
+            titleEnabled: e.TITLE_ENABLED,
+            sound: e.SOUND,
+            onionOpacity: e.ONION_OPACITY ?? 0.3,
+            claimSeconds: e.CLAIM_SECONDS,
+            /** The "next child" gesture that ends the claim screen early: one button pressed n times within a few seconds. */
+            claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
+            designer: e.DESIGNER ?? buttons === 'sim',
+            galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
+          },
+        };
+      })
+  );
+}
+
+export type StationConfig = z.output<ReturnType<typeof configSchema>>;
+
+/** Reads the station's settings from the environment; every bad variable is listed at once. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
+  const result = configSchema(cwd).safeParse(env);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, errors: configProblems(result.error) };
 }
