@@ -4,7 +4,7 @@
 // unplugged, a station frozen with SIGSTOP, a station disk filled, ffmpeg failing, S3
 // stopped — and the page in Chromium must show each one and its recovery.
 import { execFileSync } from 'node:child_process';
-import { chmod, cp, mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { REPORT_HEADERS } from '@stop-motion/protocol';
@@ -192,7 +192,10 @@ test('a film whose render fails raises an alert; delivered again once ffmpeg wor
   }
   // The operator's retry: the package back into the station's area of the inbox.
   const sent = path.join(festival.dataDir, 'station-1', 'sent', id);
-  await cp(sent, path.join(festival.inbox, id), { recursive: true });
+  // Copied beside the inbox, then renamed in: the processor sees the package whole, as rsync's --delay-updates makes it.
+  const staging = path.join(festival.dataDir, `retry-${id}`);
+  await cp(sent, staging, { recursive: true });
+  await rename(staging, path.join(festival.inbox, id));
   await expect(page.locator(`#alerts [data-key="render.failed:${id}"]`)).toHaveCount(0, { timeout: 60_000 });
   await waitFor(
     'the film to be made',
