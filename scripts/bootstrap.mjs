@@ -38,6 +38,7 @@ export const DEBIAN_PACKAGES = [
   'iproute2', // kiosk firewall test in a network namespace
   'util-linux', // unshare and setpriv for kiosk tests; losetup and mount for the power-cut disk
   'e2fsprogs', // mkfs.ext4 and e2fsck for the power-cut disk
+  'python3', // stands in for systemd's notify socket in the watchdog tests (Node has no unix datagrams)
 ];
 
 const log = (msg) => process.stderr.write(`bootstrap: ${msg}\n`);

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { LoopBeats, SystemdNotifier } from '@stop-motion/kit';
 import type { FilmNotice } from '@stop-motion/protocol';
+import { REPORT_PATH } from '@stop-motion/protocol';
 import { buildIdleSlideArgs } from './args.js';
 import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
 import { ControlRoom } from './control.js';
@@ -9,6 +11,7 @@ import { runTool } from './ffmpeg.js';
 import { errorMessage } from './files.js';
 import { JobStore } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
+import { ProcessorMetrics } from './metrics.js';
 import { MpvPlayer } from './mpv.js';
 import { Notices } from './notices.js';
 import { Pipeline } from './pipeline.js';
@@ -16,6 +19,7 @@ import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
+import { ReviewQueue, registerReviewRoutes } from './review.js';
 import { StationBook } from './station-reports.js';
 import { startReportServer, startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
@@ -33,6 +37,8 @@ export interface Processor {
   pipeline: Pipeline;
   player: Player;
   retention: Retention;
+  metrics: ProcessorMetrics;
+  review: ReviewQueue;
   control: ControlRoom;
   /** Where stations report, when they have a listener of their own (REPORT_PORT). */
   reportUrl: string | null;
@@ -159,6 +165,20 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       // Until the pipeline is up, everything counts as needed.
       isProtected: (id) => pipeline?.isProtected(id) ?? true,
     });
+    const metrics = new ProcessorMetrics({ jobs, player, inboxDir: config.inboxDir });
+    const filmsDir = path.join(config.dataDir, 'films');
+    let takeDown = async (_id: string, _why: string) => {};
+    const review = new ReviewQueue({
+      jobs,
+      player,
+      log: log.child({ module: 'review' }),
+      filmsDir,
+      moderation: config.moderation,
+      onScreen: config.reviewOnScreen,
+      uploads: uploader !== null,
+      takeDown: (id, why) => takeDown(id, why),
+    });
+    const beats = new LoopBeats(['render']);
     pipeline = new Pipeline({
       config,
       log: log.child({ module: 'pipeline' }),
@@ -168,8 +188,11 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       notices,
       uploadRetryCapMs: config.uploadRetryCapMs,
       retention,
+      review,
+      beats,
     });
     const p = pipeline;
+    takeDown = (id, why) => p.takeDown(id, why);
     await p.start();
     stopping.push(() => p.stop());
     if (uploader) {
@@ -217,6 +240,15 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       renderAlertMs: config.control.renderAlertMs,
       log: log.child({ module: 'control' }),
     });
+    if (config.moderation === 'pre') {
+      // The review queue's films on the control room too; deciding stays on /review.
+      control.addSection('review', async () => ({
+        title: 'Waiting for review',
+        items: review
+          .pending()
+          .map((j) => ({ id: j.id, text: `${j.title ?? j.id}${j.stationId ? ` · station ${j.stationId}` : ''} — decide on /review` })),
+      }));
+    }
     await control.start();
     stopping.push(() => control.stop());
     if (!control.enabled) log.info('control.off: CONTROL_TOKEN is not set; the control room page is off (station reports are still taken)');
@@ -234,10 +266,20 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       allowedOrigins: config.allowedOrigins,
       log: log.child({ module: 'status' }),
       pipeline: p,
-      extra: { owns: (url) => ControlRoom.owns(url), register: (app) => control.register(app, { reports: !config.control.reportListen }) },
+      // The control room checks CONTROL_TOKEN itself; station reports carry their station's signature.
+      ownAuth: ['/api/review', '/review', '/control', REPORT_PATH, '/api/stations', '/api/control'],
+      extend: (app) => {
+        control.register(app, { reports: !config.control.reportListen });
+        app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+        registerReviewRoutes(app, review, config.controlToken, log.child({ module: 'review' }));
+      },
     });
     stopping.push(() => server.app.close());
-    return { url: server.url, config, pipeline: p, player, retention, control, reportUrl, close };
+    // READY once listening; WATCHDOG only while the render loop goes round (or reports ffmpeg's progress).
+    const notifier = new SystemdNotifier({ log: log.child({ module: 'systemd' }), check: () => beats.stuck(config.watchdogLoopMs) });
+    await notifier.ready();
+    stopping.push(() => notifier.stop());
+    return { url: server.url, config, pipeline: p, player, retention, metrics, review, control, reportUrl, close };
   } catch (err) {
     await close();
     throw err;

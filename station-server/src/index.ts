@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { probeHealth, SystemdNotifier } from '@stop-motion/kit';
 import { GpiomonButtons } from './buttons/gpiomon.js';
 import { ButtonLeds, ledStates } from './buttons/leds.js';
 import { OnoffButtons } from './buttons/onoff.js';
@@ -11,6 +12,7 @@ import { loadConfig, type StationConfig } from './config.js';
 import { Delivery } from './delivery/delivery.js';
 import { DiskMonitor } from './disk.js';
 import { createLogger, type Logger } from './log.js';
+import { StationMetrics } from './metrics.js';
 import { outboxOldestAgeSec, type ReportBody, Reporter, readStationSecret } from './reporter.js';
 import { startHttp } from './server/http.js';
 import { SettingsStore } from './settings.js';
@@ -220,7 +222,11 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       stops.push({ name: 'reporter', stop: () => r.stop() });
     }
 
+    const metrics = new StationMetrics({ station, camera, delivery });
+    station.onCaptured = (ms) => metrics.captured(ms);
+    stops.push({ name: 'metrics', stop: async () => metrics.stop() });
     const http = await startHttp({
+      metrics,
       config,
       station,
       store,
@@ -232,6 +238,10 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
     });
     stops.push({ name: 'http', stop: () => http.close() });
     log.info({ url: http.url, stationId: config.stationId, camera: config.camera.kind, buttons: config.buttons.kind }, 'listening');
+    // WATCHDOG only while the server answers its own /healthz: a wedged server is restarted, not only a dead one.
+    const notifier = new SystemdNotifier({ log: log.child({ module: 'systemd' }), check: () => probeHealth(http.url, 5000) });
+    await notifier.ready();
+    stops.push({ name: 'systemd', stop: () => notifier.stop() });
 
     return { url: http.url, config, station, store, camera, delivery, reporter, close: stopAll };
   } catch (err) {

@@ -57,6 +57,8 @@ export interface StationParts {
  * WebSocket and HTTP layers only translate.
  */
 export class Station extends EventEmitter<{ event: [StationEvent] }> {
+  /** Told of each stored capture and how long it took from the press (metrics). */
+  onCaptured: ((ms: number) => void) | null = null;
   private capturing = false;
   /** The claim screen of the film just finished; presses do not capture while it shows. */
   private claim: { movieId: string; endsAt: number; gesture: number[] } | null = null;
@@ -237,10 +239,9 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
         }
         throw err;
       }
-      this.log.debug(
-        { event: 'frame.added', movieId: stored.movieId, file: stored.frame.file, ms: Math.round(performance.now() - pressedAt) },
-        'frame stored',
-      );
+      const ms = performance.now() - pressedAt;
+      this.onCaptured?.(ms);
+      this.log.debug({ event: 'frame.added', movieId: stored.movieId, file: stored.frame.file, ms: Math.round(ms) }, 'frame stored');
       this.publish('frame.added', { movieId: stored.movieId, frame: stored.frame, frameCount: stored.frameCount });
       if (stored.frameCount >= store.maxFrames) this.publish('movie.limit', { movieId: stored.movieId, maxFrames: store.maxFrames });
       this.p.thumbnails.prefetch(stored.movieId, path.join(store.currentDir, stored.movieId, stored.frame.file));

@@ -77,6 +77,8 @@ export interface HttpDeps {
   sim: SimButtons | undefined;
   serverStartId: string;
   log: Logger;
+  /** Prometheus text for /metrics (loopback, behind the Host check like every route). */
+  metrics?: { contentType: string; text(): Promise<string> };
 }
 
 export interface HttpServer {
@@ -158,6 +160,8 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     };
   });
   app.get('/api/state', async () => station.snapshot());
+  const metrics = d.metrics;
+  if (metrics) app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   app.post('/api/capture', async () => station.capture());
   app.post('/api/undo', async () => station.undo());
   app.post('/api/finish', async (req, reply) => {
