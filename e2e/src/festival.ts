@@ -35,6 +35,8 @@ export interface FestivalOptions {
   control?: boolean;
   /** More environment for station n (1-based), given the processor's URL (its status reports go there). */
   stationEnv?: (n: number, processorUrl: string) => Record<string, string>;
+  /** A tracks folder (tracks.json and audio) for the stations' picker and the processor's mix; none: silent films. */
+  tracksDir?: string;
   onLine?: (label: string, line: string) => void;
   /** Puts a counting proxy between the processor and S3 (`Festival.s3Counter`). */
   countS3?: boolean;
@@ -182,6 +184,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
         GALLERY_PUBLIC_URL: galleryUrl,
         GALLERY_HEALTH_URL: `${galleryUrl}/healthz`,
         ...controlEnv,
+        ...(opts.tracksDir ? { TRACKS_DIR: opts.tracksDir } : {}),
         ...opts.extraEnv?.processor,
       },
       ...(opts.onLine ? { onLine: opts.onLine } : {}),
@@ -207,6 +210,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
           DELIVERY_TARGET: inbox,
           GALLERY_PUBLIC_URL: galleryUrl,
           ...(opts.control ? { PROCESSOR_REPORT_URL: `${processor.url}/api/report`, RSYNC_PASSWORD: reportSecrets[i - 1] ?? '' } : {}),
+          ...(opts.tracksDir ? { TRACKS_DIR: opts.tracksDir } : {}),
           ...opts.extraEnv?.station,
           ...opts.stationEnv?.(i, processor.url),
         },

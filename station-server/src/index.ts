@@ -19,6 +19,7 @@ import { SettingsStore } from './settings.js';
 import { Station } from './station.js';
 import { MovieStore } from './store/movie-store.js';
 import { Thumbnailer } from './thumbnails.js';
+import { TrackLibrary } from './tracks.js';
 import { UiWatchdog } from './watchdog.js';
 
 export { JpegSplitter } from './camera/jpeg-splitter.js';
@@ -149,8 +150,10 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       log: log.child({ module: 'watchdog' }),
       ...(opts.watchdogClock ? { now: opts.watchdogClock } : {}),
     });
+    const tracks = new TrackLibrary({ dir: config.tracksDir, log: log.child({ module: 'tracks' }) });
     const station = new Station({
       config,
+      tracks,
       log: log.child({ module: 'station' }),
       store,
       camera,
@@ -232,6 +235,7 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       store,
       camera,
       thumbnails,
+      tracks,
       sim: buttons instanceof SimButtons ? buttons : undefined,
       serverStartId: `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
       log,

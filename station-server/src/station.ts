@@ -23,6 +23,7 @@ import type { Logger } from './log.js';
 import type { RuntimeSettings, SettingsStore } from './settings.js';
 import { type MovieStore, StoreError } from './store/movie-store.js';
 import type { Thumbnailer } from './thumbnails.js';
+import type { TrackLibrary } from './tracks.js';
 import type { UiWatchdog } from './watchdog.js';
 
 /** The "next child" presses must come this close together. */
@@ -49,6 +50,7 @@ export interface StationParts {
   settings: SettingsStore;
   thumbnails: Thumbnailer;
   watchdog: UiWatchdog;
+  tracks: TrackLibrary;
 }
 
 /**
@@ -264,9 +266,17 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
 
   async finish(params: FinishParams): Promise<FinishResult> {
     const title = params.title;
+    const soundtrack = params.soundtrack;
+    if (soundtrack !== undefined && !(await this.p.tracks.get(soundtrack))) {
+      const known = (await this.p.tracks.list()).map((t) => t.id);
+      throw new StationError(
+        'bad_request',
+        `unknown soundtrack ${JSON.stringify(soundtrack)}: this station has ${known.length === 0 ? 'no tracks' : known.join(', ')} (GET /api/tracks)`,
+      );
+    }
     let outcome: Awaited<ReturnType<MovieStore['finish']>>;
     try {
-      outcome = await this.p.store.finish({ publish: params.publish, title, locale: this.p.settings.get().locale });
+      outcome = await this.p.store.finish({ publish: params.publish, title, locale: this.p.settings.get().locale, soundtrack });
     } catch (err) {
       if (err instanceof StoreError) throw new StationError(err.code === 'no_frames' ? 'no_frames' : 'internal', err.message);
       throw err;
@@ -277,6 +287,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
         movieId: outcome.movieId,
         frames: outcome.frameCount,
         publish: params.publish,
+        ...(soundtrack ? { soundtrack } : {}),
         ...(params.abandoned ? { abandoned: true } : {}),
       },
       'movie finished',
