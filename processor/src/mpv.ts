@@ -47,6 +47,8 @@ export class MpvPlayer implements Player {
   private mpvPid: number | null = null;
   /** Failed starts in a row: the restart delay grows with them (a missing or broken mpv must not spin). */
   private failures = 0;
+  /** Held on the event slide by an operator: mpv's playlist is the slide alone until released. */
+  private held = false;
 
   constructor(private readonly o: MpvPlayerOptions) {}
 
@@ -194,6 +196,7 @@ export class MpvPlayer implements Player {
   }
 
   private desired(): string[] {
+    if (this.held) return this.o.idleSlide ? [this.o.idleSlide] : [];
     const files = this.o.store.films.map((f) => f.file);
     if (files.length > 0) return files;
     return this.o.idleSlide ? [this.o.idleSlide] : [];
@@ -215,7 +218,7 @@ export class MpvPlayer implements Player {
       const current = this.o.store.current;
       const at = current ? this.o.store.films.findIndex((f) => f.id === current) : -1;
       const playing = (await ipc.command('get_property', 'playlist-playing-pos').catch(() => -1)) as number;
-      const target = Math.max(0, at);
+      const target = this.held ? 0 : Math.max(0, at);
       if (idle || playing !== target) await ipc.command('set_property', 'playlist-pos', target);
     }
     this.state = this.o.store.films.length > 0 ? 'playing' : 'idle';
@@ -252,6 +255,35 @@ export class MpvPlayer implements Player {
     await this.serial(() => this.sync(false));
   }
 
+  async skip(): Promise<void> {
+    await this.serial(async () => {
+      // With --loop-playlist=inf the last film wraps to the first.
+      await this.ipc?.command('playlist-next', 'force');
+    });
+    this.o.log.info({ from: this.o.store.current }, 'player.skipped');
+  }
+
+  async replay(id: string): Promise<boolean> {
+    const at = this.o.store.films.findIndex((f) => f.id === id);
+    if (at < 0 || this.held) return false;
+    await this.serial(async () => {
+      await this.sync(false);
+      await this.ipc?.command('set_property', 'playlist-pos', at);
+    });
+    this.o.log.info({ id }, 'player.replayed');
+    return true;
+  }
+
+  async holdOnSlide(hold: boolean): Promise<void> {
+    if (hold === this.held) return;
+    this.held = hold;
+    this.o.log.info({ hold }, hold ? 'player.held_on_slide' : 'player.released');
+    // Released: the film that was on screen before resumes.
+    await this.serial(() => this.sync(!hold));
+    if (hold && !this.o.idleSlide) await this.serial(async () => void (await this.ipc?.command('set_property', 'pause', true)));
+    if (!hold) await this.serial(async () => void (await this.ipc?.command('set_property', 'pause', false)));
+  }
+
   status(): PlayerStatus {
     const entry = this.nowPath ? this.o.store.films.find((f) => f.file === this.nowPath) : undefined;
     return {
@@ -263,6 +295,7 @@ export class MpvPlayer implements Player {
       lastError: this.lastError,
       pid: this.mpvPid,
       ...(this.o.sound ? { sound: this.o.sound() } : {}),
+      paused: this.held,
     };
   }
 
