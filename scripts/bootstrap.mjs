@@ -38,6 +38,12 @@ export const DEBIAN_PACKAGES = [
   'iproute2', // kiosk firewall test in a network namespace
   'util-linux', // unshare and setpriv for kiosk tests; losetup and mount for the power-cut disk
   'e2fsprogs', // mkfs.ext4 and e2fsck for the power-cut disk
+  'cups', // claim tickets: the scheduler (the station's printer; tests start a private cupsd)
+  'cups-client', // lp and lpstat, which the station prints and checks the printer with
+  'printer-driver-cups-pdf', // the PDF queue the ticket tests print to
+  'poppler-utils', // pdftoppm reads the printed ticket back in tests
+  'zbar-tools', // zbarimg decodes the ticket's QR code in tests
+  'libharfbuzz-bin', // hb-view: the reference rendering the title card shaping test compares with
 ];
 
 const log = (msg) => process.stderr.write(`bootstrap: ${msg}\n`);

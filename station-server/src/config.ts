@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type ButtonAction, buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { qualityScale } from './camera/args.js';
+import { LP_OPTION, QUEUE_NAME } from './printer/cups.js';
 
 /** station-server/, whether this runs from src/ or from the build in dist/src/. */
 const PACKAGE_DIR = (() => {
@@ -161,6 +162,19 @@ const envSchema = z.object({
     .default('none'),
   DESIGNER: z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).optional(),
   GALLERY_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
+  EVENT_NAME: z.string().max(120).default('Stop Motion Festival'),
+  PRINTER: optionalString.pipe(z.string().regex(QUEUE_NAME, 'must be a CUPS queue name (letters, digits, _ . -)').optional()),
+  PRINT_PUBLISH: z.enum(['public', 'all']).default('public'),
+  PRINT_PAPER_MM: z.enum(['58', '80']).default('80'),
+  PRINT_LP_OPTIONS: optionalString,
+  PRINT_JOB_TIMEOUT_SECONDS: int(90, 1, 3600),
+  PRINT_CHECK_SECONDS: int(30, 1, 3600),
+  PRINT_COMMAND_TIMEOUT_SECONDS: int(20, 1, 600),
+  PRINT_FONT: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'),
+  PRINT_FONT_BOLD: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'),
+  PRINT_FONT_MONO: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf'),
+  CUPS_SERVER: optionalString,
 });
 
 export interface StationConfig {
@@ -236,6 +250,20 @@ export interface StationConfig {
     designer: boolean;
     galleryPublicUrl: string | null;
   };
+  /** Claim tickets through CUPS; `queue` null prints none. */
+  printer: {
+    queue: string | null;
+    publish: 'public' | 'all';
+    paperMm: 58 | 80;
+    lpOptions: string[];
+    jobTimeoutSeconds: number;
+    checkSeconds: number;
+    /** The deadline of each lp, lpstat and ffmpeg run. */
+    commandTimeoutSeconds: number;
+    eventName: string;
+    fonts: { regular: string; bold: string; mono: string };
+    cupsServer: string | undefined;
+  };
 }
 
 export type ConfigResult = { ok: true; config: StationConfig } | { ok: false; errors: string[] };
@@ -296,6 +324,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
     else keyIssues.push(...r.error.issues.map((i) => `BUTTON_KEYS: ${i.message}`));
   }
   errors.push(...keyIssues);
+  const badOption = (env.PRINT_LP_OPTIONS ?? '').split(/\s+/).find((o) => o !== '' && !LP_OPTION.test(o));
+  if (badOption !== undefined)
+    errors.push(`PRINT_LP_OPTIONS: "${badOption.slice(0, 40)}" is not an lp -o option like fit-to-page or media=X (space-separated)`);
   let gamepad: StationConfig['buttons']['gamepad'];
   if (env.BUTTON_GAMEPAD) {
     const r = z
@@ -398,6 +429,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
         claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
         designer: e.DESIGNER === undefined ? buttons === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
         galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
+      },
+      printer: {
+        queue: e.PRINTER ?? null,
+        publish: e.PRINT_PUBLISH,
+        paperMm: e.PRINT_PAPER_MM === '58' ? 58 : 80,
+        lpOptions: (e.PRINT_LP_OPTIONS ?? '').split(/\s+/).filter((o) => o !== ''),
+        jobTimeoutSeconds: e.PRINT_JOB_TIMEOUT_SECONDS,
+        checkSeconds: e.PRINT_CHECK_SECONDS,
+        commandTimeoutSeconds: e.PRINT_COMMAND_TIMEOUT_SECONDS,
+        eventName: e.EVENT_NAME,
+        fonts: { regular: e.PRINT_FONT, bold: e.PRINT_FONT_BOLD, mono: e.PRINT_FONT_MONO },
+        cupsServer: e.CUPS_SERVER,
       },
     },
   };

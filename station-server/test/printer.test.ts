@@ -1,0 +1,140 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { tempDir, waitFor } from '@stop-motion/e2e';
+import type { FinishResult, PrinterStatus, StationState } from '@stop-motion/protocol';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cupsUnavailable, pdfToPng, readQrCodes, startCups, type TestCups } from './cups.js';
+import { ControlClient, startTestStation, type TestStation } from './helpers.js';
+
+/**
+ * Claim tickets against a real CUPS scheduler (a private cupsd with cups-pdf queues):
+ * the PDF that comes out is rasterised with pdftoppm and its QR code read with zbarimg.
+ */
+const skip = cupsUnavailable();
+if (skip) console.warn(`claim ticket tests skipped: ${skip}`);
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function station(cups: TestCups, env: Record<string, string>): Promise<TestStation> {
+  const s = await startTestStation({
+    CUPS_SERVER: cups.server,
+    GALLERY_PUBLIC_URL: 'https://films.example.org',
+    PRINT_CHECK_SECONDS: '1',
+    ...env,
+  });
+  cleanups.push(() => s.remove());
+  return s;
+}
+
+async function control(s: TestStation): Promise<ControlClient> {
+  const c = await ControlClient.connect(s.url);
+  cleanups.push(() => c.close());
+  return c;
+}
+
+async function state(s: TestStation): Promise<StationState> {
+  return (await (await fetch(`${s.url}/api/state`)).json()) as StationState;
+}
+
+async function printerIs(s: TestStation, check: (p: PrinterStatus) => boolean, what: string): Promise<PrinterStatus> {
+  return waitFor(`printer ${what}`, async () => {
+    const p = (await state(s)).printer;
+    return p && check(p) ? p : undefined;
+  });
+}
+
+/** Three frames and a finish through the control socket, as the UI does it. */
+async function finishFilm(c: ControlClient): Promise<FinishResult> {
+  for (let i = 0; i < 3; i++) expect(await c.request('movie.capture')).toMatchObject({ ok: true });
+  const reply = await c.request('movie.finish', { publish: 'public' });
+  if (!reply.ok) throw new Error(reply.error.message);
+  return reply.data as FinishResult;
+}
+
+describe.skipIf(skip !== null)('claim tickets through CUPS', () => {
+  let cups: TestCups;
+  beforeAll(async () => {
+    cups = await startCups();
+  }, 60_000);
+  afterAll(async () => {
+    await cups?.stop();
+  });
+
+  it('a finished film prints a ticket whose QR code is the family link and whose code is the short code', async () => {
+    const queue = await cups.addQueue();
+    const s = await station(cups, { PRINTER: queue.name, LOCALE: 'ar', EVENT_NAME: 'مهرجان القدس' });
+    await printerIs(s, (p) => p.state === 'ok', 'ready');
+    const c = await control(s);
+    const result = await finishFilm(c);
+    // The claim screen is up as before.
+    expect((await state(s)).claim?.movieId).toBe(result.movieId);
+    expect(result.claimUrl).toBe(`https://films.example.org/m/${result.movieId}#k=${result.ownerKey}`);
+    expect(result.shortCode).toBe(result.movieId.slice(-6));
+
+    // CUPS is done with the job once cups-pdf has written the whole file.
+    const done = await printerIs(s, (p) => p.printed === 1 && p.state === 'ok', 'done with the ticket');
+    expect(done).toMatchObject({ queue: queue.name, pending: 0 });
+    expect(done.message).toBeUndefined();
+    const [pdf, ...more] = await queue.pdfs();
+    expect(more).toEqual([]);
+    const dir = await tempDir('ticket-png');
+    cleanups.push(() => dir.remove());
+    const png = path.join(dir.path, 'ticket.png');
+    pdfToPng(pdf as string, png);
+    expect(readQrCodes(png)).toEqual([result.claimUrl]);
+    if (process.env.UPDATE_README_PICTURES) {
+      await mkdir(path.join(import.meta.dirname, '../readme'), { recursive: true });
+      await copyFile(png, path.join(import.meta.dirname, '../readme/claim-ticket.png'));
+    }
+  }, 90_000);
+
+  it('a queue that does not exist is a problem on the operator state, and a finish goes on as before', async () => {
+    const missing = `smsticket${process.pid}missing`;
+    const s = await station(cups, { PRINTER: missing });
+    const p = await printerIs(s, (p) => p.state === 'problem', 'a problem');
+    expect(p.message).toContain(`no CUPS queue "${missing}"`);
+    const c = await control(s);
+    const result = await finishFilm(c);
+    expect((await state(s)).claim?.movieId).toBe(result.movieId);
+    const after = await printerIs(s, (p) => p.pending === 0, 'done trying');
+    expect(after.state).toBe('problem');
+    expect(after.printed).toBe(0);
+  }, 60_000);
+
+  it('a stopped queue is a problem with its reason; the ticket waits in CUPS and prints once the queue is started', async () => {
+    const queue = await cups.addQueue();
+    cups.admin('cupsdisable', ['-r', 'paper jam', queue.name]);
+    const s = await station(cups, { PRINTER: queue.name });
+    const p = await printerIs(s, (p) => p.state === 'problem', 'a problem');
+    expect(p.message).toBe('the queue is stopped: paper jam');
+    const c = await control(s);
+    const result = await finishFilm(c);
+    expect((await state(s)).claim?.movieId).toBe(result.movieId);
+    // The job is in CUPS, held by the stopped queue.
+    await printerIs(s, (p) => p.pending === 1 && p.state === 'problem', 'holding the job');
+    expect(await queue.pdfs()).toEqual([]);
+    cups.admin('cupsenable', [queue.name]);
+    await printerIs(s, (p) => p.state === 'ok' && p.printed === 1 && p.pending === 0, 'fine again');
+    expect(await queue.pdfs()).toHaveLength(1);
+  }, 90_000);
+
+  it('a scheduler that stops answering (SIGSTOP) never holds up a finish and shows as a problem', async () => {
+    const queue = await cups.addQueue();
+    const s = await station(cups, { PRINTER: queue.name, PRINT_COMMAND_TIMEOUT_SECONDS: '2' });
+    await printerIs(s, (p) => p.state === 'ok', 'ready');
+    const c = await control(s);
+    cups.process.kill('SIGSTOP');
+    cleanups.push(() => void cups.process.kill('SIGCONT'));
+    const result = await finishFilm(c);
+    // Answered while the ticket is still on its way: the finish did not wait for it.
+    expect(s.station.snapshot().printer?.pending).toBe(1);
+    expect((await state(s)).claim?.movieId).toBe(result.movieId);
+    const p = await printerIs(s, (p) => p.state === 'problem' && p.pending === 0, 'a problem');
+    expect(p.message).toMatch(/did not finish within 2 s/);
+    cups.process.kill('SIGCONT');
+    await printerIs(s, (p) => p.state === 'ok', 'fine again');
+  }, 90_000);
+});
