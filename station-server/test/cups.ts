@@ -39,7 +39,8 @@ export interface TestCups {
   /** CUPS_SERVER for clients: the scheduler's socket. */
   server: string;
   dir: string;
-  addQueue(): Promise<CupsQueue>;
+  /** A cups-pdf queue, or with `uri` a queue with that device (e.g. socket://host:port) and the same driver. */
+  addQueue(opts?: { uri?: string }): Promise<CupsQueue>;
   /** Runs a CUPS admin command (cupsdisable, cupsenable, …) against this scheduler. */
   admin(command: string, args: string[]): string;
   process: ChildProcess;
@@ -120,14 +121,18 @@ export async function startCups(): Promise<TestCups> {
     server: socket,
     dir,
     process: child,
-    async addQueue() {
+    async addQueue(opts = {}) {
       const name = `smsticket${process.pid}${randomBytes(3).toString('hex')}`;
       const outDir = path.join(dir, 'out', name);
       await mkdir(outDir, { mode: 0o755 });
       const conf = `/etc/cups/cups-pdf-${name}.conf`;
       confs.push(conf);
       await writeFile(conf, [`Out ${outDir}`, `Spool ${dir}/pdfspool-${name}`, `Log ${dir}/log`, 'Grp root', ''].join('\n'));
-      execFileSync('lpadmin', ['-p', name, '-E', '-v', `cups-pdf:/${name}`, '-P', PPD], { env, stdio: 'pipe', timeout: 15_000 });
+      execFileSync('lpadmin', ['-p', name, '-E', '-v', opts.uri ?? `cups-pdf:/${name}`, '-P', PPD], {
+        env,
+        stdio: 'pipe',
+        timeout: 15_000,
+      });
       return {
         name,
         outDir,

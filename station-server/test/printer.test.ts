@@ -1,6 +1,6 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { tempDir, waitFor } from '@stop-motion/e2e';
+import { freePort, tempDir, waitFor } from '@stop-motion/e2e';
 import type { FinishResult, PrinterStatus, StationState } from '@stop-motion/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cupsUnavailable, pdfToPng, readQrCodes, startCups, type TestCups } from './cups.js';
@@ -119,6 +119,19 @@ describe.skipIf(skip !== null)('claim tickets through CUPS', () => {
     cups.admin('cupsenable', [queue.name]);
     await printerIs(s, (p) => p.state === 'ok' && p.printed === 1 && p.pending === 0, 'fine again');
     expect(await queue.pdfs()).toHaveLength(1);
+  }, 90_000);
+
+  it('a network printer that does not answer keeps the job waiting, shown as a problem after PRINT_JOB_TIMEOUT_SECONDS', async () => {
+    // Nothing listens on that port: CUPS's socket backend keeps trying to reach the printer.
+    const queue = await cups.addQueue({ uri: `socket://127.0.0.1:${await freePort()}` });
+    const s = await station(cups, { PRINTER: queue.name, PRINT_JOB_TIMEOUT_SECONDS: '2' });
+    await printerIs(s, (p) => p.state === 'ok', 'ready');
+    const c = await control(s);
+    const result = await finishFilm(c);
+    expect((await state(s)).claim?.movieId).toBe(result.movieId);
+    const p = await printerIs(s, (p) => p.state === 'problem' && /not printed/.test(p.message ?? ''), 'a late ticket');
+    expect(p.pending).toBe(1);
+    expect(p.message).toMatch(/1 ticket\(s\) not printed after \d+ s \(job smsticket\d+[0-9a-f]{6}-\d+\)/);
   }, 90_000);
 
   it('a scheduler that stops answering (SIGSTOP) never holds up a finish and shows as a problem', async () => {

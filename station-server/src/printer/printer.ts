@@ -229,9 +229,10 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
           }
           const now = Date.now();
           const late = [...this.outstanding.values()].filter((j) => now - j.since >= this.o.jobTimeoutMs);
-          if (late.length > 0 && !problem) {
+          if (late.length > 0) {
             const oldest = late[0] as Outstanding;
-            problem = `${late.length} ticket(s) not printed after ${Math.round((now - oldest.since) / 1000)} s (job ${oldest.jobId}): is the paper out or jammed?`;
+            const waiting = `${late.length} ticket(s) not printed after ${Math.round((now - oldest.since) / 1000)} s (job ${oldest.jobId})`;
+            problem = problem ? `${problem}; ${waiting}` : `${waiting}: is the paper out or jammed?`;
           }
         }
       }
