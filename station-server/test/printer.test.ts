@@ -2,6 +2,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, tempDir, waitFor } from '@stop-motion/e2e';
 import type { FinishResult, PrinterStatus, StationState } from '@stop-motion/protocol';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cupsUnavailable, pdfToPng, readQrCodes, startCups, type TestCups } from './cups.js';
 import { ControlClient, startTestStation, type TestStation } from './helpers.js';
@@ -18,13 +19,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function station(cups: TestCups, env: Record<string, string>): Promise<TestStation> {
-  const s = await startTestStation({
-    CUPS_SERVER: cups.server,
-    GALLERY_PUBLIC_URL: 'https://films.example.org',
-    PRINT_CHECK_SECONDS: '1',
-    ...env,
-  });
+async function station(cups: TestCups, env: Record<string, string>, log?: pino.Logger): Promise<TestStation> {
+  const s = await startTestStation(
+    {
+      CUPS_SERVER: cups.server,
+      GALLERY_PUBLIC_URL: 'https://films.example.org',
+      PRINT_CHECK_SECONDS: '1',
+      ...env,
+    },
+    log ? { log } : {},
+  );
   cleanups.push(() => s.remove());
   return s;
 }
@@ -93,7 +97,9 @@ describe.skipIf(skip !== null)('claim tickets through CUPS', () => {
 
   it('a queue that does not exist is a problem on the operator state, and a finish goes on as before', async () => {
     const missing = `smsticket${process.pid}missing`;
-    const s = await station(cups, { PRINTER: missing });
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const s = await station(cups, { PRINTER: missing }, log);
     const p = await printerIs(s, (p) => p.state === 'problem', 'a problem');
     expect(p.message).toContain(`no CUPS queue "${missing}"`);
     const c = await control(s);
@@ -102,6 +108,12 @@ describe.skipIf(skip !== null)('claim tickets through CUPS', () => {
     const after = await printerIs(s, (p) => p.pending === 0, 'done trying');
     expect(after.state).toBe('problem');
     expect(after.printed).toBe(0);
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'printer.problem', queue: missing, reason: p.message }));
+    const failed = await waitFor('a ticket.failed line', () => lines.find((l) => l.event === 'ticket.failed'));
+    expect(failed).toMatchObject({ movieId: result.movieId, queue: missing });
+    expect(String(failed.reason)).toMatch(/^lp failed \(exit 1\)/);
+    // The link carries the owner key: it goes on paper, never into a log.
+    expect(JSON.stringify(lines)).not.toContain(result.ownerKey);
   }, 60_000);
 
   it('a stopped queue is a problem with its reason; the ticket waits in CUPS and prints once the queue is started', async () => {

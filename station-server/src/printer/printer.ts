@@ -97,6 +97,8 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
   async start(): Promise<void> {
     if (!this.o.queue) return;
     this.o.log.info({ event: 'printer.start', queue: this.o.queue }, 'claim tickets go to a CUPS queue');
+    // Ticket files left by a run that was killed mid-ticket.
+    await rm(this.o.workDir, { recursive: true, force: true }).catch(() => undefined);
     // Not awaited: a cupsd that hangs must not hold up the station's start.
     void this.checkSoon();
   }
