@@ -81,6 +81,8 @@ export async function startCups(): Promise<TestCups> {
       'Browsing No',
       'WebInterface No',
       'LogLevel info',
+      // As on a station: the filters (pdftops, Ghostscript) yield to the station's own work.
+      'FilterNice 10',
       // Finished jobs are forgotten at once: nothing piles up between tests.
       'PreserveJobHistory No',
       '<Location />',

@@ -117,7 +117,11 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
     if (req.publish !== 'public' && this.o.publish === 'public') return;
     this.pending++;
     this.update();
-    this.chain = this.chain.then(() => this.printOne(req)).catch(() => undefined);
+    // Started on a later turn of the event loop: the finish's reply and the claim screen go out first.
+    this.chain = this.chain
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.printOne(req))
+      .catch(() => undefined);
   }
 
   private async printOne(req: TicketRequest): Promise<void> {

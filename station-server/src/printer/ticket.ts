@@ -195,10 +195,15 @@ export async function renderTicket(
     fonts: input.fonts,
   });
   const png = path.join(dir, 'ticket.png');
-  const r = await runChild(opts.ffmpeg ?? 'ffmpeg', ticketArgs({ layout, posterFile: input.posterFile, qrFile, output: png }), {
-    timeoutMs: opts.timeoutMs,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  // Low priority, as the strip thumbnails: a ticket must never slow a capture or the live view.
+  const r = await runChild(
+    'nice',
+    ['-n', '10', opts.ffmpeg ?? 'ffmpeg', ...ticketArgs({ layout, posterFile: input.posterFile, qrFile, output: png })],
+    {
+      timeoutMs: opts.timeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
+  );
   if (r.code !== 0) throw new Error(`ffmpeg could not draw the ticket (exit ${r.code}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
   const pdf = path.join(dir, 'ticket.pdf');
   await writeFile(pdf, await ticketPdf(await readFile(png), layout.width, layout.height, input.paperMm));
