@@ -125,6 +125,10 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
   }
 
   private async printOne(req: TicketRequest): Promise<void> {
+    if (this.abort.signal.aborted) {
+      this.pending--;
+      return;
+    }
     const queue = this.o.queue as string;
     const dir = path.join(this.o.workDir, `${req.movieId}-${process.pid}-${++this.counter}`);
     const log = this.o.log;
