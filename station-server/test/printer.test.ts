@@ -89,6 +89,13 @@ describe.skipIf(skip !== null)('claim tickets through CUPS', () => {
     const png = path.join(dir.path, 'ticket.png');
     pdfToPng(pdf as string, png);
     expect(readQrCodes(png)).toEqual([result.claimUrl]);
+
+    // No ticket for a private film (PRINT_PUBLISH=public) nor for an abandoned one: none is queued.
+    for (const params of [{ publish: 'private' }, { publish: 'public', abandoned: true }]) {
+      expect(await c.request('movie.capture')).toMatchObject({ ok: true });
+      expect(await c.request('movie.finish', params)).toMatchObject({ ok: true });
+      expect(s.station.snapshot().printer).toMatchObject({ pending: 0, printed: 1 });
+    }
     if (process.env.UPDATE_README_PICTURES) {
       await mkdir(path.join(import.meta.dirname, '../readme'), { recursive: true });
       await copyFile(png, path.join(import.meta.dirname, '../readme/claim-ticket.png'));
