@@ -9,6 +9,8 @@ const projects = ['station-ui', 'gallery', 'e2e'].map((name) => ({
 }));
 
 export default defineConfig({
+  // Package names resolve to the workspaces' sources, so specs run without a build first.
+  tsconfig: './tsconfig.playwright.json',
   projects,
   testMatch: '**/*.spec.ts',
   timeout: 120_000,

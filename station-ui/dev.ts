@@ -15,8 +15,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@stop-motion/e2e/harness';
 import type { ViteDevServer } from 'vite';
-import { freePort } from '../e2e/src/harness/ports.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');

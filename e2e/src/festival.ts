@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type RedisService, startRedis } from './harness/redis.js';
@@ -220,14 +220,4 @@ async function persistentSecret(file: string): Promise<string> {
   const secret = randomBytes(16).toString('hex');
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
   return secret;
-}
-
-/** Size of a directory tree in bytes (for the demo's summary). */
-export async function treeSize(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, entry.name);
-    total += entry.isDirectory() ? await treeSize(p) : (await stat(p)).size;
-  }
-  return total;
 }

@@ -4,13 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { freePort, type ManagedProcess, type S3Service, spawnManaged, startS3, tempDir, waitFor } from '@stop-motion/e2e/harness';
 import type { FilmMeta } from '@stop-motion/protocol';
 import { monotonicFactory } from 'ulid';
-// Relative imports: Playwright loads specs without the `source` export condition.
-import { freePort } from '../../e2e/src/harness/ports.js';
-import { type ManagedProcess, spawnManaged, waitFor } from '../../e2e/src/harness/process.js';
-import { type S3Service, startS3 } from '../../e2e/src/harness/s3.js';
-import { tempDir } from '../../e2e/src/harness/tmp.js';
 
 const run = promisify(execFile);
 const ulid = monotonicFactory();

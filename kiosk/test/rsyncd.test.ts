@@ -88,7 +88,7 @@ describe('processor rsyncd.conf: one module and secret per station', () => {
     await writeFile(path.join(src, '0000.jpg'), Buffer.alloc(4096, 1));
     await writeFile(path.join(src, 'PUBLISH'), '');
     await writeFile(path.join(src, 'DONE'), '');
-    // The station's two steps (DESIGN.md "Delivery").
+    // The station's two steps (root README, "How it works").
     const files = await rsync(
       ['-a', '--partial', '--delay-updates', '--exclude', 'DONE', `${src}/`, url('station-01', 'station-01', `${movieId}/`)],
       secrets['01'] as string,

@@ -8,7 +8,7 @@ import { BIN, KIOSK_DIR, REPO_DIR, run } from './helpers.js';
 const SYSTEM_UNITS = ['station-server.service', 'processor.service', 'gallery.service'];
 const INSTALL_ROOT = '/opt/stop-motion/app';
 
-/** Settings names the services read (DESIGN.md "Configuration"); units may only set these. */
+/** Settings names the services read (root README, "Configuration"); units may only set these. */
 const KNOWN_ENV = new Set([
   'NODE_ENV',
   'STATION_DATA_DIR',

@@ -8,7 +8,7 @@
  * BENCH_SOAK_FRAMES (50 per movie) shrink the runs on a slow machine.
  */
 import { type Browser, type CDPSession, chromium, type Page } from '@playwright/test';
-import { chromiumLaunchOptions } from '../../e2e/src/harness/chromium.js';
+import { chromiumLaunchOptions } from '@stop-motion/e2e/harness';
 import { type Station, startStation } from '../pw/station.js';
 
 const PLAY_FRAMES = Number(process.env.BENCH_PLAY_FRAMES ?? 300);

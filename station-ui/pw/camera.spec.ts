@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { type TempDir, tempDir } from '../../e2e/src/harness/tmp.js';
+import { type TempDir, tempDir } from '@stop-motion/e2e/harness';
 import { type Station, simPress, startStation } from './station.js';
 import { expectFrames, expectScreen } from './ui.js';
 

@@ -1,8 +1,6 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { freePort } from '../../e2e/src/harness/ports.js';
-import { type ManagedProcess, spawnManaged, waitFor } from '../../e2e/src/harness/process.js';
-import { type TempDir, tempDir } from '../../e2e/src/harness/tmp.js';
+import { freePort, type ManagedProcess, spawnManaged, type TempDir, tempDir, waitFor } from '@stop-motion/e2e/harness';
 import { uiRoot } from './station.js';
 import { expectFrames, expectScreen } from './ui.js';
 

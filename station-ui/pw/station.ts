@@ -3,9 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../e2e/src/harness/ports.js';
-import { type ManagedProcess, spawnManaged, waitFor } from '../../e2e/src/harness/process.js';
-import { type TempDir, tempDir } from '../../e2e/src/harness/tmp.js';
+import { freePort, type ManagedProcess, spawnManaged, type TempDir, tempDir, waitFor } from '@stop-motion/e2e/harness';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const uiRoot = path.resolve(here, '..');

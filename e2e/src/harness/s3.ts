@@ -31,7 +31,7 @@ export function createS3Client(s: S3Settings): S3Client {
 export interface S3Service extends Required<Omit<S3Settings, 'forcePathStyle'>> {
   readonly port: number;
   readonly directory: string;
-  /** The shared configuration names of DESIGN.md, ready to hand to a service. */
+  /** The shared configuration names (root README, "Configuration"), ready to hand to a service. */
   env(): Record<string, string>;
   client(): S3Client;
   /** Stops the server; objects stay for `start`. */

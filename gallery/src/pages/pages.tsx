@@ -233,10 +233,6 @@ export function renderMessage(ctx: PageContext, kind: 'notFound' | 'error'): str
   );
 }
 
-export interface AdminRow {
-  film: FilmMeta;
-}
-
 /** Operators only; plain forms so it works from any browser without script. */
 export function renderAdmin(
   ctx: PageContext,

@@ -63,12 +63,6 @@ export const HandIcon = (p: IconProps) =>
 export const DiffIcon = (p: IconProps) =>
   svg([<circle key="a" cx="18" cy="24" r="12" />, <circle key="b" cx="30" cy="24" r="12" fill="currentColor" fillOpacity={0.4} />], p);
 
-export const GearIcon = (p: IconProps) =>
-  svg(
-    [<circle key="c" cx="24" cy="24" r="6" />, <path key="t" d="M24 4v6M24 38v6M4 24h6M38 24h6M10 10l4 4M34 34l4 4M10 38l4-4M34 14l4-4" />],
-    p,
-  );
-
 export const CheckIcon = (p: IconProps) => svg(<path d="M8 26l10 10 22-24" />, p);
 
 export const ArrowForwardIcon = (p: IconProps) => svg(<path d="M8 24h30M28 12l12 12-12 12" />, p);
