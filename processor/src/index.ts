@@ -23,6 +23,7 @@ import { WriteOnceUploader } from './write-once.js';
 export { buildRenderArgs, outputSize } from './args.js';
 export { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
 export type { Pipeline } from './pipeline.js';
+export { prepareTitleCard } from './title.js';
 
 export interface Processor {
   url: string;
