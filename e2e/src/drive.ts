@@ -1,6 +1,6 @@
 // Drives the festival from outside, the way an operator's automation would: the
 // stations' loopback remote-control API, the processor's status, the gallery's API.
-import { apiFinishResponseSchema, type Publish } from '@stop-motion/protocol';
+import { apiFinishResponseSchema, type ProcessorStatus, type Publish, processorStatusSchema } from '@stop-motion/protocol';
 import type { ServiceProcess } from './services.js';
 
 async function json<T>(res: Response, what: string): Promise<T> {
@@ -29,17 +29,15 @@ export async function makeFilm(station: Pick<ServiceProcess, 'url'>, frames: num
   return finish(station, publish, title);
 }
 
-export interface ProcessorStatus {
-  jobs: Array<{ id: string; state: string; publish?: string; progress?: number }>;
-  playlist: string[];
-  nowPlaying: string | null;
-  [k: string]: unknown;
-}
+export type { ProcessorStatus } from '@stop-motion/protocol';
 
+/** The processor's `GET /status`, held to its schema in protocol. */
 export async function processorStatus(processor: Pick<ServiceProcess, 'url'>): Promise<ProcessorStatus> {
-  return json(
-    await fetch(`${processor.url}/status`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) }),
-    'status',
+  return processorStatusSchema.parse(
+    await json(
+      await fetch(`${processor.url}/status`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) }),
+      'status',
+    ),
   );
 }
 

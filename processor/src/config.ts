@@ -42,6 +42,19 @@ export function defaultRenderThreads(cpus = os.availableParallelism()): number {
   return Math.max(1, Math.floor(cpus / 2));
 }
 
+/** Host names and origins, comma separated. */
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+/** DejaVu Sans covers Latin, Hebrew and Arabic in one file, which drawtext needs (it has no font fallback). */
+export const DEFAULT_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+export const DEFAULT_FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
+const urlWith = (pattern: RegExp, message: string) => optionalString.refine((v) => v === undefined || pattern.test(v), message);
+
 const envSchema = z.object({
   PROCESSOR_INBOX: optionalString,
   PROCESSOR_DATA_DIR: optionalString,
@@ -101,103 +114,127 @@ const envSchema = z.object({
   PROCESSOR_ALLOWED_HOSTS: optionalString,
   /** Origins (scheme://host[:port]) allowed to POST besides the API's own, comma separated. */
   PROCESSOR_ALLOWED_ORIGINS: optionalString,
-  STATUS_TOKEN: optionalString,
-  S3_ENDPOINT: optionalString,
+  STATUS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 12, 'must be at least 12 characters'),
+  S3_ENDPOINT: urlWith(/^https?:\/\//, 'must be an http(s) URL'),
   S3_BUCKET: optionalString,
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: bool(false),
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
-  REDIS_URL: optionalString,
+  REDIS_URL: urlWith(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-/** Rules across variables, checked on the raw values so they are reported alongside the per-variable ones. */
-function crossCheck(env: NodeJS.ProcessEnv): string[] {
-  const problems: string[] = [];
-  const set = (name: string) => {
-    const v = env[name];
-    return v !== undefined && v.trim() !== '' ? v : undefined;
-  };
-  const host = set('PROCESSOR_HOST') ?? '127.0.0.1';
-  const token = set('STATUS_TOKEN');
-  if (!isLoopbackHost(host) && !token) problems.push(`STATUS_TOKEN: is required when PROCESSOR_HOST (${host}) is not a loopback address`);
-  if (token !== undefined && token.length < 12) problems.push('STATUS_TOKEN: must be at least 12 characters');
-  const redis = set('REDIS_URL');
-  if (redis !== undefined && !/^rediss?:\/\//.test(redis)) problems.push('REDIS_URL: must start with redis:// or rediss://');
-  const endpoint = set('S3_ENDPOINT');
-  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) problems.push('S3_ENDPOINT: must be an http(s) URL');
-  if ((set('AWS_ACCESS_KEY_ID') === undefined) !== (set('AWS_SECRET_ACCESS_KEY') === undefined)) {
-    problems.push('AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither');
-  }
-  return problems;
+/**
+ * The processor's whole configuration: the environment's variables, the rules across
+ * them, and the shape the code uses, in one schema. Relative paths resolve against `cwd`.
+ */
+export function configSchema(cwd: string) {
+  return (
+    envSchema
+      // Rules across variables; they run even when other variables are bad, so every problem is listed at once.
+      .superRefine(
+        (e, ctx) => {
+          const host = typeof e.PROCESSOR_HOST === 'string' && e.PROCESSOR_HOST.trim() !== '' ? e.PROCESSOR_HOST : '127.0.0.1';
+          if (!isLoopbackHost(host) && e.STATUS_TOKEN === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['STATUS_TOKEN'],
+              message: `is required when PROCESSOR_HOST (${host}) is not a loopback address`,
+            });
+          }
+          if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['AWS_SECRET_ACCESS_KEY'],
+              message: 'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither',
+            });
+          }
+        },
+        { when: () => true },
+      )
+      .transform((e) => {
+        const dataDir = path.resolve(cwd, e.PROCESSOR_DATA_DIR ?? './data/processor');
+        const retention: RetentionConfig = {
+          intervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
+          inboxStaleMs: e.INBOX_STALE_HOURS * 3_600_000,
+          quarantineMaxAgeMs: e.QUARANTINE_MAX_AGE_DAYS * 86_400_000,
+          quarantineMaxBytes: e.QUARANTINE_MAX_MB * 1_048_576,
+          filmsMaxAgeMs: e.FILMS_MAX_AGE_DAYS * 86_400_000,
+          filmsMaxBytes: e.FILMS_MAX_MB * 1_048_576,
+          minFreeBytes: e.DISK_MIN_FREE_MB * 1_048_576,
+        };
+        return {
+          inboxDir: path.resolve(cwd, e.PROCESSOR_INBOX ?? path.join(dataDir, 'inbox')),
+          dataDir,
+          host: e.PROCESSOR_HOST,
+          port: e.PROCESSOR_PORT,
+          player: e.PLAYER,
+          mpvSocket: e.MPV_SOCKET,
+          mpvExtraArgs: e.MPV_EXTRA_ARGS ? e.MPV_EXTRA_ARGS.split(/\s+/).filter(Boolean) : [],
+          mpvFullscreen: e.MPV_FULLSCREEN,
+          eventName: e.EVENT_NAME,
+          /** The zone of the date on the title card. */
+          eventTimeZone: e.EVENT_TIMEZONE,
+          titleSeconds: e.TITLE_SECONDS,
+          titleLogo: e.TITLE_LOGO ? path.resolve(cwd, e.TITLE_LOGO) : undefined,
+          fontFile: e.TITLE_FONT ?? DEFAULT_FONT,
+          fontFileBold: e.TITLE_FONT_BOLD ?? e.TITLE_FONT ?? DEFAULT_FONT_BOLD,
+          renderThreads: e.RENDER_THREADS,
+          renderPreset: e.RENDER_PRESET,
+          renderCrf: e.RENDER_CRF,
+          renderTimeoutMs: e.RENDER_TIMEOUT_SECONDS * 1000,
+          renderNice: e.RENDER_NICE,
+          renderPreview: e.RENDER_PREVIEW,
+          maxOutputWidth: e.MAX_OUTPUT_WIDTH,
+          maxOutputHeight: e.MAX_OUTPUT_HEIGHT,
+          maxFrames: e.MAX_FRAMES,
+          maxFramePixels: e.MAX_FRAME_PIXELS,
+          maxFrameBytes: e.MAX_FRAME_BYTES,
+          maxJpegScans: e.MAX_JPEG_SCANS,
+          /**
+           * Render time a package earns per frame (on top of RENDER_BASE_SECONDS); with RENDER_TIMEOUT_SECONDS
+           * as the cap, this is the package's deadline, after which it is quarantined.
+           */
+          renderFrameBudgetMs: e.RENDER_FRAME_BUDGET_MS,
+          /** Render time every package gets before its frames count. */
+          renderBaseMs: e.RENDER_BASE_SECONDS * 1000,
+          rescanMs: e.RESCAN_SECONDS * 1000,
+          /** How long a package with DONE waits for files its manifest lists before it is quarantined. */
+          packageGraceMs: e.PACKAGE_GRACE_SECONDS * 1000,
+          retention,
+          /** Cap of the backoff between upload attempts while S3 is away. */
+          uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
+          playlistMax: e.PLAYLIST_MAX,
+          /** How often the playlist and local films are compared with S3 (hidden, removed). */
+          reconcileMs: e.RECONCILE_SECONDS * 1000,
+          allowedHosts: list(e.PROCESSOR_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+          allowedOrigins: list(e.PROCESSOR_ALLOWED_ORIGINS),
+          /** Deadline of a small S3 call, and the longest silence within an upload. */
+          s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,
+          /** Slowest upload rate waited for; a file's deadline grows with its size at this rate. */
+          s3MinUploadBytesPerSecond: e.S3_MIN_UPLOAD_KBPS * 1024,
+          statusToken: e.STATUS_TOKEN,
+          /** Null when no bucket is configured: public films then stay local (logged at start). */
+          s3: e.S3_BUCKET
+            ? {
+                endpoint: e.S3_ENDPOINT,
+                bucket: e.S3_BUCKET,
+                region: e.S3_REGION,
+                forcePathStyle: e.S3_FORCE_PATH_STYLE,
+                accessKeyId: e.AWS_ACCESS_KEY_ID,
+                secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+              }
+            : null,
+          redisUrl: e.REDIS_URL,
+          logLevel: e.LOG_LEVEL,
+        };
+      })
+  );
 }
 
-export interface S3Config {
-  endpoint: string | undefined;
-  bucket: string;
-  region: string;
-  forcePathStyle: boolean;
-  accessKeyId: string | undefined;
-  secretAccessKey: string | undefined;
-}
-
-export interface ProcessorConfig {
-  inboxDir: string;
-  dataDir: string;
-  host: string;
-  port: number;
-  player: 'mpv' | 'none';
-  mpvSocket: string | undefined;
-  mpvExtraArgs: string[];
-  mpvFullscreen: boolean;
-  eventName: string;
-  /** The zone of the date on the title card. */
-  eventTimeZone: string;
-  titleSeconds: number;
-  titleLogo: string | undefined;
-  fontFile: string;
-  fontFileBold: string;
-  renderThreads: number;
-  renderPreset: (typeof X264_PRESETS)[number];
-  renderCrf: number;
-  renderTimeoutMs: number;
-  renderNice: number;
-  renderPreview: boolean;
-  maxOutputWidth: number;
-  maxOutputHeight: number;
-  maxFrames: number;
-  maxFramePixels: number;
-  maxFrameBytes: number;
-  maxJpegScans: number;
-  /**
-   * Render time a package earns per frame (on top of RENDER_BASE_SECONDS); with RENDER_TIMEOUT_SECONDS
-   * as the cap, this is the package's deadline, after which it is quarantined.
-   */
-  renderFrameBudgetMs: number;
-  /** Render time every package gets before its frames count. */
-  renderBaseMs: number;
-  rescanMs: number;
-  retention: RetentionConfig;
-  /** How long a package with DONE waits for files its manifest lists before it is quarantined. */
-  packageGraceMs: number;
-  /** Cap of the backoff between upload attempts while S3 is away. */
-  uploadRetryCapMs: number;
-  playlistMax: number;
-  /** How often the playlist and local films are compared with S3 (hidden, removed). */
-  reconcileMs: number;
-  allowedHosts: string[];
-  allowedOrigins: string[];
-  statusToken: string | undefined;
-  /** Deadline of a small S3 call, and the longest silence within an upload. */
-  s3TimeoutMs: number;
-  /** Slowest upload rate waited for; a file's deadline grows with its size at this rate. */
-  s3MinUploadBytesPerSecond: number;
-  /** Null when no bucket is configured: public films then stay local (logged at start). */
-  s3: S3Config | null;
-  redisUrl: string | undefined;
-  logLevel: string;
-}
+export type ProcessorConfig = z.output<ReturnType<typeof configSchema>>;
+export type S3Config = NonNullable<ProcessorConfig['s3']>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -206,85 +243,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** DejaVu Sans covers Latin, Hebrew and Arabic in one file, which drawtext needs (it has no font fallback). */
-export const DEFAULT_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
-export const DEFAULT_FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
-
-const list = (v: string | undefined) =>
-  (v ?? '')
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
-
 /** Parses the environment once; every bad variable is listed in one error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ProcessorConfig {
-  const parsed = envSchema.safeParse(env);
-  const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
-    ...crossCheck(env),
-  ];
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  const e = parsed.data;
-  const dataDir = path.resolve(cwd, e.PROCESSOR_DATA_DIR ?? './data/processor');
-  return {
-    inboxDir: path.resolve(cwd, e.PROCESSOR_INBOX ?? path.join(dataDir, 'inbox')),
-    dataDir,
-    host: e.PROCESSOR_HOST,
-    port: e.PROCESSOR_PORT,
-    player: e.PLAYER,
-    mpvSocket: e.MPV_SOCKET,
-    mpvExtraArgs: e.MPV_EXTRA_ARGS ? e.MPV_EXTRA_ARGS.split(/\s+/).filter(Boolean) : [],
-    mpvFullscreen: e.MPV_FULLSCREEN,
-    eventName: e.EVENT_NAME,
-    eventTimeZone: e.EVENT_TIMEZONE,
-    titleSeconds: e.TITLE_SECONDS,
-    titleLogo: e.TITLE_LOGO ? path.resolve(cwd, e.TITLE_LOGO) : undefined,
-    fontFile: e.TITLE_FONT ?? DEFAULT_FONT,
-    fontFileBold: e.TITLE_FONT_BOLD ?? e.TITLE_FONT ?? DEFAULT_FONT_BOLD,
-    renderThreads: e.RENDER_THREADS,
-    renderPreset: e.RENDER_PRESET,
-    renderCrf: e.RENDER_CRF,
-    renderTimeoutMs: e.RENDER_TIMEOUT_SECONDS * 1000,
-    renderNice: e.RENDER_NICE,
-    renderPreview: e.RENDER_PREVIEW,
-    maxOutputWidth: e.MAX_OUTPUT_WIDTH,
-    maxOutputHeight: e.MAX_OUTPUT_HEIGHT,
-    maxFrames: e.MAX_FRAMES,
-    maxFramePixels: e.MAX_FRAME_PIXELS,
-    maxFrameBytes: e.MAX_FRAME_BYTES,
-    maxJpegScans: e.MAX_JPEG_SCANS,
-    renderFrameBudgetMs: e.RENDER_FRAME_BUDGET_MS,
-    renderBaseMs: e.RENDER_BASE_SECONDS * 1000,
-    rescanMs: e.RESCAN_SECONDS * 1000,
-    packageGraceMs: e.PACKAGE_GRACE_SECONDS * 1000,
-    retention: {
-      intervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
-      inboxStaleMs: e.INBOX_STALE_HOURS * 3_600_000,
-      quarantineMaxAgeMs: e.QUARANTINE_MAX_AGE_DAYS * 86_400_000,
-      quarantineMaxBytes: e.QUARANTINE_MAX_MB * 1_048_576,
-      filmsMaxAgeMs: e.FILMS_MAX_AGE_DAYS * 86_400_000,
-      filmsMaxBytes: e.FILMS_MAX_MB * 1_048_576,
-      minFreeBytes: e.DISK_MIN_FREE_MB * 1_048_576,
-    },
-    uploadRetryCapMs: e.UPLOAD_RETRY_MAX_SECONDS * 1000,
-    playlistMax: e.PLAYLIST_MAX,
-    reconcileMs: e.RECONCILE_SECONDS * 1000,
-    allowedHosts: list(e.PROCESSOR_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
-    allowedOrigins: list(e.PROCESSOR_ALLOWED_ORIGINS),
-    s3TimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,
-    s3MinUploadBytesPerSecond: e.S3_MIN_UPLOAD_KBPS * 1024,
-    statusToken: e.STATUS_TOKEN,
-    s3: e.S3_BUCKET
-      ? {
-          endpoint: e.S3_ENDPOINT,
-          bucket: e.S3_BUCKET,
-          region: e.S3_REGION,
-          forcePathStyle: e.S3_FORCE_PATH_STYLE,
-          accessKeyId: e.AWS_ACCESS_KEY_ID,
-          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-        }
-      : null,
-    redisUrl: e.REDIS_URL,
-    logLevel: e.LOG_LEVEL,
-  };
+  const parsed = configSchema(cwd).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  return parsed.data;
 }

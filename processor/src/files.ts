@@ -97,3 +97,13 @@ export async function fsyncTree(dir: string): Promise<void> {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Whether anything (a link included, never followed) is at `p`. */
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,14 +1,10 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isValidId, publishSchema } from '@stop-motion/protocol';
+import { droppedFrameSchema, isValidId, type JobState, jobStateSchema, publishSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { writeFileAtomic } from './files.js';
 
-/** `removed`: its owner removed it; its files here are deleted and nothing brings it back. */
-export const jobStateSchema = z.enum(['received', 'rendering', 'rendered', 'uploading', 'done', 'failed', 'quarantined', 'removed']);
-export type JobState = z.infer<typeof jobStateSchema>;
-
-const droppedSchema = z.object({ file: z.string(), reason: z.string() });
+export { type JobState, jobStateSchema } from '@stop-motion/protocol';
 
 /** One JSON file per package under `<data>/jobs/`; the only record of where its work stands. */
 export const jobSchema = z.object({
@@ -27,7 +23,7 @@ export const jobSchema = z.object({
   height: z.number().int().nullable(),
   durationSec: z.number().nullable(),
   hasPreview: z.boolean(),
-  dropped: z.array(droppedSchema),
+  dropped: z.array(droppedFrameSchema),
   renderFailures: z.number().int(),
   renderStartedAt: z.string().nullable(),
   renderMs: z.number().nullable(),
@@ -147,9 +143,28 @@ export class JobStore {
     return next;
   }
 
+  /** Records a job that does not exist yet; an existing one only changes through `update` or `receive`. */
   async put(job: Job): Promise<Job> {
+    if (this.jobs.has(job.id)) throw new Error(`job ${job.id} exists already; it is not replaced`);
     await this.write(job);
     return job;
+  }
+
+  /**
+   * A package taken in for `id`: a new received job, or, for a re-delivery of a package
+   * that was quarantined or failed, the old record started afresh — only where the state
+   * machine lets it go back to `received`.
+   */
+  async receive(id: string, now = new Date()): Promise<Job> {
+    const current = this.jobs.get(id);
+    if (!current) return this.put(newJob(id, now));
+    const again = current.state === 'quarantined' || current.state === 'failed';
+    if (!again || !canMove(current.state, 'received')) {
+      throw new Error(`job ${id} is ${current.state}; only a quarantined or failed one is received again`);
+    }
+    const fresh = newJob(id, now);
+    await this.write(fresh);
+    return fresh;
   }
 
   private async write(job: Job): Promise<void> {

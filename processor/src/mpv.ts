@@ -1,162 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import net from 'node:net';
 import { withParentDeathSignal } from './args.js';
 import { SETPRIV } from './ffmpeg.js';
 import type { Logger } from './log.js';
+import { buildMpvArgs } from './mpv-args.js';
+import { type MpvEvent, MpvIpc } from './mpv-ipc.js';
+import { type MpvEntry, planSync } from './mpv-plan.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
 
-export interface MpvArgsOptions {
-  socket: string;
-  fullscreen: boolean;
-  extraArgs: readonly string[];
-}
-
-/** mpv for the big screen: idle between films, looping the playlist, no on-screen controls. */
-export function buildMpvArgs(o: MpvArgsOptions): string[] {
-  return [
-    '--idle=yes',
-    `--input-ipc-server=${o.socket}`,
-    '--loop-playlist=inf',
-    ...(o.fullscreen ? ['--fullscreen'] : []),
-    '--no-osc',
-    '--osd-level=0',
-    '--prefetch-playlist=yes',
-    '--image-display-duration=inf',
-    '--no-terminal',
-    '--no-input-default-bindings',
-    '--hwdec=auto-safe',
-    ...o.extraArgs,
-  ];
-}
-
-export interface MpvEntry {
-  filename: string;
-  current?: boolean;
-  playing?: boolean;
-}
-
-/**
- * The steps that turn mpv's playlist into the desired one without interrupting the
- * film on screen: append what is missing, remove what is gone, then move entries into
- * order (mpv 0.35 has no `loadfile … insert-next`). Pure, for tests.
- */
-export function planSync(
-  actual: readonly string[],
-  desired: readonly string[],
-): Array<['append', string] | ['remove', number] | ['move', number, number]> {
-  const steps: Array<['append', string] | ['remove', number] | ['move', number, number]> = [];
-  const list = [...actual];
-  for (const f of desired) {
-    if (!list.includes(f)) {
-      steps.push(['append', f]);
-      list.push(f);
-    }
-  }
-  for (let i = list.length - 1; i >= 0; i--) {
-    const f = list[i];
-    if (f === undefined) continue;
-    // Duplicates (a file twice) are removed too: the later copy goes.
-    if (!desired.includes(f) || list.indexOf(f) !== i) {
-      steps.push(['remove', i]);
-      list.splice(i, 1);
-    }
-  }
-  for (let target = 0; target < desired.length; target++) {
-    const at = list.indexOf(desired[target] as string);
-    if (at !== target && at >= 0) {
-      steps.push(['move', at, target]);
-      const [item] = list.splice(at, 1);
-      list.splice(target, 0, item as string);
-    }
-  }
-  return steps;
-}
-
-class MpvIpc {
-  private buffer = '';
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  closed = false;
-
-  private constructor(
-    private readonly socket: net.Socket,
-    private readonly onEvent: (e: Record<string, unknown>) => void,
-    onClose: (ipc: MpvIpc) => void,
-  ) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      this.closed = true;
-      for (const p of this.pending.values()) {
-        clearTimeout(p.timer);
-        p.reject(new Error('mpv IPC closed'));
-      }
-      this.pending.clear();
-      onClose(this);
-    });
-  }
-
-  static connect(path: string, onEvent: (e: Record<string, unknown>) => void, onClose: (ipc: MpvIpc) => void): Promise<MpvIpc> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(path);
-      socket.once('connect', () => {
-        socket.removeAllListeners('error');
-        resolve(new MpvIpc(socket, onEvent, onClose));
-      });
-      socket.once('error', reject);
-    });
-  }
-
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl = this.buffer.indexOf('\n');
-    while (nl >= 0) {
-      const line = this.buffer.slice(0, nl).trim();
-      this.buffer = this.buffer.slice(nl + 1);
-      nl = this.buffer.indexOf('\n');
-      if (!line) continue;
-      let msg: Record<string, unknown>;
-      try {
-        msg = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      if (typeof msg.event === 'string') {
-        this.onEvent(msg);
-        continue;
-      }
-      const id = msg.request_id;
-      if (typeof id !== 'number') continue;
-      const waiter = this.pending.get(id);
-      if (!waiter) continue;
-      this.pending.delete(id);
-      clearTimeout(waiter.timer);
-      if (msg.error === 'success') waiter.resolve(msg.data);
-      else waiter.reject(new Error(`mpv: ${String(msg.error)}`));
-    }
-  }
-
-  command(...args: unknown[]): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('mpv IPC closed'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`mpv did not answer ${String(args[0])}`));
-      }, 3000);
-      this.pending.set(id, { resolve, reject, timer });
-      this.socket.write(`${JSON.stringify({ command: args, request_id: id })}\n`);
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
+// The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts) and the IPC client (mpv-ipc.ts).
+export { buildMpvArgs, type MpvArgsOptions } from './mpv-args.js';
+export { MpvIpc } from './mpv-ipc.js';
+export { type MpvEntry, planSync } from './mpv-plan.js';
 
 export interface MpvPlayerOptions {
   store: PlaylistStore;
@@ -315,7 +172,7 @@ export class MpvPlayer implements Player {
     if (!this.childRunning()) this.scheduleReconnect(50);
   }
 
-  private onEvent(e: Record<string, unknown>): void {
+  private onEvent(e: MpvEvent): void {
     if (e.event === 'property-change' && e.name === 'path') {
       const p = typeof e.data === 'string' ? e.data : null;
       this.nowPath = p;

@@ -1,15 +1,7 @@
+import type { PlayerStatus } from '@stop-motion/protocol';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
 
-export interface PlayerStatus {
-  kind: 'mpv' | 'none';
-  state: 'starting' | 'playing' | 'idle' | 'restarting' | 'off';
-  nowPlaying: string | null;
-  playlist: string[];
-  restarts: number;
-  lastError: string | null;
-  /** The mpv process on screen, when known. */
-  pid: number | null;
-}
+export type { PlayerStatus } from '@stop-motion/protocol';
 
 /** The big screen. Films are added to play next; taken-down films leave at once. */
 export interface Player {

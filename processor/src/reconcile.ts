@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isValidId } from '@stop-motion/protocol';
+import { isValidId, type ReconcileReport } from '@stop-motion/protocol';
 import { errorMessage, writeFileAtomic } from './files.js';
 import type { JobStore } from './jobs.js';
 import type { Logger } from './log.js';
@@ -114,14 +114,7 @@ export interface ReconcileDeps extends RemovalDeps {
   concurrency?: number;
 }
 
-export interface ReconcileReport {
-  at: string;
-  checked: number;
-  hidden: string[];
-  shown: string[];
-  removed: string[];
-  error: string | null;
-}
+export type { ReconcileReport } from '@stop-motion/protocol';
 
 /**
  * A hide or a removal announced while Redis was down never arrives as a notice; the

@@ -1,5 +1,6 @@
 import { lstat, mkdir, readdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Cleaned, RetentionStatus } from '@stop-motion/protocol';
 import { errorMessage } from './files.js';
 import { AREA_MARKER, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { Logger } from './log.js';
@@ -21,13 +22,7 @@ export interface RetentionConfig {
   minFreeBytes: number;
 }
 
-export interface Cleaned {
-  area: 'inbox' | 'quarantine' | 'films';
-  name: string;
-  bytes: number;
-  reason: string;
-  at: string;
-}
+export type { Cleaned } from '@stop-motion/protocol';
 
 interface Entry {
   name: Buffer;
@@ -126,8 +121,8 @@ export class Retention {
     await this.sweeping;
   }
 
-  status() {
-    return { lastSweepAt: this.lastSweepAt, totals: this.totals, cleaned: [...this.cleaned].reverse(), limits: this.o.config };
+  status(): RetentionStatus {
+    return { lastSweepAt: this.lastSweepAt, totals: this.totals, cleaned: [...this.cleaned].reverse(), limits: { ...this.o.config } };
   }
 
   /** One sweep at a time; a failure is logged and the next sweep tries again. */

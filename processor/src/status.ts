@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { isValidId } from '@stop-motion/protocol';
+import { isValidId, type ProcessorStatus } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isLoopbackHost } from './config.js';
 import type { Logger } from './log.js';
@@ -17,36 +17,35 @@ const escapeHtml = (s: unknown) =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** A plain page for operators; it reloads itself every few seconds. */
-export function renderStatusPage(s: Record<string, unknown>): string {
-  const jobs = (s.jobs as Array<Record<string, unknown>>) ?? [];
-  const gb = (n: unknown) => (typeof n === 'number' ? `${(n / 1e9).toFixed(1)} GB` : '?');
-  const disk = s.disk as { freeBytes: number; totalBytes: number } | null;
-  const rows = jobs
+export function renderStatusPage(s: ProcessorStatus): string {
+  const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);
+  const disk = s.disk;
+  const rows = s.jobs
     .slice(-60)
     .reverse()
     .map(
       (j) =>
         `<tr><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(j.state)}</td><td>${escapeHtml(j.publish)}</td>` +
-        `<td>${Math.round(Number(j.progress ?? 0) * 100)}%</td><td>${escapeHtml(j.title)}</td>` +
-        `<td>${j.renderMs ? `${(Number(j.renderMs) / 1000).toFixed(1)} s` : ''}</td><td>${escapeHtml(j.reason)}</td></tr>`,
+        `<td>${Math.round(j.progress * 100)}%</td><td>${escapeHtml(j.title)}</td>` +
+        `<td>${j.renderMs ? `${(j.renderMs / 1000).toFixed(1)} s` : ''}</td><td>${escapeHtml(j.reason)}</td></tr>`,
     )
     .join('');
-  const player = s.player as Record<string, unknown>;
-  const retention = s.retention as { cleaned: Array<Record<string, unknown>>; lastSweepAt: string | null } | null | undefined;
+  const player = s.player;
+  const retention = s.retention;
   const cleaned = (retention?.cleaned ?? [])
     .slice(0, 30)
     .map(
       (c) =>
         `<tr><td>${escapeHtml(c.at)}</td><td>${escapeHtml(c.area)}</td><td><code>${escapeHtml(c.name)}</code></td>` +
-        `<td>${(Number(c.bytes ?? 0) / 1e6).toFixed(1)} MB</td><td>${escapeHtml(c.reason)}</td></tr>`,
+        `<td>${(c.bytes / 1e6).toFixed(1)} MB</td><td>${escapeHtml(c.reason)}</td></tr>`,
     )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
 <title>Processor status</title><style>body{font:14px system-ui,sans-serif;margin:1.5rem;background:#111;color:#eee}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #333;padding:.3rem .5rem;text-align:start}code{color:#9cf}</style></head>
 <body><h1>Processor</h1>
-<p>Now playing: <code>${escapeHtml(s.nowPlaying ?? '—')}</code> · player ${escapeHtml(player?.kind)} (${escapeHtml(player?.state)}, restarts ${escapeHtml(player?.restarts)})
-· playlist ${(s.playlist as unknown[])?.length ?? 0} films · uploads waiting ${(s.uploadsWaiting as unknown[])?.length ?? 0}
+<p>Now playing: <code>${escapeHtml(s.nowPlaying ?? '—')}</code> · player ${escapeHtml(player.kind)} (${escapeHtml(player.state)}, restarts ${escapeHtml(player.restarts)})
+· playlist ${s.playlist.length} films · uploads waiting ${s.uploadsWaiting.length}
 · free disk ${gb(disk?.freeBytes)} of ${gb(disk?.totalBytes)}</p>
 <table><thead><tr><th>film</th><th>state</th><th>publish</th><th>progress</th><th>title</th><th>render</th><th>reason</th></tr></thead><tbody>${rows}</tbody></table>
 <h2>Cleaned</h2><p>Last sweep: ${escapeHtml(retention?.lastSweepAt ?? '—')}</p>

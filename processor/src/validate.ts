@@ -5,6 +5,7 @@ import path from 'node:path';
 import {
   checkFrameSequence,
   DONE_FILE,
+  type DroppedFrame,
   flagAgrees,
   frameFileName,
   isFrameFileName,
@@ -32,10 +33,7 @@ export interface GoodFrame {
   info: JpegInfo;
 }
 
-export interface DroppedFrame {
-  file: string;
-  reason: string;
-}
+export type { DroppedFrame } from '@stop-motion/protocol';
 
 export type Validation =
   | { ok: true; pkg: MoviePackage; frames: GoodFrame[]; dropped: DroppedFrame[]; warnings: string[] }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
+import { type ConditionalSupport, type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
 import { sha256File } from './checksum.js';
 import type { Job } from './jobs.js';
 import type { Logger } from './log.js';
@@ -26,7 +26,7 @@ export class FilmRemovedError extends Error {
   }
 }
 
-export type ConditionalSupport = 'supported' | 'unsupported' | 'unknown';
+export type { ConditionalSupport } from '@stop-motion/protocol';
 
 /** Where the probe for conditional writes goes: outside `movies/`, so no listing ever sees it. */
 export const PROBE_PREFIX = '.stop-motion/write-once-probe-';

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type Processor, startProcessor } from '../src/index.js';
-import { execFileP, listDir, type PackageOptions, probeVideo, sha256, writePackage } from './helpers.js';
+import { execFileP, fetchStatus, listDir, type PackageOptions, probeVideo, sha256, writePackage } from './helpers.js';
 
 type Expect = { film: true; frames: number; dropped?: RegExp; size?: [number, number]; title?: string } | { film: false; reason: RegExp };
 
@@ -385,7 +385,7 @@ describe('bad input', () => {
     expect(logs.some((l) => l.msg === 'ingest.not_a_directory')).toBe(true);
     const health = await fetch(`${p.url}/healthz`);
     expect(health.status).toBe(200);
-    const status = (await (await fetch(`${p.url}/status`)).json()) as { quarantine: unknown[] };
+    const status = await fetchStatus(p.url);
     expect(status.quarantine.length).toBeGreaterThanOrEqual(cases.filter(([, , e]) => !e.film).length + 1);
   });
 });

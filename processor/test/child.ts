@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { type ManagedProcess, spawnManaged, waitFor } from '@stop-motion/e2e';
+import type { ProcessorStatus } from '@stop-motion/protocol';
+import { fetchStatus } from './helpers.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -39,14 +41,4 @@ export async function startProcessorChild(env: Record<string, string>): Promise<
   return { proc, url: url as string, logs };
 }
 
-export async function getStatus(url: string): Promise<{
-  jobs: Array<{ id: string; state: string; progress: number; publish: string | null }>;
-  playlist: string[];
-  nowPlaying: string | null;
-  uploadsWaiting: Array<{ id: string; attempts: number }>;
-  player: { pid: number | null; restarts: number; state: string };
-}> {
-  const res = await fetch(`${url}/status`);
-  if (!res.ok) throw new Error(`status answered ${res.status}`);
-  return (await res.json()) as never;
-}
+export const getStatus = (url: string): Promise<ProcessorStatus> => fetchStatus(url);

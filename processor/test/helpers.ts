@@ -3,10 +3,17 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { frameFileName, type ManifestV1 } from '@stop-motion/protocol';
+import { frameFileName, type ManifestV1, type ProcessorStatus, processorStatusSchema } from '@stop-motion/protocol';
 import { monotonicFactory } from 'ulid';
 
 export const execFileP = promisify(execFile);
+
+/** `GET /status`, held to its schema: a field the processor stops sending, or sends in another shape, fails here. */
+export async function fetchStatus(url: string, init: RequestInit = {}): Promise<ProcessorStatus> {
+  const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(30_000), ...init });
+  if (!res.ok) throw new Error(`status answered ${res.status}`);
+  return processorStatusSchema.parse(await res.json());
+}
 const ulid = monotonicFactory();
 
 export function newId(): string {

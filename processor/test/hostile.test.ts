@@ -36,10 +36,7 @@ describe('hostile manifests and titles (s3rver, ffmpeg)', () => {
   let s3: S3Service;
   let p: Processor;
   const logs: Array<Record<string, unknown>> = [];
-  const jobOf = async (id: string) =>
-    ((await p.pipeline.status()).jobs as Array<{ id: string; state: string; title: string | null; reason: string | null }>).find(
-      (j) => j.id === id,
-    );
+  const jobOf = async (id: string) => (await p.pipeline.status()).jobs.find((j) => j.id === id);
   const done = (id: string) =>
     waitFor(
       `film ${id} done`,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type Processor, startProcessor } from '../src/index.js';
 import { validatePackage } from '../src/validate.js';
-import { listDir, newId, writePackage } from './helpers.js';
+import { fetchStatus, listDir, newId, writePackage } from './helpers.js';
 
 /** A path whose last part is raw bytes (Latin-1 "é" = 0xE9 is not valid UTF-8). */
 const bytesPath = (dir: string, name: number[]) => Buffer.concat([Buffer.from(`${dir}/`), Buffer.from(name)]);
@@ -93,8 +93,8 @@ describe('names that are not UTF-8, and files that arrive after DONE', () => {
     await p.pipeline.scan();
     expect(logs.slice(scans).some((l) => l.msg === 'ingest.failed')).toBe(false);
     expect(logs.some((l) => l.msg === 'ingest.failed')).toBe(false);
-    const status = (await (await fetch(`${p.url}/status`)).json()) as { quarantine: Array<{ name?: string; reason: string }> };
-    expect(status.quarantine.some((q) => q.name === 'film\\xe9' && /UTF-8/.test(q.reason))).toBe(true);
+    const status = await fetchStatus(p.url);
+    expect(status.quarantine.some((q) => 'name' in q && q.name === 'film\\xe9' && /UTF-8/.test(q.reason ?? ''))).toBe(true);
   });
 
   it('refuses a non-UTF-8 name also in a package already taken in (left by an older version)', async () => {

@@ -27,7 +27,7 @@ describe('big screen (mpv --vo=null)', () => {
   const mpvPlaylist = async () => (await (await client()).playlist()).map((e) => e.filename);
   const addFilm = async (title: string) => {
     const { id } = await writePackage(p.config.inboxDir, { frames: 25, title });
-    await waitFor(`${title} on the playlist`, async () => ((await p.pipeline.status()).playlist as string[]).includes(id) || undefined, {
+    await waitFor(`${title} on the playlist`, async () => (await p.pipeline.status()).playlist.includes(id) || undefined, {
       timeoutMs: 60_000,
     });
     return id;
@@ -88,7 +88,7 @@ describe('big screen (mpv --vo=null)', () => {
     await waitFor(
       'a new mpv playing the same playlist',
       async () => {
-        const player = (await p.pipeline.status()).player as { pid: number | null };
+        const player = (await p.pipeline.status()).player;
         if (player.pid === pid || player.pid === null) return false;
         const c = await client();
         const list = (await c.playlist()).map((e) => e.filename);
@@ -226,7 +226,7 @@ describe('an mpv that cannot start', () => {
     await waitFor('the film done', () => p.pipeline.job(id)?.state === 'done', { timeoutMs: 60_000 });
     const status = await p.pipeline.status();
     expect(status.playlist).toEqual([id]);
-    const player = status.player as { state: string; restarts: number; lastError: string | null };
+    const player = status.player;
     expect(player.state).toBe('restarting');
     expect(player.lastError).toBeTruthy();
     // Backing off: each failed start waits longer than the one before (read from the log, not the clock).

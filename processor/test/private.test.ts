@@ -1,6 +1,7 @@
 import { waitFor } from '@stop-motion/e2e';
 import { movieKeys } from '@stop-motion/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchStatus } from './helpers.js';
 import { type Rig, startRig } from './rig.js';
 
 // A private film (NOPUBLISH, or publish "private" in the manifest) plays on the big
@@ -52,10 +53,7 @@ describe('a private film stays private', () => {
     expect(rig.logs.filter((l) => l.msg?.toString().startsWith('upload.') && privateIds.includes(l.id as string))).toEqual([]);
 
     const p = rig.processor();
-    const status = (await (await fetch(`${p.url}/status`)).json()) as {
-      jobs: Array<{ id: string; publish: string; upload: unknown }>;
-      uploadsWaiting: Array<{ id: string }>;
-    };
+    const status = await fetchStatus(p.url);
     for (const id of privateIds) expect(status.jobs.find((j) => j.id === id)).toMatchObject({ publish: 'private', upload: null });
     expect(status.uploadsWaiting).toEqual([]);
     const page = await (await fetch(`${p.url}/`)).text();

@@ -31,7 +31,7 @@ describe('removal and reconciliation (s3rver, redis-server, mpv)', () => {
       c.close();
     }
   };
-  const status = async () => (await p.pipeline.status()) as { playlist: string[]; jobs: Array<{ id: string; state: string }> };
+  const status = () => p.pipeline.status();
   const stateOf = async (id: string) => (await status()).jobs.find((j) => j.id === id)?.state;
   const exists = async (key: string) =>
     s3
@@ -268,14 +268,14 @@ describe('periodic reconciliation without Redis', () => {
 
   it('takes a film hidden in the bucket off the playlist within the interval', async () => {
     const { id } = await writePackage(p.config.inboxDir, { frames: 6, publish: 'public', title: 'periodic' });
-    const jobState = async () => ((await p.pipeline.status()).jobs as Array<{ id: string; state: string }>).find((j) => j.id === id)?.state;
+    const jobState = async () => (await p.pipeline.status()).jobs.find((j) => j.id === id)?.state;
     await waitFor('the film to be uploaded', async () => (await jobState()) === 'done', { timeoutMs: 60_000, intervalMs: 100 });
     expect((await p.pipeline.status()).playlist).toContain(id);
     const client = s3.client();
     const body = await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).meta }))).Body?.transformToString();
     const meta = { ...JSON.parse(body ?? '{}'), hidden: true };
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).meta, Body: JSON.stringify(meta) }));
-    await waitFor('the hidden film to leave the playlist', async () => !((await p.pipeline.status()).playlist as string[]).includes(id), {
+    await waitFor('the hidden film to leave the playlist', async () => !(await p.pipeline.status()).playlist.includes(id), {
       timeoutMs: 30_000,
     });
   });

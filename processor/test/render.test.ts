@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir } from '@stop-motion/e2e';
+import type { StatusJob } from '@stop-motion/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -9,12 +10,12 @@ import { frameLevels, probeVideo, topLevelBoxes, writePackage } from './helpers.
 
 const TITLE_SECONDS = 1;
 
-async function waitForJob(p: Processor, id: string, states: string[], timeoutMs = 60_000): Promise<Record<string, unknown>> {
+async function waitForJob(p: Processor, id: string, states: string[], timeoutMs = 60_000): Promise<StatusJob> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await p.pipeline.status();
-    const job = (s.jobs as Array<Record<string, unknown>>).find((j) => j.id === id);
-    if (job && states.includes(String(job.state))) return job;
+    const job = s.jobs.find((j) => j.id === id);
+    if (job && states.includes(job.state)) return job;
     if (Date.now() > deadline) throw new Error(`job ${id} did not reach ${states.join('/')}: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type Processor, startProcessor } from '../src/index.js';
-import { listDir, newId, writePackage } from './helpers.js';
+import { fetchStatus, listDir, newId, writePackage } from './helpers.js';
 
 const DAY = 86_400_000;
 
@@ -138,10 +138,8 @@ describe('retention of the inbox, the quarantine and the local films', () => {
     expect(stale).toBeDefined();
     expect(await readFile(path.join(quarantine, stale ?? '', 'REASON'), 'utf8')).toMatch(/untouched in the inbox/);
 
-    const status = (await (await fetch(`${p.url}/status`)).json()) as {
-      retention: { cleaned: Array<{ area: string; name: string; reason: string; bytes: number }>; lastSweepAt: string };
-    };
-    const cleaned = status.retention.cleaned;
+    const status = await fetchStatus(p.url);
+    const cleaned = status.retention?.cleaned ?? [];
     expect(cleaned).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ area: 'films', name: old.id, reason: expect.stringMatching(/older than 7 day/) }),

@@ -7,13 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type Processor, startProcessor } from '../src/index.js';
-import { writePackage } from './helpers.js';
-
-interface Waiting {
-  id: string;
-  attempts: number;
-  lastError: string | null;
-}
+import { fetchStatus, writePackage } from './helpers.js';
 
 /** A stopped S3 server (SIGSTOP): connections are accepted, nothing ever answers. */
 describe('processor uploads with a stopped S3 server', () => {
@@ -63,9 +57,7 @@ describe('processor uploads with a stopped S3 server', () => {
       const waiting = await waitFor(
         'a failed upload attempt on the status page',
         async () => {
-          const s = (await (await fetch(`${p.url}/status`, { signal: AbortSignal.timeout(30_000) })).json()) as {
-            uploadsWaiting: Waiting[];
-          };
+          const s = await fetchStatus(p.url);
           const w = s.uploadsWaiting.find((u) => u.id === id);
           return w && w.attempts > 0 && w.lastError ? w : undefined;
         },

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
+import { processorStatusSchema } from '@stop-motion/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type Processor, startProcessor } from '../src/index.js';
-import { writePackage } from './helpers.js';
+import { fetchStatus, writePackage } from './helpers.js';
 
 describe('status API', () => {
   let dir: TempDir;
@@ -48,19 +49,14 @@ describe('status API', () => {
   it('reports jobs with progress, the playlist, now playing and free disk; the page escapes titles', async () => {
     const { id } = await writePackage(p.config.inboxDir, { frames: 6, title: '<img src=x onerror=alert(1)>' });
     const auth = { authorization: `Bearer ${token}` };
-    const s = await waitFor(
-      'the film to be done',
-      async () => {
-        const body = (await (await fetch(`${p.url}/status`, { headers: auth })).json()) as Record<string, unknown>;
-        const jobs = body.jobs as Array<{ id: string; state: string }>;
-        return jobs.find((j) => j.id === id)?.state === 'done' ? body : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+    await waitFor('the film to be done', () => p.pipeline.job(id)?.state === 'done', { timeoutMs: 60_000, intervalMs: 100 });
+    const s = await fetchStatus(p.url, { headers: auth });
     expect(s).toMatchObject({ playlist: [id], nowPlaying: null, queue: [], failures: [], uploadsWaiting: [] });
-    expect((s.jobs as unknown[])[0]).toMatchObject({ id, state: 'done', publish: 'private', progress: 1, frameCount: 6 });
-    expect((s.recent as Array<{ renderMs: number }>)[0]?.renderMs).toBeGreaterThan(0);
-    expect((s.disk as { freeBytes: number }).freeBytes).toBeGreaterThan(0);
+    expect(s.jobs[0]).toMatchObject({ id, state: 'done', publish: 'private', progress: 1, frameCount: 6 });
+    expect(s.recent[0]?.renderMs).toBeGreaterThan(0);
+    expect(s.disk?.freeBytes).toBeGreaterThan(0);
+    // In-process, the same object holds to the schema too.
+    processorStatusSchema.parse(await p.pipeline.status());
     const html = await (await fetch(`${p.url}/`, { headers: auth })).text();
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<img');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultRenderThreads, loadConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_FONT, DEFAULT_FONT_BOLD, defaultRenderThreads, loadConfig } from '../src/config.js';
 import { canMove } from '../src/jobs.js';
 import { inspectJpeg } from '../src/jpeg.js';
 import { scanBombJpeg } from './scanbomb.js';
@@ -43,6 +43,122 @@ describe('config', () => {
   it('accepts a public bind with a token, and S3 settings', () => {
     const c = loadConfig({ PROCESSOR_HOST: '0.0.0.0', STATUS_TOKEN: 'a-long-enough-token', S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'true' });
     expect(c.s3).toMatchObject({ bucket: 'b', forcePathStyle: true });
+  });
+
+  it('turns every default into the shape the code uses', () => {
+    expect(loadConfig({}, '/srv')).toEqual({
+      inboxDir: '/srv/data/processor/inbox',
+      dataDir: '/srv/data/processor',
+      host: '127.0.0.1',
+      port: 8760,
+      player: 'none',
+      mpvSocket: undefined,
+      mpvExtraArgs: [],
+      mpvFullscreen: true,
+      eventName: 'Stop Motion Festival',
+      eventTimeZone: expect.any(String),
+      titleSeconds: 4,
+      titleLogo: undefined,
+      fontFile: DEFAULT_FONT,
+      fontFileBold: DEFAULT_FONT_BOLD,
+      renderThreads: defaultRenderThreads(),
+      renderPreset: 'veryfast',
+      renderCrf: 20,
+      renderTimeoutMs: 900_000,
+      renderNice: 10,
+      renderPreview: true,
+      maxOutputWidth: 1920,
+      maxOutputHeight: 1080,
+      maxFrames: 3000,
+      maxFramePixels: 4096 * 4096,
+      maxFrameBytes: 25 * 1024 * 1024,
+      maxJpegScans: 100,
+      renderFrameBudgetMs: 1000,
+      renderBaseMs: 60_000,
+      rescanMs: 5000,
+      packageGraceMs: 300_000,
+      retention: {
+        intervalMs: 600_000,
+        inboxStaleMs: 48 * 3_600_000,
+        quarantineMaxAgeMs: 14 * 86_400_000,
+        quarantineMaxBytes: 2048 * 1_048_576,
+        filmsMaxAgeMs: 0,
+        filmsMaxBytes: 20_480 * 1_048_576,
+        minFreeBytes: 1024 * 1_048_576,
+      },
+      uploadRetryCapMs: 60_000,
+      playlistMax: 200,
+      reconcileMs: 60_000,
+      allowedHosts: [],
+      allowedOrigins: [],
+      s3TimeoutMs: 30_000,
+      s3MinUploadBytesPerSecond: 64 * 1024,
+      statusToken: undefined,
+      s3: null,
+      redisUrl: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('converts units, lists and relative paths', () => {
+    const c = loadConfig(
+      {
+        PROCESSOR_DATA_DIR: 'd',
+        TITLE_LOGO: 'logo.png',
+        TITLE_FONT: '/f.ttf',
+        RESCAN_SECONDS: '7',
+        FILMS_MAX_MB: '3',
+        MPV_EXTRA_ARGS: ' --vo=null  --ao=null ',
+        PROCESSOR_ALLOWED_HOSTS: 'Screen.Local, ,b',
+        S3_MIN_UPLOAD_KBPS: '2',
+        MPV_FULLSCREEN: 'no',
+      },
+      '/srv',
+    );
+    expect(c).toMatchObject({
+      dataDir: '/srv/d',
+      inboxDir: '/srv/d/inbox',
+      titleLogo: '/srv/logo.png',
+      fontFile: '/f.ttf',
+      fontFileBold: '/f.ttf',
+      rescanMs: 7000,
+      retention: { filmsMaxBytes: 3 * 1_048_576 },
+      mpvExtraArgs: ['--vo=null', '--ao=null'],
+      allowedHosts: ['screen.local', 'b'],
+      s3MinUploadBytesPerSecond: 2048,
+      mpvFullscreen: false,
+    });
+  });
+
+  it.each([
+    [{ STATUS_TOKEN: 'short' }, 'STATUS_TOKEN: must be at least 12 characters'],
+    [{ PROCESSOR_HOST: '0.0.0.0' }, 'STATUS_TOKEN: is required when PROCESSOR_HOST (0.0.0.0) is not a loopback address'],
+    [{ S3_ENDPOINT: 'ftp://s3' }, 'S3_ENDPOINT: must be an http(s) URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL: must start with redis:// or rediss://'],
+    [{ AWS_ACCESS_KEY_ID: 'id' }, 'AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither'],
+    [{ AWS_SECRET_ACCESS_KEY: 'secret' }, 'AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither'],
+    [{ TITLE_SECONDS: '31' }, 'TITLE_SECONDS: must be a number of seconds from 0 to 30'],
+    [{ RENDER_CRF: '52' }, 'RENDER_CRF: must be an integer from 0 to 51'],
+  ])('%o is refused: %s', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([message]);
+  });
+
+  it('reports the rules across variables beside the bad variables', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PROCESSOR_PORT: 'x', AWS_ACCESS_KEY_ID: 'id', PROCESSOR_HOST: '0.0.0.0' });
+    } catch (err) {
+      error = err;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PROCESSOR_PORT', 'AWS_SECRET_ACCESS_KEY', 'STATUS_TOKEN']) expect(problems).toContain(name);
   });
 
   it('leaves mpv a core', () => {

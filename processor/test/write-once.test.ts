@@ -170,8 +170,7 @@ describe('a second processor without the job (s3rver)', () => {
       }),
       { logger: silent },
     );
-  const jobOf = async (p: Processor, id: string) =>
-    ((await p.pipeline.status()).jobs as Array<{ id: string; state: string; reason: string | null }>).find((j) => j.id === id);
+  const jobOf = async (p: Processor, id: string) => (await p.pipeline.status()).jobs.find((j) => j.id === id);
   const objects = async (id: string) => {
     const keys = movieKeys(id);
     const out: Record<string, string> = {};
@@ -287,17 +286,16 @@ describe('a stopped S3 (SIGSTOP) at the id check', () => {
     stopped = await s3rverPid(s3.directory);
     process.kill(stopped, 'SIGSTOP');
     const { id } = await writePackage(p.config.inboxDir, { frames: 5, publish: 'public', title: 'while S3 is stopped' });
-    await waitFor('the film on the big screen', async () => ((await p.pipeline.status()).playlist as string[]).includes(id), {
+    await waitFor('the film on the big screen', async () => (await p.pipeline.status()).playlist.includes(id), {
       timeoutMs: 60_000,
       intervalMs: 100,
     });
     expect(logs.some((l) => l.msg === 'film.check_deferred' && l.id === id)).toBe(true);
     process.kill(stopped, 'SIGCONT');
     stopped = null;
-    await waitFor(
-      'the upload to complete',
-      async () => ((await p.pipeline.status()).jobs as Array<{ id: string; state: string }>).find((j) => j.id === id)?.state === 'done',
-      { timeoutMs: 120_000, intervalMs: 200 },
-    );
+    await waitFor('the upload to complete', async () => (await p.pipeline.status()).jobs.find((j) => j.id === id)?.state === 'done', {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
   }, 200_000);
 });

@@ -2,6 +2,7 @@ export * from './frames.js';
 export * from './ids.js';
 export * from './manifest.js';
 export * from './meta.js';
+export * from './processor-status.js';
 export * from './station.js';
 export * from './timezone.js';
 export * from './title.js';

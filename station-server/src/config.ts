@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ButtonAction, buttonActionSchema, localeSchema, stationIdSchema } from '@stop-motion/protocol';
+import { localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { qualityScale } from './camera/args.js';
+import { DEFAULT_PINS, parseButtonPins, parseCommandLine, parseGesture, parseKeys } from './config-text.js';
 import { LP_OPTION, QUEUE_NAME } from './printer/cups.js';
+
+export { type ButtonPin, parseButtonPins, parseCommandLine } from './config-text.js';
 
 /** station-server/, whether this runs from src/ or from the build in dist/src/. */
 const PACKAGE_DIR = (() => {
@@ -53,38 +56,49 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-/** `capture:17,undo:27` → [{action, pin}] */
-export function parseButtonPins(text: string): { ok: true; pins: ButtonPin[] } | { ok: false; reason: string } {
-  const pins: ButtonPin[] = [];
-  for (const part of text.split(',').map((p) => p.trim())) {
-    if (part === '') continue;
-    const match = /^([a-z]+):(\d{1,4})$/.exec(part);
-    const action = buttonActionSchema.safeParse(match?.[1]);
-    if (!match || !action.success) return { ok: false, reason: `"${part.slice(0, 40)}" is not <capture|undo|play|finish>:<pin>` };
-    const pin = Number(match[2]);
-    if (pins.some((p) => p.pin === pin)) return { ok: false, reason: `pin ${pin} is used twice` };
-    if (pins.some((p) => p.action === action.data)) return { ok: false, reason: `action ${action.data} is mapped twice` };
-    pins.push({ action: action.data, pin });
-  }
-  return { ok: true, pins };
-}
-export type ButtonPin = { action: z.infer<typeof buttonActionSchema>; pin: number };
+const CAMERA_KINDS = ['rpicam', 'v4l2', 'test', 'replay'] as const;
+type CameraKind = (typeof CAMERA_KINDS)[number];
 
-/** `Space:capture,Backspace:undo` → keyboard keys the UI maps to actions. */
-function parseKeys(text: string, ctx: z.RefinementCtx): Record<string, z.infer<typeof buttonActionSchema>> | undefined {
-  const keys: Record<string, z.infer<typeof buttonActionSchema>> = {};
-  for (const part of text.split(',').map((p) => p.trim())) {
-    if (part === '') continue;
-    const i = part.lastIndexOf(':');
-    const action = buttonActionSchema.safeParse(part.slice(i + 1));
-    if (i <= 0 || !action.success) {
-      ctx.addIssue({ code: 'custom', message: `"${part.slice(0, 40)}" is not <key>:<capture|undo|play|finish>` });
-      return z.NEVER;
-    }
-    keys[part.slice(0, i)] = action.data;
-  }
-  return keys;
-}
+/** A variable whose text `parse` turns into a value, or into the reason it cannot. */
+const parsed = <T>(parse: (text: string) => { ok: true; value: T } | { ok: false; reason: string }) =>
+  z.string().transform((text, ctx) => {
+    const r = parse(text);
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.reason });
+    return z.NEVER;
+  });
+
+const pinList = parsed((text) => {
+  const r = parseButtonPins(text);
+  return r.ok ? { ok: true, value: r.pins } : r;
+});
+
+const keyMap = optionalString.pipe(
+  parsed((text) => {
+    const r = parseKeys(text, 'key');
+    return r.ok ? { ok: true, value: r.keys } : r;
+  }).optional(),
+);
+
+const gamepadMap = optionalString.pipe(
+  parsed((text) => {
+    const r = parseKeys(text, 'button number');
+    if (!r.ok) return r;
+    if (Object.keys(r.keys).some((k) => !/^\d{1,2}$/.test(k))) return { ok: false, reason: 'buttons are numbers, like "0:capture,1:undo"' };
+    return { ok: true, value: r.keys };
+  }).optional(),
+);
+
+/** `fit-to-page media=X80MMY200MM` → one `lp -o` each. */
+const lpOptions = optionalString.pipe(
+  parsed((text) => {
+    const options = text.split(/\s+/).filter((o) => o !== '');
+    const bad = options.find((o) => !LP_OPTION.test(o));
+    return bad === undefined
+      ? { ok: true, value: options }
+      : { ok: false, reason: `"${bad.slice(0, 40)}" is not an lp -o option like fit-to-page or media=X (space-separated)` };
+  }).optional(),
+);
 
 const envSchema = z.object({
   STATION_ID: optionalString.pipe(stationIdSchema.optional()),
@@ -96,7 +110,7 @@ const envSchema = z.object({
   ALLOWED_HOSTS: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  CAMERA: z.enum(['rpicam', 'v4l2', 'test', 'replay']).default('test'),
+  CAMERA: z.enum(CAMERA_KINDS).default('test'),
   CAMERA_WIDTH: int(1280, 16, 8192),
   CAMERA_HEIGHT: int(720, 16, 8192),
   CAMERA_FPS: int(30, 1, 120),
@@ -122,10 +136,10 @@ const envSchema = z.object({
 
   // No default here: it depends on NODE_ENV (see buttonsDefault).
   BUTTONS: z.enum(['gpiomon', 'onoff', 'sim', 'none']).optional(),
-  BUTTON_PINS: z.string().default('capture:17,undo:27,play:22,finish:23'),
-  BUTTON_KEYS: optionalString,
-  BUTTON_GAMEPAD: optionalString,
-  LED_PINS: optionalString,
+  BUTTON_PINS: pinList.default([...DEFAULT_PINS]),
+  BUTTON_KEYS: keyMap,
+  BUTTON_GAMEPAD: gamepadMap,
+  LED_PINS: pinList.default([]),
   GPIO_CHIP: z.string().min(1).default('auto'),
   BUTTON_DEBOUNCE_MS: int(30, 0, 1000),
   CAPTURE_LOCKOUT_MS: int(400, 0, 10_000),
@@ -167,7 +181,7 @@ const envSchema = z.object({
   PRINTER: optionalString.pipe(z.string().regex(QUEUE_NAME, 'must be a CUPS queue name (letters, digits, _ . -)').optional()),
   PRINT_PUBLISH: z.enum(['public', 'all']).default('public'),
   PRINT_PAPER_MM: z.enum(['58', '80']).default('80'),
-  PRINT_LP_OPTIONS: optionalString,
+  PRINT_LP_OPTIONS: lpOptions,
   PRINT_JOB_TIMEOUT_SECONDS: int(90, 1, 3600),
   PRINT_CHECK_SECONDS: int(30, 1, 3600),
   PRINT_COMMAND_TIMEOUT_SECONDS: int(20, 1, 600),
@@ -175,96 +189,9 @@ const envSchema = z.object({
   PRINT_FONT_BOLD: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'),
   PRINT_FONT_MONO: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf'),
   CUPS_SERVER: optionalString,
+  /** Only read for the BUTTONS default. */
+  NODE_ENV: optionalString,
 });
-
-export interface StationConfig {
-  stationId: string;
-  host: string;
-  port: number;
-  dataDir: string;
-  uiDir: string;
-  allowedOrigins: string[];
-  /** Extra names the Host header may carry (ALLOWED_HOSTS); loopback and IP literals always may. */
-  allowedHosts: string[];
-  logLevel: string;
-  camera: {
-    kind: 'rpicam' | 'v4l2' | 'test' | 'replay';
-    width: number;
-    height: number;
-    fps: number;
-    device: string;
-    source: string | undefined;
-    quality: number;
-    stallMs: number;
-    lock: 'settle' | 'fixed' | 'auto';
-    settleMs: number;
-    shutterUs: number | undefined;
-    gain: number | undefined;
-    awbGains: string | undefined;
-    lensPosition: number | undefined;
-    flickerHz: 50 | 60 | undefined;
-    /** Overrides the program name (tests, unusual installs). */
-    command: string | undefined;
-    /** Overrides v4l2-ctl (CAMERA=v4l2). */
-    controlCommand: string | undefined;
-  };
-  /** Wait after a press before the frame is taken, so the hand is out of shot. */
-  captureSettleMs: number;
-  buttons: {
-    kind: 'gpiomon' | 'onoff' | 'sim' | 'none';
-    pins: ButtonPin[];
-    /** Lights in the buttons (LED_PINS), driven with gpioset; empty = none. */
-    ledPins: ButtonPin[];
-    keys: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
-    /** Gamepad button index → action (BUTTON_GAMEPAD), for encoders that are joysticks. */
-    gamepad: Record<string, z.infer<typeof buttonActionSchema>> | undefined;
-    chip: string;
-    debounceMs: number;
-    captureLockoutMs: number;
-  };
-  maxFrames: number;
-  movieFps: number;
-  recentMovies: number;
-  delivery: {
-    target: string | undefined;
-    rsyncPassword: string | undefined;
-    rsyncPasswordFile: string | undefined;
-    sshKey: string | undefined;
-    timeoutSeconds: number;
-    retryMinMs: number;
-    retryMaxMs: number;
-    sentRetentionDays: number;
-  };
-  disk: { minFreeBytes: number; cleanupFreeBytes: number };
-  watchdog: { seconds: number; command: string | undefined; minIntervalSeconds: number };
-  ui: {
-    idleMinutes: number;
-    idleAction: 'finish' | 'keep' | 'clear';
-    locale: z.infer<typeof localeSchema>;
-    titleEnabled: boolean;
-    sound: boolean;
-    onionOpacity: number;
-    claimSeconds: number;
-    /** The "next child" gesture that ends the claim screen early: one button pressed n times within a few seconds. */
-    claimNext: { action: ButtonAction; presses: number } | null;
-    designer: boolean;
-    galleryPublicUrl: string | null;
-  };
-  /** Claim tickets through CUPS; `queue` null prints none. */
-  printer: {
-    queue: string | null;
-    publish: 'public' | 'all';
-    paperMm: 58 | 80;
-    lpOptions: string[];
-    jobTimeoutSeconds: number;
-    checkSeconds: number;
-    /** The deadline of each lp, lpstat and ffmpeg run. */
-    commandTimeoutSeconds: number;
-    eventName: string;
-    fonts: { regular: string; bold: string; mono: string };
-    cupsServer: string | undefined;
-  };
-}
 
 export type ConfigResult = { ok: true; config: StationConfig } | { ok: false; errors: string[] };
 
@@ -277,10 +204,7 @@ function defaultStationId(): string {
 }
 
 /** CAMERA_QUALITY on the scale of the chosen camera, or its default. */
-export function cameraQuality(
-  kind: StationConfig['camera']['kind'],
-  text: string | undefined,
-): { ok: true; value: number } | { ok: false; reason: string } {
+export function cameraQuality(kind: CameraKind, text: string | undefined): { ok: true; value: number } | { ok: false; reason: string } {
   const scale = qualityScale(kind);
   if (text === undefined) return { ok: true, value: scale.fallback };
   const n = Number(text);
@@ -293,7 +217,6 @@ export function cameraQuality(
   return { ok: true, value: n };
 }
 
-/** Reads the station's settings from the environment; every bad variable is listed at once. */
 /**
  * BUTTONS when unset: a provisioned station (NODE_ENV=production, as its unit sets)
  * reads real buttons; simulated ones would open `/_sim/*` and the designer panel.
@@ -303,189 +226,149 @@ export function buttonsDefault(nodeEnv: string | undefined): 'gpiomon' | 'sim' {
   return nodeEnv === 'production' ? 'gpiomon' : 'sim';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
-  const parsed = envSchema.safeParse(env);
-  const errors: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) errors.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
-  }
-  const pins = parseButtonPins(env.BUTTON_PINS ?? 'capture:17,undo:27,play:22,finish:23');
-  if (!pins.ok) errors.push(`BUTTON_PINS: ${pins.reason}`);
-  const ledPins = parseButtonPins(env.LED_PINS ?? '');
-  if (!ledPins.ok) errors.push(`LED_PINS: ${ledPins.reason}`);
-  const keyIssues: string[] = [];
-  let keys: StationConfig['buttons']['keys'];
-  if (env.BUTTON_KEYS) {
-    const r = z
-      .string()
-      .transform((t, ctx) => parseKeys(t, ctx))
-      .safeParse(env.BUTTON_KEYS);
-    if (r.success) keys = r.data;
-    else keyIssues.push(...r.error.issues.map((i) => `BUTTON_KEYS: ${i.message}`));
-  }
-  errors.push(...keyIssues);
-  const badOption = (env.PRINT_LP_OPTIONS ?? '').split(/\s+/).find((o) => o !== '' && !LP_OPTION.test(o));
-  if (badOption !== undefined)
-    errors.push(`PRINT_LP_OPTIONS: "${badOption.slice(0, 40)}" is not an lp -o option like fit-to-page or media=X (space-separated)`);
-  let gamepad: StationConfig['buttons']['gamepad'];
-  if (env.BUTTON_GAMEPAD) {
-    const r = z
-      .string()
-      .transform((t, ctx) => parseKeys(t, ctx))
-      .safeParse(env.BUTTON_GAMEPAD);
-    if (!r.success) errors.push(...r.error.issues.map((i) => `BUTTON_GAMEPAD: ${i.message.replace('<key>', '<button number>')}`));
-    else if (r.data && Object.keys(r.data).some((k) => !/^\d{1,2}$/.test(k)))
-      errors.push('BUTTON_GAMEPAD: buttons are numbers, like "0:capture,1:undo"');
-    else gamepad = r.data;
-  }
-  if (parsed.success) {
-    const e = parsed.data;
-    if (e.CAMERA === 'replay' && !e.CAMERA_SOURCE)
-      errors.push('CAMERA_SOURCE: required with CAMERA=replay (a folder of JPEGs or a video file)');
-    const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
-    if (!quality.ok) errors.push(`CAMERA_QUALITY: ${quality.reason}`);
-    if (e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) errors.push('DELIVERY_RETRY_MAX_MS: must not be below DELIVERY_RETRY_MIN_MS');
-    if (e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) errors.push('UI_RESTART_COMMAND: required when UI_WATCHDOG_SECONDS is set');
-    if (e.UI_RESTART_COMMAND && parseCommandLine(e.UI_RESTART_COMMAND) === null) {
-      errors.push('UI_RESTART_COMMAND: unbalanced quotes');
-    }
-  }
-  if (!parsed.success || errors.length > 0) return { ok: false, errors };
-  const e = parsed.data;
-  const frameMs = Math.round(1000 / e.CAMERA_FPS);
-  const buttons = e.BUTTONS ?? buttonsDefault(env.NODE_ENV);
-  const checkedQuality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
-  const quality = checkedQuality.ok ? checkedQuality.value : qualityScale(e.CAMERA).fallback;
-  return {
-    ok: true,
-    config: {
-      stationId: e.STATION_ID ?? defaultStationId(),
-      host: e.STATION_HOST,
-      port: e.STATION_PORT,
-      dataDir: path.resolve(cwd, e.STATION_DATA_DIR),
-      uiDir: e.STATION_UI_DIR ? path.resolve(cwd, e.STATION_UI_DIR) : path.resolve(PACKAGE_DIR, '../station-ui/dist'),
-      allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
-        .split(',')
-        .map((o) => o.trim())
-        .filter((o) => o !== ''),
-      allowedHosts: (e.ALLOWED_HOSTS ?? '')
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter((h) => h !== ''),
-      logLevel: e.LOG_LEVEL,
-      camera: {
-        kind: e.CAMERA,
-        width: e.CAMERA_WIDTH,
-        height: e.CAMERA_HEIGHT,
-        fps: e.CAMERA_FPS,
-        device: e.CAMERA_DEVICE,
-        source: e.CAMERA_SOURCE ? path.resolve(cwd, e.CAMERA_SOURCE) : undefined,
-        quality,
-        stallMs: e.CAMERA_STALL_MS,
-        lock: e.CAMERA_LOCK,
-        settleMs: e.CAMERA_SETTLE_MS,
-        shutterUs: e.CAMERA_SHUTTER_US > 0 ? e.CAMERA_SHUTTER_US : undefined,
-        gain: e.CAMERA_GAIN,
-        awbGains: e.CAMERA_AWB_GAINS,
-        lensPosition: e.CAMERA_LENS_POSITION,
-        flickerHz: e.CAMERA_FLICKER_HZ === 'off' ? undefined : (Number(e.CAMERA_FLICKER_HZ) as 50 | 60),
-        command: e.CAMERA_COMMAND,
-        controlCommand: e.CAMERA_CONTROL_COMMAND,
-      },
-      captureSettleMs: e.CAPTURE_SETTLE_MS >= 0 ? e.CAPTURE_SETTLE_MS : frameMs,
-      buttons: {
-        kind: buttons,
-        pins: pins.ok ? pins.pins : [],
-        ledPins: ledPins.ok ? ledPins.pins : [],
-        keys,
-        gamepad,
-        chip: e.GPIO_CHIP,
-        debounceMs: e.BUTTON_DEBOUNCE_MS,
-        captureLockoutMs: e.CAPTURE_LOCKOUT_MS,
-      },
-      maxFrames: e.MAX_FRAMES,
-      movieFps: e.MOVIE_FPS,
-      recentMovies: e.RECENT_MOVIES,
-      delivery: {
-        target: e.DELIVERY_TARGET,
-        rsyncPassword: e.RSYNC_PASSWORD,
-        rsyncPasswordFile: e.RSYNC_PASSWORD_FILE,
-        sshKey: e.DELIVERY_SSH_KEY,
-        timeoutSeconds: e.DELIVERY_TIMEOUT_SECONDS,
-        retryMinMs: e.DELIVERY_RETRY_MIN_MS,
-        retryMaxMs: e.DELIVERY_RETRY_MAX_MS,
-        sentRetentionDays: e.SENT_RETENTION_DAYS ?? 14,
-      },
-      disk: { minFreeBytes: e.DISK_MIN_FREE_MB * 1024 * 1024, cleanupFreeBytes: e.DISK_CLEANUP_FREE_MB * 1024 * 1024 },
-      watchdog: { seconds: e.UI_WATCHDOG_SECONDS, command: e.UI_RESTART_COMMAND, minIntervalSeconds: e.UI_RESTART_MIN_INTERVAL_SECONDS },
-      ui: {
-        idleMinutes: e.IDLE_MINUTES ?? 5,
-        idleAction: e.IDLE_ACTION,
-        locale: e.LOCALE,
-        titleEnabled: e.TITLE_ENABLED,
-        sound: e.SOUND,
-        onionOpacity: e.ONION_OPACITY ?? 0.3,
-        claimSeconds: e.CLAIM_SECONDS,
-        claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
-        designer: e.DESIGNER === undefined ? buttons === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
-        galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
-      },
-      printer: {
-        queue: e.PRINTER ?? null,
-        publish: e.PRINT_PUBLISH,
-        paperMm: e.PRINT_PAPER_MM === '58' ? 58 : 80,
-        lpOptions: (e.PRINT_LP_OPTIONS ?? '').split(/\s+/).filter((o) => o !== ''),
-        jobTimeoutSeconds: e.PRINT_JOB_TIMEOUT_SECONDS,
-        checkSeconds: e.PRINT_CHECK_SECONDS,
-        commandTimeoutSeconds: e.PRINT_COMMAND_TIMEOUT_SECONDS,
-        eventName: e.EVENT_NAME,
-        fonts: { regular: e.PRINT_FONT, bold: e.PRINT_FONT_BOLD, mono: e.PRINT_FONT_MONO },
-        cupsServer: e.CUPS_SERVER,
-      },
-    },
-  };
-}
-
-function parseGesture(text: string): { action: ButtonAction; presses: number } | null {
-  const m = /^(capture|undo|play|finish)x([2-9])$/.exec(text);
-  return m ? { action: buttonActionSchema.parse(m[1]), presses: Number(m[2]) } : null;
-}
+const isCameraKind = (v: unknown): v is CameraKind => CAMERA_KINDS.includes(v as CameraKind);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
- * Splits a command line into argv the way a POSIX shell would for plain words and
- * quotes, without expanding anything: `systemctl --user restart "kiosk app"`.
- * Null when a quote is left open.
+ * The station's whole configuration: the environment's variables, the rules across
+ * them, and the shape the code uses, in one schema. Relative paths resolve against `cwd`.
  */
-export function parseCommandLine(text: string): string[] | null {
-  const args: string[] = [];
-  let current = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (quote === "'") {
-      if (c === "'") quote = null;
-      else current += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = null;
-      else if (c === '\\' && i + 1 < text.length && '"\\$`'.includes(text.charAt(i + 1))) current += text.charAt(++i);
-      else current += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < text.length) {
-      current += text.charAt(++i);
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) args.push(current);
-      current = '';
-      inWord = false;
-    } else {
-      current += c;
-      inWord = true;
-    }
-  }
-  if (quote !== null) return null;
-  if (inWord) args.push(current);
-  return args;
+export function configSchema(cwd: string) {
+  return (
+    envSchema
+      // Rules across variables; each runs when the variables it reads are valid, even if
+      // others are not, so every problem is listed at once.
+      .superRefine(
+        (e, ctx) => {
+          const problem = (variable: string, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
+          if (e.CAMERA === 'replay' && !e.CAMERA_SOURCE)
+            problem('CAMERA_SOURCE', 'required with CAMERA=replay (a folder of JPEGs or a video file)');
+          if (isCameraKind(e.CAMERA)) {
+            const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
+            if (!quality.ok) problem('CAMERA_QUALITY', quality.reason);
+          }
+          if (isNumber(e.DELIVERY_RETRY_MAX_MS) && isNumber(e.DELIVERY_RETRY_MIN_MS) && e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) {
+            problem('DELIVERY_RETRY_MAX_MS', 'must not be below DELIVERY_RETRY_MIN_MS');
+          }
+          if (isNumber(e.UI_WATCHDOG_SECONDS) && e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) {
+            problem('UI_RESTART_COMMAND', 'required when UI_WATCHDOG_SECONDS is set');
+          }
+          if (e.UI_RESTART_COMMAND && parseCommandLine(e.UI_RESTART_COMMAND) === null) problem('UI_RESTART_COMMAND', 'unbalanced quotes');
+        },
+        { when: () => true },
+      )
+      .transform((e) => {
+        const frameMs = Math.round(1000 / e.CAMERA_FPS);
+        const buttons = e.BUTTONS ?? buttonsDefault(e.NODE_ENV);
+        const quality = cameraQuality(e.CAMERA, e.CAMERA_QUALITY);
+        return {
+          stationId: e.STATION_ID ?? defaultStationId(),
+          host: e.STATION_HOST,
+          port: e.STATION_PORT,
+          dataDir: path.resolve(cwd, e.STATION_DATA_DIR),
+          uiDir: e.STATION_UI_DIR ? path.resolve(cwd, e.STATION_UI_DIR) : path.resolve(PACKAGE_DIR, '../station-ui/dist'),
+          allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
+            .split(',')
+            .map((o) => o.trim())
+            .filter((o) => o !== ''),
+          /** Extra names the Host header may carry (ALLOWED_HOSTS); loopback and IP literals always may. */
+          allowedHosts: (e.ALLOWED_HOSTS ?? '')
+            .split(',')
+            .map((h) => h.trim().toLowerCase())
+            .filter((h) => h !== ''),
+          logLevel: e.LOG_LEVEL,
+          camera: {
+            kind: e.CAMERA,
+            width: e.CAMERA_WIDTH,
+            height: e.CAMERA_HEIGHT,
+            fps: e.CAMERA_FPS,
+            device: e.CAMERA_DEVICE,
+            source: e.CAMERA_SOURCE ? path.resolve(cwd, e.CAMERA_SOURCE) : undefined,
+            // Checked above; the fallback only satisfies the type.
+            quality: quality.ok ? quality.value : qualityScale(e.CAMERA).fallback,
+            stallMs: e.CAMERA_STALL_MS,
+            lock: e.CAMERA_LOCK,
+            settleMs: e.CAMERA_SETTLE_MS,
+            shutterUs: e.CAMERA_SHUTTER_US > 0 ? e.CAMERA_SHUTTER_US : undefined,
+            gain: e.CAMERA_GAIN,
+            awbGains: e.CAMERA_AWB_GAINS,
+            lensPosition: e.CAMERA_LENS_POSITION,
+            flickerHz: e.CAMERA_FLICKER_HZ === 'off' ? undefined : (Number(e.CAMERA_FLICKER_HZ) as 50 | 60),
+            /** Overrides the program name (tests, unusual installs). */
+            command: e.CAMERA_COMMAND,
+            /** Overrides v4l2-ctl (CAMERA=v4l2). */
+            controlCommand: e.CAMERA_CONTROL_COMMAND,
+          },
+          /** Wait after a press before the frame is taken, so the hand is out of shot. */
+          captureSettleMs: e.CAPTURE_SETTLE_MS >= 0 ? e.CAPTURE_SETTLE_MS : frameMs,
+          buttons: {
+            kind: buttons,
+            pins: e.BUTTON_PINS,
+            /** Lights in the buttons (LED_PINS), driven with gpioset; empty = none. */
+            ledPins: e.LED_PINS,
+            keys: e.BUTTON_KEYS,
+            /** Gamepad button index → action (BUTTON_GAMEPAD), for encoders that are joysticks. */
+            gamepad: e.BUTTON_GAMEPAD,
+            chip: e.GPIO_CHIP,
+            debounceMs: e.BUTTON_DEBOUNCE_MS,
+            captureLockoutMs: e.CAPTURE_LOCKOUT_MS,
+          },
+          maxFrames: e.MAX_FRAMES,
+          movieFps: e.MOVIE_FPS,
+          recentMovies: e.RECENT_MOVIES,
+          delivery: {
+            target: e.DELIVERY_TARGET,
+            rsyncPassword: e.RSYNC_PASSWORD,
+            rsyncPasswordFile: e.RSYNC_PASSWORD_FILE,
+            sshKey: e.DELIVERY_SSH_KEY,
+            timeoutSeconds: e.DELIVERY_TIMEOUT_SECONDS,
+            retryMinMs: e.DELIVERY_RETRY_MIN_MS,
+            retryMaxMs: e.DELIVERY_RETRY_MAX_MS,
+            sentRetentionDays: e.SENT_RETENTION_DAYS ?? 14,
+          },
+          disk: { minFreeBytes: e.DISK_MIN_FREE_MB * 1024 * 1024, cleanupFreeBytes: e.DISK_CLEANUP_FREE_MB * 1024 * 1024 },
+          watchdog: {
+            seconds: e.UI_WATCHDOG_SECONDS,
+            command: e.UI_RESTART_COMMAND,
+            minIntervalSeconds: e.UI_RESTART_MIN_INTERVAL_SECONDS,
+          },
+          ui: {
+            idleMinutes: e.IDLE_MINUTES ?? 5,
+            idleAction: e.IDLE_ACTION,
+            locale: e.LOCALE,
+            titleEnabled: e.TITLE_ENABLED,
+            sound: e.SOUND,
+            onionOpacity: e.ONION_OPACITY ?? 0.3,
+            claimSeconds: e.CLAIM_SECONDS,
+            /** The "next child" gesture that ends the claim screen early: one button pressed n times within a few seconds. */
+            claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
+            designer: e.DESIGNER === undefined ? buttons === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
+            galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
+          },
+          /** Claim tickets through CUPS; `queue` null prints none. */
+          printer: {
+            queue: e.PRINTER ?? null,
+            publish: e.PRINT_PUBLISH,
+            paperMm: (e.PRINT_PAPER_MM === '58' ? 58 : 80) as 58 | 80,
+            lpOptions: e.PRINT_LP_OPTIONS ?? [],
+            jobTimeoutSeconds: e.PRINT_JOB_TIMEOUT_SECONDS,
+            checkSeconds: e.PRINT_CHECK_SECONDS,
+            /** The deadline of each lp, lpstat and ffmpeg run. */
+            commandTimeoutSeconds: e.PRINT_COMMAND_TIMEOUT_SECONDS,
+            eventName: e.EVENT_NAME,
+            fonts: { regular: e.PRINT_FONT, bold: e.PRINT_FONT_BOLD, mono: e.PRINT_FONT_MONO },
+            cupsServer: e.CUPS_SERVER,
+          },
+        };
+      })
+  );
+}
+
+export type StationConfig = z.output<ReturnType<typeof configSchema>>;
+
+/** Reads the station's settings from the environment; every bad variable is listed at once. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
+  const result = configSchema(cwd).safeParse(env);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, errors: result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`) };
 }
