@@ -1,4 +1,5 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, tempDir, waitFor } from '@stop-motion/e2e';
 import type { FinishResult, PrinterStatus, StationState } from '@stop-motion/protocol';
@@ -110,7 +111,9 @@ describe.skipIf(skip !== null)('claim tickets through CUPS', () => {
     }
     if (process.env.UPDATE_README_PICTURES) {
       await mkdir(path.join(import.meta.dirname, '../readme'), { recursive: true });
-      await copyFile(png, path.join(import.meta.dirname, '../readme/claim-ticket.png'));
+      // The cups-pdf queue puts the ticket on an A4 page: the picture keeps the ticket only.
+      const picture = path.join(import.meta.dirname, '../readme/claim-ticket.png');
+      execFileSync('convert', [png, '-trim', '-bordercolor', 'white', '-border', '24', picture], { timeout: 30_000 });
     }
   }, 90_000);
 
