@@ -101,6 +101,8 @@ export function App({ controller, designer: designerParam }: { controller: Contr
           onPointerDown={corner.onPointerDown}
           onPointerUp={corner.onPointerUp}
           onPointerLeave={corner.onPointerUp}
+          onPointerCancel={corner.onPointerUp}
+          onLostPointerCapture={corner.onPointerUp}
         />
       </div>
     </UiContext.Provider>
