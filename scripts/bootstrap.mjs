@@ -44,6 +44,9 @@ export const DEBIAN_PACKAGES = [
   'poppler-utils', // pdftoppm reads the printed ticket back in tests
   'zbar-tools', // zbarimg decodes the ticket's QR code in tests
   'libharfbuzz-bin', // hb-view: the reference rendering the title card shaping test compares with
+  'python3', // stands in for systemd's notify socket in the watchdog tests (Node has no unix datagrams)
+  'fluidsynth', // renders the default soundtracks from MIDI
+  'fluid-soundfont-gm', // FluidR3_GM, the MIT-licensed General MIDI soundfont they are rendered with
 ];
 
 const log = (msg) => process.stderr.write(`bootstrap: ${msg}\n`);
@@ -120,6 +123,18 @@ function installNodeModules() {
   writeFileSync(stamp, want);
 }
 
+/** The default soundtracks are rendered, not checked in: built here when missing or stale. */
+function buildDefaultTracks() {
+  const status = run(process.execPath, ['--conditions=source', '--import', 'tsx', 'station-server/src/music/build.ts'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (status !== 0) {
+    log(`rendering the default soundtracks failed (exit ${status})`);
+    process.exit(1);
+  }
+}
+
 checkNode();
 installDebianPackages();
 installNodeModules();
+buildDefaultTracks();

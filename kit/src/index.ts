@@ -5,3 +5,4 @@ export * from './files.js';
 export * from './log.js';
 export * from './s3.js';
 export * from './service.js';
+export * from './systemd.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FRAME_NAME_PATTERN } from './frames.js';
-import { movieIdSchema, stationIdSchema } from './ids.js';
+import { idSchema, movieIdSchema, stationIdSchema } from './ids.js';
 import { localeSchema, publishSchema, titleSchema } from './manifest.js';
 
 /** Bumped on any incompatible change of the messages below. */
@@ -205,6 +205,8 @@ export const finishParamsSchema = z.object({
   title: titleSchema.optional(),
   /** Finished because nobody came back to it: no claim screen follows. */
   abandoned: z.boolean().optional(),
+  /** A track id from the station's `GET /api/tracks`; absent means no music. */
+  soundtrack: idSchema.optional(),
 });
 export type FinishParams = z.infer<typeof finishParamsSchema>;
 

@@ -186,6 +186,8 @@ const envSchema = z.object({
   PRINT_FONT_BOLD: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'),
   PRINT_FONT_MONO: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf'),
   CUPS_SERVER: optionalString,
+  /** The event's soundtracks (a folder with tracks.json); unset: no music, the picker is skipped. */
+  TRACKS_DIR: optionalString,
   /** Only read for the BUTTONS default. */
   NODE_ENV: optionalString,
 });
@@ -264,6 +266,7 @@ export function configSchema(cwd: string) {
           port: e.STATION_PORT,
           dataDir: path.resolve(cwd, e.STATION_DATA_DIR),
           uiDir: e.STATION_UI_DIR ? path.resolve(cwd, e.STATION_UI_DIR) : path.resolve(PACKAGE_DIR, '../station-ui/dist'),
+          tracksDir: e.TRACKS_DIR ? path.resolve(cwd, e.TRACKS_DIR) : undefined,
           allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
             .split(',')
             .map((o) => o.trim())
