@@ -42,7 +42,7 @@ export const DEBIAN_PACKAGES = [
   'cups-client', // lp and lpstat, which the station prints and checks the printer with
   'printer-driver-cups-pdf', // the PDF queue the ticket tests print to
   'poppler-utils', // pdftoppm reads the printed ticket back in tests
-  'zbar-tools', // zbarimg decodes the ticket's QR code in tests
+  'zbar-tools', // zbarimg decodes the ticket's and the gallery wall's QR codes in tests
   'libharfbuzz-bin', // hb-view: the reference rendering the title card shaping test compares with
   'python3', // stands in for systemd's notify socket in the watchdog tests (Node has no unix datagrams)
   'fluidsynth', // renders the default soundtracks from MIDI

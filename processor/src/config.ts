@@ -3,7 +3,9 @@ import path from 'node:path';
 import { ConfigError, configProblems, envFlag } from '@stop-motion/kit';
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
+import { DEFAULT_VAAPI_DEVICE, VIDEO_ENCODERS } from './args.js';
 import type { RetentionConfig } from './retention.js';
+import { parseQuietHours } from './screen-sound.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -62,6 +64,11 @@ const envSchema = z.object({
   /** Extra mpv arguments, whitespace separated (tests pass `--vo=null --ao=null`). */
   MPV_EXTRA_ARGS: optionalString,
   MPV_FULLSCREEN: bool(true),
+  SCREEN_VOLUME: int(80, 0, 100),
+  SCREEN_MUTE: bool(false),
+  SCREEN_QUIET_HOURS: optionalString.refine((v) => v === undefined || parseQuietHours(v) !== null, {
+    message: 'must be a daily window HH:MM-HH:MM in EVENT_TIMEZONE, e.g. 22:00-08:00',
+  }),
   EVENT_NAME: z.string().max(120).default('Stop Motion Festival'),
   EVENT_TIMEZONE: eventTimeZoneSchema,
   TITLE_SECONDS: z
@@ -85,6 +92,9 @@ const envSchema = z.object({
   RENDER_TIMEOUT_SECONDS: int(900, 5, 86_400),
   RENDER_NICE: int(10, 0, 19),
   RENDER_PREVIEW: bool(true),
+  RENDER_ENCODER: z.enum(['auto', ...VIDEO_ENCODERS]).default('auto'),
+  RENDER_VAAPI_DEVICE: z.string().min(1).default(DEFAULT_VAAPI_DEVICE),
+  TRACKS_DIR: optionalString,
   MAX_OUTPUT_WIDTH: int(1920, 64, 4096),
   MAX_OUTPUT_HEIGHT: int(1080, 64, 4096),
   MAX_FRAMES: int(3000, 1, 10_000),
@@ -184,6 +194,10 @@ export function configSchema(cwd: string) {
           mpvSocket: e.MPV_SOCKET,
           mpvExtraArgs: e.MPV_EXTRA_ARGS ? e.MPV_EXTRA_ARGS.split(/\s+/).filter(Boolean) : [],
           mpvFullscreen: e.MPV_FULLSCREEN,
+          /** Big-screen volume 0–100 and mute: all day, or during the daily quiet hours in the event's zone. */
+          screenVolume: e.SCREEN_VOLUME,
+          screenMute: e.SCREEN_MUTE,
+          screenQuietHours: e.SCREEN_QUIET_HOURS ? parseQuietHours(e.SCREEN_QUIET_HOURS) : null,
           eventName: e.EVENT_NAME,
           /** The zone of the date on the title card. */
           eventTimeZone: e.EVENT_TIMEZONE,
@@ -197,6 +211,11 @@ export function configSchema(cwd: string) {
           renderTimeoutMs: e.RENDER_TIMEOUT_SECONDS * 1000,
           renderNice: e.RENDER_NICE,
           renderPreview: e.RENDER_PREVIEW,
+          /** libx264, a hardware H.264 encoder, or auto (probed once, libx264 when none works). */
+          renderEncoder: e.RENDER_ENCODER,
+          renderVaapiDevice: e.RENDER_VAAPI_DEVICE,
+          /** The event's soundtracks: tracks.json and the files it names. */
+          tracksDir: path.resolve(cwd, e.TRACKS_DIR ?? path.join(dataDir, 'tracks')),
           maxOutputWidth: e.MAX_OUTPUT_WIDTH,
           maxOutputHeight: e.MAX_OUTPUT_HEIGHT,
           maxFrames: e.MAX_FRAMES,

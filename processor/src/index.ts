@@ -18,6 +18,7 @@ import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
 import { ReviewQueue, registerReviewRoutes } from './review.js';
+import { ScreenSound } from './screen-sound.js';
 import { startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
 import { createS3 } from './upload.js';
@@ -98,7 +99,12 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const jobs = new JobStore(config.dataDir);
     const playlist = new PlaylistStore(config.dataDir, config.playlistMax);
     await playlist.load();
-    let player: Player;
+    let player: Player | null = null;
+    const sound = new ScreenSound({
+      config: { volume: config.screenVolume, mute: config.screenMute, quietHours: config.screenQuietHours, timeZone: config.eventTimeZone },
+      apply: async () => player?.setSound?.(),
+      log: log.child({ module: 'player' }),
+    });
     if (config.player === 'mpv') {
       player = new MpvPlayer({
         store: playlist,
@@ -108,12 +114,16 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
         fullscreen: config.mpvFullscreen,
         extraArgs: config.mpvExtraArgs,
         idleSlide: await makeIdleSlide(config, log),
+        sound: () => sound.current(),
       });
     } else {
       player = new NonePlayer(playlist);
     }
-    await player.start();
-    stopping.push(() => player.stop());
+    const screen = player;
+    await screen.start();
+    stopping.push(() => screen.stop());
+    sound.start();
+    stopping.push(async () => sound.stop());
     const deadlines = { callMs: config.s3TimeoutMs, minBytesPerSecond: config.s3MinUploadBytesPerSecond };
     const uploader = config.s3
       ? new WriteOnceUploader(createS3(config.s3, deadlines), config.s3.bucket, log.child({ module: 'upload' }), deadlines)
@@ -159,12 +169,12 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       // Until the pipeline is up, everything counts as needed.
       isProtected: (id) => pipeline?.isProtected(id) ?? true,
     });
-    const metrics = new ProcessorMetrics({ jobs, player, inboxDir: config.inboxDir });
+    const metrics = new ProcessorMetrics({ jobs, player: screen, inboxDir: config.inboxDir });
     const filmsDir = path.join(config.dataDir, 'films');
     let takeDown = async (_id: string, _why: string) => {};
     const review = new ReviewQueue({
       jobs,
-      player,
+      player: screen,
       log: log.child({ module: 'review' }),
       filmsDir,
       moderation: config.moderation,
@@ -177,7 +187,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       config,
       log: log.child({ module: 'pipeline' }),
       jobs,
-      player,
+      player: screen,
       uploader,
       notices,
       uploadRetryCapMs: config.uploadRetryCapMs,
@@ -224,7 +234,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const notifier = new SystemdNotifier({ log: log.child({ module: 'systemd' }), check: () => beats.stuck(config.watchdogLoopMs) });
     await notifier.ready();
     stopping.push(() => notifier.stop());
-    return { url: server.url, config, pipeline: p, player, retention, metrics, review, close };
+    return { url: server.url, config, pipeline: p, player: screen, retention, metrics, review, close };
   } catch (err) {
     await close();
     throw err;

@@ -9,6 +9,7 @@ import { type MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { type MpvEntry, planSync } from './mpv-plan.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
+import type { SoundSetting } from './screen-sound.js';
 
 // The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts) and the IPC client (mpv-ipc.ts).
 export { buildMpvArgs, type MpvArgsOptions } from './mpv-args.js';
@@ -25,6 +26,8 @@ export interface MpvPlayerOptions {
   extraArgs: string[];
   /** Shown while there are no films; null for none. */
   idleSlide: string | null;
+  /** The volume and mute wanted now (applied at every start and reconnect). */
+  sound?: () => SoundSetting & { quiet: boolean };
 }
 
 /**
@@ -77,6 +80,8 @@ export class MpvPlayer implements Player {
       this.mpvPid = ((await ipc.command('get_property', 'pid').catch(() => null)) as number | null) ?? this.child?.pid ?? null;
       await ipc.command('observe_property', 1, 'path');
       await ipc.command('observe_property', 2, 'idle-active');
+      // An adopted or attached mpv was started with someone else's volume.
+      await this.applySound(ipc);
       this.state = 'playing';
       await this.serial(() => this.sync(true));
       this.failures = 0;
@@ -104,7 +109,12 @@ export class MpvPlayer implements Player {
 
   private async spawnMpv(): Promise<void> {
     await rm(this.o.ownSocket, { force: true });
-    const args = buildMpvArgs({ socket: this.o.ownSocket, fullscreen: this.o.fullscreen, extraArgs: this.o.extraArgs });
+    const args = buildMpvArgs({
+      socket: this.o.ownSocket,
+      fullscreen: this.o.fullscreen,
+      extraArgs: this.o.extraArgs,
+      ...(this.o.sound ? { sound: this.o.sound() } : {}),
+    });
     // Dies with the processor: a restarted processor starts a fresh mpv, and nothing lingers.
     const [file, argv] = withParentDeathSignal('mpv', args, SETPRIV, 'TERM');
     const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -211,6 +221,20 @@ export class MpvPlayer implements Player {
     this.state = this.o.store.films.length > 0 ? 'playing' : 'idle';
   }
 
+  private async applySound(ipc: MpvIpc): Promise<void> {
+    if (!this.o.sound) return;
+    const s = this.o.sound();
+    await ipc.command('set_property', 'volume', s.volume);
+    await ipc.command('set_property', 'mute', s.mute);
+  }
+
+  /** Volume or mute changed (quiet hours): applied now; a later (re)start applies it too. */
+  async setSound(): Promise<void> {
+    await this.serial(async () => {
+      if (this.ipc) await this.applySound(this.ipc);
+    });
+  }
+
   async add(entry: PlaylistEntry): Promise<void> {
     if (await this.o.store.add(entry)) {
       this.o.log.info({ id: entry.id, after: this.o.store.current }, 'player.queued_next');
@@ -238,6 +262,7 @@ export class MpvPlayer implements Player {
       restarts: this.restarts,
       lastError: this.lastError,
       pid: this.mpvPid,
+      ...(this.o.sound ? { sound: this.o.sound() } : {}),
     };
   }
 

@@ -10,6 +10,8 @@ export interface Player {
   add(entry: PlaylistEntry): Promise<void>;
   remove(id: string): Promise<void>;
   restore(entry: PlaylistEntry): Promise<void>;
+  /** The operator's volume or mute changed (quiet hours started or ended). */
+  setSound?(): Promise<void>;
   status(): PlayerStatus;
 }
 

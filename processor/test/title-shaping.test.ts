@@ -62,6 +62,9 @@ async function renderCardTitle(dir: string, title: string): Promise<{ mask: Uint
     title: card,
     encoder: { preset: 'ultrafast', crf: 10, threads: 1 },
     output,
+    poster: path.join(dir, 'poster.jpg'),
+    preview: null,
+    soundtrack: null,
   });
   const render = spawnSync('ffmpeg', args, { timeout: 120_000 });
   if (render.status !== 0) throw new Error(`render failed: ${render.stderr.toString()}`);

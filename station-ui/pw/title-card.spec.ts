@@ -66,6 +66,9 @@ async function cardTitle(work: string, title: string): Promise<{ mask: Uint8Arra
       title: card,
       encoder: { preset: 'ultrafast', crf: 10, threads: 1 },
       output,
+      poster: path.join(work, 'poster.jpg'),
+      preview: null,
+      soundtrack: null,
     }),
     { timeout: 120_000 },
   );
