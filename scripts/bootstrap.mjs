@@ -38,7 +38,12 @@ export const DEBIAN_PACKAGES = [
   'iproute2', // kiosk firewall test in a network namespace
   'util-linux', // unshare and setpriv for kiosk tests; losetup and mount for the power-cut disk
   'e2fsprogs', // mkfs.ext4 and e2fsck for the power-cut disk
-  'zbar-tools', // zbarimg reads the gallery wall's QR code back in its browser test
+  'cups', // claim tickets: the scheduler (the station's printer; tests start a private cupsd)
+  'cups-client', // lp and lpstat, which the station prints and checks the printer with
+  'printer-driver-cups-pdf', // the PDF queue the ticket tests print to
+  'poppler-utils', // pdftoppm reads the printed ticket back in tests
+  'zbar-tools', // zbarimg decodes the ticket's and the gallery wall's QR codes in tests
+  'libharfbuzz-bin', // hb-view: the reference rendering the title card shaping test compares with
   'python3', // stands in for systemd's notify socket in the watchdog tests (Node has no unix datagrams)
   'fluidsynth', // renders the default soundtracks from MIDI
   'fluid-soundfont-gm', // FluidR3_GM, the MIT-licensed General MIDI soundfont they are rendered with

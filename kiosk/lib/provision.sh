@@ -77,6 +77,7 @@ package_installed() {
 arch_name() {
   case $1 in
     gpiod) echo libgpiod ;;
+    cups-client) echo libcups ;;
     g++) echo gcc ;;
     python3) echo python ;;
     openssh-server) echo openssh ;;

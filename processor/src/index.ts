@@ -31,6 +31,7 @@ export { buildRenderArgs, outputSize } from './args.js';
 export { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
 export type { ControlRoom } from './control.js';
 export type { Pipeline } from './pipeline.js';
+export { prepareTitleCard } from './title.js';
 
 export interface Processor {
   url: string;

@@ -70,6 +70,18 @@ export const buttonsStatusSchema = z.object({
   message: z.string().optional(),
 });
 
+/** The claim-ticket printer (a CUPS queue): `off` when none is configured, `problem` with the reason when it cannot print. */
+export const printerStatusSchema = z.object({
+  queue: z.string().nullable(),
+  state: z.enum(['off', 'ok', 'printing', 'problem']),
+  message: z.string().max(2000).optional(),
+  /** Tickets waiting to be rendered, sent or printed. */
+  pending: z.number().int().nonnegative(),
+  printed: z.number().int().nonnegative(),
+  lastPrintedAt: isoDateTime.nullable(),
+});
+export type PrinterStatus = z.infer<typeof printerStatusSchema>;
+
 export const uiSettingsSchema = z.object({
   locale: localeSchema,
   idleMinutes: z.number().positive(),
@@ -114,6 +126,7 @@ export const stationStateSchema = z.object({
   claim: claimStateSchema.nullable().optional(),
   /** Closed for a break by the operator: the UI shows a pause picture and presses do nothing. */
   closed: z.boolean().optional(),
+  printer: printerStatusSchema.optional(),
 });
 export type StationState = z.infer<typeof stationStateSchema>;
 
@@ -146,6 +159,7 @@ export const stationEventSchema = z.discriminatedUnion('name', [
   event('delivery.status', deliveryStatusSchema),
   event('disk.status', diskStatusSchema),
   event('buttons.status', buttonsStatusSchema),
+  event('printer.status', printerStatusSchema),
   event('settings.changed', uiSettingsSchema),
   event('button.pressed', z.object({ action: buttonActionSchema, source: buttonSourceSchema })),
   /** The claim screen ended early: the operator's "next child" gesture was made. */

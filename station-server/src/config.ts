@@ -7,6 +7,7 @@ import { localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { qualityScale } from './camera/args.js';
 import { DEFAULT_PINS, parseButtonPins, parseCommandLine, parseGesture, parseKeys } from './config-text.js';
+import { LP_OPTION, QUEUE_NAME } from './printer/cups.js';
 
 export { type ButtonPin, parseButtonPins, parseCommandLine } from './config-text.js';
 
@@ -82,6 +83,17 @@ const gamepadMap = optionalString.pipe(
     if (!r.ok) return r;
     if (Object.keys(r.keys).some((k) => !/^\d{1,2}$/.test(k))) return { ok: false, reason: 'buttons are numbers, like "0:capture,1:undo"' };
     return { ok: true, value: r.keys };
+  }).optional(),
+);
+
+/** `fit-to-page media=X80MMY200MM` → one `lp -o` each. */
+const lpOptions = optionalString.pipe(
+  parsed((text) => {
+    const options = text.split(/\s+/).filter((o) => o !== '');
+    const bad = options.find((o) => !LP_OPTION.test(o));
+    return bad === undefined
+      ? { ok: true, value: options }
+      : { ok: false, reason: `"${bad.slice(0, 40)}" is not an lp -o option like fit-to-page or media=X (space-separated)` };
   }).optional(),
 );
 
@@ -164,6 +176,19 @@ const envSchema = z.object({
     .default('none'),
   DESIGNER: flag.optional(),
   GALLERY_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
+  EVENT_NAME: z.string().max(120).default('Stop Motion Festival'),
+  PRINTER: optionalString.pipe(z.string().regex(QUEUE_NAME, 'must be a CUPS queue name (letters, digits, _ . -)').optional()),
+  PRINT_PUBLISH: z.enum(['public', 'all']).default('public'),
+  PRINT_PAPER_MM: z.enum(['58', '80']).default('80'),
+  PRINT_LP_OPTIONS: lpOptions,
+  PRINT_JOB_TIMEOUT_SECONDS: int(90, 1, 3600),
+  PRINT_CHECK_SECONDS: int(30, 1, 3600),
+  PRINT_COMMAND_TIMEOUT_SECONDS: int(20, 1, 600),
+  PRINT_FONT: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'),
+  PRINT_FONT_BOLD: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'),
+  PRINT_FONT_MONO: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf'),
+  CUPS_SERVER: optionalString,
   /** The event's soundtracks (a folder with tracks.json); unset: no music, the picker is skipped. */
   TRACKS_DIR: optionalString,
   /** Only read for the BUTTONS default. */
@@ -331,6 +356,20 @@ export function configSchema(cwd: string) {
             claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
             designer: e.DESIGNER ?? buttons === 'sim',
             galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
+          },
+          /** Claim tickets through CUPS; `queue` null prints none. */
+          printer: {
+            queue: e.PRINTER ?? null,
+            publish: e.PRINT_PUBLISH,
+            paperMm: (e.PRINT_PAPER_MM === '58' ? 58 : 80) as 58 | 80,
+            lpOptions: e.PRINT_LP_OPTIONS ?? [],
+            jobTimeoutSeconds: e.PRINT_JOB_TIMEOUT_SECONDS,
+            checkSeconds: e.PRINT_CHECK_SECONDS,
+            /** The deadline of each lp, lpstat and ffmpeg run. */
+            commandTimeoutSeconds: e.PRINT_COMMAND_TIMEOUT_SECONDS,
+            eventName: e.EVENT_NAME,
+            fonts: { regular: e.PRINT_FONT, bold: e.PRINT_FONT_BOLD, mono: e.PRINT_FONT_MONO },
+            cupsServer: e.CUPS_SERVER,
           },
         };
       })

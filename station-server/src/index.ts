@@ -13,6 +13,7 @@ import { Delivery } from './delivery/delivery.js';
 import { DiskMonitor } from './disk.js';
 import { createLogger, type Logger } from './log.js';
 import { StationMetrics } from './metrics.js';
+import { Printer } from './printer/printer.js';
 import { outboxOldestAgeSec, type ReportBody, Reporter, readStationSecret } from './reporter.js';
 import { startHttp } from './server/http.js';
 import { SettingsStore } from './settings.js';
@@ -150,6 +151,21 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       log: log.child({ module: 'watchdog' }),
       ...(opts.watchdogClock ? { now: opts.watchdogClock } : {}),
     });
+    const printer = new Printer({
+      queue: config.printer.queue,
+      publish: config.printer.publish,
+      paperMm: config.printer.paperMm,
+      lpOptions: config.printer.lpOptions,
+      jobTimeoutMs: config.printer.jobTimeoutSeconds * 1000,
+      checkIntervalMs: config.printer.checkSeconds * 1000,
+      busyCheckIntervalMs: 1000,
+      commandTimeoutMs: config.printer.commandTimeoutSeconds * 1000,
+      cupsServer: config.printer.cupsServer,
+      eventName: config.printer.eventName,
+      fonts: config.printer.fonts,
+      workDir: path.join(config.dataDir, 'cache', 'tickets'),
+      log: log.child({ module: 'printer' }),
+    });
     const tracks = new TrackLibrary({ dir: config.tracksDir, log: log.child({ module: 'tracks' }) });
     const station = new Station({
       config,
@@ -163,6 +179,7 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       settings,
       thumbnails,
       watchdog,
+      printer,
     });
 
     await disk.start();
@@ -176,6 +193,9 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
     stops.push({ name: 'delivery', stop: () => delivery.stop() });
     await watchdog.start();
     stops.push({ name: 'watchdog', stop: () => watchdog.stop() });
+    // A printer that cannot be reached is a status, never a reason not to start.
+    await printer.start();
+    stops.push({ name: 'printer', stop: () => printer.stop() });
     if (config.buttons.ledPins.length > 0) {
       const leds = new ButtonLeds({ chip: config.buttons.chip, pins: config.buttons.ledPins, log: log.child({ module: 'leds' }) });
       await leds.start();

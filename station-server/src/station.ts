@@ -20,6 +20,7 @@ import type { StationConfig } from './config.js';
 import type { Delivery } from './delivery/delivery.js';
 import type { DiskMonitor } from './disk.js';
 import type { Logger } from './log.js';
+import type { Printer } from './printer/printer.js';
 import type { RuntimeSettings, SettingsStore } from './settings.js';
 import { type MovieStore, StoreError } from './store/movie-store.js';
 import type { Thumbnailer } from './thumbnails.js';
@@ -50,6 +51,7 @@ export interface StationParts {
   settings: SettingsStore;
   thumbnails: Thumbnailer;
   watchdog: UiWatchdog;
+  printer?: Printer;
   tracks: TrackLibrary;
 }
 
@@ -86,6 +88,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       void p.thumbnails.removeMovie(id);
     });
     p.disk.on('status', (s) => this.publish('disk.status', s));
+    p.printer?.on('status', (s) => this.publish('printer.status', s));
   }
 
   /** Starts listening to the buttons. */
@@ -123,6 +126,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       recent: store.recent(),
       claim: claim ? { movieId: claim.movieId, endsAt: new Date(claim.endsAt).toISOString() } : null,
       closed: this.closed,
+      ...(this.p.printer ? { printer: this.p.printer.status() } : {}),
     };
   }
 
@@ -306,12 +310,25 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
     this.p.delivery.kick();
     void this.p.disk.check();
     const base = this.p.config.ui.galleryPublicUrl;
-    return {
+    const result: FinishResult = {
       movieId: outcome.movieId,
       ownerKey: outcome.ownerKey,
       shortCode: outcome.movieId.slice(-6),
       claimUrl: base ? `${base}/m/${outcome.movieId}#k=${outcome.ownerKey}` : null,
     };
+    // The ticket is for the family at the station: an abandoned film has nobody to take it.
+    if (!params.abandoned && this.p.printer) {
+      const poster = outcome.manifest.frames[Math.floor(outcome.manifest.frames.length / 2)]?.file;
+      this.p.printer.submit({
+        movieId: outcome.movieId,
+        publish: params.publish,
+        shortCode: result.shortCode,
+        claimUrl: params.publish === 'public' ? result.claimUrl : null,
+        locale: this.p.settings.get().locale,
+        posterFile: async () => (poster ? this.p.store.locateFrame(outcome.movieId, poster) : null),
+      });
+    }
+    return result;
   }
 
   async clear(): Promise<{ movieId: string }> {

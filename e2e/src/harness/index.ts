@@ -9,4 +9,5 @@ export * from './redis.js';
 export * from './rsyncd.js';
 export * from './s3.js';
 export * from './s3count.js';
+export * from './shaping.js';
 export * from './tmp.js';

@@ -16,7 +16,7 @@ export function OperatorPanel() {
   const { state, actions, t } = useUi();
   const station = state.station;
   if (!station) return null;
-  const { delivery, camera, disk, buttons, settings } = station;
+  const { delivery, camera, disk, buttons, settings, printer } = station;
   const none = t('operator.none');
   return (
     <div className="operator" role="dialog" aria-modal="true" aria-label={t('operator.title')} data-testid="operator">
@@ -67,6 +67,16 @@ export function OperatorPanel() {
         <dd data-testid="op-disk" className={disk.full ? 'bad' : undefined}>
           {disk.full ? t('operator.diskFull') : t('operator.diskFree', { free: bytes(disk.freeBytes), total: bytes(disk.totalBytes) })}
         </dd>
+        {printer && printer.state !== 'off' ? (
+          <>
+            <dt>{t('operator.printer')}</dt>
+            <dd data-testid="op-printer" data-state={printer.state} className={printer.state === 'problem' ? 'bad' : 'ok'}>
+              {printer.queue} · {t(`operator.printer.${printer.state}`)} · {t('operator.printed', { n: printer.printed })}
+              {printer.pending > 0 ? ` · ${t('operator.pending')}: ${printer.pending}` : ''}
+              {printer.message ? ` · ${printer.message}` : ''}
+            </dd>
+          </>
+        ) : null}
       </dl>
       <div className="operator-settings">
         <label>

@@ -36,6 +36,8 @@ export function applyEvent(state: StationState, event: StationEvent): StationSta
       return { ...state, disk: event.data };
     case 'buttons.status':
       return { ...state, buttons: event.data };
+    case 'printer.status':
+      return { ...state, printer: event.data };
     case 'settings.changed':
       return { ...state, settings: event.data };
     case 'button.pressed':

@@ -1,0 +1,284 @@
+import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Locale, PrinterStatus, Publish } from '@stop-motion/protocol';
+import type { Logger } from '../log.js';
+import { runChild } from './child.js';
+import {
+  lpArgs,
+  lpstatAcceptingArgs,
+  lpstatJobsArgs,
+  lpstatPrinterArgs,
+  lpstatSchedulerArgs,
+  parseLpRequestId,
+  parseLpstatAccepting,
+  parseLpstatJobs,
+  parseLpstatPrinter,
+  parseLpstatScheduler,
+  printerProblem,
+} from './cups.js';
+import { renderTicket } from './ticket.js';
+
+export interface PrinterOptions {
+  /** The CUPS queue (PRINTER); null prints nothing. */
+  queue: string | null;
+  /** Which films get a ticket (PRINT_PUBLISH). */
+  publish: 'public' | 'all';
+  paperMm: 58 | 80;
+  lpOptions: string[];
+  /** A job still not printed after this long makes the printer a problem (a jam, no paper, unplugged). */
+  jobTimeoutMs: number;
+  /** How often the queue is looked at when nothing is printing. */
+  checkIntervalMs: number;
+  /** How often while a ticket is on its way. */
+  busyCheckIntervalMs: number;
+  /** The deadline of every lp, lpstat and ffmpeg run. */
+  commandTimeoutMs: number;
+  /** CUPS_SERVER for lp and lpstat (a host[:port] or a socket path); unset = CUPS's own default. */
+  cupsServer: string | undefined;
+  eventName: string;
+  fonts: { regular: string; bold: string; mono: string };
+  /** Scratch space for ticket files. */
+  workDir: string;
+  log: Logger;
+  /** Program names, for unusual installs. */
+  commands?: { lp?: string; lpstat?: string; ffmpeg?: string };
+}
+
+export interface TicketRequest {
+  movieId: string;
+  publish: Publish;
+  shortCode: string;
+  /** Secret (it carries the owner key): printed, never logged. */
+  claimUrl: string | null;
+  locale: Locale;
+  /** Where the poster frame is now (the package moves from outbox to sent). */
+  posterFile: () => Promise<string | null>;
+}
+
+interface Outstanding {
+  jobId: string;
+  movieId: string;
+  since: number;
+}
+
+/**
+ * Claim tickets through CUPS. Tickets are drawn and handed to `lp` one after the
+ * other in the background; a finish never waits for them. The queue is looked at
+ * with `lpstat` on a timer and after each ticket, and every problem — no such queue,
+ * a stopped or rejecting queue, the printer's own alerts, `lp` failing, a job that does
+ * not print — becomes the status the operator corner shows, with the reason, and a log line.
+ * A ticket that cannot be printed is not kept for later: by then its family has left.
+ */
+export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
+  private current: PrinterStatus;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly outstanding = new Map<string, Outstanding>();
+  private submitError: string | null = null;
+  private queueProblem: string | null = null;
+  private printing = false;
+  private pending = 0;
+  private printed = 0;
+  private lastPrintedAt: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private checking: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+  private counter = 0;
+
+  constructor(private readonly o: PrinterOptions) {
+    super();
+    this.current = { queue: o.queue, state: o.queue ? 'ok' : 'off', pending: 0, printed: 0, lastPrintedAt: null };
+  }
+
+  status(): PrinterStatus {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    if (!this.o.queue) return;
+    this.o.log.info({ event: 'printer.start', queue: this.o.queue }, 'claim tickets go to a CUPS queue');
+    // Ticket files left by a run that was killed mid-ticket.
+    await rm(this.o.workDir, { recursive: true, force: true }).catch(() => undefined);
+    // Not awaited: a cupsd that hangs must not hold up the station's start.
+    void this.checkSoon();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.abort.abort();
+    await this.chain;
+    await this.checking;
+  }
+
+  /** Queues a ticket for a finished film; never throws, never waits. */
+  submit(req: TicketRequest): void {
+    if (!this.o.queue || this.abort.signal.aborted) return;
+    if (req.publish !== 'public' && this.o.publish === 'public') return;
+    this.pending++;
+    this.update();
+    // Started on a later turn of the event loop: the finish's reply and the claim screen go out first.
+    this.chain = this.chain
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.printOne(req))
+      .catch(() => undefined);
+  }
+
+  private async printOne(req: TicketRequest): Promise<void> {
+    if (this.abort.signal.aborted) {
+      this.pending--;
+      return;
+    }
+    const queue = this.o.queue as string;
+    const dir = path.join(this.o.workDir, `${req.movieId}-${process.pid}-${++this.counter}`);
+    const log = this.o.log;
+    try {
+      const posterFile = await req.posterFile().catch(() => null);
+      const ticket = await renderTicket(
+        dir,
+        {
+          eventName: this.o.eventName,
+          locale: req.locale,
+          shortCode: req.shortCode,
+          claimUrl: req.claimUrl,
+          posterFile,
+          paperMm: this.o.paperMm,
+          fonts: this.o.fonts,
+        },
+        {
+          timeoutMs: this.o.commandTimeoutMs,
+          signal: this.abort.signal,
+          ...(this.o.commands?.ffmpeg ? { ffmpeg: this.o.commands.ffmpeg } : {}),
+        },
+      );
+      const r = await runChild(
+        this.o.commands?.lp ?? 'lp',
+        lpArgs({ queue, title: `ticket-${req.shortCode}`, file: ticket.pdf, options: this.o.lpOptions }),
+        { timeoutMs: this.o.commandTimeoutMs, env: this.env(), signal: this.abort.signal },
+      );
+      const jobId = parseLpRequestId(r.stdout);
+      if (r.code !== 0 || !jobId) throw new Error(`lp failed (exit ${r.code}): ${oneLine(r.stderr || r.stdout) || 'no job id'}`);
+      this.outstanding.set(jobId, { jobId, movieId: req.movieId, since: Date.now() });
+      this.submitError = null;
+      log.info({ event: 'ticket.sent', movieId: req.movieId, jobId, queue }, 'claim ticket sent to the printer');
+    } catch (err) {
+      this.submitError = `ticket not printed: ${(err as Error).message}`;
+      log.warn({ event: 'ticket.failed', movieId: req.movieId, queue, reason: (err as Error).message }, 'claim ticket not printed');
+    } finally {
+      this.pending--;
+      // The spooler has its own copy once lp has answered.
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      this.update();
+      if (!this.abort.signal.aborted) void this.checkSoon();
+    }
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return this.o.cupsServer ? { ...process.env, CUPS_SERVER: this.o.cupsServer } : process.env;
+  }
+
+  private schedule(): void {
+    if (this.abort.signal.aborted) return;
+    if (this.timer) clearTimeout(this.timer);
+    const busy = this.outstanding.size > 0 || this.pending > 0;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.checkSoon();
+      },
+      busy ? this.o.busyCheckIntervalMs : this.o.checkIntervalMs,
+    );
+    this.timer.unref();
+  }
+
+  private async checkSoon(): Promise<void> {
+    if (!this.checking) {
+      this.checking = this.check().finally(() => {
+        this.checking = null;
+        this.schedule();
+      });
+    }
+    await this.checking;
+  }
+
+  /** Looks at the queue and the jobs still on their way. */
+  private async check(): Promise<void> {
+    const queue = this.o.queue;
+    if (!queue) return;
+    const lpstat = this.o.commands?.lpstat ?? 'lpstat';
+    const run = (args: string[]) =>
+      runChild(lpstat, args, { timeoutMs: this.o.commandTimeoutMs, env: this.env(), signal: this.abort.signal });
+    let problem: string | null = null;
+    try {
+      const p = await run(lpstatPrinterArgs(queue));
+      const state = parseLpstatPrinter(p.stdout, queue);
+      if (!state) {
+        // lpstat says "Invalid destination" also when it reaches no scheduler at all.
+        const r = await run(lpstatSchedulerArgs());
+        problem = parseLpstatScheduler(r.stdout)
+          ? /Invalid destination|does not exist|No destinations/i.test(p.stderr)
+            ? `there is no CUPS queue "${queue}"`
+            : `lpstat failed (exit ${p.code}): ${oneLine(p.stderr) || 'no answer about the queue'}`
+          : `the CUPS scheduler is not running${this.o.cupsServer ? ` at ${this.o.cupsServer}` : ''}`;
+      } else {
+        this.printing = state.state === 'printing';
+        const a = await run(lpstatAcceptingArgs(queue));
+        const accepting = parseLpstatAccepting(a.stdout, queue) ?? { accepting: true, reason: null };
+        problem = printerProblem(state, accepting);
+        if (this.outstanding.size > 0) {
+          const j = await run(lpstatJobsArgs(queue));
+          if (j.code === 0) {
+            const waiting = new Set(parseLpstatJobs(j.stdout, queue));
+            for (const job of [...this.outstanding.values()]) {
+              if (waiting.has(job.jobId)) continue;
+              this.outstanding.delete(job.jobId);
+              this.printed++;
+              this.lastPrintedAt = new Date().toISOString();
+              this.o.log.info({ event: 'ticket.printed', movieId: job.movieId, jobId: job.jobId }, 'claim ticket printed');
+            }
+          }
+          const now = Date.now();
+          const late = [...this.outstanding.values()].filter((j) => now - j.since >= this.o.jobTimeoutMs);
+          if (late.length > 0) {
+            const oldest = late[0] as Outstanding;
+            const waiting = `${late.length} ticket(s) not printed after ${Math.round((now - oldest.since) / 1000)} s (job ${oldest.jobId})`;
+            problem = problem ? `${problem}; ${waiting}` : `${waiting}: is the paper out or jammed?`;
+          }
+        }
+      }
+    } catch (err) {
+      if (this.abort.signal.aborted) return;
+      problem = `lpstat: ${(err as Error).message}`;
+    }
+    if (problem !== this.queueProblem) {
+      if (problem) this.o.log.warn({ event: 'printer.problem', queue, reason: problem }, 'the claim ticket printer has a problem');
+      else if (this.queueProblem) {
+        this.o.log.info({ event: 'printer.ok', queue }, 'the claim ticket printer is fine again');
+        // The failed ticket was the queue's fault, and the queue is fixed.
+        this.submitError = null;
+      }
+    }
+    this.queueProblem = problem;
+    this.update();
+  }
+
+  private update(): void {
+    const queue = this.o.queue;
+    const message = this.queueProblem ?? this.submitError;
+    const next: PrinterStatus = {
+      queue,
+      state: !queue ? 'off' : message ? 'problem' : this.pending > 0 || this.outstanding.size > 0 || this.printing ? 'printing' : 'ok',
+      ...(message ? { message } : {}),
+      pending: this.pending + this.outstanding.size,
+      printed: this.printed,
+      lastPrintedAt: this.lastPrintedAt,
+    };
+    if (JSON.stringify(next) === JSON.stringify(this.current)) return;
+    this.current = next;
+    this.emit('status', next);
+  }
+}
+
+function oneLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).slice(-2).join(' ').slice(0, 300);
+}
