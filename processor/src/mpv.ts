@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import { buildMpvArgs } from './mpv-args.js';
 import { type MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { type MpvEntry, planSync } from './mpv-plan.js';
+import { INITIAL_SUPERVISOR_STATE, type SupervisorEvent, type SupervisorState, transition } from './mpv-state.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
 
@@ -35,15 +36,11 @@ export class MpvPlayer implements Player {
   private child: ChildProcess | null = null;
   private ipc: MpvIpc | null = null;
   private stopping = false;
-  private restarts = 0;
-  private lastError: string | null = null;
-  private state: PlayerStatus['state'] = 'starting';
+  private sup: SupervisorState = INITIAL_SUPERVISOR_STATE;
   private nowPath: string | null = null;
   private chain: Promise<void> = Promise.resolve();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private mpvPid: number | null = null;
-  /** Failed starts in a row: the restart delay grows with them (a missing or broken mpv must not spin). */
-  private failures = 0;
 
   constructor(private readonly o: MpvPlayerOptions) {}
 
@@ -55,10 +52,17 @@ export class MpvPlayer implements Player {
     await this.connectOrSpawn();
   }
 
+  /** Every change of the supervisor's state goes through here; returns when to try (re)connecting. */
+  private apply(event: SupervisorEvent): number | null {
+    const { next, retryInMs } = transition(this.sup, event);
+    this.sup = next;
+    return retryInMs;
+  }
+
   private serial(task: () => Promise<void>): Promise<void> {
     const next = this.chain.then(task, task);
     this.chain = next.catch((err: unknown) => {
-      this.lastError = (err as Error).message;
+      this.apply({ type: 'sync-failed', error: (err as Error).message });
       this.o.log.warn({ err: (err as Error).message }, 'player.sync_failed');
     });
     return this.chain;
@@ -77,21 +81,15 @@ export class MpvPlayer implements Player {
       this.mpvPid = ((await ipc.command('get_property', 'pid').catch(() => null)) as number | null) ?? this.child?.pid ?? null;
       await ipc.command('observe_property', 1, 'path');
       await ipc.command('observe_property', 2, 'idle-active');
-      this.state = 'playing';
+      this.apply({ type: 'connected' });
       await this.serial(() => this.sync(true));
-      this.failures = 0;
-      this.o.log.info({ socket: this.socketPath, restarts: this.restarts }, 'player.connected');
+      this.apply({ type: 'ready' });
+      this.o.log.info({ socket: this.socketPath, restarts: this.sup.restarts }, 'player.connected');
     } catch (err) {
-      this.lastError = (err as Error).message;
-      this.state = 'restarting';
-      this.failures++;
-      this.o.log.warn({ err: this.lastError, failures: this.failures }, 'player.connect_failed');
-      this.scheduleReconnect(this.retryDelay());
+      const retryInMs = this.apply({ type: 'connect-failed', error: (err as Error).message });
+      this.o.log.warn({ err: this.sup.lastError, failures: this.sup.failures }, 'player.connect_failed');
+      if (retryInMs !== null) this.scheduleReconnect(retryInMs);
     }
-  }
-
-  private retryDelay(): number {
-    return Math.min(10_000, 50 * 2 ** Math.min(this.failures, 8));
   }
 
   private scheduleReconnect(ms: number): void {
@@ -115,21 +113,17 @@ export class MpvPlayer implements Player {
       tail = (tail + c).slice(-2000);
     });
     child.once('error', (err) => {
-      this.lastError = `mpv could not start: ${err.message}`;
+      this.apply({ type: 'spawn-error', error: `mpv could not start: ${err.message}` });
     });
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = null;
       if (this.stopping) return;
-      this.restarts++;
-      this.state = 'restarting';
-      this.lastError = `mpv exited (${signal ?? code})${tail ? `: ${tail.trim().split('\n').at(-1)}` : ''}`;
       const ipc = this.ipc;
       this.ipc = null;
       ipc?.close();
-      // Never connected since the last start: it failed to start, so back off.
-      if (!ipc) this.failures++;
-      const retryInMs = this.failures > 0 ? this.retryDelay() : 50;
-      this.o.log.warn({ code, signal, restarts: this.restarts, retryInMs }, 'player.mpv_exited');
+      const error = `mpv exited (${signal ?? code})${tail ? `: ${tail.trim().split('\n').at(-1)}` : ''}`;
+      const retryInMs = this.apply({ type: 'exited', error, wasConnected: ipc !== null }) ?? 50;
+      this.o.log.warn({ code, signal, restarts: this.sup.restarts, retryInMs }, 'player.mpv_exited');
       this.scheduleReconnect(retryInMs);
     });
     const deadline = Date.now() + 5000;
@@ -167,9 +161,9 @@ export class MpvPlayer implements Player {
   private onIpcClosed(ipc: MpvIpc): void {
     if (this.stopping || this.ipc !== ipc) return;
     this.ipc = null;
-    this.state = 'restarting';
+    const retryInMs = this.apply({ type: 'ipc-closed' });
     // A spawned mpv's exit handler restarts it; an attached or adopted one is reconnected to (or replaced).
-    if (!this.childRunning()) this.scheduleReconnect(50);
+    if (!this.childRunning() && retryInMs !== null) this.scheduleReconnect(retryInMs);
   }
 
   private onEvent(e: MpvEvent): void {
@@ -208,7 +202,7 @@ export class MpvPlayer implements Player {
       const target = Math.max(0, at);
       if (idle || playing !== target) await ipc.command('set_property', 'playlist-pos', target);
     }
-    this.state = this.o.store.films.length > 0 ? 'playing' : 'idle';
+    this.apply({ type: 'synced', films: this.o.store.films.length });
   }
 
   async add(entry: PlaylistEntry): Promise<void> {
@@ -232,11 +226,11 @@ export class MpvPlayer implements Player {
     const entry = this.nowPath ? this.o.store.films.find((f) => f.file === this.nowPath) : undefined;
     return {
       kind: 'mpv',
-      state: this.state,
+      state: this.sup.state,
       nowPlaying: entry?.id ?? null,
       playlist: this.o.store.ids(),
-      restarts: this.restarts,
-      lastError: this.lastError,
+      restarts: this.sup.restarts,
+      lastError: this.sup.lastError,
       pid: this.mpvPid,
     };
   }
@@ -255,6 +249,6 @@ export class MpvPlayer implements Player {
       await exited;
       clearTimeout(timer);
     }
-    this.state = 'off';
+    this.apply({ type: 'stopped' });
   }
 }
