@@ -5,7 +5,7 @@
  * the station UI app → features → shared; the services' routes and workers →
  * core → adapters (hardware, storage, other services).
  */
-const WS = '(protocol|station-server|station-ui|processor|gallery|kiosk|e2e)';
+const WS = '(protocol|kit|station-server|station-ui|processor|gallery|kiosk|e2e)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -18,18 +18,25 @@ module.exports = {
       to: { dependencyTypes: ['local'], dependencyTypesNot: ['aliased'], path: `^${WS}/`, pathNot: '^$1/' },
     },
     {
-      name: 'no-deep-imports-of-workspaces',
-      comment: "Use a workspace's exported entry points only; its other files are its own business.",
-      severity: 'error',
-      from: { path: `^${WS}/` },
-      to: { dependencyTypes: ['aliased-workspace'], path: `^${WS}/(?!src/index\\.tsx?$|src/harness/index\\.ts$|dist/)` },
-    },
-    {
       name: 'protocol-is-contracts-only',
       comment: 'protocol/ holds schemas and pure helpers every part shares; it depends on no other workspace.',
       severity: 'error',
       from: { path: '^protocol/src/' },
       to: { path: `^${WS}/`, pathNot: '^protocol/' },
+    },
+    {
+      name: 'kit-is-plumbing',
+      comment: 'kit/ is what every Node service needs (env, logs, backoff, files, S3); it knows no other workspace.',
+      severity: 'error',
+      from: { path: '^kit/src/' },
+      to: { path: `^${WS}/`, pathNot: '^kit/' },
+    },
+    {
+      name: 'ui-takes-only-pure-kit',
+      comment: 'The browser UI may use the pure parts of kit/ (backoff), never its Node entry.',
+      severity: 'error',
+      from: { path: '^station-ui/src/' },
+      to: { path: '^kit/src/', pathNot: '^kit/src/backoff\\.ts$' },
     },
     {
       name: 'harness-is-for-tests',

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // One project per workspace: `npm test -w <workspace>` runs just that one.
-const workspaces = ['protocol', 'e2e', 'station-server', 'station-ui', 'processor', 'gallery', 'kiosk'];
+const workspaces = ['protocol', 'kit', 'e2e', 'station-server', 'station-ui', 'processor', 'gallery', 'kiosk'];
 
 export default defineConfig({
   resolve: { conditions: ['source'] },

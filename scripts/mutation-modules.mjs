@@ -9,11 +9,11 @@ export const GROUPS = {
   protocol: { tests: ['protocol/test/**/*.test.ts'] },
   services: {
     tests: [
-      '{processor,station-server,station-ui,gallery}/test/**/*.mutation.test.ts',
+      '{processor,station-server,station-ui,gallery,kit}/test/**/*.mutation.test.ts',
       'processor/test/args.test.ts',
       'station-server/test/camera-args.test.ts',
       'station-server/test/pure.test.ts',
-      'station-ui/test/backoff.test.ts',
+      'kit/test/backoff.test.ts',
       'gallery/test/unit.test.ts',
     ],
   },
@@ -47,11 +47,6 @@ export const MODULES = [
   { group: 'services', name: 'station: camera args', files: [{ file: 'station-server/src/camera/args.ts' }] },
   {
     group: 'services',
-    name: 'station: camera backoff',
-    files: [{ file: 'station-server/src/camera/supervisor.ts', functions: ['backoffMs'] }],
-  },
-  {
-    group: 'services',
     name: 'station: thumbnail args',
     files: [{ file: 'station-server/src/thumbnails.ts', functions: ['thumbnailArgs', 'thumbnailCommand'] }],
   },
@@ -73,7 +68,7 @@ export const MODULES = [
     ],
   },
   { group: 'services', name: 'station: debounce and capture lockout', files: [{ file: 'station-server/src/buttons/debounce.ts' }] },
-  { group: 'services', name: 'station UI: reconnect backoff', files: [{ file: 'station-ui/src/shared/connection/backoff.ts' }] },
+  { group: 'services', name: 'kit: backoff (reconnects, deliveries, supervisors, uploads)', files: [{ file: 'kit/src/backoff.ts' }] },
   {
     group: 'services',
     name: 'gallery: catalog decisions (pure parts)',

@@ -66,6 +66,8 @@ describe('import rules', () => {
 
   it.each([
     ['no-reaching-into-another-workspace', { 'processor/src/status.ts': "import '../../protocol/src/ids.js';\n" }],
+    ['kit-is-plumbing', { 'kit/src/log.ts': "import '../../protocol/src/ids.js';\n" }],
+    ['ui-takes-only-pure-kit', { 'station-ui/src/app/App.ts': "import '../../../kit/src/files.js';\n" }],
     ['protocol-is-contracts-only', { 'protocol/src/ids.ts': "import '../../gallery/src/s3.js';\n" }],
     ['harness-is-for-tests', { 'processor/src/upload.ts': "import '../../e2e/src/harness/s3.js';\n" }],
     ['ui-shared-is-a-leaf', { 'station-ui/src/shared/theme.ts': "import '../features/finish.js';\n" }],
@@ -87,6 +89,7 @@ describe('import rules', () => {
       'protocol/src/ids.ts': leaf,
       'gallery/src/s3.ts': leaf,
       'gallery/src/server.ts': leaf,
+      'kit/src/files.ts': leaf,
       'e2e/src/harness/s3.ts': leaf,
       'station-ui/src/features/finish.ts': leaf,
       'station-ui/src/app/App.ts': leaf,

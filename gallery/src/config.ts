@@ -1,3 +1,4 @@
+import { ConfigError, configProblems, flag } from '@stop-motion/kit';
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './proxy.js';
@@ -10,7 +11,6 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefin
 const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) => z.preprocess((v) => blankToUndefined(v) ?? fallback, schema);
 
 const port = z.coerce.number().int().min(0).max(65535);
-const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ''));
 
 export const configSchema = z.object({
@@ -48,7 +48,7 @@ export const configSchema = z.object({
   S3_ENDPOINT: optional(httpUrl),
   S3_BUCKET: z.string({ error: 'is required' }).min(3, 'is required').max(63),
   S3_REGION: withDefault(z.string().min(1), 'us-east-1'),
-  S3_FORCE_PATH_STYLE: withDefault(bool, 'false'),
+  S3_FORCE_PATH_STYLE: withDefault(flag, 'false'),
   AWS_ACCESS_KEY_ID: optional(z.string().min(1)),
   AWS_SECRET_ACCESS_KEY: optional(z.string().min(1)),
   S3_PUBLIC_BASE_URL: optional(httpUrl),
@@ -66,17 +66,12 @@ export interface GalleryConfig extends RawConfig {
   port: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Parses the environment once; every bad variable is listed in one error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GalleryConfig {
   const result = configSchema.safeParse(env);
-  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  const problems = result.success ? [] : configProblems(result.error);
   // Checked beside the schema so that it is reported together with every other problem.
   const hasId = Boolean(env.AWS_ACCESS_KEY_ID?.trim());
   if (hasId !== Boolean(env.AWS_SECRET_ACCESS_KEY?.trim())) {

@@ -1,5 +1,6 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createS3Client, withDeadline } from '@stop-motion/kit';
 import { INVISIBLE_FORMAT_CHARS, MOVIES_PREFIX, movieIdFromMetaKey, movieIdFromRemovedKey, sanitizeTitle } from '@stop-motion/protocol';
 import type { GalleryConfig } from './config.js';
 
@@ -26,20 +27,17 @@ export interface FilmBucket {
 }
 
 export function createS3ClientFromConfig(c: GalleryConfig): S3Client {
-  return new S3Client({
-    region: c.S3_REGION,
-    ...(c.S3_ENDPOINT ? { endpoint: c.S3_ENDPOINT } : {}),
-    forcePathStyle: c.S3_FORCE_PATH_STYLE,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    // A dead S3 must not hold requests for minutes: the last known list is served instead.
-    // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting.
-    requestHandler: { connectionTimeout: 3000, requestTimeout: c.S3_TIMEOUT_SECONDS * 1000, throwOnRequestTimeout: true },
-    maxAttempts: 2,
-    ...(c.AWS_ACCESS_KEY_ID && c.AWS_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY } }
-      : {}),
-  });
+  // A dead S3 must not hold requests for minutes: the last known list is served instead.
+  return createS3Client(
+    {
+      region: c.S3_REGION,
+      endpoint: c.S3_ENDPOINT,
+      forcePathStyle: c.S3_FORCE_PATH_STYLE,
+      accessKeyId: c.AWS_ACCESS_KEY_ID,
+      secretAccessKey: c.AWS_SECRET_ACCESS_KEY,
+    },
+    { connectionTimeoutMs: 3000, requestTimeoutMs: c.S3_TIMEOUT_SECONDS * 1000, maxAttempts: 2 },
+  );
 }
 
 /**
@@ -70,35 +68,6 @@ export function downloadFileName(id: string, title: string | null | undefined): 
     .slice(0, 80)
     .trim();
   return `${cleaned || id}.mp4`;
-}
-
-export class DeadlineError extends Error {
-  readonly code = 'deadline';
-  constructor(what: string, ms: number) {
-    super(`${what} did not answer within ${ms} ms`);
-    this.name = 'DeadlineError';
-  }
-}
-
-/**
- * Runs one call with an overall deadline: the signal aborts the SDK's request (retries
- * included) and the race settles even when a stopped server never closes the socket.
- */
-export async function withDeadline<T>(what: string, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new DeadlineError(what, ms);
-      controller.abort(err);
-      reject(err);
-    }, ms);
-  });
-  try {
-    return await Promise.race([fn(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function isNotFound(err: unknown): boolean {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { backoffMs } from '@stop-motion/kit';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './log.js';
 
@@ -102,7 +103,7 @@ export function redisOptions(): RedisOptions {
     maxRetriesPerRequest: 0,
     enableReadyCheck: true,
     lazyConnect: true,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    retryStrategy: (times) => backoffMs(times, { minMs: 100, maxMs: 2000 }),
     reconnectOnError: () => false,
   };
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { ConfigError, configProblems, envFlag } from '@stop-motion/kit';
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import type { RetentionConfig } from './retention.js';
@@ -10,11 +11,7 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
 }
 
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+const bool = envFlag;
 
 const int = (fallback: number, min: number, max: number) =>
   z
@@ -236,16 +233,11 @@ export function configSchema(cwd: string) {
 export type ProcessorConfig = z.output<ReturnType<typeof configSchema>>;
 export type S3Config = NonNullable<ProcessorConfig['s3']>;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Parses the environment once; every bad variable is listed in one error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ProcessorConfig {
   const parsed = configSchema(cwd).safeParse(env);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  if (!parsed.success) throw new ConfigError(configProblems(parsed.error));
   return parsed.data;
 }

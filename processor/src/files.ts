@@ -1,38 +1,14 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDir, writeFileDurable } from '@stop-motion/kit';
 
-/** fsyncs a directory so a rename inside it survives a power cut. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+export { fsyncDir };
 
-let tempCounter = 0;
-
-/** Writes a file so that readers see the old or the new content, never half of it. */
+/** Writes a file durably (kit's writeFileDurable), making its directory first. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tempCounter}.tmp`);
-  const handle = await open(temp, 'w', 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await fsyncDir(dir);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileDurable(file, data);
 }
 
 /** Renames and makes the rename durable (fsync of both parent directories). */
@@ -96,14 +72,4 @@ export async function fsyncTree(dir: string): Promise<void> {
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Whether anything (a link included, never followed) is at `p`. */
-export async function pathExists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

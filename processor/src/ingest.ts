@@ -1,10 +1,11 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { cp, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { exists } from '@stop-motion/kit';
 import { DONE_FILE, isValidId, MANIFEST_FILE } from '@stop-motion/protocol';
 import type { ProcessorConfig } from './config.js';
 import { FROM_STATION_FILE, type PipelineDirs, packageDirOf, workDirOf } from './dirs.js';
-import { errorMessage, fsyncTree, pathExists, renameDurable, writeFileAtomic } from './files.js';
+import { errorMessage, fsyncTree, renameDurable, writeFileAtomic } from './files.js';
 import { AREA_MARKER, checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { JobStore } from './jobs.js';
 import type { Logger } from './log.js';
@@ -279,14 +280,14 @@ export class Ingest {
  */
 async function isStationArea(name: string, dir: string): Promise<boolean> {
   if (!isValidId(name)) return false;
-  if (await pathExists(path.join(dir, AREA_MARKER))) return true;
+  if (await exists(path.join(dir, AREA_MARKER))) return true;
   const entries = await readdir(dir, { withFileTypes: true });
   if (entries.length === 0 || entries.some((e) => !e.isDirectory() || e.name.startsWith('.'))) return false;
   let packages = false;
   for (const e of entries) {
     if (!isValidId(e.name)) continue;
     const inner = path.join(dir, e.name);
-    if ((await pathExists(path.join(inner, MANIFEST_FILE))) || (await pathExists(path.join(inner, DONE_FILE)))) {
+    if ((await exists(path.join(inner, MANIFEST_FILE))) || (await exists(path.join(inner, DONE_FILE)))) {
       packages = true;
       break;
     }

@@ -1,20 +1,9 @@
-import pino, { type Logger } from 'pino';
+import { createLogger as createServiceLogger, type Logger } from '@stop-motion/kit';
+import type pino from 'pino';
 
 export type { Logger };
 
-/** JSON logs; pretty only on a terminal. Secrets never reach a log line. */
+/** The processor's logger: the festival's one log shape (kit), service `processor`. */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const options: pino.LoggerOptions = {
-    level,
-    base: { service: 'processor' },
-    redact: {
-      paths: ['*.secretAccessKey', '*.accessKeyId', '*.statusToken', '*.token', 'headers.authorization', 'req.headers.authorization'],
-      censor: '[redacted]',
-    },
-  };
-  if (destination) return pino(options, destination);
-  if (process.stdout.isTTY) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
-  }
-  return pino(options);
+  return createServiceLogger({ service: 'processor', level, ...(destination ? { destination } : {}) });
 }

@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { exists } from '@stop-motion/kit';
 import { isValidId, type ProcessorStatus } from '@stop-motion/protocol';
 import type { ProcessorConfig } from './config.js';
 import { filmDirOf, type PipelineDirs, pipelineDirs } from './dirs.js';
-import { pathExists } from './files.js';
+
 import { Ingest } from './ingest.js';
 import type { Job, JobStore } from './jobs.js';
 import type { Logger } from './log.js';
@@ -125,7 +126,7 @@ export class Pipeline {
     if (!isValidId(id)) return;
     const job = this.d.jobs.get(id);
     if (!job || (job.state !== 'done' && job.state !== 'uploading')) return;
-    if (!(await pathExists(this.filmFile(id)))) {
+    if (!(await exists(this.filmFile(id)))) {
       // Cleaned by retention while off the screen: the website still has it.
       this.d.log.warn({ id }, 'film.local_copy_gone');
       return;

@@ -1,7 +1,8 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { exists } from '@stop-motion/kit';
 import { type PipelineDirs, packageDirOf, workDirOf } from './dirs.js';
-import { fsyncDir, pathExists } from './files.js';
+import { fsyncDir } from './files.js';
 import type { Job, JobStore } from './jobs.js';
 import type { Logger } from './log.js';
 import type { DroppedFrame } from './validate.js';
@@ -52,7 +53,7 @@ export class Quarantine {
     const target = path.join(this.d.dirs.quarantine, job.id);
     await rm(target, { recursive: true, force: true });
     const pkg = packageDirOf(this.d.dirs, job.id);
-    if (await pathExists(pkg)) await rename(pkg, target);
+    if (await exists(pkg)) await rename(pkg, target);
     else await mkdir(target, { recursive: true });
     const lines = [reason, ...dropped.map((d) => `dropped ${d.file}: ${d.reason}`)];
     await writeFile(path.join(target, 'REASON'), `${lines.join('\n')}\n`);

@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { withDeadline } from '@stop-motion/kit';
 import { isValidId, type ReconcileReport } from '@stop-motion/protocol';
 import { errorMessage, writeFileAtomic } from './files.js';
 import type { JobStore } from './jobs.js';
@@ -39,20 +40,10 @@ export async function removeFilm(d: RemovalDeps, id: string, why: string): Promi
  * check to the upload instead of delaying every premiere.
  */
 export async function publicIdState(uploader: WriteOnceUploader, id: string, deadlineMs = 5000): Promise<'free' | 'removed' | 'taken'> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`S3 did not answer within ${deadlineMs} ms`)), deadlineMs);
-  });
-  const check = (async () => {
+  return withDeadline(`S3 check of ${id}`, deadlineMs, async () => {
     if (await uploader.isRemoved(id)) return 'removed' as const;
     return (await uploader.readMeta(id)) ? ('taken' as const) : ('free' as const);
-  })();
-  check.catch(() => {});
-  try {
-    return await Promise.race([check, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+  });
 }
 
 /**

@@ -1,8 +1,9 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { exists } from '@stop-motion/kit';
 import { isValidId } from '@stop-motion/protocol';
 import { type PipelineDirs, packageDirOf, TOOL_PID_FILE, workDirOf } from './dirs.js';
-import { pathExists } from './files.js';
+
 import { type Job, type JobState, type JobStore, newJob } from './jobs.js';
 import type { Logger } from './log.js';
 
@@ -68,7 +69,7 @@ export async function recover(d: RecoveryDeps): Promise<void> {
   const workDirs: WorkDirEntry[] = [];
   for (const name of await readdir(d.dirs.work)) {
     if (!isValidId(name) || d.jobs.has(name)) continue;
-    workDirs.push({ name, hasPackage: await pathExists(packageDirOf(d.dirs, name)) });
+    workDirs.push({ name, hasPackage: await exists(packageDirOf(d.dirs, name)) });
   }
   for (const action of planRecovery(d.jobs.all(), workDirs)) {
     switch (action.kind) {

@@ -1,12 +1,14 @@
 // Just over 300 lines: a render's checks and its failure handling read best as one sequence.
+
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { exists } from '@stop-motion/kit';
 import { fixTitle, isValidId, movieKeys } from '@stop-motion/protocol';
 import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
 import { FROM_STATION_FILE, filmDirOf, type PipelineDirs, packageDirOf, TOOL_PID_FILE, workDirOf } from './dirs.js';
 import { ToolError } from './ffmpeg.js';
-import { errorMessage, pathExists } from './files.js';
+import { errorMessage } from './files.js';
 import type { Job, JobStore } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Player } from './player.js';
@@ -119,7 +121,7 @@ export class RenderWorker {
     const id = initial.id;
     const workDir = workDirOf(this.d.dirs, id);
     const packageDir = packageDirOf(this.d.dirs, id);
-    if (!(await pathExists(packageDir))) {
+    if (!(await exists(packageDir))) {
       await this.d.jobs.update(id, { state: 'failed', reason: 'the package files are gone' });
       log.error({ id }, 'render.package_missing');
       return;

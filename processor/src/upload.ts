@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import { backoffMs as backoff, createS3Client, withDeadline } from '@stop-motion/kit';
 import { type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
 import type { S3Config } from './config.js';
 
@@ -18,61 +19,19 @@ export interface S3Deadlines {
 
 export const DEFAULT_S3_DEADLINES: S3Deadlines = { callMs: 30_000, minBytesPerSecond: 64 * 1024 };
 
-export class DeadlineError extends Error {
-  constructor(what: string, ms: number) {
-    super(`${what}: no answer within ${Math.round(ms / 1000)} s`);
-    this.name = 'DeadlineError';
-  }
-}
-
-/**
- * One call under an overall deadline: the signal aborts the SDK request and the race
- * settles even when a stopped server keeps the socket open without a word.
- */
-export async function withDeadline<T>(what: string, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new DeadlineError(what, ms);
-      controller.abort(err);
-      reject(err);
-    }, ms);
-  });
-  try {
-    return await Promise.race([fn(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** The whole-upload deadline of a file: the call deadline plus the time its bytes take at the slowest rate accepted. */
 export function uploadDeadlineMs(bytes: number, d: S3Deadlines): number {
   return d.callMs + Math.ceil((bytes / d.minBytesPerSecond) * 1000);
 }
 
 export function createS3(config: S3Config, deadlines: S3Deadlines = DEFAULT_S3_DEADLINES): S3Client {
-  return new S3Client({
-    region: config.region,
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    forcePathStyle: config.forcePathStyle,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    // Our own queue retries with backoff; the SDK should fail fast and report.
-    maxAttempts: 1,
-    // requestTimeout is the longest silence on the socket; without throwOnRequestTimeout
-    // the SDK would only log a warning and keep waiting.
-    requestHandler: { connectionTimeout: 5000, requestTimeout: deadlines.callMs, throwOnRequestTimeout: true },
-    ...(config.accessKeyId && config.secretAccessKey
-      ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
-      : {}),
-  });
+  // Our own queue retries with backoff; the SDK should fail fast and report.
+  return createS3Client(config, { requestTimeoutMs: deadlines.callMs, connectionTimeoutMs: 5000, maxAttempts: 1 });
 }
 
-/** Exponential backoff with a little jitter, capped. */
+/** Upload retries: one second doubling per attempt (1-based), ±20 %, capped. */
 export function backoffMs(attempt: number, capMs: number, random = Math.random): number {
-  const base = Math.min(capMs, 1000 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(Math.min(capMs, base * (0.8 + 0.4 * random())));
+  return backoff(attempt - 1, { minMs: 1000, maxMs: capMs, jitter: 0.2 }, random);
 }
 
 export class Uploader {

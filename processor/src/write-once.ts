@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { withDeadline } from '@stop-motion/kit';
 import { type ConditionalSupport, type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
 import { sha256File } from './checksum.js';
 import type { Job } from './jobs.js';
 import type { Logger } from './log.js';
-import { DEFAULT_S3_DEADLINES, META_CACHE, type S3Deadlines, Uploader, withDeadline } from './upload.js';
+import { DEFAULT_S3_DEADLINES, META_CACHE, type S3Deadlines, Uploader } from './upload.js';
 
 /** S3 holds another film (or another version of one) under this id; nothing was written over it. */
 export class FilmConflictError extends Error {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configProblems, envFlag, flag } from '@stop-motion/kit';
 import { localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { qualityScale } from './camera/args.js';
@@ -17,11 +18,7 @@ const PACKAGE_DIR = (() => {
   return dir;
 })();
 
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
+const bool = envFlag;
 
 const int = (fallback: number, min: number, max: number) =>
   z
@@ -163,7 +160,7 @@ const envSchema = z.object({
     .string()
     .regex(/^(none|(capture|undo|play|finish)x[2-9])$/, 'must be none or <capture|undo|play|finish>x<2-9>, e.g. finishx3')
     .default('none'),
-  DESIGNER: z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).optional(),
+  DESIGNER: flag.optional(),
   GALLERY_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   /** Only read for the BUTTONS default. */
   NODE_ENV: optionalString,
@@ -318,7 +315,7 @@ export function configSchema(cwd: string) {
             claimSeconds: e.CLAIM_SECONDS,
             /** The "next child" gesture that ends the claim screen early: one button pressed n times within a few seconds. */
             claimNext: parseGesture(e.CLAIM_NEXT_GESTURE),
-            designer: e.DESIGNER === undefined ? buttons === 'sim' : ['true', '1', 'yes', 'on'].includes(e.DESIGNER),
+            designer: e.DESIGNER ?? buttons === 'sim',
             galleryPublicUrl: e.GALLERY_PUBLIC_URL ? e.GALLERY_PUBLIC_URL.replace(/\/+$/, '') : null,
           },
         };
@@ -332,5 +329,5 @@ export type StationConfig = z.output<ReturnType<typeof configSchema>>;
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
   const result = configSchema(cwd).safeParse(env);
   if (result.success) return { ok: true, config: result.data };
-  return { ok: false, errors: result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`) };
+  return { ok: false, errors: configProblems(result.error) };
 }

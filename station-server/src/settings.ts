@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileDurable } from '@stop-motion/kit';
 import { type UiSettings, uiSettingsSchema } from '@stop-motion/protocol';
 import type { z } from 'zod';
 import type { StationConfig } from './config.js';
 import type { Logger } from './log.js';
-import { writeFileDurable } from './store/fsutil.js';
 
 /** What the UI may change at runtime; kept across restarts in the data dir. */
 export const runtimeSettingsSchema = uiSettingsSchema.pick({ locale: true, sound: true, onionOpacity: true }).partial();

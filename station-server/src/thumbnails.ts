@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@stop-motion/kit';
 import type { Logger } from './log.js';
 
 /** ffmpeg arguments for a small strip thumbnail, written to stdout. */
@@ -105,9 +106,8 @@ export class Thumbnailer {
     });
     if (this.stopped) throw new Error('thumbnails are stopped');
     await mkdir(path.dirname(dest), { recursive: true });
-    const temp = `${dest}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temp, data);
-    await rename(temp, dest);
+    // A cache: made again when lost, so atomic is enough (no fsync on the SD card).
+    await writeFileAtomic(dest, data);
     return data;
   }
 }

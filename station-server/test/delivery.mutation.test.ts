@@ -1,7 +1,6 @@
 // Delivery to the processing unit: which kind of target a string is, rsync's argv for
 // each kind, the retry schedule and what operators see of a target.
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../src/camera/supervisor.js';
 import { redactTarget, retryDelayMs } from '../src/delivery/delivery.js';
 import { packageDestination, rsyncDoneArgs, rsyncFilesArgs, targetKind } from '../src/delivery/rsync-args.js';
 import { thumbnailArgs, thumbnailCommand } from '../src/thumbnails.js';
@@ -75,10 +74,6 @@ describe('retry schedules', () => {
     expect([-1, 0, 1, 2, 3].map((n) => retryDelayMs(n, 300, 1000))).toEqual([0, 0, 300, 600, 1000]);
     expect(retryDelayMs(1e9, 300, 1000)).toBe(1000);
     expect(Number.isFinite(retryDelayMs(1e9, 300, Number.POSITIVE_INFINITY))).toBe(true);
-  });
-  it('camera: doubling from min, capped, finite for huge attempt counts', () => {
-    expect([0, 1, 2, 3].map((n) => backoffMs(n, 300, 1000))).toEqual([300, 600, 1000, 1000]);
-    expect(backoffMs(31, 1, Number.POSITIVE_INFINITY)).toBe(2 ** 30);
   });
 });
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnManaged, tempDir, waitFor } from '@stop-motion/e2e';
+import { CONFIG_EXIT_CODE } from '@stop-motion/kit';
 import { describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,10 +24,10 @@ function run(env: Record<string, string>) {
 }
 
 describe('main.ts as a service', () => {
-  it('lists every bad variable and exits 1', async () => {
+  it('lists every bad variable and exits 2, as every service does', async () => {
     const { proc, lines } = run({ STATION_PORT: 'x', CAMERA: 'nope', MAX_FRAMES: '0' });
     const exit = await proc.exited;
-    expect(exit.code).toBe(1);
+    expect(exit.code).toBe(CONFIG_EXIT_CODE);
     const text = lines.join('\n');
     for (const name of ['STATION_PORT', 'CAMERA', 'MAX_FRAMES']) expect(text).toContain(name);
   });

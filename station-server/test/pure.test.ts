@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../src/camera/supervisor.js';
 import { redactTarget, retryDelayMs } from '../src/delivery/delivery.js';
 import { packageDestination, rsyncDoneArgs, rsyncFilesArgs, targetKind } from '../src/delivery/rsync-args.js';
 import { diskDecision } from '../src/disk.js';
@@ -97,9 +96,6 @@ describe('rsync arguments', () => {
 describe('backoff', () => {
   it('delivery retries double and are capped', () => {
     expect([0, 1, 2, 3, 4, 10, 60].map((n) => retryDelayMs(n, 1000, 10_000))).toEqual([0, 1000, 2000, 4000, 8000, 10_000, 10_000]);
-  });
-  it('camera restarts double and are capped', () => {
-    expect([0, 1, 2, 5, 100].map((n) => backoffMs(n, 500, 10_000))).toEqual([500, 1000, 2000, 10_000, 10_000]);
   });
 });
 

@@ -1,5 +1,4 @@
 // Pure parts of the station UI, for benchmarks and tests in other workspaces.
-export { backoffDelay, DEFAULT_BACKOFF } from './shared/connection/backoff.js';
 export { directionOf, messages } from './shared/i18n/i18n.js';
 export { actionForKey, DEFAULT_KEYS, keyMap } from './shared/input/keys.js';
 export { PlaybackClock } from './shared/playback/scheduler.js';

@@ -257,12 +257,19 @@ async function stopHolders(mountPoint: string): Promise<DiskHolder[]> {
 }
 
 async function unmountAndDetach(mountPoint: string, dev: string): Promise<void> {
-  try {
-    await run('umount', [mountPoint]);
-  } catch (err) {
-    throw new Error(
-      `the power-cut disk at ${mountPoint} is still in use (${(err as Error).message}): ${JSON.stringify(diskHolders(mountPoint))}`,
-    );
+  // A program forked just before the cut (the station's thumbnail ffmpeg) may open its
+  // files on the disk only after the holders were ended: end those too, and try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run('umount', [mountPoint]);
+      break;
+    } catch (err) {
+      const holders = diskHolders(mountPoint);
+      if (attempt >= 5 || holders.length === 0) {
+        throw new Error(`the power-cut disk at ${mountPoint} is still in use (${(err as Error).message}): ${JSON.stringify(holders)}`);
+      }
+      await stopHolders(mountPoint);
+    }
   }
   await run('losetup', ['-d', dev]);
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client as createServiceS3Client } from '@stop-motion/kit';
 import { type ManagedProcess, spawnManaged, waitFor } from './process.js';
 import { tempDir } from './tmp.js';
 
@@ -13,19 +14,12 @@ export interface S3Settings {
   forcePathStyle?: boolean | undefined;
 }
 
-/**
- * An S3 client that works against AWS and against s3rver alike. s3rver stores
- * streamed uploads corrupted unless checksums are only computed when required.
- */
+/** An S3 client for tests (kit's factory), with a deadline so a stopped server fails a test rather than hanging it. */
 export function createS3Client(s: S3Settings): S3Client {
-  return new S3Client({
-    region: s.region,
-    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-    forcePathStyle: s.forcePathStyle ?? Boolean(s.endpoint),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    ...(s.accessKeyId && s.secretAccessKey ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } } : {}),
-  });
+  return createServiceS3Client(
+    { ...s, forcePathStyle: s.forcePathStyle ?? Boolean(s.endpoint) },
+    { requestTimeoutMs: 30_000, maxAttempts: 3 },
+  );
 }
 
 export interface S3Service extends Required<Omit<S3Settings, 'forcePathStyle'>> {

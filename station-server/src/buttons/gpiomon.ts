@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { backoffMs } from '@stop-motion/kit';
 import type { ButtonPin } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ButtonHandlers, ButtonSource, ButtonsStatus } from './source.js';
@@ -250,7 +251,7 @@ export class GpiomonButtons implements ButtonSource {
       if (this.child !== child) return;
       this.child = undefined;
       if (this.stopping) return;
-      const delay = Math.min(30_000, 1000 * 2 ** Math.min(this.failures++, 5));
+      const delay = backoffMs(this.failures++, { minMs: 1000, maxMs: 30_000 });
       this.o.log.warn({ event: 'buttons.exit', reason, delayMs: delay }, 'gpiomon ended; restarting');
       this.setStatus({ kind: 'gpiomon', state: 'failed', message: reason });
       this.restartTimer = setTimeout(() => this.spawn(), delay);

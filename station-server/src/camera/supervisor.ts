@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { backoffMs } from '@stop-motion/kit';
 import type { CameraStatus } from '@stop-motion/protocol';
 import type { Logger } from '../log.js';
 import type { Camera } from './camera.js';
@@ -23,11 +24,6 @@ export interface SupervisorOptions {
   height: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
-}
-
-/** The delay before restart number `attempt` (0-based): doubling, capped. Pure. */
-export function backoffMs(attempt: number, minMs: number, maxMs: number): number {
-  return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
 }
 
 /**
@@ -151,7 +147,7 @@ export class CameraSupervisor extends EventEmitter<{ frame: [Frame]; status: [Ca
     if (!this.running) return;
     this.generation++;
     clearTimeout(this.stallTimer);
-    const delay = backoffMs(this.failures, this.opts.minBackoffMs ?? 500, this.opts.maxBackoffMs ?? 10_000);
+    const delay = backoffMs(this.failures, { minMs: this.opts.minBackoffMs ?? 500, maxMs: this.opts.maxBackoffMs ?? 10_000 });
     this.failures++;
     this.log.warn({ event: 'camera.restart', reason, delayMs: delay, restarts: this.status.restarts + 1 }, 'camera restarting');
     this.setStatus({ state: this.failures >= 5 ? 'failed' : 'restarting', message: reason, restarts: this.status.restarts + 1 });

@@ -2,16 +2,15 @@ import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
+import { backoffMs, exists, fsyncDir } from '@stop-motion/kit';
 import { type DeliveryStatus, DONE_FILE, isValidId } from '@stop-motion/protocol';
 import type { StationConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import { fsyncDir } from '../store/fsutil.js';
 import { rsyncDoneArgs, rsyncFilesArgs } from './rsync-args.js';
 
 /** Delay after `failures` failed attempts in a row: doubling from min, capped at max. Pure. */
 export function retryDelayMs(failures: number, minMs: number, maxMs: number): number {
-  if (failures <= 0) return 0;
-  return Math.min(maxMs, minMs * 2 ** Math.min(failures - 1, 30));
+  return failures <= 0 ? 0 : backoffMs(failures - 1, { minMs, maxMs });
 }
 
 interface RunResult {
@@ -240,13 +239,4 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
 /** The target as shown to operators: never a password embedded in a URL. */
 export function redactTarget(target: string): string {
   return target.replace(/^(rsync:\/\/[^:@/]+):[^@/]*@/i, '$1:***@');
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { exists, fsyncDir, TEMP_PREFIX, writeFileDurable } from '@stop-motion/kit';
 import {
   DONE_FILE,
   type FrameRef,
@@ -23,7 +24,6 @@ import {
 } from '@stop-motion/protocol';
 import { decodeTime, monotonicFactory } from 'ulid';
 import type { Logger } from '../log.js';
-import { fsyncDir, TEMP_PREFIX, writeFileDurable } from './fsutil.js';
 
 export class StoreError extends Error {
   constructor(
@@ -350,13 +350,4 @@ function recentFromManifest(m: ManifestV1): RecentMovie {
     publish: m.publish,
     posterFile: n > 0 ? frameFileName(Math.floor(n / 2)) : null,
   };
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

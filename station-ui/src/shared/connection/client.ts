@@ -1,3 +1,4 @@
+import { type BackoffOptions, backoffMs } from '@stop-motion/kit/backoff';
 import {
   type ClientMethod,
   type ClientRequest,
@@ -11,8 +12,9 @@ import {
   type StationState,
   serverMessageSchema,
 } from '@stop-motion/protocol';
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 
+/** Reconnects: 250 ms doubling to 5 s, ±20 %, forever (a kiosk has no keyboard to press "retry"). */
+export const RECONNECT_BACKOFF: BackoffOptions = { minMs: 250, maxMs: 5000, jitter: 0.2 };
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
 type ParamsOf<M extends ClientMethod> = Extract<ClientRequest, { method: M }>['params'];
@@ -186,7 +188,7 @@ export class StationClient {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer !== null) return;
-    const delay = backoffDelay(this.attempt++, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+    const delay = backoffMs(this.attempt++, this.opts.backoff ?? RECONNECT_BACKOFF, this.opts.random);
     this.reconnectTimer = this.timers.setTimeout(() => {
       this.reconnectTimer = null;
       this.open();

@@ -1,6 +1,6 @@
+import { backoffMs } from '@stop-motion/kit/backoff';
 import { LIVE_PATH } from '@stop-motion/protocol';
-import { backoffDelay } from './backoff.js';
-import { socketUrl } from './client.js';
+import { RECONNECT_BACKOFF, socketUrl } from './client.js';
 
 export interface LiveStats {
   received: number;
@@ -68,7 +68,7 @@ export class LiveView {
           this.timer = null;
           this.open();
         },
-        backoffDelay(this.attempt++),
+        backoffMs(this.attempt++, RECONNECT_BACKOFF),
       );
     };
   }

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** A service refuses to start on bad configuration with this exit code (systemd shows it; nothing restarts into the same mistake quietly). */
+export const CONFIG_EXIT_CODE = 2;
+
+/** Bad configuration: every bad variable, each on its own line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `VAR: message` for each issue of a failed env parse. */
+export function configProblems(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+}
+
+const TRUE = ['true', '1', 'yes', 'on'] as const;
+const FALSE = ['false', '0', 'no', 'off'] as const;
+
+/** The words every service accepts for a yes/no variable. */
+export const FLAG_WORDS = [...TRUE, ...FALSE] as const;
+
+/** A yes/no word as a value: true/false, 1/0, yes/no, on/off, any case. */
+export const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(FLAG_WORDS, { message: `must be one of ${FLAG_WORDS.join(', ')}` }))
+  .transform((v) => (TRUE as readonly string[]).includes(v));
+
+/** A yes/no environment variable; unset = `fallback`. */
+export function envFlag(fallback: boolean) {
+  return flag.optional().transform((v) => v ?? fallback);
+}
