@@ -1,19 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { type MpvEvent, MpvIpc } from '@stop-motion/kit';
 import { withParentDeathSignal } from './args.js';
 import { SETPRIV } from './ffmpeg.js';
 import type { Logger } from './log.js';
 import { buildMpvArgs } from './mpv-args.js';
-import { type MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { type MpvEntry, planSync } from './mpv-plan.js';
 import { INITIAL_SUPERVISOR_STATE, type SupervisorEvent, type SupervisorState, transition } from './mpv-state.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
 
-// The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts) and the IPC client (mpv-ipc.ts).
+export { MpvIpc } from '@stop-motion/kit';
+// The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts) and the IPC client (kit's mpv-ipc.ts, shared with the e2e harness).
 export { buildMpvArgs, type MpvArgsOptions } from './mpv-args.js';
-export { MpvIpc } from './mpv-ipc.js';
 export { type MpvEntry, planSync } from './mpv-plan.js';
 
 export interface MpvPlayerOptions {
