@@ -38,6 +38,9 @@ export const DEBIAN_PACKAGES = [
   'iproute2', // kiosk firewall test in a network namespace
   'util-linux', // unshare and setpriv for kiosk tests; losetup and mount for the power-cut disk
   'e2fsprogs', // mkfs.ext4 and e2fsck for the power-cut disk
+  'python3', // stands in for systemd's notify socket in the watchdog tests (Node has no unix datagrams)
+  'fluidsynth', // renders the default soundtracks from MIDI
+  'fluid-soundfont-gm', // FluidR3_GM, the MIT-licensed General MIDI soundfont they are rendered with
 ];
 
 const log = (msg) => process.stderr.write(`bootstrap: ${msg}\n`);
@@ -114,6 +117,18 @@ function installNodeModules() {
   writeFileSync(stamp, want);
 }
 
+/** The default soundtracks are rendered, not checked in: built here when missing or stale. */
+function buildDefaultTracks() {
+  const status = run(process.execPath, ['--conditions=source', '--import', 'tsx', 'station-server/src/music/build.ts'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (status !== 0) {
+    log(`rendering the default soundtracks failed (exit ${status})`);
+    process.exit(1);
+  }
+}
+
 checkNode();
 installDebianPackages();
 installNodeModules();
+buildDefaultTracks();

@@ -23,6 +23,8 @@ const festival = await startFestival({
   redis: 'auto',
   ports: { station: 8751, processor: 8760, gallery: 8770, s3: 8780, redis: 8790 },
   publicHost: host.host,
+  // The project's own soundtracks, rendered by bootstrap (npm run demo runs it first).
+  tracksDir: path.join(repoRoot, 'station-server', 'dist', 'default-tracks'),
   // On a desk the big screen is a window beside the stations, not the whole display.
   extraEnv: { processor: { MPV_FULLSCREEN: 'false' } },
   ...(verbose ? { onLine: (label: string, line: string) => console.log(`[${label}] ${line}`) } : {}),

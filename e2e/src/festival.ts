@@ -31,6 +31,8 @@ export interface FestivalOptions {
   bucket?: string;
   logLevel?: string;
   extraEnv?: Partial<Record<'station' | 'processor' | 'gallery', Record<string, string>>>;
+  /** A tracks folder (tracks.json and audio) for the stations' picker and the processor's mix; none: silent films. */
+  tracksDir?: string;
   onLine?: (label: string, line: string) => void;
   /** Puts a counting proxy between the processor and S3 (`Festival.s3Counter`). */
   countS3?: boolean;
@@ -162,6 +164,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
         ...(opts.mpvArgs ? { MPV_EXTRA_ARGS: opts.mpvArgs.join(' '), MPV_FULLSCREEN: 'false' } : {}),
         EVENT_NAME: opts.eventName ?? 'Stop Motion Festival',
         GALLERY_PUBLIC_URL: galleryUrl,
+        ...(opts.tracksDir ? { TRACKS_DIR: opts.tracksDir } : {}),
         ...opts.extraEnv?.processor,
       },
       ...(opts.onLine ? { onLine: opts.onLine } : {}),
@@ -186,6 +189,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
           BUTTONS: 'sim',
           DELIVERY_TARGET: inbox,
           GALLERY_PUBLIC_URL: galleryUrl,
+          ...(opts.tracksDir ? { TRACKS_DIR: opts.tracksDir } : {}),
           ...opts.extraEnv?.station,
         },
         ...(opts.onLine ? { onLine: opts.onLine } : {}),

@@ -57,6 +57,10 @@ export const configSchema = z.object({
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
   EVENT_TIMEZONE: eventTimeZoneSchema,
+  /** Bearer token of /metrics; unset: no /metrics at all. */
+  METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  /** `pre`: films wait for review on the processing unit; a family's page says so instead of "on its way". */
+  MODERATION: withDefault(z.enum(['post', 'pre']), 'post'),
 });
 
 export type RawConfig = z.output<typeof configSchema>;

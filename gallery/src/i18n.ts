@@ -21,6 +21,9 @@ const en = {
   allFilms: 'All films',
   onItsWayTitle: 'Your film is on its way',
   onItsWayBody: 'It is being made into a movie right now. This page checks again by itself every few seconds — keep it open.',
+  reviewTitle: 'Your film is waiting for review',
+  reviewBody:
+    'Your film is made. Someone from the festival looks at every film before it goes on the website; it appears here once they have. This page checks again by itself.',
   checkNow: 'Check now',
   notFoundTitle: 'Film not found',
   notFoundBody: 'This film does not exist, or it was taken down.',
@@ -64,6 +67,8 @@ const he: Messages = {
   allFilms: 'כל הסרטים',
   onItsWayTitle: 'הסרט שלך בדרך',
   onItsWayBody: 'הוא הופך לסרט ממש עכשיו. הדף הזה בודק שוב בעצמו כל כמה שניות — אפשר להשאיר אותו פתוח.',
+  reviewTitle: 'הסרט שלך ממתין לבדיקה',
+  reviewBody: 'הסרט שלך מוכן. מישהו מצוות הפסטיבל צופה בכל סרט לפני שהוא עולה לאתר; הוא יופיע כאן אחרי הבדיקה. הדף הזה בודק שוב בעצמו.',
   checkNow: 'לבדוק עכשיו',
   notFoundTitle: 'הסרט לא נמצא',
   notFoundBody: 'הסרט הזה לא קיים, או שהוסר.',
@@ -106,6 +111,9 @@ const ar: Messages = {
   allFilms: 'كل الأفلام',
   onItsWayTitle: 'فيلمك في الطريق',
   onItsWayBody: 'يتم تحويله إلى فيلم الآن. هذه الصفحة تتحقق من جديد تلقائيًا كل بضع ثوانٍ — أبقها مفتوحة.',
+  reviewTitle: 'فيلمك بانتظار المراجعة',
+  reviewBody:
+    'فيلمك جاهز. يشاهد أحد أعضاء فريق المهرجان كل فيلم قبل نشره على الموقع؛ سيظهر هنا بعد المراجعة. هذه الصفحة تتحقق من جديد تلقائيًا.',
   checkNow: 'تحقق الآن',
   notFoundTitle: 'الفيلم غير موجود',
   notFoundBody: 'هذا الفيلم غير موجود، أو تمت إزالته.',

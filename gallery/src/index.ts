@@ -1,10 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { probeHealth, SystemdNotifier } from '@stop-motion/kit';
 import type { FastifyInstance } from 'fastify';
 import { type AdminSessions, createAdminSessions } from './admin.js';
 import { loadAssets } from './assets.js';
 import { Catalog, noticeHash } from './catalog.js';
 import { type GalleryConfig, loadConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { GalleryMetrics } from './metrics.js';
 import { createModeration } from './moderation.js';
 import { createPageCaches } from './pagecache.js';
 import { createFilmBucket, createS3ClientFromConfig } from './s3.js';
@@ -49,7 +51,8 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
   const log = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
   const now = opts.now ?? Date.now;
   const s3 = opts.s3Client ?? createS3ClientFromConfig(config);
-  const bucket = createFilmBucket(s3, config.S3_BUCKET, config.S3_TIMEOUT_SECONDS * 1000);
+  const metrics = new GalleryMetrics();
+  const bucket = metrics.wrapBucket(createFilmBucket(s3, config.S3_BUCKET, config.S3_TIMEOUT_SECONDS * 1000));
   const namespace = `stop-motion:gallery:${config.S3_BUCKET}`;
   const store = config.REDIS_URL
     ? createRedisStore({ url: config.REDIS_URL, namespace, log: log.child({ module: 'cache' }) })
@@ -88,6 +91,7 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
       })
     : undefined;
   const pageCaches = createPageCaches();
+  metrics.watchCaches(pageCaches);
   let app: FastifyInstance | undefined;
   try {
     // A moment for Redis, so the first refresh is the shared one; then start without it.
@@ -107,6 +111,7 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
       ...(sessions ? { sessions } : {}),
       pageCaches,
       benchRoute: opts.benchRoute ?? false,
+      metrics,
     });
     const host = opts.host ?? config.GALLERY_HOST;
     await app.listen({ host, port: opts.port ?? config.port });
@@ -125,6 +130,9 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
   const server = app;
   // Warm the list in the background so the first visitor does not wait for S3.
   catalog.current().catch(() => {});
+  // WATCHDOG only while the server answers its own /healthz (no S3 call in it): a wedged server is restarted.
+  const notifier = new SystemdNotifier({ log: log.child({ module: 'systemd' }), check: () => probeHealth(url, 5000) });
+  await notifier.ready();
   return {
     url,
     app: server,
@@ -132,6 +140,7 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
     store,
     pageCacheEntries: () => pageCaches.pages.size + pageCaches.api.size,
     async close() {
+      await notifier.stop();
       await server.close();
       await catalog.stop();
       await sessions?.stop();

@@ -8,6 +8,8 @@ export const cached = (text: string): Cached => ({ body: Buffer.from(text), gz: 
 /** Bounded in entries and age; the oldest entry goes first. */
 export class LruCache<V> {
   private map = new Map<string, { value: V; until: number }>();
+  /** Told of each look-up, hit or miss (metrics). */
+  onLookup: ((hit: boolean) => void) | null = null;
   constructor(
     private readonly max: number,
     private readonly ttlMs: number,
@@ -17,12 +19,10 @@ export class LruCache<V> {
   }
   get(key: string, now: number): V | undefined {
     const hit = this.map.get(key);
-    if (!hit) return undefined;
-    if (hit.until <= now) {
-      this.map.delete(key);
-      return undefined;
-    }
-    return hit.value;
+    if (hit && hit.until <= now) this.map.delete(key);
+    const value = hit && hit.until > now ? hit.value : undefined;
+    this.onLookup?.(value !== undefined);
+    return value;
   }
   set(key: string, value: V, now: number): void {
     this.map.delete(key);

@@ -8,6 +8,7 @@ import type { GalleryConfig } from './config.js';
 import { pageAt, pageQuerySchema, pageStartOf, startOf } from './cursor.js';
 import { chooseLocale, MESSAGES } from './i18n.js';
 import type { Logger } from './log.js';
+import type { GalleryMetrics } from './metrics.js';
 import { type Moderation, OWNER_KEY_PATTERN } from './moderation.js';
 import { type Cached, cached, createPageCaches, LruCache, type PageCaches } from './pagecache.js';
 import { type PageContext, renderCode, renderFilm, renderList, renderMessage, renderOnItsWay } from './pages/pages.js';
@@ -35,6 +36,8 @@ export interface ServerDeps {
   pageCaches?: PageCaches;
   /** Adds `/_bench/precomputed`, a same-size constant body for benchmarks. */
   benchRoute?: boolean;
+  /** Request, cache and S3 counters; /metrics with METRICS_TOKEN. */
+  metrics?: GalleryMetrics;
 }
 
 export const DEFAULT_PAGE_SIZE = 24;
@@ -114,6 +117,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     requestTimeout: 30_000,
   });
+  deps.metrics?.register(app, config.METRICS_TOKEN);
   const csp = buildCsp(deps.mediaOrigins);
   const https = config.GALLERY_PUBLIC_URL?.startsWith('https:') ?? false;
   const ownerLimiter = new RateLimiter(5, 10_000, now);
@@ -278,7 +282,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const { film, hidden } = await findFilm(id);
     if (!film) {
       if (!hidden && mayBeOnItsWay(id, now())) {
-        return sendHtml(reply, 200, renderOnItsWay(ctx, id, ON_ITS_WAY_REFRESH_SECONDS), 'no-store');
+        // MODERATION=pre: the film exists on the processing unit, held until a person approves it.
+        const why = config.MODERATION === 'pre' ? 'review' : 'making';
+        return sendHtml(reply, 200, renderOnItsWay(ctx, id, ON_ITS_WAY_REFRESH_SECONDS, why), 'no-store');
       }
       return sendHtml(reply, 404, renderMessage(ctx, 'notFound'));
     }
@@ -359,7 +365,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const { film, hidden } = await findFilm(id);
     if (!film) {
       const code = !hidden && mayBeOnItsWay(id, now()) ? 'not_yet' : 'not_found';
-      return reply.code(404).send({ error: { code, message: code === 'not_yet' ? 'not uploaded yet' : 'no such film' } });
+      const review = code === 'not_yet' && config.MODERATION === 'pre';
+      const message = code === 'not_yet' ? (review ? 'waiting for review' : 'not uploaded yet') : 'no such film';
+      return reply.code(404).send({ error: { code, message, ...(review ? { review: true } : {}) } });
     }
     const baseUrl = config.GALLERY_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
     return reply.header('cache-control', 'no-cache').send({ movie: await apiFilm(film, baseUrl) });

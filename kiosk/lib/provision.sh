@@ -12,6 +12,8 @@ APP_DIR=$INSTALL_ROOT/app
 ETC_DIR=/etc/stop-motion
 # shellcheck disable=SC2034
 SERVICE_USER=stopmotion
+# shellcheck disable=SC2034
+TRACKS_DIR=/var/lib/stop-motion/tracks
 
 say() { printf '==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -325,6 +327,71 @@ install_app() {
       [[ $old == "$release" ]] || act rm -rf "$old"
     done < <(find "$INSTALL_ROOT/releases" -mindepth 1 -maxdepth 1 -type d ! -name '*.new' -printf '%T@ %p\n' |
       sort -rn | cut -d' ' -f2- | tail -n +4)
+  fi
+}
+
+# default_tracks CHECKOUT: the project's own rendered set, when the checkout has built it.
+default_tracks() {
+  local dir=$1/station-server/dist/default-tracks
+  if [[ -f $dir/tracks.json ]]; then echo "$dir"; fi
+}
+
+# check_tracks DIR CHECKOUT: checks a tracks folder with the station's own loader (the
+# installed app's build, or the checkout's sources where it has its dev dependencies).
+check_tracks() {
+  local dir=$1 checkout=$2
+  if [[ -f $APP_DIR/station-server/dist/src/tracks-check.js ]]; then
+    node "$APP_DIR/station-server/dist/src/tracks-check.js" "$dir"
+  elif [[ -e $checkout/node_modules/tsx ]]; then
+    (cd "$checkout/station-server" && node --conditions=source --import tsx src/tracks-check.ts "$dir")
+  else
+    note "cannot check $dir here (no built app); the station checks it when it loads"
+  fi
+}
+
+# sync_tracks SOURCE DEST CHECKOUT: the event's soundtracks (a folder with tracks.json;
+# a local path or anything rsync reads, e.g. host:dir over SSH) copied to DEST. They are
+# fetched to a staging folder and checked first: a bad folder stops the script here and
+# the tracks already in DEST stay as they were.
+sync_tracks() {
+  local from=${1%/}/ dest=$2 checkout=$3 stage changes
+  stage=$(dirname "$dest")/.$(basename "$dest").incoming
+  ensure_dir "$(dirname "$dest")" 0755 root:root
+  local opts=(-rlpt --delete '--chmod=D755,F644' '--exclude=.*' --timeout=60)
+  # Itemized changes against DEST; none means it already holds these tracks.
+  changes=$(rsync "${opts[@]}" --dry-run --itemize-changes "$from" "$dest/" 2>&1) || die "cannot read the tracks at $1: ${changes:0:300}"
+  if [[ -d $dest && -z $changes ]]; then
+    note "tracks in $dest are up to date"
+    return
+  fi
+  if [[ $DRY_RUN == 1 ]]; then
+    printf '  + %s\n' "rsync ${opts[*]} $from $stage/ (checked, then into $dest/)"
+    return
+  fi
+  act rsync "${opts[@]}" "$from" "$stage/"
+  check_tracks "$stage" "$checkout" || die "the tracks at $1 are not usable (see above); $dest is unchanged"
+  act rsync -rlpt --delete "$stage/" "$dest/"
+  act rm -rf "$stage"
+}
+
+# provision_tracks SOURCE NO_TRACKS CHECKOUT: the soundtracks step of both scripts. Sets
+# tracks_dir to the folder the services read (empty: no music).
+provision_tracks() {
+  local source=$1 none=$2 checkout=$3
+  tracks_dir=''
+  if [[ $none == 1 ]]; then
+    note "none (--no-tracks): no music, the soundtrack picker is skipped"
+    return
+  fi
+  source=${source:-$(default_tracks "$checkout")}
+  if [[ -n $source ]]; then
+    sync_tracks "$source" "$TRACKS_DIR" "$checkout"
+    tracks_dir=$TRACKS_DIR
+  elif [[ -f $TRACKS_DIR/tracks.json ]]; then
+    note "keeping the tracks in $TRACKS_DIR"
+    tracks_dir=$TRACKS_DIR
+  else
+    note "no tracks (build the default set with npm run tracks -w @stop-motion/station-server, or give --tracks): no music"
   fi
 }
 

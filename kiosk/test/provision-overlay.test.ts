@@ -1,4 +1,4 @@
-import { access, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir } from '@stop-motion/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,12 +25,36 @@ echo "=== second run"
 "$@"
 echo "=== inspect"
 stat -c '%n %a %U:%G' /etc/stop-motion /etc/stop-motion/* /etc/stop-motion/rsyncd.d/* /var/lib/stop-motion/inbox/* /home/ops/.ssh /home/ops/.ssh/authorized_keys 2>/dev/null || true
+ls -A /var/lib/stop-motion | sed 's/^/lib: /'
+stat -c '%n %a %U:%G' /var/lib/stop-motion/tracks /var/lib/stop-motion/tracks/* 2>/dev/null || true
 echo "=== env"
 cat /etc/stop-motion/*.env
 echo "=== enabled"
 for u in station-server processor gallery rsync nftables ssh; do printf '%s %s\\n' "$u" "$(systemctl is-enabled "$u.service" 2>/dev/null || true)"; done
 echo "=== sshd"
 sshd -T -C user=ops,host=laptop,addr=10.8.0.50 | grep -E '^(passwordauthentication|permitrootlogin|kbdinteractiveauthentication|listenaddress) '
+`;
+
+/** A good tracks folder, then the same source with a broken tracks.json: the second run must stop and keep the first tracks. */
+const OVERLAY_BAD_TRACKS = `
+set -eu
+T=$1; shift
+SRC=$1; shift
+for d in etc home opt root usr/local var; do
+  mkdir -p "$T/o/$d/up" "$T/o/$d/work"
+  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/o/$d/up,workdir=$T/o/$d/work" "/$d"
+done
+useradd --create-home ops
+"$@" >/dev/null
+printf '{"version":1,"tracks":[{"id":"x","mood":"grumpy"}]}' >"$SRC/tracks.json"
+echo "=== bad run"
+code=0
+"$@" 2>&1 || code=$?
+echo "=== after"
+echo "exit $code"
+cat /var/lib/stop-motion/tracks/tracks.json
+ls -A /var/lib/stop-motion | sed 's/^/lib: /'
+grep '^TRACKS_DIR=' /etc/stop-motion/*.env || true
 `;
 
 interface Runs {
@@ -68,6 +92,7 @@ describe('provisioning for real in an overlay', () => {
   const secret = 'rsync-secret-for-the-overlay-test-0001';
   const s3Secret = 's3-secret-for-the-overlay-test-0002';
   let pubKey: string;
+  let tracks: string;
 
   beforeAll(async () => {
     dir = await tempDir('provision-overlay');
@@ -75,7 +100,34 @@ describe('provisioning for real in an overlay', () => {
     pubKey = path.join(dir.path, 'ops.pub');
     await writeFile(path.join(dir.path, 's11.secret'), `${secret}\n`, { mode: 0o600 });
     await writeFile(path.join(dir.path, 's3.secret'), `${s3Secret}\n`, { mode: 0o600 });
+    tracks = await makeTracks('tracks');
   });
+
+  /** An operator's tracks folder with one real (short, synthesised) Ogg/Opus track. */
+  async function makeTracks(name: string): Promise<string> {
+    const folder = path.join(dir.path, name);
+    await mkdir(folder);
+    await runOk('ffmpeg', [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:d=1',
+      '-c:a',
+      'libopus',
+      path.join(folder, 'tune.opus'),
+    ]);
+    await writeFile(
+      path.join(folder, 'tracks.json'),
+      JSON.stringify({
+        version: 1,
+        tracks: [{ id: 'tune', mood: 'calm', title: 'Tune', author: 'Ops', licence: 'CC0-1.0', file: 'tune.opus' }],
+      }),
+    );
+    return folder;
+  }
   afterAll(async () => {
     await dir?.remove();
   });
@@ -118,8 +170,17 @@ describe('provisioning for real in an overlay', () => {
       'ops',
       '--ssh-key',
       pubKey,
+      '--tracks',
+      tracks,
     ]);
     expect(actions(r.first).length).toBeGreaterThan(20);
+    // The event's tracks, checked and synced where the station reads them, readable by its user.
+    expect(r.first).toMatch(/1 tracks: tune \(calm\)/);
+    expect(r.inspect).toContain('/var/lib/stop-motion/tracks 755 root:root');
+    expect(r.inspect).toContain('/var/lib/stop-motion/tracks/tracks.json 644 root:root');
+    expect(r.inspect).toContain('/var/lib/stop-motion/tracks/tune.opus 644 root:root');
+    expect(r.inspect).not.toContain('lib: .tracks.incoming');
+    expect(r.env).toMatch(/^TRACKS_DIR=\/var\/lib\/stop-motion\/tracks$/m);
     // Only the checks run again; nothing is written, created or enabled twice.
     expect(actions(r.second)).toEqual(['  + sshd -t', '  + nft -c -f /etc/nftables.conf']);
     expect(r.inspect).toContain('/etc/stop-motion 750 root:stopmotion');
@@ -165,8 +226,12 @@ describe('provisioning for real in an overlay', () => {
       'ops',
       '--ssh-key',
       pubKey,
+      '--tracks',
+      tracks,
     ]);
     expect(actions(r.second)).toEqual(['  + sshd -t', '  + nft -c -f /etc/nftables.conf']);
+    expect(r.inspect).toContain('/var/lib/stop-motion/tracks/tune.opus 644 root:root');
+    expect(r.env).toMatch(/^TRACKS_DIR=\/var\/lib\/stop-motion\/tracks$/m);
     expect(r.inspect).toContain('/etc/stop-motion/rsyncd.secrets 600 root:root');
     expect(r.inspect).toContain('/etc/stop-motion/processor.env 640 root:stopmotion');
     expect(r.inspect).toContain('/etc/stop-motion/gallery.env 600 root:root');
@@ -184,5 +249,49 @@ describe('provisioning for real in an overlay', () => {
     expect(r.first + r.second).not.toContain(s3Secret);
     for (const unit of ['processor', 'gallery', 'rsync', 'nftables']) expect(r.enabled).toMatch(new RegExp(`^${unit} enabled$`, 'm'));
     expect(r.sshd).toMatch(/^passwordauthentication no$/m);
+  });
+
+  it('a broken tracks.json stops provisioning with its reason and keeps the tracks the station had', async () => {
+    const source = await makeTracks('tracks-then-broken');
+    const args = [
+      '--skip-packages',
+      '--skip-app',
+      '--station-id',
+      's12',
+      '--listen',
+      '10.0.0.12',
+      '--admin-user',
+      'ops',
+      '--ssh-key',
+      pubKey,
+    ];
+    const result = await run(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'bash',
+        '-c',
+        OVERLAY_BAD_TRACKS,
+        'bash',
+        path.join(dir.path, 'bad-tracks'),
+        source,
+        path.join(KIOSK_DIR, 'provision-station'),
+        ...args,
+        '--tracks',
+        source,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const bad = result.stdout.slice(result.stdout.indexOf('=== bad run'), result.stdout.indexOf('=== after'));
+    const after = result.stdout.slice(result.stdout.indexOf('=== after'));
+    expect(bad).toMatch(/tracks\.json: tracks\.0\.mood/);
+    expect(bad).toMatch(/error: the tracks at .* are not usable \(see above\); \/var\/lib\/stop-motion\/tracks is unchanged/);
+    expect(after).toMatch(/^exit 1$/m);
+    expect(after).toContain('"id":"tune"');
+    // The env file from the good run still points at the tracks.
+    expect(after).toMatch(/TRACKS_DIR=\/var\/lib\/stop-motion\/tracks$/m);
   });
 });

@@ -105,6 +105,10 @@ describe('systemd units', () => {
       expect(one('EnvironmentFile')).toBe(`/etc/stop-motion/${ws}.env`);
       expect(one('ExecStartPost')).toBe(`${INSTALL_ROOT}/kiosk/bin/stop-motion-wait-healthy ${ws}`);
       expect(one('Restart')).toBe('always');
+      // sd_notify from a systemd-notify child: READY once listening, WATCHDOG while alive.
+      expect(one('Type')).toBe('notify');
+      expect(one('NotifyAccess')).toBe('all');
+      expect(Number(one('WatchdogSec'))).toBeGreaterThan(0);
       expect(section(text, 'Unit').get('StartLimitIntervalSec')).toEqual(['0']);
       for (const [key, value] of [
         ['NoNewPrivileges', 'yes'],

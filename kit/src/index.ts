@@ -6,3 +6,4 @@ export * from './log.js';
 export * from './mpv-ipc.js';
 export * from './s3.js';
 export * from './service.js';
+export * from './systemd.js';

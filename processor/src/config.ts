@@ -112,6 +112,13 @@ const envSchema = z.object({
   /** Origins (scheme://host[:port]) allowed to POST besides the API's own, comma separated. */
   PROCESSOR_ALLOWED_ORIGINS: optionalString,
   STATUS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 12, 'must be at least 12 characters'),
+  /** `pre`: public films wait for an operator's approval before they go to S3 (review.ts). */
+  MODERATION: z.enum(['post', 'pre']).default('post'),
+  REVIEW_ON_SCREEN: bool(true),
+  /** The operator's token of the control room and the review queue. */
+  CONTROL_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  /** How long the render loop may go without a beat before the systemd watchdog is no longer fed. */
+  WATCHDOG_LOOP_SECONDS: int(120, 1, 86_400),
   S3_ENDPOINT: urlWith(/^https?:\/\//, 'must be an http(s) URL'),
   S3_BUCKET: optionalString,
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -138,6 +145,13 @@ export function configSchema(cwd: string) {
               code: 'custom',
               path: ['STATUS_TOKEN'],
               message: `is required when PROCESSOR_HOST (${host}) is not a loopback address`,
+            });
+          }
+          if (e.MODERATION === 'pre' && e.CONTROL_TOKEN === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['CONTROL_TOKEN'],
+              message: 'is required with MODERATION=pre (films wait for an operator)',
             });
           }
           if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
@@ -212,6 +226,11 @@ export function configSchema(cwd: string) {
           /** Slowest upload rate waited for; a file's deadline grows with its size at this rate. */
           s3MinUploadBytesPerSecond: e.S3_MIN_UPLOAD_KBPS * 1024,
           statusToken: e.STATUS_TOKEN,
+          moderation: e.MODERATION,
+          /** With MODERATION=pre: whether films waiting for review play on the big screen. */
+          reviewOnScreen: e.REVIEW_ON_SCREEN,
+          controlToken: e.CONTROL_TOKEN,
+          watchdogLoopMs: e.WATCHDOG_LOOP_SECONDS * 1000,
           /** Null when no bucket is configured: public films then stay local (logged at start). */
           s3: e.S3_BUCKET
             ? {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { LoopBeats, SystemdNotifier } from '@stop-motion/kit';
 import type { FilmNotice } from '@stop-motion/protocol';
 import { buildIdleSlideArgs } from './args.js';
 import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
@@ -8,6 +9,7 @@ import { runTool } from './ffmpeg.js';
 import { errorMessage } from './files.js';
 import { JobStore } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
+import { ProcessorMetrics } from './metrics.js';
 import { MpvPlayer } from './mpv.js';
 import { Notices } from './notices.js';
 import { Pipeline } from './pipeline.js';
@@ -15,6 +17,7 @@ import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
+import { ReviewQueue, registerReviewRoutes } from './review.js';
 import { startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
 import { createS3 } from './upload.js';
@@ -30,6 +33,8 @@ export interface Processor {
   pipeline: Pipeline;
   player: Player;
   retention: Retention;
+  metrics: ProcessorMetrics;
+  review: ReviewQueue;
   close(): Promise<void>;
 }
 
@@ -153,6 +158,20 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       // Until the pipeline is up, everything counts as needed.
       isProtected: (id) => pipeline?.isProtected(id) ?? true,
     });
+    const metrics = new ProcessorMetrics({ jobs, player, inboxDir: config.inboxDir });
+    const filmsDir = path.join(config.dataDir, 'films');
+    let takeDown = async (_id: string, _why: string) => {};
+    const review = new ReviewQueue({
+      jobs,
+      player,
+      log: log.child({ module: 'review' }),
+      filmsDir,
+      moderation: config.moderation,
+      onScreen: config.reviewOnScreen,
+      uploads: uploader !== null,
+      takeDown: (id, why) => takeDown(id, why),
+    });
+    const beats = new LoopBeats(['render']);
     pipeline = new Pipeline({
       config,
       log: log.child({ module: 'pipeline' }),
@@ -162,8 +181,11 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       notices,
       uploadRetryCapMs: config.uploadRetryCapMs,
       retention,
+      review,
+      beats,
     });
     const p = pipeline;
+    takeDown = (id, why) => p.takeDown(id, why);
     await p.start();
     stopping.push(() => p.stop());
     if (uploader) {
@@ -190,9 +212,18 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       allowedOrigins: config.allowedOrigins,
       log: log.child({ module: 'status' }),
       pipeline: p,
+      ownAuth: ['/api/review', '/review'],
+      extend: (app) => {
+        app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+        registerReviewRoutes(app, review, config.controlToken, log.child({ module: 'review' }));
+      },
     });
     stopping.push(() => server.app.close());
-    return { url: server.url, config, pipeline: p, player, retention, close };
+    // READY once listening; WATCHDOG only while the render loop goes round (or reports ffmpeg's progress).
+    const notifier = new SystemdNotifier({ log: log.child({ module: 'systemd' }), check: () => beats.stuck(config.watchdogLoopMs) });
+    await notifier.ready();
+    stopping.push(() => notifier.stop());
+    return { url: server.url, config, pipeline: p, player, retention, metrics, review, close };
   } catch (err) {
     await close();
     throw err;

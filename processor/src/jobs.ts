@@ -74,7 +74,8 @@ export function newJob(id: string, now = new Date()): Job {
 const NEXT: Record<JobState, readonly JobState[]> = {
   received: ['received', 'rendering', 'quarantined', 'failed', 'removed'],
   rendering: ['rendering', 'rendered', 'received', 'quarantined', 'failed', 'removed'],
-  rendered: ['rendered', 'uploading', 'done', 'removed'],
+  rendered: ['rendered', 'review', 'uploading', 'done', 'removed'],
+  review: ['review', 'uploading', 'done', 'removed'],
   uploading: ['uploading', 'done', 'failed', 'removed'],
   done: ['done', 'removed'],
   failed: ['failed', 'received', 'removed'],
@@ -90,6 +91,8 @@ export function canMove(from: JobState, to: JobState): boolean {
 export class JobStore {
   private readonly jobs = new Map<string, Job>();
   private readonly dir: string;
+  /** Told of every durable change (metrics); must not throw. */
+  onChange: ((before: Job | undefined, after: Job) => void) | null = null;
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'jobs');
@@ -170,6 +173,8 @@ export class JobStore {
   private async write(job: Job): Promise<void> {
     if (!isValidId(job.id)) throw new Error('invalid job id');
     await writeFileAtomic(path.join(this.dir, `${job.id}.json`), `${JSON.stringify(job, null, 2)}\n`);
+    const before = this.jobs.get(job.id);
     this.jobs.set(job.id, job);
+    this.onChange?.(before, job);
   }
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { exists } from '@stop-motion/kit';
+import { exists, type LoopBeats } from '@stop-motion/kit';
 import { isValidId, type ProcessorStatus } from '@stop-motion/protocol';
 import type { ProcessorConfig } from './config.js';
 import { filmDirOf, type PipelineDirs, pipelineDirs } from './dirs.js';
@@ -16,6 +16,7 @@ import type { RemovalDeps } from './reconcile.js';
 import { recover } from './recovery.js';
 import { RenderWorker } from './render-worker.js';
 import type { Retention } from './retention.js';
+import type { ReviewQueue } from './review.js';
 import { UploadWorker } from './upload-worker.js';
 import type { WriteOnceUploader } from './write-once.js';
 
@@ -33,6 +34,10 @@ export interface PipelineDeps {
   uploadRetryCapMs: number;
   /** Keeps the disk areas within their limits; its record of what it cleaned is shown in the status. */
   retention?: Retention | null;
+  /** MODERATION=pre: public films wait here before S3 (review.ts). */
+  review?: ReviewQueue | null;
+  /** The systemd watchdog is fed only while the render loop beats. */
+  beats?: LoopBeats | null;
 }
 
 /**
@@ -69,6 +74,8 @@ export class Pipeline {
       quarantine: this.quarantine,
       removal: this.removalDeps(),
       onUploadDue: () => this.upload.wake(),
+      review: d.review ?? null,
+      beats: d.beats ?? null,
     });
     this.ingest = new Ingest({ ...base, config: d.config, quarantine: this.quarantine, onReceived: () => this.render.wake() });
   }

@@ -2,7 +2,7 @@
 
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { exists } from '@stop-motion/kit';
+import { exists, type LoopBeats } from '@stop-motion/kit';
 import { fixTitle, isValidId, movieKeys } from '@stop-motion/protocol';
 import { renderBudgetMs, startRenderBudget } from './budget.js';
 import type { ProcessorConfig } from './config.js';
@@ -15,6 +15,7 @@ import type { Player } from './player.js';
 import type { Quarantine } from './quarantine.js';
 import { publicIdState, type RemovalDeps, removeFilm } from './reconcile.js';
 import { publishLocally, renderFilm } from './render.js';
+import type { ReviewQueue } from './review.js';
 import { formatCardDate } from './title.js';
 import { dominantSize, validatePackage } from './validate.js';
 import { runWorker, Waker } from './waker.js';
@@ -34,6 +35,10 @@ export interface RenderWorkerDeps {
   removal: RemovalDeps;
   /** A public film is rendered: the upload worker has work. */
   onUploadDue: () => void;
+  /** MODERATION=pre: public films wait here before S3 (review.ts). */
+  review?: ReviewQueue | null;
+  /** The systemd watchdog is fed only while this loop beats. */
+  beats?: LoopBeats | null;
 }
 
 /**
@@ -84,6 +89,7 @@ export class RenderWorker {
   }
 
   private async step(): Promise<number | undefined> {
+    this.d.beats?.beat('render');
     const job = this.nextJob();
     if (!job) return IDLE_MS;
     try {
@@ -204,7 +210,10 @@ export class RenderWorker {
         timeoutMs: budget.ms,
         signal: budget.signal,
         pidFile: path.join(workDir, TOOL_PID_FILE),
-        onProgress: (f) => this.progress.set(id, f),
+        onProgress: (f) => {
+          this.progress.set(id, f);
+          this.d.beats?.beat('render');
+        },
       });
     } catch (err) {
       if (this.running && (budget.expired() || (err instanceof ToolError && err.kind === 'timeout'))) {
@@ -289,13 +298,17 @@ export class RenderWorker {
   /** The film is on disk (`rendered`): it goes on the big screen at once, then (public only) to S3. Recovery calls it too. */
   async handOff(job: Job): Promise<void> {
     const id = job.id;
+    const held = this.d.review?.holds(job) ?? false;
     try {
-      await this.d.player.add({ id, file: path.join(filmDirOf(this.d.dirs, id), 'movie.mp4') });
+      if (!held || this.d.review?.onScreen) await this.d.player.add({ id, file: path.join(filmDirOf(this.d.dirs, id), 'movie.mp4') });
     } catch (err) {
       // The playlist on disk is updated first; mpv catches up when it is back.
       this.d.log.warn({ id, err: errorMessage(err) }, 'player.add_failed');
     }
-    if (job.publish === 'public' && this.d.uploader) {
+    if (held) {
+      await this.d.jobs.update(id, { state: 'review' });
+      this.d.log.info({ id }, 'review.waiting');
+    } else if (job.publish === 'public' && this.d.uploader) {
       await this.d.jobs.update(id, { state: 'uploading' });
       this.d.onUploadDue();
     } else {

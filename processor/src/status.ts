@@ -61,6 +61,10 @@ export interface StatusServerOptions {
   allowedOrigins?: readonly string[];
   log: Logger;
   pipeline: Pipeline;
+  /** Routes of modules beside the status page (metrics, review), added before it listens. */
+  extend?: (app: FastifyInstance) => void;
+  /** Path prefixes that check their own token (the review queue's CONTROL_TOKEN) instead of STATUS_TOKEN. */
+  ownAuth?: readonly string[];
 }
 
 export async function startStatusServer(o: StatusServerOptions): Promise<{ app: FastifyInstance; url: string }> {
@@ -81,6 +85,7 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
   });
   app.addHook('onRequest', async (req, reply) => {
     if (req.url === '/healthz' || !needsToken || !o.token) return;
+    if (o.ownAuth?.some((p) => req.url === p || req.url.startsWith(`${p}/`) || req.url.startsWith(`${p}?`))) return;
     const header = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
     const query = (req.query as Record<string, string | undefined>)?.token;
@@ -101,6 +106,7 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
     await o.pipeline.takeDown(req.params.id, 'operator');
     return { ok: true };
   });
+  o.extend?.(app);
   const address = await app.listen({ host: o.host, port: o.port });
   const url = address.replace('[::1]', '127.0.0.1');
   o.log.info({ url }, 'listening');

@@ -61,7 +61,7 @@ export interface SideEffects {
   filmAdded: number;
 }
 
-export async function startRig(name: string): Promise<Rig> {
+export async function startRig(name: string, env: Record<string, string> = {}): Promise<Rig> {
   const dir = await tempDir(name);
   const cleanup: Array<() => Promise<void> | void> = [];
   try {
@@ -95,6 +95,7 @@ export async function startRig(name: string): Promise<Rig> {
       RENDER_PREVIEW: 'false',
       RESCAN_SECONDS: '1',
       UPLOAD_RETRY_MAX_SECONDS: '1',
+      ...env,
     });
     let p = await startProcessor(config, { logger });
     cleanup.push(() => p.close());

@@ -45,6 +45,16 @@ describe('config', () => {
     expect(c.s3).toMatchObject({ bucket: 'b', forcePathStyle: true });
   });
 
+  it('wants CONTROL_TOKEN (16 characters or more) with MODERATION=pre', () => {
+    expect(() => loadConfig({ MODERATION: 'pre' })).toThrow(/CONTROL_TOKEN: is required with MODERATION=pre/);
+    expect(() => loadConfig({ MODERATION: 'pre', CONTROL_TOKEN: 'short' })).toThrow(/CONTROL_TOKEN: must be at least 16 characters/);
+    expect(() => loadConfig({ MODERATION: 'sometimes' })).toThrow(/MODERATION/);
+    expect(loadConfig({ MODERATION: 'pre', CONTROL_TOKEN: 'sixteen-chars-ok', REVIEW_ON_SCREEN: 'false' })).toMatchObject({
+      moderation: 'pre',
+      reviewOnScreen: false,
+    });
+  });
+
   it('turns every default into the shape the code uses', () => {
     expect(loadConfig({}, '/srv')).toEqual({
       inboxDir: '/srv/data/processor/inbox',
@@ -94,6 +104,10 @@ describe('config', () => {
       s3TimeoutMs: 30_000,
       s3MinUploadBytesPerSecond: 64 * 1024,
       statusToken: undefined,
+      moderation: 'post',
+      reviewOnScreen: true,
+      controlToken: undefined,
+      watchdogLoopMs: 120_000,
       s3: null,
       redisUrl: undefined,
       logLevel: 'info',

@@ -3,7 +3,18 @@ import { movieIdSchema } from './ids.js';
 import { publishSchema } from './manifest.js';
 
 /** Where a package's work stands on the processor; one JSON job record each. `removed`: its owner removed it, nothing brings it back. */
-export const jobStateSchema = z.enum(['received', 'rendering', 'rendered', 'uploading', 'done', 'failed', 'quarantined', 'removed']);
+/** `review`: rendered and public, held for an operator's decision (the processor's MODERATION=pre). */
+export const jobStateSchema = z.enum([
+  'received',
+  'rendering',
+  'rendered',
+  'review',
+  'uploading',
+  'done',
+  'failed',
+  'quarantined',
+  'removed',
+]);
 export type JobState = z.infer<typeof jobStateSchema>;
 
 export const droppedFrameSchema = z.object({ file: z.string(), reason: z.string() });

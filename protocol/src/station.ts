@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FRAME_NAME_PATTERN } from './frames.js';
-import { movieIdSchema, stationIdSchema } from './ids.js';
+import { idSchema, movieIdSchema, stationIdSchema } from './ids.js';
 import { localeSchema, publishSchema, titleSchema } from './manifest.js';
 
 /** Bumped on any incompatible change of the messages below. */
@@ -191,6 +191,8 @@ export const finishParamsSchema = z.object({
   title: titleSchema.optional(),
   /** Finished because nobody came back to it: no claim screen follows. */
   abandoned: z.boolean().optional(),
+  /** A track id from the station's `GET /api/tracks`; absent means no music. */
+  soundtrack: idSchema.optional(),
 });
 export type FinishParams = z.infer<typeof finishParamsSchema>;
 
@@ -224,18 +226,21 @@ export type ClientRequest = z.infer<typeof clientRequestSchema>;
 export type ClientMethod = ClientRequest['method'];
 export const CLIENT_METHODS = clientRequestSchema.options.map((o) => o.shape.method.value);
 
-/** Results of each request, so a typed client knows what it gets back. */
-export interface ClientResults {
-  'state.get': StationState;
-  'movie.capture': { frame: FrameRef; frameCount: number };
-  'movie.undo': { frameCount: number };
-  'movie.finish': FinishResult;
-  'movie.clear': { movieId: string };
-  'button.press': Record<string, never>;
-  'settings.set': UiSettings;
-  'ui.heartbeat': Record<string, never>;
-  'ui.log': Record<string, never>;
-}
+/** What each request answers; the client validates every reply with its method's schema. */
+export const clientResultSchemas = {
+  'state.get': stationStateSchema,
+  'movie.capture': z.object({ frame: frameRefSchema, frameCount: z.number().int().nonnegative() }),
+  'movie.undo': z.object({ frameCount: z.number().int().nonnegative() }),
+  'movie.finish': finishResultSchema,
+  'movie.clear': z.object({ movieId: movieIdSchema }),
+  'button.press': z.object({}),
+  'settings.set': uiSettingsSchema,
+  'ui.heartbeat': z.object({}),
+  'ui.log': z.object({}),
+} satisfies { [M in ClientMethod]: z.ZodType };
+
+/** Results of each request, derived from their schemas. */
+export type ClientResults = { [M in ClientMethod]: z.output<(typeof clientResultSchemas)[M]> };
 
 // ---- remote-control HTTP API (loopback) ---------------------------------------
 

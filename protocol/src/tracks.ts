@@ -45,3 +45,12 @@ export const tracksFileSchema = z
     });
   });
 export type TracksFile = z.infer<typeof tracksFileSchema>;
+
+/** One entry of the station's `GET /api/tracks`: what the picker shows and plays. */
+export const stationTrackSchema = trackSchema.pick({ id: true, mood: true, title: true, author: true, licence: true }).extend({
+  /** Path on the station of the short preview audio. */
+  previewUrl: z.string().regex(/^\/tracks\/[A-Za-z0-9_-]+\/preview$/),
+});
+export type StationTrack = z.infer<typeof stationTrackSchema>;
+export const apiTracksSchema = z.object({ tracks: z.array(stationTrackSchema) });
+export type ApiTracks = z.infer<typeof apiTracksSchema>;

@@ -162,6 +162,8 @@ const envSchema = z.object({
     .default('none'),
   DESIGNER: flag.optional(),
   GALLERY_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** The event's soundtracks (a folder with tracks.json); unset: no music, the picker is skipped. */
+  TRACKS_DIR: optionalString,
   /** Only read for the BUTTONS default. */
   NODE_ENV: optionalString,
 });
@@ -240,6 +242,7 @@ export function configSchema(cwd: string) {
           port: e.STATION_PORT,
           dataDir: path.resolve(cwd, e.STATION_DATA_DIR),
           uiDir: e.STATION_UI_DIR ? path.resolve(cwd, e.STATION_UI_DIR) : path.resolve(PACKAGE_DIR, '../station-ui/dist'),
+          tracksDir: e.TRACKS_DIR ? path.resolve(cwd, e.TRACKS_DIR) : undefined,
           allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
             .split(',')
             .map((o) => o.trim())

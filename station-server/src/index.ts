@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { probeHealth, SystemdNotifier } from '@stop-motion/kit';
 import { GpiomonButtons } from './buttons/gpiomon.js';
 import { ButtonLeds, ledStates } from './buttons/leds.js';
 import { OnoffButtons } from './buttons/onoff.js';
@@ -10,11 +11,13 @@ import { loadConfig, type StationConfig } from './config.js';
 import { Delivery } from './delivery/delivery.js';
 import { DiskMonitor } from './disk.js';
 import { createLogger, type Logger } from './log.js';
+import { StationMetrics } from './metrics.js';
 import { startHttp } from './server/http.js';
 import { SettingsStore } from './settings.js';
 import { Station } from './station.js';
 import { MovieStore } from './store/movie-store.js';
 import { Thumbnailer } from './thumbnails.js';
+import { TrackLibrary } from './tracks.js';
 import { UiWatchdog } from './watchdog.js';
 
 export { JpegSplitter } from './camera/jpeg-splitter.js';
@@ -130,8 +133,10 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       log: log.child({ module: 'watchdog' }),
       ...(opts.watchdogClock ? { now: opts.watchdogClock } : {}),
     });
+    const tracks = new TrackLibrary({ dir: config.tracksDir, log: log.child({ module: 'tracks' }) });
     const station = new Station({
       config,
+      tracks,
       log: log.child({ module: 'station' }),
       store,
       camera,
@@ -169,18 +174,27 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       });
     }
 
+    const metrics = new StationMetrics({ station, camera, delivery });
+    station.onCaptured = (ms) => metrics.captured(ms);
+    stops.push({ name: 'metrics', stop: async () => metrics.stop() });
     const http = await startHttp({
+      metrics,
       config,
       station,
       store,
       camera,
       thumbnails,
+      tracks,
       sim: buttons instanceof SimButtons ? buttons : undefined,
       serverStartId: `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
       log,
     });
     stops.push({ name: 'http', stop: () => http.close() });
     log.info({ url: http.url, stationId: config.stationId, camera: config.camera.kind, buttons: config.buttons.kind }, 'listening');
+    // WATCHDOG only while the server answers its own /healthz: a wedged server is restarted, not only a dead one.
+    const notifier = new SystemdNotifier({ log: log.child({ module: 'systemd' }), check: () => probeHealth(http.url, 5000) });
+    await notifier.ready();
+    stops.push({ name: 'systemd', stop: () => notifier.stop() });
 
     return { url: http.url, config, station, store, camera, delivery, close: stopAll };
   } catch (err) {

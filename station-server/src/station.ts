@@ -23,6 +23,7 @@ import type { Logger } from './log.js';
 import type { RuntimeSettings, SettingsStore } from './settings.js';
 import { type MovieStore, StoreError } from './store/movie-store.js';
 import type { Thumbnailer } from './thumbnails.js';
+import type { TrackLibrary } from './tracks.js';
 import type { UiWatchdog } from './watchdog.js';
 
 /** The "next child" presses must come this close together. */
@@ -49,6 +50,7 @@ export interface StationParts {
   settings: SettingsStore;
   thumbnails: Thumbnailer;
   watchdog: UiWatchdog;
+  tracks: TrackLibrary;
 }
 
 /**
@@ -57,6 +59,8 @@ export interface StationParts {
  * WebSocket and HTTP layers only translate.
  */
 export class Station extends EventEmitter<{ event: [StationEvent] }> {
+  /** Told of each stored capture and how long it took from the press (metrics). */
+  onCaptured: ((ms: number) => void) | null = null;
   private capturing = false;
   /** The claim screen of the film just finished; presses do not capture while it shows. */
   private claim: { movieId: string; endsAt: number; gesture: number[] } | null = null;
@@ -217,10 +221,9 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
         }
         throw err;
       }
-      this.log.debug(
-        { event: 'frame.added', movieId: stored.movieId, file: stored.frame.file, ms: Math.round(performance.now() - pressedAt) },
-        'frame stored',
-      );
+      const ms = performance.now() - pressedAt;
+      this.onCaptured?.(ms);
+      this.log.debug({ event: 'frame.added', movieId: stored.movieId, file: stored.frame.file, ms: Math.round(ms) }, 'frame stored');
       this.publish('frame.added', { movieId: stored.movieId, frame: stored.frame, frameCount: stored.frameCount });
       if (stored.frameCount >= store.maxFrames) this.publish('movie.limit', { movieId: stored.movieId, maxFrames: store.maxFrames });
       this.p.thumbnails.prefetch(stored.movieId, path.join(store.currentDir, stored.movieId, stored.frame.file));
@@ -243,9 +246,17 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
 
   async finish(params: FinishParams): Promise<FinishResult> {
     const title = params.title;
+    const soundtrack = params.soundtrack;
+    if (soundtrack !== undefined && !(await this.p.tracks.get(soundtrack))) {
+      const known = (await this.p.tracks.list()).map((t) => t.id);
+      throw new StationError(
+        'bad_request',
+        `unknown soundtrack ${JSON.stringify(soundtrack)}: this station has ${known.length === 0 ? 'no tracks' : known.join(', ')} (GET /api/tracks)`,
+      );
+    }
     let outcome: Awaited<ReturnType<MovieStore['finish']>>;
     try {
-      outcome = await this.p.store.finish({ publish: params.publish, title, locale: this.p.settings.get().locale });
+      outcome = await this.p.store.finish({ publish: params.publish, title, locale: this.p.settings.get().locale, soundtrack });
     } catch (err) {
       if (err instanceof StoreError) throw new StationError(err.code === 'no_frames' ? 'no_frames' : 'internal', err.message);
       throw err;
@@ -256,6 +267,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
         movieId: outcome.movieId,
         frames: outcome.frameCount,
         publish: params.publish,
+        ...(soundtrack ? { soundtrack } : {}),
         ...(params.abandoned ? { abandoned: true } : {}),
       },
       'movie finished',

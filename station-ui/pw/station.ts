@@ -79,7 +79,7 @@ export interface Station {
   restart(): Promise<void>;
   stop(): Promise<void>;
   /** Finished packages: outbox/<id>/manifest.json, parsed. */
-  outbox(): Promise<Array<{ id: string; manifest: { publish: string; frames: unknown[]; title?: string } }>>;
+  outbox(): Promise<Array<{ id: string; manifest: { publish: string; frames: unknown[]; title?: string; soundtrack?: string } }>>;
 }
 
 /** A real station-server child process with the test camera and simulated buttons. */

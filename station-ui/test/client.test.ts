@@ -102,6 +102,21 @@ describe('StationClient', () => {
     t.client.stop();
   });
 
+  it("a reply that does not fit its method's schema is refused, not passed on", async () => {
+    const t = setup();
+    t.client.start();
+    t.last().hello();
+    const undo = t.client.request('movie.undo');
+    const capture = t.client.request('movie.capture');
+    const [a, b] = t.last().sent.filter((m) => m.method !== 'ui.heartbeat');
+    t.last().deliver({ type: 'reply', id: a?.id, ok: true, data: { frameCount: 'four' } });
+    t.last().deliver({ type: 'reply', id: b?.id, ok: true, data: { frameCount: 2 } });
+    await expect(undo).rejects.toMatchObject({ code: 'invalid_reply', message: 'movie.undo: the reply did not validate' });
+    await expect(capture).rejects.toMatchObject({ code: 'invalid_reply' });
+    expect(t.client.pendingCount).toBe(1);
+    t.client.stop();
+  });
+
   it('times out a request without a reply and forgets it', async () => {
     const t = setup();
     t.client.start();

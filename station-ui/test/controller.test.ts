@@ -15,7 +15,7 @@ function setup(settings: Parameters<typeof station>[1] = {}, frames = 2) {
       return replies[method]?.() ?? Promise.resolve({});
     }) as never,
   };
-  const c = new Controller({ client, now: () => now, sound: (name, on) => on && sounds.push(name) });
+  const c = new Controller({ client, now: () => now, sound: (name, on) => on && sounds.push(name), fetchTracks: async () => [] });
   c.onStatus('open');
   c.onSnapshot(station(frames, settings));
   const pressed = (action: 'capture' | 'undo' | 'play' | 'finish') =>
@@ -128,7 +128,7 @@ describe('Controller', () => {
         return Promise.resolve({ movieId: MOVIE, ownerKey: 'k'.repeat(32), shortCode: 'STVWXY', claimUrl: null });
       }) as never,
     };
-    const c = new Controller({ client, now: () => now++, sound: () => undefined, canType: () => false });
+    const c = new Controller({ client, now: () => now++, sound: () => undefined, canType: () => false, fetchTracks: async () => [] });
     c.onStatus('open');
     c.onSnapshot(station(2, { titleEnabled: true }));
     const pressed = (action: 'finish' | 'play') =>

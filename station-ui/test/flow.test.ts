@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chooseMusic,
   claimDone,
   type FlowContext,
   type FlowState,
@@ -8,6 +9,7 @@ import {
   idleTimeout,
   initialFlow,
   press,
+  selectMusic,
   submitTitle,
 } from '../src/shared/model/flow.js';
 
@@ -15,6 +17,7 @@ const ctx = (over: Partial<FlowContext> = {}): FlowContext => ({
   frameCount: 3,
   maxFrames: 300,
   titleEnabled: false,
+  tracks: [],
   ...over,
 });
 const at = (screen: FlowState['screen'], over: Partial<FlowState> = {}): FlowState => ({ ...initialFlow, screen, ...over });
@@ -98,5 +101,45 @@ describe('press', () => {
     const asking = idleTimeout(at('play'), 4);
     expect(press(asking, 'play', ctx())).toEqual({ state: at('make'), commands: [] });
     expect(idleExpired(asking)).toEqual(initialFlow);
+  });
+});
+
+describe('the music screen', () => {
+  const tracks = ['sunny', 'owls', 'hills'];
+  it('follows the consent choice only when the station has tracks', () => {
+    expect(press(at('consent'), 'finish', ctx({ tracks })).state).toMatchObject({ screen: 'music', publish: 'public', music: 0 });
+    expect(press(at('consent'), 'finish', ctx()).commands).toEqual([{ kind: 'finish', publish: 'public' }]);
+  });
+  it('green steps through the tiles and round past "no music"; blue finishes with the one shown', () => {
+    let s = press(at('consent'), 'play', ctx({ tracks })).state;
+    expect(s).toMatchObject({ screen: 'music', publish: 'private' });
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      s = press(s, 'play', ctx({ tracks })).state;
+      seen.push(s.music);
+    }
+    expect(seen).toEqual([1, 2, 3, 0, 1]);
+    expect(press(s, 'finish', ctx({ tracks })).commands).toEqual([{ kind: 'finish', publish: 'private', soundtrack: 'owls' }]);
+    // The last tile is "no music".
+    expect(press({ ...s, music: 3 }, 'finish', ctx({ tracks })).commands).toEqual([{ kind: 'finish', publish: 'private' }]);
+  });
+  it('capture and undo still capture and undo, back on the make screen without a choice', () => {
+    const s = at('music', { publish: 'public', music: 2 });
+    expect(press(s, 'capture', ctx({ tracks }))).toEqual({ state: at('make', { music: 2 }), commands: [{ kind: 'capture' }] });
+    expect(press(s, 'undo', ctx({ tracks })).state.screen).toBe('make');
+  });
+  it('a touch selects a tile, and taking one carries it through the title to the finish', () => {
+    const s = at('music', { publish: 'public' });
+    expect(selectMusic(s, 2, ctx({ tracks })).music).toBe(2);
+    expect(selectMusic(s, 4, ctx({ tracks })).music).toBe(0);
+    expect(selectMusic(at('make'), 1, ctx({ tracks })).screen).toBe('make');
+    const titled = chooseMusic(s, 1, ctx({ tracks, titleEnabled: true }));
+    expect(titled.state).toMatchObject({ screen: 'title', soundtrack: 'owls' });
+    expect(submitTitle(titled.state, ' Boats ').commands).toEqual([
+      { kind: 'finish', publish: 'public', title: 'Boats', soundtrack: 'owls' },
+    ]);
+    expect(chooseMusic({ ...s, finishing: true }, 1, ctx({ tracks })).commands).toEqual([]);
+    // After the film is finished the next one starts without a choice.
+    expect(finished(titled.state, true).soundtrack).toBeNull();
   });
 });

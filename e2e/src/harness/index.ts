@@ -1,5 +1,7 @@
 export * from './chromium.js';
+export * from './metrics.js';
 export * from './mpv.js';
+export * from './notify.js';
 export * from './ports.js';
 export * from './powercut.js';
 export * from './process.js';

@@ -151,19 +151,21 @@ export function renderFilm(ctx: PageContext, film: FilmMeta, urls: { video: stri
  * there; without script a meta refresh (inside <noscript>, so it never applies
  * when the script runs) reloads the page.
  */
-export function renderOnItsWay(ctx: PageContext, id: string, refreshSeconds: number): string {
+export function renderOnItsWay(ctx: PageContext, id: string, refreshSeconds: number, why: 'making' | 'review' = 'making'): string {
   const { t } = ctx;
+  const title = why === 'review' ? t.reviewTitle : t.onItsWayTitle;
+  const body = why === 'review' ? t.reviewBody : t.onItsWayBody;
   const extra = (
     <noscript>
       <meta httpEquiv="refresh" content={String(refreshSeconds)} />
     </noscript>
   );
   return html(
-    <Layout ctx={ctx} head={{ title: `${t.onItsWayTitle} · ${t.siteName}`, extra, noindex: true, script: true }}>
-      <section className="waiting" data-wait-id={id} data-wait-seconds={refreshSeconds}>
+    <Layout ctx={ctx} head={{ title: `${title} · ${t.siteName}`, extra, noindex: true, script: true }}>
+      <section className="waiting" data-wait-id={id} data-wait-seconds={refreshSeconds} data-wait-why={why}>
         <div className="spinner" aria-hidden="true" />
-        <h1>{t.onItsWayTitle}</h1>
-        <p>{t.onItsWayBody}</p>
+        <h1>{title}</h1>
+        <p>{body}</p>
         <p>
           <a className="button secondary" href={`/m/${id}`}>
             {t.checkNow}

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import fastifyStatic from '@fastify/static';
 import {
   apiFinishBodySchema,
   buttonActionSchema,
@@ -20,6 +21,7 @@ import type { Logger } from '../log.js';
 import { type Station, StationError } from '../station.js';
 import type { MovieStore } from '../store/movie-store.js';
 import type { Thumbnailer } from '../thumbnails.js';
+import { TrackLibrary } from '../tracks.js';
 import { attachControl } from './control.js';
 import { attachLive } from './live.js';
 import { hostsOfOrigins, isAllowedHost, isAllowedOrigin } from './origin.js';
@@ -74,9 +76,12 @@ export interface HttpDeps {
   store: MovieStore;
   camera: CameraSupervisor;
   thumbnails: Thumbnailer;
+  tracks: TrackLibrary;
   sim: SimButtons | undefined;
   serverStartId: string;
   log: Logger;
+  /** Prometheus text for /metrics (loopback, behind the Host check like every route). */
+  metrics?: { contentType: string; text(): Promise<string> };
 }
 
 export interface HttpServer {
@@ -158,6 +163,8 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     };
   });
   app.get('/api/state', async () => station.snapshot());
+  const metrics = d.metrics;
+  if (metrics) app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   app.post('/api/capture', async () => station.capture());
   app.post('/api/undo', async () => station.undo());
   app.post('/api/finish', async (req, reply) => {
@@ -176,6 +183,18 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
       return { ok: true };
     });
   }
+
+  // The soundtracks: the list, and each preview by track id (never by a path from the
+  // request), with ranges and conditional requests handled by @fastify/static.
+  await app.register(fastifyStatic, { root: d.tracks.dir ?? config.dataDir, serve: false });
+  app.get('/api/tracks', async () => ({ tracks: (await d.tracks.list()).map(TrackLibrary.public) }));
+  app.get<{ Params: { id: string } }>('/tracks/:id/preview', async (req, reply) => {
+    const dir = d.tracks.dir;
+    const track = dir ? await d.tracks.get(req.params.id) : undefined;
+    if (!dir || !track) return reply.code(404).send({ error: { code: 'bad_request', message: 'no such track' } });
+    reply.header('cache-control', 'no-cache');
+    return reply.sendFile(track.previewFile, dir);
+  });
 
   app.get<{ Params: { movieId: string; file: string }; Querystring: { v?: string } }>('/frames/:movieId/:file', async (req, reply) => {
     const file = await store.locateFrame(req.params.movieId, req.params.file);
@@ -209,7 +228,7 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     } catch {
       return reply.code(400).send({ error: { code: 'bad_request', message: 'bad path' } });
     }
-    if (/^\/(api|_sim|frames|thumbs|ws|live)(\/|$)/.test(rel))
+    if (/^\/(api|_sim|frames|thumbs|tracks|ws|live)(\/|$)/.test(rel))
       return reply.code(404).send({ error: { code: 'bad_request', message: 'not found' } });
     if (rel.includes('\0')) return reply.code(400).send({ error: { code: 'bad_request', message: 'bad path' } });
     let file = path.resolve(uiRoot, `.${path.posix.normalize(rel)}`);

@@ -266,7 +266,12 @@ export class MovieStore {
    * Seals the movie as a package (manifest, flag, DONE last), moves it to the
    * outbox and starts the next movie.
    */
-  finish(opts: { publish: Publish; title?: string | undefined; locale?: Locale | undefined }): Promise<FinishOutcome> {
+  finish(opts: {
+    publish: Publish;
+    title?: string | undefined;
+    locale?: Locale | undefined;
+    soundtrack?: string | undefined;
+  }): Promise<FinishOutcome> {
     return this.serial(async () => {
       if (this.frames.length === 0) throw new StoreError('no_frames', 'a movie needs at least one frame');
       const id = this.id;
@@ -286,6 +291,7 @@ export class MovieStore {
         publish: opts.publish,
         ...(title ? { title } : {}),
         ...(opts.locale ? { locale: opts.locale } : {}),
+        ...(opts.soundtrack ? { soundtrack: opts.soundtrack } : {}),
         ownerKeyHash: sha256Hex(ownerKey),
         frames: this.frames.map((f) => ({ file: f.file, sha256: f.sha256 })),
       });

@@ -6,6 +6,7 @@ import { ConsentScreen } from '../features/finish/ConsentScreen.js';
 import { TitleScreen } from '../features/finish/TitleScreen.js';
 import { IdlePrompt } from '../features/idle/IdlePrompt.js';
 import { MakeScreen } from '../features/make/MakeScreen.js';
+import { MusicScreen } from '../features/music/MusicScreen.js';
 import { OperatorPanel } from '../features/operator/OperatorPanel.js';
 import { useOperatorGesture } from '../features/operator/useOperatorGesture.js';
 import { PlayScreen } from '../features/play/PlayScreen.js';
@@ -88,6 +89,7 @@ export function App({ controller, designer: designerParam }: { controller: Contr
         {station && screen === 'make' && <MakeScreen />}
         {station && screen === 'play' && <PlayScreen />}
         {station && screen === 'consent' && <ConsentScreen />}
+        {station && screen === 'music' && <MusicScreen />}
         {station && screen === 'title' && <TitleScreen />}
         {station && screen === 'claim' && <ClaimScreen />}
         <Flash />
@@ -101,6 +103,8 @@ export function App({ controller, designer: designerParam }: { controller: Contr
           onPointerDown={corner.onPointerDown}
           onPointerUp={corner.onPointerUp}
           onPointerLeave={corner.onPointerUp}
+          onPointerCancel={corner.onPointerUp}
+          onLostPointerCapture={corner.onPointerUp}
         />
       </div>
     </UiContext.Provider>

@@ -1,7 +1,28 @@
-import type { ButtonAction, ButtonSourceKind, Publish, StationEvent, StationState, UiSettings } from '@stop-motion/protocol';
+import {
+  apiTracksSchema,
+  type ButtonAction,
+  type ButtonSourceKind,
+  type Publish,
+  type StationEvent,
+  type StationState,
+  type StationTrack,
+  type UiSettings,
+} from '@stop-motion/protocol';
 import { type ConnectionStatus, RequestError, type StationClient } from '../shared/connection/client.js';
 import { type Actions, type AppState, initialAppState } from '../shared/model/app-state.js';
-import { type Command, claimDone, finished, idleExpired, idleTimeout, press, type Screen, submitTitle } from '../shared/model/flow.js';
+import {
+  type Command,
+  chooseMusic,
+  claimDone,
+  type FlowContext,
+  finished,
+  idleExpired,
+  idleTimeout,
+  press,
+  type Screen,
+  selectMusic,
+  submitTitle,
+} from '../shared/model/flow.js';
 import { applyEvent } from '../shared/model/station.js';
 import { playSound, type SoundName } from '../shared/theme/sounds.js';
 import { timing } from '../shared/theme/theme.js';
@@ -16,6 +37,17 @@ export interface ControllerDeps {
   sound?: (name: SoundName, enabled: boolean) => void;
   /** False on an arcade-only station (no touch screen, no pointer): nobody could type a name there. */
   canType?: () => boolean;
+  /** The station's soundtracks (default: `GET /api/tracks` on this page's station). */
+  fetchTracks?: () => Promise<StationTrack[]>;
+}
+
+const TRACKS_TIMEOUT_MS = 5000;
+
+/** `GET /api/tracks`, validated, with a deadline. */
+export async function fetchStationTracks(): Promise<StationTrack[]> {
+  const res = await fetch('/api/tracks', { signal: AbortSignal.timeout(TRACKS_TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`GET /api/tracks: ${res.status}`);
+  return apiTracksSchema.parse(await res.json()).tracks;
 }
 
 /** A touch screen or a mouse can reach the on-screen keys; a station with only arcade buttons cannot. */
@@ -76,8 +108,8 @@ export class Controller implements Actions {
       flow = { ...flow, screen: resume };
     }
     // A screen about the film cannot stay when the snapshot has no frames.
-    if (station.movie.frames.length === 0 && (flow.screen === 'play' || flow.screen === 'consent' || flow.screen === 'title')) {
-      flow = { ...flow, screen: 'make', finishing: false, publish: null };
+    if (station.movie.frames.length === 0 && ['play', 'consent', 'music', 'title'].includes(flow.screen)) {
+      flow = { ...flow, screen: 'make', finishing: false, publish: null, soundtrack: null };
     }
     // The station holds the buttons for a claim screen this UI does not show (it reloaded):
     // show it again with the short code, for the rest of its time.
@@ -97,6 +129,15 @@ export class Controller implements Actions {
       flow = { ...flow, screen: 'claim', finishing: false, publish: null, idlePrompt: false };
     }
     this.set({ station, flow, claim });
+    this.loadTracks();
+  }
+
+  /** Asks the station for its tracks again (after each connection and before each music screen could show). */
+  private loadTracks(): void {
+    (this.deps.fetchTracks ?? fetchStationTracks)().then(
+      (tracks) => this.set({ tracks }),
+      (err: unknown) => this.fail(err),
+    );
   }
 
   onEvent(event: StationEvent): void {
@@ -213,11 +254,33 @@ export class Controller implements Actions {
     this.lastActivity = this.now();
     const station = this.current.station;
     if (!station) return;
-    const step = press(this.current.flow, action, {
+    const before = this.current.flow.screen;
+    const step = press(this.current.flow, action, this.flowContext(station));
+    this.set({ flow: step.state });
+    if (step.state.screen === 'consent' && before !== 'consent') this.loadTracks();
+    for (const command of step.commands) this.run(command);
+  }
+
+  private flowContext(station: StationState): FlowContext {
+    return {
       frameCount: station.movie.frames.length,
       maxFrames: station.movie.maxFrames,
       titleEnabled: station.settings.titleEnabled && (this.deps.canType ?? screenCanType)(),
-    });
+      tracks: this.current.tracks.map((t) => t.id),
+    };
+  }
+
+  selectMusic(index: number): void {
+    this.lastActivity = this.now();
+    const station = this.current.station;
+    if (station) this.set({ flow: selectMusic(this.current.flow, index, this.flowContext(station)) });
+  }
+
+  chooseMusic(index: number): void {
+    this.lastActivity = this.now();
+    const station = this.current.station;
+    if (!station) return;
+    const step = chooseMusic(this.current.flow, index, this.flowContext(station));
     this.set({ flow: step.state });
     for (const command of step.commands) this.run(command);
   }
@@ -239,15 +302,15 @@ export class Controller implements Actions {
         this.submitTitle(this.titleDraft);
         return;
       case 'finish':
-        this.finish(command.publish, command.title);
+        this.finish(command.publish, command.title, command.soundtrack);
         return;
       default:
         unreachable(command);
     }
   }
 
-  private finish(publish: Publish, title?: string): void {
-    const params = title ? { publish, title } : { publish };
+  private finish(publish: Publish, title?: string, soundtrack?: string): void {
+    const params = { publish, ...(title ? { title } : {}), ...(soundtrack ? { soundtrack } : {}) };
     this.deps.client.request('movie.finish', params).then(
       (result) => {
         this.sound('finish', this.soundOn());

@@ -4,6 +4,7 @@ import {
   type ClientRequest,
   type ClientResults,
   CONTROL_PATH,
+  clientResultSchemas,
   type ErrorCode,
   type Hello,
   type ServerMessage,
@@ -243,7 +244,14 @@ export class StationClient {
         return;
       case 'reply': {
         if (typeof msg.id !== 'number') return;
-        if (msg.ok) this.settle(msg.id, (p) => p.resolve(msg.data));
+        if (msg.ok)
+          this.settle(msg.id, (p) => {
+            // Each method's answer has its schema: a reply of the wrong shape is refused here,
+            // not discovered later as an undefined field on screen.
+            const result = clientResultSchemas[p.method].safeParse(msg.data);
+            if (result.success) p.resolve(result.data);
+            else p.reject(new RequestError('invalid_reply', `${p.method}: the reply did not validate`));
+          });
         else this.settle(msg.id, (p) => p.reject(new RequestError(msg.error.code, msg.error.message)));
         return;
       }

@@ -1,4 +1,13 @@
-import type { ButtonAction, ButtonSourceKind, FinishResult, FrameRef, Publish, StationState, UiSettings } from '@stop-motion/protocol';
+import type {
+  ButtonAction,
+  ButtonSourceKind,
+  FinishResult,
+  FrameRef,
+  Publish,
+  StationState,
+  StationTrack,
+  UiSettings,
+} from '@stop-motion/protocol';
 import type { ConnectionStatus } from '../connection/client.js';
 import { type FlowState, initialFlow } from './flow.js';
 
@@ -22,6 +31,8 @@ export interface AppState {
   diff: boolean;
   operatorOpen: boolean;
   lastError: string | null;
+  /** The station's soundtracks (`GET /api/tracks`); empty: no music screen. */
+  tracks: StationTrack[];
 }
 
 export const initialAppState: AppState = {
@@ -35,6 +46,7 @@ export const initialAppState: AppState = {
   diff: false,
   operatorOpen: false,
   lastError: null,
+  tracks: [],
 };
 
 /** What screens may ask for; the app's controller implements it. */
@@ -48,4 +60,8 @@ export interface Actions {
   setOperatorOpen(open: boolean): void;
   setSettings(patch: Partial<Pick<UiSettings, 'locale' | 'sound' | 'onionOpacity'>>): void;
   clearLeaving(key: number): void;
+  /** A touch on a music tile selects it (and plays its preview). */
+  selectMusic(index: number): void;
+  /** The music tile at `index` is taken. */
+  chooseMusic(index: number): void;
 }

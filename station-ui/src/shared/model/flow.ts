@@ -2,12 +2,12 @@ import type { ButtonAction, Publish } from '@stop-motion/protocol';
 import { consentButtons } from '../theme/theme.js';
 
 /** The screens a child moves through. */
-export type Screen = 'attract' | 'make' | 'play' | 'consent' | 'title' | 'claim';
+export type Screen = 'attract' | 'make' | 'play' | 'consent' | 'music' | 'title' | 'claim';
 
 export type Command =
   | { kind: 'capture' }
   | { kind: 'undo' }
-  | { kind: 'finish'; publish: Publish; title?: string }
+  | { kind: 'finish'; publish: Publish; title?: string; soundtrack?: string }
   /** Finish with the title typed so far (the UI holds the draft). */
   | { kind: 'confirmTitle' };
 
@@ -19,12 +19,18 @@ export interface FlowState {
   idlePrompt: boolean;
   /** A finish request is in flight; presses wait. */
   finishing: boolean;
+  /** The tile selected on the music screen: a track's index, or the track count for "no music". */
+  music: number;
+  /** The track chosen on the music screen, waiting for a title. */
+  soundtrack: string | null;
 }
 
 export interface FlowContext {
   frameCount: number;
   maxFrames: number;
   titleEnabled: boolean;
+  /** The station's track ids in the picker's order; none: the music screen is skipped. */
+  tracks: readonly string[];
 }
 
 export interface Step {
@@ -32,7 +38,7 @@ export interface Step {
   commands: Command[];
 }
 
-export const initialFlow: FlowState = { screen: 'attract', publish: null, idlePrompt: false, finishing: false };
+export const initialFlow: FlowState = { screen: 'attract', publish: null, idlePrompt: false, finishing: false, music: 0, soundtrack: null };
 
 const go = (state: FlowState, screen: Screen, commands: Command[] = [], extra: Partial<FlowState> = {}): Step => ({
   state: { ...state, screen, ...extra },
@@ -57,8 +63,8 @@ export function press(state: FlowState, action: ButtonAction, ctx: FlowContext):
   const full = ctx.frameCount >= ctx.maxFrames;
   const capture: Command[] = full ? [] : [{ kind: 'capture' }];
   const undo: Command[] = hasFrames ? [{ kind: 'undo' }] : [];
-  if (action === 'capture' && state.screen !== 'make') return go(state, 'make', capture, { publish: null });
-  if (action === 'undo' && state.screen !== 'make') return go(state, 'make', undo, { publish: null });
+  if (action === 'capture' && state.screen !== 'make') return go(state, 'make', capture, { publish: null, soundtrack: null });
+  if (action === 'undo' && state.screen !== 'make') return go(state, 'make', undo, { publish: null, soundtrack: null });
   switch (state.screen) {
     case 'attract':
       if (action === 'play' && hasFrames) return go(state, 'play');
@@ -83,9 +89,14 @@ export function press(state: FlowState, action: ButtonAction, ctx: FlowContext):
       if (action === consentButtons.public) return choose(state, 'public', ctx);
       if (action === consentButtons.private) return choose(state, 'private', ctx);
       return { state, commands: [] };
+    case 'music':
+      // Green steps through the tiles (each plays its preview), blue takes the one shown.
+      if (action === 'play') return { state: { ...state, music: (state.music + 1) % (ctx.tracks.length + 1) }, commands: [] };
+      if (action === 'finish') return chooseMusic(state, state.music, ctx);
+      return { state, commands: [] };
     case 'title':
       if (action === 'finish') return { state, commands: [{ kind: 'confirmTitle' }] };
-      if (action === 'play') return go(state, 'consent', [], { publish: null });
+      if (action === 'play') return go(state, 'consent', [], { publish: null, soundtrack: null });
       return { state, commands: [] };
     default:
       return exhaustive(state.screen);
@@ -93,12 +104,30 @@ export function press(state: FlowState, action: ButtonAction, ctx: FlowContext):
 }
 
 function choose(state: FlowState, publish: Publish, ctx: FlowContext): Step {
+  if (ctx.tracks.length > 0) return go(state, 'music', [], { publish, music: 0, soundtrack: null });
   if (ctx.titleEnabled) return go(state, 'title', [], { publish });
-  return finishWith(state, publish);
+  return finishWith({ ...state, soundtrack: null }, publish);
+}
+
+/** A touch on a music tile: it becomes the selected one (and plays its preview). */
+export function selectMusic(state: FlowState, index: number, ctx: FlowContext): FlowState {
+  if (state.screen !== 'music' || state.finishing || index < 0 || index > ctx.tracks.length) return state;
+  return { ...state, music: index };
+}
+
+/** The tile at `index` is taken: its track (or none) goes with the film. */
+export function chooseMusic(state: FlowState, index: number, ctx: FlowContext): Step {
+  if (state.screen !== 'music' || state.finishing) return { state, commands: [] };
+  const soundtrack = ctx.tracks[index] ?? null;
+  const next = { ...state, music: index, soundtrack };
+  if (ctx.titleEnabled) return go(next, 'title');
+  return finishWith(next, state.publish ?? 'private');
 }
 
 function finishWith(state: FlowState, publish: Publish, title?: string): Step {
-  const command: Command = title ? { kind: 'finish', publish, title } : { kind: 'finish', publish };
+  const command: Command = { kind: 'finish', publish };
+  if (title) command.title = title;
+  if (state.soundtrack) command.soundtrack = state.soundtrack;
   return { state: { ...state, publish, finishing: true }, commands: [command] };
 }
 
@@ -110,7 +139,7 @@ export function submitTitle(state: FlowState, title: string): Step {
 }
 
 export function finished(state: FlowState, ok: boolean): FlowState {
-  return ok ? { ...state, screen: 'claim', finishing: false, publish: null } : { ...state, finishing: false };
+  return ok ? { ...state, screen: 'claim', finishing: false, publish: null, soundtrack: null } : { ...state, finishing: false };
 }
 
 /** The claim screen timed out, or the "next child" gesture ended it. */
@@ -121,7 +150,7 @@ export function claimDone(state: FlowState): FlowState {
 /** Nobody pressed for the idle time: ask "still there?" where a movie is being made. */
 export function idleTimeout(state: FlowState, frameCount: number): FlowState {
   if (state.screen === 'attract' || state.screen === 'claim' || state.finishing) return state;
-  if (frameCount === 0) return { ...state, screen: 'attract', publish: null };
+  if (frameCount === 0) return { ...state, screen: 'attract', publish: null, soundtrack: null };
   return { ...state, idlePrompt: true };
 }
 
