@@ -38,6 +38,7 @@ export const DEBIAN_PACKAGES = [
   'iproute2', // kiosk firewall test in a network namespace
   'util-linux', // unshare and setpriv for kiosk tests; losetup and mount for the power-cut disk
   'e2fsprogs', // mkfs.ext4 and e2fsck for the power-cut disk
+  'zbar-tools', // zbarimg reads the gallery wall's QR code back in its browser test
   'python3', // stands in for systemd's notify socket in the watchdog tests (Node has no unix datagrams)
   'fluidsynth', // renders the default soundtracks from MIDI
   'fluid-soundfont-gm', // FluidR3_GM, the MIT-licensed General MIDI soundfont they are rendered with

@@ -23,6 +23,7 @@ const festival = await startFestival({
   redis: 'auto',
   ports: { station: 8751, processor: 8760, gallery: 8770, s3: 8780, redis: 8790 },
   publicHost: host.host,
+  control: true,
   // The project's own soundtracks, rendered by bootstrap (npm run demo runs it first).
   tracksDir: path.join(repoRoot, 'station-server', 'dist', 'default-tracks'),
   // On a desk the big screen is a window beside the stations, not the whole display.
@@ -35,6 +36,7 @@ const rows: Array<[string, string]> = [
   ['Gallery', `${festival.gallery.url}/`],
   ['Gallery moderation', `${festival.gallery.url}/admin  (token: ${festival.adminToken})`],
   ['Processor status (big screen)', `${festival.processor.url}/  (JSON: /status)`],
+  ['Control room', `${festival.processor.url}/control?token=${festival.controlToken}`],
   ['S3 (s3rver)', `${festival.s3.endpoint}  bucket ${festival.s3.bucket}`],
   ['Cache', festival.redis ? `redis-server ${festival.redis.url}` : 'in-process (no redis-server could be started)'],
 ];

@@ -31,6 +31,10 @@ export interface FestivalOptions {
   bucket?: string;
   logLevel?: string;
   extraEnv?: Partial<Record<'station' | 'processor' | 'gallery', Record<string, string>>>;
+  /** The control room: stations report to the processor with secrets of their own, and `controlToken` opens `/control`. */
+  control?: boolean;
+  /** More environment for station n (1-based), given the processor's URL (its status reports go there). */
+  stationEnv?: (n: number, processorUrl: string) => Record<string, string>;
   /** A tracks folder (tracks.json and audio) for the stations' picker and the processor's mix; none: silent films. */
   tracksDir?: string;
   onLine?: (label: string, line: string) => void;
@@ -51,6 +55,8 @@ export interface Festival {
   /** The IPC socket of the mpv the processor starts for the big screen. */
   mpvSocket: string;
   adminToken: string;
+  /** With `control`: the token of `${processor.url}/control`. */
+  controlToken: string | null;
   stop(): Promise<void>;
 }
 
@@ -128,6 +134,18 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
       ...(redis ? { REDIS_URL: redis.url } : {}),
     };
 
+    const stationCount = opts.stations ?? 2;
+    let controlToken: string | null = null;
+    const reportSecrets: string[] = [];
+    const controlEnv: Record<string, string> = {};
+    if (opts.control) {
+      const secretsDir = path.join(dataDir, 'control', 'secrets');
+      await mkdir(secretsDir, { recursive: true });
+      controlToken = await persistentSecret(path.join(dataDir, 'control', 'token'));
+      for (let i = 1; i <= stationCount; i++) reportSecrets.push(await persistentSecret(path.join(secretsDir, `station-${i}.secret`)));
+      Object.assign(controlEnv, { CONTROL_TOKEN: controlToken, STATION_SECRETS_DIR: secretsDir });
+    }
+
     const galleryPort = await portNear(opts.ports?.gallery);
     const galleryUrl = `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${galleryPort}`;
     const gallery = await startService({
@@ -164,6 +182,8 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
         ...(opts.mpvArgs ? { MPV_EXTRA_ARGS: opts.mpvArgs.join(' '), MPV_FULLSCREEN: 'false' } : {}),
         EVENT_NAME: opts.eventName ?? 'Stop Motion Festival',
         GALLERY_PUBLIC_URL: galleryUrl,
+        GALLERY_HEALTH_URL: `${galleryUrl}/healthz`,
+        ...controlEnv,
         ...(opts.tracksDir ? { TRACKS_DIR: opts.tracksDir } : {}),
         ...opts.extraEnv?.processor,
       },
@@ -172,7 +192,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
     started.push(processor);
 
     const stations: ServiceProcess[] = [];
-    for (let i = 1; i <= (opts.stations ?? 2); i++) {
+    for (let i = 1; i <= stationCount; i++) {
       const port = await portNear(opts.ports?.station !== undefined ? opts.ports.station + i - 1 : undefined);
       const station = await startService({
         service: 'station-server',
@@ -189,8 +209,10 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
           BUTTONS: 'sim',
           DELIVERY_TARGET: inbox,
           GALLERY_PUBLIC_URL: galleryUrl,
+          ...(opts.control ? { PROCESSOR_REPORT_URL: `${processor.url}/api/report`, RSYNC_PASSWORD: reportSecrets[i - 1] ?? '' } : {}),
           ...(opts.tracksDir ? { TRACKS_DIR: opts.tracksDir } : {}),
           ...opts.extraEnv?.station,
+          ...opts.stationEnv?.(i, processor.url),
         },
         ...(opts.onLine ? { onLine: opts.onLine } : {}),
       });
@@ -209,6 +231,7 @@ export async function startFestival(opts: FestivalOptions): Promise<Festival> {
       inbox,
       mpvSocket: path.join(dataDir, 'processor', 'mpv.sock'),
       adminToken,
+      controlToken,
       stop: stopAll,
     };
   } catch (err) {

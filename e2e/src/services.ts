@@ -14,6 +14,8 @@ export interface ServiceProcess {
   readonly port: number;
   readonly env: Record<string, string>;
   running(): boolean;
+  /** The process id while it runs (to send it SIGSTOP, for one). */
+  pid(): number | undefined;
   /** SIGTERM and wait, as systemd stops a unit. */
   stop(): Promise<void>;
   /** SIGKILL, as a power cut or the OOM killer would. */
@@ -69,6 +71,7 @@ export async function startService(opts: {
     port: opts.port,
     env: opts.env,
     running: () => proc?.running() ?? false,
+    pid: () => (proc?.running() ? proc.child.pid : undefined),
     stop: async () => proc?.stop(10_000),
     kill: async () => proc?.kill(),
     start,

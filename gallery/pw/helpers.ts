@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,12 +17,19 @@ export interface Media {
   poster: Buffer;
 }
 
-/** A 3-second real H.264 film and its poster, made once per spec file. */
-export async function makeMedia(): Promise<Media> {
+/**
+ * A 4-second real H.264 film and its poster, made once per spec file; with `audio`,
+ * the MP4 also carries one AAC stream (a tone), as the processor's films with a soundtrack do.
+ */
+export async function makeMedia(opts: { audio?: boolean; seconds?: number } = {}): Promise<Media> {
   const dir = await tempDir('gallery-pw');
+  const seconds = opts.seconds ?? 4;
   try {
     const video = path.join(dir.path, 'movie.mp4');
     const poster = path.join(dir.path, 'poster.jpg');
+    const sound = opts.audio
+      ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`, '-c:a', 'aac', '-b:a', '96k']
+      : ['-an'];
     await run('ffmpeg', [
       '-nostdin',
       '-v',
@@ -31,7 +38,8 @@ export async function makeMedia(): Promise<Media> {
       '-f',
       'lavfi',
       '-i',
-      'testsrc2=size=320x240:rate=10:duration=4',
+      `testsrc2=size=320x240:rate=10:duration=${seconds}`,
+      ...sound,
       '-c:v',
       'libx264',
       '-preset',
@@ -80,39 +88,74 @@ export interface Site {
   url: string;
   s3: S3Service;
   proc: ManagedProcess;
+  /** Stops the gallery (SIGTERM) and starts it again on the same port, as a deploy does. */
+  stopGallery(): Promise<void>;
+  startGallery(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** s3rver and the gallery as a real process (memory cache), on free ports. */
-export async function startSite(prepare?: (s3: S3Service) => Promise<void>): Promise<Site> {
+/** The codec of each stream of an MP4, as ffprobe reads it (e.g. `['h264', 'aac']`). */
+export async function streamCodecs(video: Buffer): Promise<string[]> {
+  const dir = await tempDir('gallery-probe');
+  try {
+    const file = path.join(dir.path, 'movie.mp4');
+    await writeFile(file, video);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
+    return stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+  } finally {
+    await dir.remove();
+  }
+}
+
+/** s3rver and the gallery as a real process (memory cache unless `env` names a REDIS_URL), on free ports. */
+export async function startSite(prepare?: (s3: S3Service) => Promise<void>, env: Record<string, string> = {}): Promise<Site> {
   const s3 = await startS3();
   await prepare?.(s3);
   const port = await freePort();
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  let url: string | undefined;
-  const proc = spawnManaged({
-    name: 'gallery',
-    command: process.execPath,
-    args: ['--conditions=source', '--import', 'tsx', main],
-    env: { ...process.env, ...s3.env(), GALLERY_HOST: '127.0.0.1', GALLERY_PORT: String(port), LOG_LEVEL: 'info' },
-    onLine: (line) => {
-      if (line.includes('"msg":"listening"')) url = (JSON.parse(line) as { url: string }).url;
-    },
-  });
+  const spawn = async () => {
+    let url: string | undefined;
+    const proc = spawnManaged({
+      name: 'gallery',
+      command: process.execPath,
+      args: ['--conditions=source', '--import', 'tsx', main],
+      env: { ...process.env, ...s3.env(), GALLERY_HOST: '127.0.0.1', GALLERY_PORT: String(port), LOG_LEVEL: 'info', ...env },
+      onLine: (line) => {
+        if (line.includes('"msg":"listening"')) url = (JSON.parse(line) as { url: string }).url;
+      },
+    });
+    try {
+      await waitFor('the gallery to listen', () => url, { timeoutMs: 30_000, failIf: () => (proc.running() ? undefined : proc.output()) });
+    } catch (err) {
+      await proc.stop();
+      throw err;
+    }
+    return { proc, url: url as string };
+  };
+  let first: Awaited<ReturnType<typeof spawn>>;
   try {
-    await waitFor('the gallery to listen', () => url, { timeoutMs: 30_000, failIf: () => (proc.running() ? undefined : proc.output()) });
+    first = await spawn();
   } catch (err) {
-    await proc.stop();
     await s3.close();
     throw err;
   }
-  return {
-    url: url as string,
+  const site: Site = {
+    url: first.url,
     s3,
-    proc,
+    proc: first.proc,
+    async stopGallery() {
+      await site.proc.stop();
+    },
+    async startGallery() {
+      site.proc = (await spawn()).proc;
+    },
     async close() {
-      await proc.stop();
+      await site.proc.stop();
       await s3.close();
     },
   };
+  return site;
 }

@@ -24,7 +24,7 @@ export function loadAssets(): Map<string, Asset> {
   const candidates = ['../static/', '../../static/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
   const dir = candidates.find((d) => existsSync(`${d}app.css`)) ?? (candidates[0] as string);
   const out = new Map<string, Asset>();
-  for (const name of ['app.css', 'app.js', 'icon.svg']) {
+  for (const name of ['app.css', 'app.js', 'icon.svg', 'wall.css', 'wall.js']) {
     const body = readFileSync(`${dir}${name}`);
     const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
     const ext = name.slice(name.lastIndexOf('.'));

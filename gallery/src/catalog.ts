@@ -178,6 +178,7 @@ export class Catalog {
   private recent: Array<{ hash: string; at: number }> = [];
   private noticeTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly viewListeners = new Set<(view: CatalogView) => void>();
   readonly stats = { refreshes: 0, adopted: 0, lastRefresh: null as RefreshStats | null };
 
   constructor(options: CatalogOptions) {
@@ -229,6 +230,26 @@ export class Catalog {
   /** The view if there is one, without waiting. */
   peek(): CatalogView | null {
     return this.view;
+  }
+
+  /**
+   * Called with each new view (a refresh, another instance's snapshot, a local
+   * moderation change); returns the unsubscribe. A throwing listener is logged, not fatal.
+   */
+  onView(listener: (view: CatalogView) => void): () => void {
+    this.viewListeners.add(listener);
+    return () => this.viewListeners.delete(listener);
+  }
+
+  private emitView(): void {
+    if (!this.view) return;
+    for (const listener of this.viewListeners) {
+      try {
+        listener(this.view);
+      } catch (err) {
+        this.log.error({ event: 'view.listener_failed', err }, 'a view listener failed');
+      }
+    }
   }
 
   /** Something changed (a notice, a moderation action): refresh soon, once across instances. */
@@ -358,13 +379,14 @@ export class Catalog {
     this.viewOf = this.snapshot.version;
     if (this.overlay.size === 0 && this.removedOverlay.size === 0) {
       this.view = buildView(this.snapshot);
-      return;
+    } else {
+      const entries = { ...this.snapshot.entries };
+      for (const [id, o] of this.overlay) entries[id] = { etag: entries[id]?.etag ?? '', meta: o.meta };
+      const removed = { ...this.snapshot.removed };
+      for (const [id, o] of this.removedOverlay) removed[id] = { etag: '', removedAt: o.removedAt };
+      this.view = buildView({ version: `${this.snapshot.version}+${++this.overlayGen}`, entries, removed });
     }
-    const entries = { ...this.snapshot.entries };
-    for (const [id, o] of this.overlay) entries[id] = { etag: entries[id]?.etag ?? '', meta: o.meta };
-    const removed = { ...this.snapshot.removed };
-    for (const [id, o] of this.removedOverlay) removed[id] = { etag: '', removedAt: o.removedAt };
-    this.view = buildView({ version: `${this.snapshot.version}+${++this.overlayGen}`, entries, removed });
+    this.emitView();
   }
 
   /**

@@ -57,6 +57,12 @@ export const configSchema = z.object({
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
   EVENT_TIMEZONE: eventTimeZoneSchema,
+  /** The event's name on the wall (`/wall`); unset = the site's name in the page's language. */
+  EVENT_NAME: optional(z.string().trim().min(1).max(120)),
+  /** How many of the newest public films the wall rotates through. */
+  WALL_FILMS: withDefault(z.coerce.number().int().min(1).max(100), 24),
+  /** How often the wall's stream pings; a wall drops a stream silent for three times as long (proxies with short idle timeouts want less). */
+  WALL_PING_SECONDS: withDefault(z.coerce.number().int().min(1).max(300), 20),
   /** Bearer token of /metrics; unset: no /metrics at all. */
   METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   /** `pre`: films wait for review on the processing unit; a family's page says so instead of "on its way". */

@@ -18,6 +18,7 @@ import type { FilmBucket } from './s3.js';
 import { filmsWithCode, normalizeCode } from './shortcode.js';
 import type { CacheStore } from './store.js';
 import type { MediaUrls } from './urls.js';
+import { registerWallRoutes } from './wall.js';
 
 export interface ServerDeps {
   config: GalleryConfig;
@@ -136,14 +137,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
+  const securityHeaders: Record<string, string> = {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    'cross-origin-opener-policy': 'same-origin',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
+    ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
   app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('content-security-policy', csp);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'strict-origin-when-cross-origin');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
-    if (https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    reply.headers(securityHeaders);
     return payload;
   });
 
@@ -337,6 +341,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     videoUrl: await media.video(film),
     downloadUrl: `${baseUrl}/m/${film.id}/download`,
     pageUrl: `${baseUrl}/m/${film.id}`,
+    audio: film.audio === true,
   });
 
   const apiCache = caches.api;
@@ -393,6 +398,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         .send({ error: { code: result.reason, message: result.reason === 'forbidden' ? 'wrong key' : 'no such film' } });
     }
     return { ok: true, id };
+  });
+
+  // ---- the foyer wall -----------------------------------------------------
+
+  registerWallRoutes(app, {
+    log: log.child({ module: 'wall' }),
+    catalog,
+    media,
+    films: config.WALL_FILMS,
+    pingSeconds: config.WALL_PING_SECONDS,
+    eventName: config.EVENT_NAME,
+    assets: { css: deps.assets.get('wall.css')?.url ?? '/static/wall.css', js: deps.assets.get('wall.js')?.url ?? '/static/wall.js' },
+    ctxFor,
+    sendHtml,
+    headers: securityHeaders,
   });
 
   // ---- moderation ---------------------------------------------------------

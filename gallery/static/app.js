@@ -85,6 +85,25 @@
   const video = player?.querySelector('video');
   if (player && video) {
     const id = player.getAttribute('data-id');
+    // The film starts by itself: with its sound where the browser allows it, else
+    // muted (autoplay policy) with a speaker button to turn the sound on.
+    const hasSound = player.hasAttribute('data-audio');
+    const unmute = $('#unmute');
+    const showUnmute = () => {
+      if (unmute) unmute.hidden = !(hasSound && video.muted);
+    };
+    video.addEventListener('volumechange', showUnmute);
+    unmute?.addEventListener('click', () => {
+      video.muted = false;
+      if (video.paused) video.play().catch(() => {});
+    });
+    if (!hasSound) video.muted = true;
+    video.play().then(showUnmute, (err) => {
+      if (err?.name !== 'NotAllowedError') return showUnmute();
+      video.muted = true;
+      showUnmute();
+      video.play().catch(() => {});
+    });
     let renewals = 0;
     video.addEventListener('playing', () => {
       renewals = 0;

@@ -13,6 +13,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { startProcessor } from '../src/index.js';
 import { writePackage } from '../test/helpers.js';
+import { benchParts } from './parts.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -89,4 +90,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (benchParts().has('respawn')) await main();

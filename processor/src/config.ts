@@ -3,7 +3,10 @@ import path from 'node:path';
 import { ConfigError, configProblems, envFlag } from '@stop-motion/kit';
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
+import { DEFAULT_VAAPI_DEVICE, VIDEO_ENCODERS } from './args.js';
+import type { HealthThresholds } from './health.js';
 import type { RetentionConfig } from './retention.js';
+import { parseQuietHours } from './screen-sound.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -62,6 +65,11 @@ const envSchema = z.object({
   /** Extra mpv arguments, whitespace separated (tests pass `--vo=null --ao=null`). */
   MPV_EXTRA_ARGS: optionalString,
   MPV_FULLSCREEN: bool(true),
+  SCREEN_VOLUME: int(80, 0, 100),
+  SCREEN_MUTE: bool(false),
+  SCREEN_QUIET_HOURS: optionalString.refine((v) => v === undefined || parseQuietHours(v) !== null, {
+    message: 'must be a daily window HH:MM-HH:MM in EVENT_TIMEZONE, e.g. 22:00-08:00',
+  }),
   EVENT_NAME: z.string().max(120).default('Stop Motion Festival'),
   EVENT_TIMEZONE: eventTimeZoneSchema,
   TITLE_SECONDS: z
@@ -85,6 +93,9 @@ const envSchema = z.object({
   RENDER_TIMEOUT_SECONDS: int(900, 5, 86_400),
   RENDER_NICE: int(10, 0, 19),
   RENDER_PREVIEW: bool(true),
+  RENDER_ENCODER: z.enum(['auto', ...VIDEO_ENCODERS]).default('auto'),
+  RENDER_VAAPI_DEVICE: z.string().min(1).default(DEFAULT_VAAPI_DEVICE),
+  TRACKS_DIR: optionalString,
   MAX_OUTPUT_WIDTH: int(1920, 64, 4096),
   MAX_OUTPUT_HEIGHT: int(1080, 64, 4096),
   MAX_FRAMES: int(3000, 1, 10_000),
@@ -119,6 +130,22 @@ const envSchema = z.object({
   CONTROL_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   /** How long the render loop may go without a beat before the systemd watchdog is no longer fed. */
   WATCHDOG_LOOP_SECONDS: int(120, 1, 86_400),
+  /** Where each station's delivery secret is (`<id>.secret`), which also signs its status reports. */
+  STATION_SECRETS_DIR: z.string().min(1).default('/etc/stop-motion/stations'),
+  /** A listener of its own for station reports (on the LAN); unset = reports go to the status server. */
+  REPORT_HOST: z.string().min(1).default('0.0.0.0'),
+  REPORT_PORT: int(-1, -1, 65535),
+  REPORT_WINDOW_SECONDS: int(60, 5, 3600),
+  STATION_SILENT_SECONDS: int(20, 2, 86_400),
+  STATION_DISK_WARN_MB: int(500, 0, 10_000_000),
+  STATION_OUTBOX_WARN_MINUTES: int(10, 1, 10_080),
+  STATION_UI_DEAD_SECONDS: int(30, 2, 86_400),
+  STATION_CLOCK_WARN_SECONDS: int(120, 1, 86_400),
+  RENDER_ALERT_MINUTES: int(60, 1, 10_080),
+  GALLERY_HEALTH_URL: urlWith(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
+  ALERT_WEBHOOK_URL: urlWith(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
+  CONTROL_PROBE_SECONDS: int(10, 1, 3600),
+  CONTROL_PROBE_TIMEOUT_SECONDS: int(3, 1, 60),
   S3_ENDPOINT: urlWith(/^https?:\/\//, 'must be an http(s) URL'),
   S3_BUCKET: optionalString,
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -184,6 +211,10 @@ export function configSchema(cwd: string) {
           mpvSocket: e.MPV_SOCKET,
           mpvExtraArgs: e.MPV_EXTRA_ARGS ? e.MPV_EXTRA_ARGS.split(/\s+/).filter(Boolean) : [],
           mpvFullscreen: e.MPV_FULLSCREEN,
+          /** Big-screen volume 0–100 and mute: all day, or during the daily quiet hours in the event's zone. */
+          screenVolume: e.SCREEN_VOLUME,
+          screenMute: e.SCREEN_MUTE,
+          screenQuietHours: e.SCREEN_QUIET_HOURS ? parseQuietHours(e.SCREEN_QUIET_HOURS) : null,
           eventName: e.EVENT_NAME,
           /** The zone of the date on the title card. */
           eventTimeZone: e.EVENT_TIMEZONE,
@@ -197,6 +228,11 @@ export function configSchema(cwd: string) {
           renderTimeoutMs: e.RENDER_TIMEOUT_SECONDS * 1000,
           renderNice: e.RENDER_NICE,
           renderPreview: e.RENDER_PREVIEW,
+          /** libx264, a hardware H.264 encoder, or auto (probed once, libx264 when none works). */
+          renderEncoder: e.RENDER_ENCODER,
+          renderVaapiDevice: e.RENDER_VAAPI_DEVICE,
+          /** The event's soundtracks: tracks.json and the files it names. */
+          tracksDir: path.resolve(cwd, e.TRACKS_DIR ?? path.join(dataDir, 'tracks')),
           maxOutputWidth: e.MAX_OUTPUT_WIDTH,
           maxOutputHeight: e.MAX_OUTPUT_HEIGHT,
           maxFrames: e.MAX_FRAMES,
@@ -231,6 +267,25 @@ export function configSchema(cwd: string) {
           reviewOnScreen: e.REVIEW_ON_SCREEN,
           controlToken: e.CONTROL_TOKEN,
           watchdogLoopMs: e.WATCHDOG_LOOP_SECONDS * 1000,
+          control: {
+            token: e.CONTROL_TOKEN,
+            secretsDir: path.resolve(cwd, e.STATION_SECRETS_DIR),
+            /** Null: reports are taken on the status server. */
+            reportListen: e.REPORT_PORT >= 0 ? { host: e.REPORT_HOST, port: e.REPORT_PORT } : null,
+            reportWindowMs: e.REPORT_WINDOW_SECONDS * 1000,
+            thresholds: {
+              silentMs: e.STATION_SILENT_SECONDS * 1000,
+              diskWarnBytes: e.STATION_DISK_WARN_MB * 1_048_576,
+              outboxWarnMs: e.STATION_OUTBOX_WARN_MINUTES * 60_000,
+              uiDeadMs: e.STATION_UI_DEAD_SECONDS * 1000,
+              clockWarnMs: e.STATION_CLOCK_WARN_SECONDS * 1000,
+            } satisfies HealthThresholds,
+            renderAlertMs: e.RENDER_ALERT_MINUTES * 60_000,
+            galleryHealthUrl: e.GALLERY_HEALTH_URL,
+            webhookUrl: e.ALERT_WEBHOOK_URL,
+            probeMs: e.CONTROL_PROBE_SECONDS * 1000,
+            probeTimeoutMs: e.CONTROL_PROBE_TIMEOUT_SECONDS * 1000,
+          },
           /** Null when no bucket is configured: public films then stay local (logged at start). */
           s3: e.S3_BUCKET
             ? {

@@ -26,6 +26,7 @@ export function filmMeta(j: Job): FilmMetaResult {
     height: j.height,
     ...(j.ownerKeyHash ? { ownerKeyHash: j.ownerKeyHash } : {}),
     hasPreview: j.hasPreview,
+    audio: j.audio,
   });
   if (!parsed.success) return { ok: false, reason: `the film's meta.json would be invalid: ${describeIssues(parsed.error)}` };
   return { ok: true, meta: parsed.data };

@@ -3,8 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LoopBeats, SystemdNotifier } from '@stop-motion/kit';
 import type { FilmNotice } from '@stop-motion/protocol';
+import { REPORT_PATH } from '@stop-motion/protocol';
 import { buildIdleSlideArgs } from './args.js';
 import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
+import { ControlRoom } from './control.js';
 import { runTool } from './ffmpeg.js';
 import { errorMessage } from './files.js';
 import { JobStore } from './jobs.js';
@@ -18,13 +20,16 @@ import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
 import { ReviewQueue, registerReviewRoutes } from './review.js';
-import { startStatusServer } from './status.js';
+import { ScreenSound } from './screen-sound.js';
+import { StationBook } from './station-reports.js';
+import { startReportServer, startStatusServer } from './status.js';
 import { prepareTitleCard } from './title.js';
 import { createS3 } from './upload.js';
 import { WriteOnceUploader } from './write-once.js';
 
 export { buildRenderArgs, outputSize } from './args.js';
 export { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
+export type { ControlRoom } from './control.js';
 export type { Pipeline } from './pipeline.js';
 
 export interface Processor {
@@ -35,6 +40,9 @@ export interface Processor {
   retention: Retention;
   metrics: ProcessorMetrics;
   review: ReviewQueue;
+  control: ControlRoom;
+  /** Where stations report, when they have a listener of their own (REPORT_PORT). */
+  reportUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -97,7 +105,12 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const jobs = new JobStore(config.dataDir);
     const playlist = new PlaylistStore(config.dataDir, config.playlistMax);
     await playlist.load();
-    let player: Player;
+    let player: Player | null = null;
+    const sound = new ScreenSound({
+      config: { volume: config.screenVolume, mute: config.screenMute, quietHours: config.screenQuietHours, timeZone: config.eventTimeZone },
+      apply: async () => player?.setSound?.(),
+      log: log.child({ module: 'player' }),
+    });
     if (config.player === 'mpv') {
       player = new MpvPlayer({
         store: playlist,
@@ -107,12 +120,16 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
         fullscreen: config.mpvFullscreen,
         extraArgs: config.mpvExtraArgs,
         idleSlide: await makeIdleSlide(config, log),
+        sound: () => sound.current(),
       });
     } else {
       player = new NonePlayer(playlist);
     }
-    await player.start();
-    stopping.push(() => player.stop());
+    const screen = player;
+    await screen.start();
+    stopping.push(() => screen.stop());
+    sound.start();
+    stopping.push(async () => sound.stop());
     const deadlines = { callMs: config.s3TimeoutMs, minBytesPerSecond: config.s3MinUploadBytesPerSecond };
     const uploader = config.s3
       ? new WriteOnceUploader(createS3(config.s3, deadlines), config.s3.bucket, log.child({ module: 'upload' }), deadlines)
@@ -158,12 +175,12 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       // Until the pipeline is up, everything counts as needed.
       isProtected: (id) => pipeline?.isProtected(id) ?? true,
     });
-    const metrics = new ProcessorMetrics({ jobs, player, inboxDir: config.inboxDir });
+    const metrics = new ProcessorMetrics({ jobs, player: screen, inboxDir: config.inboxDir });
     const filmsDir = path.join(config.dataDir, 'films');
     let takeDown = async (_id: string, _why: string) => {};
     const review = new ReviewQueue({
       jobs,
-      player,
+      player: screen,
       log: log.child({ module: 'review' }),
       filmsDir,
       moderation: config.moderation,
@@ -176,7 +193,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       config,
       log: log.child({ module: 'pipeline' }),
       jobs,
-      player,
+      player: screen,
       uploader,
       notices,
       uploadRetryCapMs: config.uploadRetryCapMs,
@@ -204,6 +221,53 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     }
     retention.start();
     stopping.push(() => retention.stop());
+    const book = new StationBook({
+      secretsDir: config.control.secretsDir,
+      stateFile: path.join(config.dataDir, 'control', 'stations.json'),
+      thresholds: config.control.thresholds,
+      windowMs: config.control.reportWindowMs,
+      log: log.child({ module: 'stations' }),
+    });
+    await book.load();
+    const n = notices;
+    const control = new ControlRoom({
+      book,
+      sources: {
+        status: () => p.status(),
+        takeDown: (id, why) => p.takeDown(id, why),
+        screen: player,
+        ...(n ? { pingRedis: (ms: number) => n.ping(ms) } : {}),
+      },
+      token: config.control.token,
+      s3: config.s3,
+      galleryHealthUrl: config.control.galleryHealthUrl,
+      webhookUrl: config.control.webhookUrl,
+      eventTimeZone: config.eventTimeZone,
+      eventName: config.eventName,
+      tickMs: 1000,
+      probeMs: config.control.probeMs,
+      probeTimeoutMs: config.control.probeTimeoutMs,
+      renderAlertMs: config.control.renderAlertMs,
+      log: log.child({ module: 'control' }),
+    });
+    if (config.moderation === 'pre') {
+      // The review queue's films on the control room too; deciding stays on /review.
+      control.addSection('review', async () => ({
+        title: 'Waiting for review',
+        items: review
+          .pending()
+          .map((j) => ({ id: j.id, text: `${j.title ?? j.id}${j.stationId ? ` · station ${j.stationId}` : ''} — decide on /review` })),
+      }));
+    }
+    await control.start();
+    stopping.push(() => control.stop());
+    if (!control.enabled) log.info('control.off: CONTROL_TOKEN is not set; the control room page is off (station reports are still taken)');
+    let reportUrl: string | null = null;
+    if (config.control.reportListen) {
+      const reports = await startReportServer(control, config.control.reportListen, log.child({ module: 'reports' }));
+      reportUrl = reports.url;
+      stopping.push(() => reports.app.close());
+    }
     const server = await startStatusServer({
       host: config.host,
       port: config.port,
@@ -212,8 +276,10 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       allowedOrigins: config.allowedOrigins,
       log: log.child({ module: 'status' }),
       pipeline: p,
-      ownAuth: ['/api/review', '/review'],
+      // The control room checks CONTROL_TOKEN itself; station reports carry their station's signature.
+      ownAuth: ['/api/review', '/review', '/control', REPORT_PATH, '/api/stations', '/api/control'],
       extend: (app) => {
+        control.register(app, { reports: !config.control.reportListen });
         app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
         registerReviewRoutes(app, review, config.controlToken, log.child({ module: 'review' }));
       },
@@ -223,7 +289,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const notifier = new SystemdNotifier({ log: log.child({ module: 'systemd' }), check: () => beats.stuck(config.watchdogLoopMs) });
     await notifier.ready();
     stopping.push(() => notifier.stop());
-    return { url: server.url, config, pipeline: p, player, retention, metrics, review, close };
+    return { url: server.url, config, pipeline: p, player, retention, metrics, review, control, reportUrl, close };
   } catch (err) {
     await close();
     throw err;

@@ -23,6 +23,8 @@ export const jobSchema = z.object({
   height: z.number().int().nullable(),
   durationSec: z.number().nullable(),
   hasPreview: z.boolean(),
+  /** The film carries its soundtrack; job files from before sound have none. */
+  audio: z.boolean().default(false),
   dropped: z.array(droppedFrameSchema),
   renderFailures: z.number().int(),
   renderStartedAt: z.string().nullable(),
@@ -56,6 +58,7 @@ export function newJob(id: string, now = new Date()): Job {
     height: null,
     durationSec: null,
     hasPreview: false,
+    audio: false,
     dropped: [],
     renderFailures: 0,
     renderStartedAt: null,

@@ -1,9 +1,13 @@
 // mpv's command line for the big screen, on its own so options (sound, volume, output) are changed in one place.
 
+import type { SoundSetting } from './screen-sound.js';
+
 export interface MpvArgsOptions {
   socket: string;
   fullscreen: boolean;
   extraArgs: readonly string[];
+  /** The operator's volume and mute at start; changed live over IPC afterwards. */
+  sound?: SoundSetting;
 }
 
 /** mpv for the big screen: idle between films, looping the playlist, no on-screen controls. */
@@ -20,6 +24,10 @@ export function buildMpvArgs(o: MpvArgsOptions): string[] {
     '--no-terminal',
     '--no-input-default-bindings',
     '--hwdec=auto-safe',
+    // The film's soundtrack plays; volume 100 is the film as mixed, never amplified.
+    '--aid=auto',
+    '--volume-max=100',
+    ...(o.sound ? [`--volume=${o.sound.volume}`, `--mute=${o.sound.mute ? 'yes' : 'no'}`] : []),
     ...o.extraArgs,
   ];
 }

@@ -10,6 +10,7 @@ import { type MpvEntry, planSync } from './mpv-plan.js';
 import { INITIAL_SUPERVISOR_STATE, type SupervisorEvent, type SupervisorState, transition } from './mpv-state.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
+import type { SoundSetting } from './screen-sound.js';
 
 export { MpvIpc } from '@stop-motion/kit';
 // The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts) and the IPC client (kit's mpv-ipc.ts, shared with the e2e harness).
@@ -26,6 +27,8 @@ export interface MpvPlayerOptions {
   extraArgs: string[];
   /** Shown while there are no films; null for none. */
   idleSlide: string | null;
+  /** The volume and mute wanted now (applied at every start and reconnect). */
+  sound?: () => SoundSetting & { quiet: boolean };
 }
 
 /**
@@ -41,6 +44,8 @@ export class MpvPlayer implements Player {
   private chain: Promise<void> = Promise.resolve();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private mpvPid: number | null = null;
+  /** Held on the event slide by an operator: mpv's playlist is the slide alone until released. */
+  private held = false;
 
   constructor(private readonly o: MpvPlayerOptions) {}
 
@@ -81,6 +86,8 @@ export class MpvPlayer implements Player {
       this.mpvPid = ((await ipc.command('get_property', 'pid').catch(() => null)) as number | null) ?? this.child?.pid ?? null;
       await ipc.command('observe_property', 1, 'path');
       await ipc.command('observe_property', 2, 'idle-active');
+      // An adopted or attached mpv was started with someone else's volume.
+      await this.applySound(ipc);
       this.apply({ type: 'connected' });
       await this.serial(() => this.sync(true));
       this.apply({ type: 'ready' });
@@ -102,7 +109,12 @@ export class MpvPlayer implements Player {
 
   private async spawnMpv(): Promise<void> {
     await rm(this.o.ownSocket, { force: true });
-    const args = buildMpvArgs({ socket: this.o.ownSocket, fullscreen: this.o.fullscreen, extraArgs: this.o.extraArgs });
+    const args = buildMpvArgs({
+      socket: this.o.ownSocket,
+      fullscreen: this.o.fullscreen,
+      extraArgs: this.o.extraArgs,
+      ...(this.o.sound ? { sound: this.o.sound() } : {}),
+    });
     // Dies with the processor: a restarted processor starts a fresh mpv, and nothing lingers.
     const [file, argv] = withParentDeathSignal('mpv', args, SETPRIV, 'TERM');
     const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -178,6 +190,7 @@ export class MpvPlayer implements Player {
   }
 
   private desired(): string[] {
+    if (this.held) return this.o.idleSlide ? [this.o.idleSlide] : [];
     const files = this.o.store.films.map((f) => f.file);
     if (files.length > 0) return files;
     return this.o.idleSlide ? [this.o.idleSlide] : [];
@@ -199,10 +212,24 @@ export class MpvPlayer implements Player {
       const current = this.o.store.current;
       const at = current ? this.o.store.films.findIndex((f) => f.id === current) : -1;
       const playing = (await ipc.command('get_property', 'playlist-playing-pos').catch(() => -1)) as number;
-      const target = Math.max(0, at);
+      const target = this.held ? 0 : Math.max(0, at);
       if (idle || playing !== target) await ipc.command('set_property', 'playlist-pos', target);
     }
     this.apply({ type: 'synced', films: this.o.store.films.length });
+  }
+
+  private async applySound(ipc: MpvIpc): Promise<void> {
+    if (!this.o.sound) return;
+    const s = this.o.sound();
+    await ipc.command('set_property', 'volume', s.volume);
+    await ipc.command('set_property', 'mute', s.mute);
+  }
+
+  /** Volume or mute changed (quiet hours): applied now; a later (re)start applies it too. */
+  async setSound(): Promise<void> {
+    await this.serial(async () => {
+      if (this.ipc) await this.applySound(this.ipc);
+    });
   }
 
   async add(entry: PlaylistEntry): Promise<void> {
@@ -222,6 +249,35 @@ export class MpvPlayer implements Player {
     await this.serial(() => this.sync(false));
   }
 
+  async skip(): Promise<void> {
+    await this.serial(async () => {
+      // With --loop-playlist=inf the last film wraps to the first.
+      await this.ipc?.command('playlist-next', 'force');
+    });
+    this.o.log.info({ from: this.o.store.current }, 'player.skipped');
+  }
+
+  async replay(id: string): Promise<boolean> {
+    const at = this.o.store.films.findIndex((f) => f.id === id);
+    if (at < 0 || this.held) return false;
+    await this.serial(async () => {
+      await this.sync(false);
+      await this.ipc?.command('set_property', 'playlist-pos', at);
+    });
+    this.o.log.info({ id }, 'player.replayed');
+    return true;
+  }
+
+  async holdOnSlide(hold: boolean): Promise<void> {
+    if (hold === this.held) return;
+    this.held = hold;
+    this.o.log.info({ hold }, hold ? 'player.held_on_slide' : 'player.released');
+    // Released: the film that was on screen before resumes.
+    await this.serial(() => this.sync(!hold));
+    if (hold && !this.o.idleSlide) await this.serial(async () => void (await this.ipc?.command('set_property', 'pause', true)));
+    if (!hold) await this.serial(async () => void (await this.ipc?.command('set_property', 'pause', false)));
+  }
+
   status(): PlayerStatus {
     const entry = this.nowPath ? this.o.store.films.find((f) => f.file === this.nowPath) : undefined;
     return {
@@ -232,6 +288,8 @@ export class MpvPlayer implements Player {
       restarts: this.sup.restarts,
       lastError: this.sup.lastError,
       pid: this.mpvPid,
+      ...(this.o.sound ? { sound: this.o.sound() } : {}),
+      paused: this.held,
     };
   }
 

@@ -59,6 +59,23 @@ export class Notices {
     ]);
   }
 
+  /** One round trip to Redis under a deadline (the control room's reachability check). */
+  async ping(timeoutMs: number): Promise<void> {
+    const pub = this.pub;
+    if (!pub) throw new Error('redis is not started');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        pub.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async stop(): Promise<void> {
     this.pub?.disconnect();
     this.sub?.disconnect();

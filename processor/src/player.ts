@@ -10,7 +10,15 @@ export interface Player {
   add(entry: PlaylistEntry): Promise<void>;
   remove(id: string): Promise<void>;
   restore(entry: PlaylistEntry): Promise<void>;
+  /** The operator's volume or mute changed (quiet hours started or ended). */
+  setSound?(): Promise<void>;
   status(): PlayerStatus;
+  /** Operator actions from the control room. */
+  skip(): Promise<void>;
+  /** Plays this film now; false when it is not on the playlist. */
+  replay(id: string): Promise<boolean>;
+  /** Holds the screen on the event slide (true) or goes back to the films (false). */
+  holdOnSlide(hold: boolean): Promise<void>;
 }
 
 /** No screen: the playlist is still kept, so status and a later switch to mpv agree. */
@@ -27,6 +35,11 @@ export class NonePlayer implements Player {
   async restore(entry: PlaylistEntry): Promise<void> {
     await this.store.restore(entry);
   }
+  async skip(): Promise<void> {}
+  async replay(id: string): Promise<boolean> {
+    return this.store.ids().includes(id);
+  }
+  async holdOnSlide(): Promise<void> {}
   status(): PlayerStatus {
     return { kind: 'none', state: 'off', nowPlaying: null, playlist: this.store.ids(), restarts: 0, lastError: null, pid: null };
   }

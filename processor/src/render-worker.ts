@@ -204,7 +204,16 @@ export class RenderWorker {
         },
         maxWidth: c.maxOutputWidth,
         maxHeight: c.maxOutputHeight,
-        encoder: { preset: c.renderPreset, crf: c.renderCrf, threads: c.renderThreads },
+        encoder: {
+          preset: c.renderPreset,
+          crf: c.renderCrf,
+          threads: c.renderThreads,
+          choice: c.renderEncoder,
+          vaapiDevice: c.renderVaapiDevice,
+        },
+        soundtrack: pkg.soundtrack ? { tracksDir: c.tracksDir, id: pkg.soundtrack } : null,
+        log,
+        id,
         preview: c.renderPreview,
         nice: c.renderNice,
         timeoutMs: budget.ms,
@@ -256,11 +265,15 @@ export class RenderWorker {
       height: result.height,
       durationSec: result.durationSec,
       hasPreview: result.preview !== null,
+      audio: result.audio,
       dropped,
       renderMs,
       reason: null,
     });
-    log.info({ id, renderMs, frames: result.frameCount, width: result.width, height: result.height }, 'render.done');
+    log.info(
+      { id, renderMs, frames: result.frameCount, width: result.width, height: result.height, audio: result.audio, encoder: result.encoder },
+      'render.done',
+    );
     await this.handOff(job);
   }
 

@@ -2,8 +2,6 @@ import { access, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   buildNormaliseArgs,
-  buildPosterArgs,
-  buildPreviewArgs,
   buildProbeFramesArgs,
   buildRenderArgs,
   orientationFilter,
@@ -11,10 +9,15 @@ import {
   pixFmtForSampling,
   previewSize,
   type RenderPlan,
+  type SoundtrackMix,
   titleFrameCount,
+  type VideoEncoder,
 } from './args.js';
+import { type EncoderChoice, resolveEncoder } from './encoder.js';
 import { type FfmpegProgress, runTool, ToolError } from './ffmpeg.js';
-import { fsyncDir, fsyncFile, renameDurable } from './files.js';
+import { errorMessage, fsyncDir, fsyncFile, renameDurable } from './files.js';
+import type { Logger } from './log.js';
+import { prepareSoundtrack } from './soundtrack.js';
 import { prepareTitleCard } from './title.js';
 import type { DroppedFrame, GoodFrame } from './validate.js';
 import { dominantSize, uprightSize } from './validate.js';
@@ -151,7 +154,9 @@ export interface RenderInput {
   };
   maxWidth: number;
   maxHeight: number;
-  encoder: { preset: string; crf: number; threads: number };
+  encoder: { preset: string; crf: number; threads: number; choice?: EncoderChoice | undefined; vaapiDevice?: string | undefined };
+  /** The manifest's track id and the folder with tracks.json; null = a silent film. */
+  soundtrack?: { tracksDir: string; id: string } | null | undefined;
   preview: boolean;
   nice: number;
   timeoutMs: number;
@@ -159,6 +164,9 @@ export interface RenderInput {
   /** Where the running tool's pid is noted, so a restart after a crash can end an orphaned ffmpeg. */
   pidFile?: string | undefined;
   onProgress?: (fraction: number) => void;
+  /** Why a film lost its sound or its hardware encoder. */
+  log?: Pick<Logger, 'info' | 'warn'> | undefined;
+  id?: string | undefined;
 }
 
 export interface RenderResult {
@@ -170,16 +178,21 @@ export interface RenderResult {
   height: number;
   durationSec: number;
   dropped: DroppedFrame[];
+  /** The film carries the soundtrack (one AAC stream). */
+  audio: boolean;
+  encoder: VideoEncoder;
 }
 
 /**
- * Stages and checks the frames, then renders title + film (+ poster, preview) in one
- * ffmpeg pass into `<workDir>/out/`. Nothing is moved into place here.
+ * Stages and checks the frames, then renders title + film, poster and preview (and the
+ * soundtrack mix) in one ffmpeg pass into `<workDir>/out/`. Nothing is moved into place here.
+ * Sound and a hardware encoder are extras: when either fails the film is made without it.
  */
 export async function renderFilm(input: RenderInput): Promise<RenderResult | { failed: string; dropped: DroppedFrame[] }> {
   const framesDir = path.join(input.workDir, 'frames');
   const notePid = input.pidFile ? (pid: number) => void writeFile(input.pidFile as string, String(pid)).catch(() => {}) : undefined;
   const toolOpts = { timeoutMs: Math.min(input.timeoutMs, 120_000), nice: input.nice, signal: input.signal, onSpawn: notePid };
+  const id = input.id;
   let frames = input.frames;
   const dropped: DroppedFrame[] = [];
   dropped.push(...(await stageFrames(input.packageDir, framesDir, frames, toolOpts)));
@@ -199,6 +212,26 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
   }
   const titleFrames = card ? titleFrameCount(card.seconds, input.fps) : 0;
   const small = previewSize(width, height);
+  const decision = await resolveEncoder(input.encoder.choice ?? 'libx264', {
+    vaapiDevice: input.encoder.vaapiDevice,
+    nice: input.nice,
+    onProbed: (d) => input.log?.info({ encoder: d.kind, passedOver: d.reasons }, 'render.encoder_probed'),
+  });
+  let kind: VideoEncoder = decision.kind;
+  let mix: SoundtrackMix | null = null;
+  if (input.soundtrack) {
+    const prepared = await prepareSoundtrack(
+      input.soundtrack.tracksDir,
+      input.soundtrack.id,
+      (titleFrames + frames.length) / input.fps,
+      toolOpts,
+    );
+    if (prepared.ok) mix = prepared.mix;
+    else input.log?.warn({ id, soundtrack: input.soundtrack.id, reason: prepared.reason }, 'render.silent');
+  }
+  const movie = path.join(outDir, 'movie.mp4');
+  const poster = path.join(outDir, 'poster.jpg');
+  const preview = input.preview ? path.join(outDir, 'preview.mp4') : null;
   const planFor = (count: number): RenderPlan => ({
     framesPattern: path.join(framesDir, STAGED_PATTERN),
     frameCount: count,
@@ -206,10 +239,13 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
     width,
     height,
     title: card,
-    encoder: input.encoder,
-    output: path.join(outDir, 'movie.mp4'),
+    encoder: { ...input.encoder, kind },
+    output: movie,
+    poster,
+    preview: preview ? { output: preview, ...small, frames: Math.min(count, input.fps * 3), preset: input.encoder.preset } : null,
+    soundtrack: mix,
   });
-  const encode = async (count: number): Promise<number> => {
+  const encodeOnce = async (count: number): Promise<number> => {
     await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const total = titleFrames + count;
@@ -226,6 +262,36 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
       },
     });
     return written - titleFrames;
+  };
+  const failure = (err: unknown) =>
+    err instanceof ToolError && err.stderrTail ? err.stderrTail.split('\n').slice(-3).join(' | ') : errorMessage(err);
+  // A failed pass is tried again without the hardware encoder, then without the sound; each
+  // is blamed (logged) only when the film then renders without it.
+  const encode = async (count: number): Promise<number> => {
+    try {
+      return await encodeOnce(count);
+    } catch (err) {
+      if (!(err instanceof ToolError && err.kind === 'exit')) throw err;
+      if (kind !== 'libx264') {
+        const failed = kind;
+        kind = 'libx264';
+        const n = await encode(count);
+        input.log?.warn({ id, encoder: failed, fallback: 'libx264', reason: failure(err) }, 'render.encoder_fallback');
+        return n;
+      }
+      if (mix) {
+        const saved = mix;
+        mix = null;
+        try {
+          const n = await encodeOnce(count);
+          input.log?.warn({ id, soundtrack: input.soundtrack?.id, reason: `the mix failed: ${failure(err)}` }, 'render.silent');
+          return n;
+        } catch {
+          mix = saved;
+        }
+      }
+      throw err;
+    }
   };
   // Optimistic: the render itself decodes every frame once. Only when frames go missing
   // are they probed one decode each, left out, and the film rendered again.
@@ -253,31 +319,15 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
     const again = await encode(frames.length);
     if (again !== frames.length) throw new Error(`ffmpeg wrote ${again} of ${frames.length} frames`);
   }
-  const plan = planFor(frames.length);
   const total = titleFrames + frames.length;
-  const poster = path.join(outDir, 'poster.jpg');
-  const middle = path.join(framesDir, stagedName(Math.floor(frames.length / 2)));
-  await runTool('ffmpeg', buildPosterArgs({ input: middle, output: poster, width, height }), toolOpts);
-  const preview = input.preview ? path.join(outDir, 'preview.mp4') : null;
-  if (preview) {
-    const args = buildPreviewArgs({
-      framesPattern: path.join(framesDir, STAGED_PATTERN),
-      fps: input.fps,
-      frames: Math.min(frames.length, input.fps * 3),
-      ...small,
-      preset: input.encoder.preset,
-      output: preview,
-    });
-    await runTool('ffmpeg', args, toolOpts);
-  }
-  for (const file of [plan.output, poster, preview]) {
+  for (const file of [movie, poster, preview]) {
     if (!file) continue;
     const st = await stat(file);
     if (st.size === 0) throw new Error(`ffmpeg wrote an empty ${path.basename(file)}`);
     await fsyncFile(file);
   }
   return {
-    movie: plan.output,
+    movie,
     poster,
     preview,
     frameCount: frames.length,
@@ -285,6 +335,8 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
     height,
     durationSec: total / input.fps,
     dropped,
+    audio: mix !== null,
+    encoder: kind,
   };
 }
 

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { isValidId, type ProcessorStatus } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isLoopbackHost } from './config.js';
+import type { ControlRoom } from './control.js';
 import type { Logger } from './log.js';
 import { isAllowedHost, isAllowedOrigin, type OriginRules } from './origin.js';
 import type { Pipeline } from './pipeline.js';
@@ -75,11 +76,11 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
   app.addHook('onRequest', async (req, reply) => {
     const host = req.headers.host;
     if (!isAllowedHost(host, rules)) {
-      o.log.warn({ host: String(host).slice(0, 100), url: req.url.slice(0, 100) }, 'http.foreign_host');
+      o.log.warn({ host: String(host).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) }, 'http.foreign_host');
       return reply.code(421).send({ ok: false, error: { code: 'bad_request', message: 'unknown Host' } });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req.headers.origin, host, rules)) {
-      o.log.warn({ origin: String(req.headers.origin).slice(0, 100), url: req.url.slice(0, 100) }, 'http.foreign_origin');
+      o.log.warn({ origin: String(req.headers.origin).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) }, 'http.foreign_origin');
       return reply.code(403).send({ ok: false, error: { code: 'bad_request', message: 'foreign origin' } });
     }
   });
@@ -110,5 +111,28 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
   const address = await app.listen({ host: o.host, port: o.port });
   const url = address.replace('[::1]', '127.0.0.1');
   o.log.info({ url }, 'listening');
+  return { app, url };
+}
+
+/**
+ * Station reports alone, on an address of their own (REPORT_HOST/REPORT_PORT, the LAN
+ * or VPN side) so the status page and control room can stay on loopback. Every report
+ * is signed by its station, so no Host rule is needed here: nothing else is served.
+ */
+export async function startReportServer(
+  control: ControlRoom,
+  listen: { host: string; port: number },
+  log: Logger,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) log.error({ err: err.message }, 'reports.error');
+    await reply.code(status).send({ ok: false, error: { code: status < 500 ? 'bad_request' : 'internal', message: err.message } });
+  });
+  control.registerReportRoute(app);
+  const address = await app.listen({ host: listen.host, port: listen.port });
+  const url = address.replace('[::1]', '127.0.0.1');
+  log.info({ url }, 'reports.listening');
   return { app, url };
 }

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   buildIdleSlideArgs,
   buildNormaliseArgs,
-  buildPosterArgs,
-  buildPreviewArgs,
   buildProbeFramesArgs,
   buildRenderArgs,
   escapeFilterValue,
@@ -29,7 +27,11 @@ const basePlan: RenderPlan = {
   title: null,
   encoder: { preset: 'veryfast', crf: 20, threads: 2 },
   output: '/d/out/movie.mp4',
+  poster: '/d/out/poster.jpg',
+  preview: null,
+  soundtrack: null,
 };
+const preview = { output: '/d/out/preview.mp4', width: 480, height: 270, frames: 30, preset: 'veryfast' };
 
 const card = {
   seconds: 4,
@@ -84,10 +86,17 @@ describe('buildRenderArgs', () => {
   });
 
   it.each([
-    ['frames only', { ...basePlan }, 1, '[film]null[out]'],
-    ['with a title', { ...basePlan, title: card }, 2, '[title][film]concat=n=2:v=1:a=0[out]'],
+    ['frames only', { ...basePlan }, 1, 'format=yuv420p[all];[all]split=2[out][p]'],
+    ['with a title', { ...basePlan, title: card }, 2, '[title][frames]concat=n=2:v=1:a=0[all]'],
     ['title with logo', { ...basePlan, title: { ...card, logoFile: '/logo.png' } }, 3, 'overlay='],
-    ['title of 0 s is left out', { ...basePlan, title: { ...card, seconds: 0 } }, 1, '[film]null[out]'],
+    ['title of 0 s is left out', { ...basePlan, title: { ...card, seconds: 0 } }, 1, 'format=yuv420p[all];[all]split=2[out][p]'],
+    ['with a preview', { ...basePlan, preview }, 1, '[all]split=3[out][p][v]'],
+    [
+      'with a soundtrack',
+      { ...basePlan, soundtrack: { file: '/t/a.ogg', loudness: { integrated: -20, truePeak: -3, range: 4 }, gainDb: 4 } },
+      2,
+      '[1:a]atrim=end=3,',
+    ],
   ])('%s', (_name, plan, inputs, fragment) => {
     const args = buildRenderArgs(plan);
     expect(args.filter((a) => a === '-i')).toHaveLength(inputs);
@@ -103,7 +112,7 @@ describe('buildRenderArgs', () => {
     expect(valueAfter(args, '-crf')).toBe('23');
     expect(valueAfter(args, '-threads')).toBe('3');
     expect(valueAfter(args, '-movflags')).toBe('+faststart');
-    expect(args.at(-1)).toBe('/d/out/movie.mp4');
+    expect(args[args.indexOf('-f', args.indexOf('-movflags')) + 2]).toBe('/d/out/movie.mp4');
   });
 
   it('letterboxes to the even output size', () => {
@@ -120,11 +129,29 @@ describe('buildRenderArgs', () => {
     expect(graph).not.toMatch(/:text=/);
   });
 
-  it('keeps the one pass to one output (no branches that make ffmpeg queue frames)', () => {
-    const args = buildRenderArgs({ ...basePlan, title: card });
-    expect(args.filter((a) => a === '-map')).toHaveLength(1);
-    expect(valueAfter(args, '-filter_complex')).not.toContain('split');
+  it('makes film, poster and preview in the one pass; only the film has sound', () => {
+    const args = buildRenderArgs({
+      ...basePlan,
+      title: card,
+      preview,
+      soundtrack: { file: '/t/a.ogg', loudness: { integrated: -20, truePeak: -3, range: 4 }, gainDb: 4 },
+    });
+    expect(args.filter((a) => a === '-map')).toEqual(['-map', '-map', '-map', '-map']);
+    expect(args.filter((_a, i) => args[i - 1] === '-map')).toEqual(['[out]', '[aout]', '[poster]', '[preview]']);
+    expect(args.filter((a) => a === '-an')).toHaveLength(2);
+    expect(args.filter((a) => a.startsWith('/d/out/'))).toEqual(['/d/out/movie.mp4', '/d/out/poster.jpg', '/d/out/preview.mp4']);
     expect(valueAfter(args, '-fps_mode')).toBe('passthrough');
+    expect(valueAfter(args, '-c:a')).toBe('aac');
+    // The split follows the concat, so no branch makes ffmpeg queue frames behind the title.
+    const graph = valueAfter(args, '-filter_complex') ?? '';
+    expect(graph.indexOf('concat')).toBeLessThan(graph.indexOf('split'));
+    expect(graph.match(/split/g)).toHaveLength(1);
+  });
+
+  it('poster is the middle film frame, preview the first 3 s after the title', () => {
+    const graph = valueAfter(buildRenderArgs({ ...basePlan, title: card, preview }), '-filter_complex') ?? '';
+    expect(graph).toContain('[p]trim=start_frame=55:end_frame=56,');
+    expect(graph).toContain('[v]trim=start_frame=40:end_frame=70,setpts=PTS-STARTPTS,scale=480:270');
   });
 
   it('title frame count follows seconds × fps', () => {
@@ -193,32 +220,7 @@ describe('other ffmpeg argument builders', () => {
   });
 });
 
-describe('poster, preview and parent-death wrapper', () => {
-  it('makes the poster from one frame at the film size', () => {
-    const args = buildPosterArgs({ input: '/f/000005.jpg', output: '/o/poster.jpg', width: 640, height: 480 });
-    expect(valueAfter(args, '-i')).toBe('/f/000005.jpg');
-    expect(valueAfter(args, '-vf')).toContain('pad=640:480');
-    expect(valueAfter(args, '-frames:v')).toBe('1');
-    expect(args.at(-1)).toBe('/o/poster.jpg');
-  });
-
-  it('makes a short small H.264 preview', () => {
-    const args = buildPreviewArgs({
-      framesPattern: '/f/%06d.jpg',
-      fps: 12,
-      frames: 36,
-      width: 480,
-      height: 270,
-      preset: 'veryfast',
-      output: '/o/preview.mp4',
-    });
-    expect(valueAfter(args, '-framerate')).toBe('12');
-    expect(valueAfter(args, '-frames:v')).toBe('36');
-    expect(valueAfter(args, '-profile:v')).toBe('high');
-    expect(valueAfter(args, '-movflags')).toBe('+faststart');
-    expect(args.at(-1)).toBe('/o/preview.mp4');
-  });
-
+describe('parent-death wrapper', () => {
   it.each<[string | null, string, [string, string[]]]>([
     [null, 'KILL', ['ffmpeg', ['-i', 'x']]],
     ['/usr/bin/setpriv', 'KILL', ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', 'ffmpeg', '-i', 'x']]],

@@ -13,13 +13,22 @@ export interface ProcessorChild {
 }
 
 /** The processor as systemd runs it: its own process, killable with SIGKILL. */
-export async function startProcessorChild(env: Record<string, string>): Promise<ProcessorChild> {
+export async function startProcessorChild(
+  env: Record<string, string>,
+  opts: { /** A program that runs the processor, e.g. `taskset -c 0` (benchmarks). */ wrap?: string[] } = {},
+): Promise<ProcessorChild> {
   const logs: Array<Record<string, unknown>> = [];
   let url: string | undefined;
   const proc = spawnManaged({
     name: 'processor',
-    command: process.execPath,
-    args: ['--conditions=source', '--import', 'tsx', 'processor/src/main.ts'],
+    command: opts.wrap?.[0] ?? process.execPath,
+    args: [
+      ...(opts.wrap ? [...opts.wrap.slice(1), process.execPath] : []),
+      '--conditions=source',
+      '--import',
+      'tsx',
+      'processor/src/main.ts',
+    ],
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', PROCESSOR_PORT: '0', ...env },
     keepLines: 200,

@@ -16,6 +16,7 @@ const rendered: Job = {
   height: 720,
   durationSec: 6,
   hasPreview: true,
+  audio: true,
 };
 
 describe('filmMeta', () => {
@@ -34,6 +35,7 @@ describe('filmMeta', () => {
         width: 1280,
         height: 720,
         hasPreview: true,
+        audio: true,
       },
     });
     if (result.ok) filmMetaSchema.parse(result.meta);

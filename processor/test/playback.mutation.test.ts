@@ -33,15 +33,17 @@ describe('buildMpvArgs', () => {
       '--no-terminal',
       '--no-input-default-bindings',
       '--hwdec=auto-safe',
+      '--aid=auto',
+      '--volume-max=100',
       '--vo=null',
       '--ao=null',
     ]);
   });
   it('windowed when not fullscreen', () => {
     const args = buildMpvArgs({ socket: '/s', fullscreen: false, extraArgs: [] });
-    expect(args).toHaveLength(10);
+    expect(args).toHaveLength(12);
     expect(args).not.toContain('--fullscreen');
-    expect(args.at(-1)).toBe('--hwdec=auto-safe');
+    expect(args.at(-1)).toBe('--volume-max=100');
   });
 });
 

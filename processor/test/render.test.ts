@@ -73,10 +73,20 @@ describe('render', () => {
     film.forEach((level, i) => {
       expect(Math.abs(level - (source[i] ?? -100)), `frame ${i}`).toBeLessThan(4);
     });
-    const poster = await readFile(path.join(p.config.dataDir, 'films', id, 'poster.jpg'));
+    // Poster and preview come from the same pass: the poster is the middle film frame, the
+    // preview the first film frames (no title) at a small size.
+    const posterFile = path.join(p.config.dataDir, 'films', id, 'poster.jpg');
+    const poster = await readFile(posterFile);
     expect(poster.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
-    const preview = await probeVideo(path.join(p.config.dataDir, 'films', id, 'preview.mp4'));
-    expect(preview.profile).toBe('High');
+    const [posterLevel] = await frameLevels(posterFile);
+    expect(Math.abs((posterLevel ?? -100) - (source[Math.floor(frames / 2)] ?? 0))).toBeLessThan(4);
+    const previewFile = path.join(p.config.dataDir, 'films', id, 'preview.mp4');
+    const preview = await probeVideo(previewFile);
+    expect(preview).toMatchObject({ codec: 'h264', profile: 'High', pixFmt: 'yuv420p', width: 320, height: 240, frames: frames });
+    const previewLevels = await frameLevels(previewFile);
+    previewLevels.forEach((level, i) => {
+      expect(Math.abs(level - (source[i] ?? -100)), `preview frame ${i}`).toBeLessThan(6);
+    });
     const status = await p.pipeline.status();
     expect(status.playlist).toContain(id);
   });

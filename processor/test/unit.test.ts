@@ -65,6 +65,9 @@ describe('config', () => {
       mpvSocket: undefined,
       mpvExtraArgs: [],
       mpvFullscreen: true,
+      screenVolume: 80,
+      screenMute: false,
+      screenQuietHours: null,
       eventName: 'Stop Motion Festival',
       eventTimeZone: expect.any(String),
       titleSeconds: 4,
@@ -77,6 +80,9 @@ describe('config', () => {
       renderTimeoutMs: 900_000,
       renderNice: 10,
       renderPreview: true,
+      renderEncoder: 'auto',
+      renderVaapiDevice: '/dev/dri/renderD128',
+      tracksDir: '/srv/data/processor/tracks',
       maxOutputWidth: 1920,
       maxOutputHeight: 1080,
       maxFrames: 3000,
@@ -111,6 +117,18 @@ describe('config', () => {
       s3: null,
       redisUrl: undefined,
       logLevel: 'info',
+      control: {
+        galleryHealthUrl: undefined,
+        probeMs: 10_000,
+        probeTimeoutMs: 3000,
+        renderAlertMs: 3_600_000,
+        reportListen: null,
+        reportWindowMs: 60_000,
+        secretsDir: '/etc/stop-motion/stations',
+        thresholds: { clockWarnMs: 120_000, diskWarnBytes: 524_288_000, outboxWarnMs: 600_000, silentMs: 20_000, uiDeadMs: 30_000 },
+        token: undefined,
+        webhookUrl: undefined,
+      },
     });
   });
 

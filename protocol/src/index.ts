@@ -1,3 +1,4 @@
+export * from './control.js';
 export * from './frames.js';
 export * from './ids.js';
 export * from './manifest.js';

@@ -124,6 +124,8 @@ export interface MoviePackage {
   title: string | null;
   locale: Locale | null;
   ownerKeyHash: string | null;
+  /** A track id from the event's tracks.json, or null for a silent film. */
+  soundtrack: string | null;
   frames: Array<{ file: string; sha256: string | null }>;
 }
 
@@ -143,6 +145,7 @@ export function packageFromManifest(m: ManifestV1): MoviePackage {
     title: m.title && m.title.length > 0 ? m.title : null,
     locale: m.locale ?? null,
     ownerKeyHash: m.ownerKeyHash ?? null,
+    soundtrack: m.soundtrack ?? null,
     frames: m.frames.map((f) => ({ file: f.file, sha256: f.sha256 })),
   };
 }
@@ -195,6 +198,7 @@ export function packageFromOriginalLayout(input: {
       title: null,
       locale: null,
       ownerKeyHash: null,
+      soundtrack: null,
       frames: sequence.frames.map((file) => ({ file, sha256: null })),
     },
   };

@@ -30,6 +30,10 @@ export const playerStatusSchema = z.object({
   lastError: z.string().nullable(),
   /** The mpv process on screen, when known. */
   pid: z.number().int().nullable(),
+  /** The operator's volume and mute now, and whether quiet hours are why it is muted. */
+  sound: z.object({ volume: z.number().int().min(0).max(100), mute: z.boolean(), quiet: z.boolean() }).optional(),
+  /** Held on the event slide by an operator (the control room). */
+  paused: z.boolean().optional(),
 });
 export type PlayerStatus = z.infer<typeof playerStatusSchema>;
 

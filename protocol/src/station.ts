@@ -112,6 +112,8 @@ export const stationStateSchema = z.object({
   recent: z.array(recentMovieSchema),
   /** The claim screen of the film just finished: button presses do not capture until it ends. */
   claim: claimStateSchema.nullable().optional(),
+  /** Closed for a break by the operator: the UI shows a pause picture and presses do nothing. */
+  closed: z.boolean().optional(),
 });
 export type StationState = z.infer<typeof stationStateSchema>;
 
@@ -148,6 +150,8 @@ export const stationEventSchema = z.discriminatedUnion('name', [
   event('button.pressed', z.object({ action: buttonActionSchema, source: buttonSourceSchema })),
   /** The claim screen ended early: the operator's "next child" gesture was made. */
   event('claim.ended', z.object({ movieId: movieIdSchema, reason: z.enum(['gesture']) })),
+  /** The operator closed the station for a break, or opened it again. */
+  event('station.closed', z.object({ closed: z.boolean() })),
 ]);
 export type StationEvent = z.infer<typeof stationEventSchema>;
 export type StationEventName = StationEvent['name'];

@@ -139,6 +139,9 @@ const envSchema = z.object({
   RSYNC_PASSWORD_FILE: optionalString,
   DELIVERY_SSH_KEY: optionalString,
   DELIVERY_TIMEOUT_SECONDS: int(120, 1, 3600),
+  PROCESSOR_REPORT_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  REPORT_SECONDS: int(5, 1, 3600),
+  REPORT_TIMEOUT_SECONDS: int(4, 1, 600),
   DELIVERY_RETRY_MIN_MS: int(2000, 10, 3_600_000),
   DELIVERY_RETRY_MAX_MS: int(300_000, 10, 86_400_000),
   SENT_RETENTION_DAYS: num(14, 0, 3650),
@@ -225,6 +228,9 @@ export function configSchema(cwd: string) {
           if (isNumber(e.DELIVERY_RETRY_MAX_MS) && isNumber(e.DELIVERY_RETRY_MIN_MS) && e.DELIVERY_RETRY_MAX_MS < e.DELIVERY_RETRY_MIN_MS) {
             problem('DELIVERY_RETRY_MAX_MS', 'must not be below DELIVERY_RETRY_MIN_MS');
           }
+          if (e.PROCESSOR_REPORT_URL && !e.RSYNC_PASSWORD && !e.RSYNC_PASSWORD_FILE) {
+            problem('PROCESSOR_REPORT_URL', 'reports are signed with the delivery secret; set RSYNC_PASSWORD or RSYNC_PASSWORD_FILE');
+          }
           if (isNumber(e.UI_WATCHDOG_SECONDS) && e.UI_WATCHDOG_SECONDS > 0 && !e.UI_RESTART_COMMAND) {
             problem('UI_RESTART_COMMAND', 'required when UI_WATCHDOG_SECONDS is set');
           }
@@ -303,6 +309,12 @@ export function configSchema(cwd: string) {
             sentRetentionDays: e.SENT_RETENTION_DAYS ?? 14,
           },
           disk: { minFreeBytes: e.DISK_MIN_FREE_MB * 1024 * 1024, cleanupFreeBytes: e.DISK_CLEANUP_FREE_MB * 1024 * 1024 },
+          /** Status reports to the processing unit; url null = off. Signed with the delivery secret. */
+          report: {
+            url: e.PROCESSOR_REPORT_URL ?? null,
+            intervalMs: e.REPORT_SECONDS * 1000,
+            timeoutMs: e.REPORT_TIMEOUT_SECONDS * 1000,
+          },
           watchdog: {
             seconds: e.UI_WATCHDOG_SECONDS,
             command: e.UI_RESTART_COMMAND,

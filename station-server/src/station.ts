@@ -67,6 +67,10 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
   private readonly filter: PressFilter;
   private buttonsStatus: ButtonsStatus;
   private readonly log: Logger;
+  /** Closed for a break by the operator (through the processor): presses do nothing. */
+  private closed = false;
+  /** Wall-clock time of the last press from any source, for status reports. */
+  lastPressAt: number | null = null;
 
   constructor(private readonly p: StationParts) {
     super();
@@ -118,7 +122,20 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       settings: this.p.settings.get(),
       recent: store.recent(),
       claim: claim ? { movieId: claim.movieId, endsAt: new Date(claim.endsAt).toISOString() } : null,
+      closed: this.closed,
     };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes the station for a break or opens it again (the operator's request in a report reply). */
+  setClosed(closed: boolean): void {
+    if (closed === this.closed) return;
+    this.closed = closed;
+    this.log.info({ event: closed ? 'station.closed' : 'station.opened' }, closed ? 'closed for a break' : 'open again');
+    this.publish('station.closed', { closed });
   }
 
   private activeClaim(now = Date.now()): { movieId: string; endsAt: number; gesture: number[] } | null {
@@ -172,6 +189,9 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
 
   /** Capture and undo are done here; play and finish belong to the UI's flow and are only announced. */
   private act(action: ButtonAction, source: ButtonSourceKind): void {
+    this.lastPressAt = Date.now();
+    // Closed for a break: the pause picture stays up whatever is pressed.
+    if (this.closed) return;
     if (this.heldByClaim(action, source)) return;
     this.publish('button.pressed', { action, source });
     const report = (err: unknown) => {

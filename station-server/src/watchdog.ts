@@ -21,6 +21,8 @@ export function shouldRestartUi(s: WatchdogState, now: number, timeoutMs: number
 export class UiWatchdog {
   private state: WatchdogState;
   private timer: NodeJS.Timeout | undefined;
+  /** Wall-clock time of the last heartbeat, for reports; null until the UI first beats. */
+  lastBeatWallAt: number | null = null;
   restarts = 0;
 
   constructor(
@@ -31,12 +33,18 @@ export class UiWatchdog {
     this.state = { lastBeatAt: now, lastRestartAt: Number.NEGATIVE_INFINITY };
   }
 
+  /** Seconds since the UI last beat (or since start, when it never has). */
+  secondsSinceBeat(): number {
+    return Math.max(0, (this.now() - this.state.lastBeatAt) / 1000);
+  }
+
   private now(): number {
     return this.o.now ? this.o.now() : performance.now();
   }
 
   heartbeat(): void {
     this.state.lastBeatAt = this.now();
+    this.lastBeatWallAt = Date.now();
   }
 
   async start(): Promise<void> {
@@ -52,13 +60,25 @@ export class UiWatchdog {
   tick(): void {
     const now = this.now();
     if (!shouldRestartUi(this.state, now, this.o.seconds * 1000, this.o.minIntervalSeconds * 1000)) return;
+    this.restart('UI heartbeat stopped; restarting the kiosk');
+  }
+
+  /** Restarts the kiosk now (an operator's request); false when no UI_RESTART_COMMAND is set. */
+  restartNow(): boolean {
+    if (!this.o.command) return false;
+    this.restart('operator asked to restart the kiosk');
+    return true;
+  }
+
+  private restart(why: string): void {
+    const now = this.now();
     const argv = parseCommandLine(this.o.command ?? '');
     const [command, ...args] = argv ?? [];
     if (!command) return;
     this.state.lastRestartAt = now;
     this.state.lastBeatAt = now;
     this.restarts++;
-    this.o.log.warn({ event: 'ui.restart', command, args }, 'UI heartbeat stopped; restarting the kiosk');
+    this.o.log.warn({ event: 'ui.restart', command, args }, why);
     const child = spawn(command, args, { stdio: 'ignore', detached: true });
     child.once('error', (err) => this.o.log.error({ event: 'ui.restart_failed', err: err.message }, 'UI restart command failed'));
     child.once('exit', (code) => {

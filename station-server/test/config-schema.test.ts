@@ -59,6 +59,7 @@ describe('station config schema', () => {
       maxFrames: 300,
       movieFps: 10,
       recentMovies: 8,
+      report: { url: null, intervalMs: 5000, timeoutMs: 4000 },
       delivery: {
         target: undefined,
         rsyncPassword: undefined,
@@ -140,6 +141,10 @@ describe('station config schema', () => {
     [{ DELIVERY_RETRY_MIN_MS: '5000', DELIVERY_RETRY_MAX_MS: '4000' }, 'DELIVERY_RETRY_MAX_MS: must not be below DELIVERY_RETRY_MIN_MS'],
     [{ UI_WATCHDOG_SECONDS: '30' }, 'UI_RESTART_COMMAND: required when UI_WATCHDOG_SECONDS is set'],
     [{ UI_RESTART_COMMAND: 'restart "kiosk' }, 'UI_RESTART_COMMAND: unbalanced quotes'],
+    [
+      { PROCESSOR_REPORT_URL: 'http://10.0.0.2:8761/api/report' },
+      'PROCESSOR_REPORT_URL: reports are signed with the delivery secret; set RSYNC_PASSWORD or RSYNC_PASSWORD_FILE',
+    ],
     [{ STATION_PORT: 'eighty' }, 'STATION_PORT: must be a whole number from 0 to 65535, got "eighty"'],
     [{ ONION_OPACITY: '2' }, 'ONION_OPACITY: must be a number from 0 to 1, got "2"'],
   ])('%o is refused: %s', (env, message) => {

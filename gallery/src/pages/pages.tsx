@@ -4,6 +4,7 @@ import { type FilmMeta, sanitizeTitle } from '@stop-motion/protocol';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { formatDate } from '../i18n.js';
 import { type Head, Layout, type PageContext } from './layout.js';
+import { SpeakerIcon } from './sound.js';
 
 export type { PageContext } from './layout.js';
 
@@ -50,6 +51,13 @@ export function renderList(ctx: PageContext, cards: FilmCard[], pager: { next: s
                 <span className="t">{title}</span>
                 <span className="d">
                   {t.seconds(seconds(film.durationSec))} · {formatDate(film.createdAt, ctx.locale, ctx.timeZone)}
+                  {film.audio ? (
+                    <span className="has-sound" title={t.hasSound}>
+                      {' '}
+                      <SpeakerIcon />
+                      <span className="sr-only">{t.hasSound}</span>
+                    </span>
+                  ) : null}
                 </span>
               </a>
             </li>
@@ -94,7 +102,7 @@ export function renderFilm(ctx: PageContext, film: FilmMeta, urls: { video: stri
   return html(
     <Layout ctx={ctx} head={{ title: `${title} · ${t.siteName}`, canonical: pageUrl, extra, script: true }}>
       <article className="film">
-        <div id="film-player" data-id={film.id}>
+        <div id="film-player" data-id={film.id} data-audio={film.audio ? 'true' : undefined}>
           {/* biome-ignore lint/a11y/useMediaCaption: stop-motion films made of still frames carry no speech to caption */}
           <video
             controls
@@ -108,7 +116,20 @@ export function renderFilm(ctx: PageContext, film: FilmMeta, urls: { video: stri
           >
             {t.videoFallback}
           </video>
+          {film.audio ? (
+            // Shown by the script while the film plays muted (browsers allow only muted autoplay).
+            <button type="button" id="unmute" className="unmute" hidden>
+              <SpeakerIcon muted />
+              <span>{t.soundOn}</span>
+            </button>
+          ) : null}
         </div>
+        {film.audio ? (
+          <p className="sound-sign" id="sound-sign">
+            <SpeakerIcon />
+            <span>{t.hasSound}</span>
+          </p>
+        ) : null}
         <h1>{title}</h1>
         <p className="meta">
           {t.seconds(seconds(film.durationSec))} · {t.madeAt(formatDate(film.createdAt, ctx.locale, ctx.timeZone))}

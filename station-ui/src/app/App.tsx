@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { AttractScreen } from '../features/attract/AttractScreen.js';
+import { ClosedScreen } from '../features/closed/ClosedScreen.js';
 import { DesignerPanel } from '../features/designer/DesignerPanel.js';
 import { ClaimScreen } from '../features/finish/ClaimScreen.js';
 import { ConsentScreen } from '../features/finish/ConsentScreen.js';
@@ -94,6 +95,7 @@ export function App({ controller, designer: designerParam }: { controller: Contr
         {station && screen === 'claim' && <ClaimScreen />}
         <Flash />
         {state.flow.idlePrompt && <IdlePrompt />}
+        {station?.closed && <ClosedScreen label={t('station.closed')} />}
         <ConnectionIndicator />
         {designer && <DesignerPanel keys={keys} />}
         {state.operatorOpen && <OperatorPanel />}

@@ -42,6 +42,8 @@ export function applyEvent(state: StationState, event: StationEvent): StationSta
       return state;
     case 'claim.ended':
       return { ...state, claim: null };
+    case 'station.closed':
+      return { ...state, closed: event.data.closed };
     default: {
       const never: never = event;
       return never;
