@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir, writeFileDurable } from '@stop-motion/kit';
 

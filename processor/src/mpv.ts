@@ -1,19 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { type MpvEvent, MpvIpc } from '@stop-motion/kit';
 import { withParentDeathSignal } from './args.js';
 import { SETPRIV } from './ffmpeg.js';
 import type { Logger } from './log.js';
 import { buildMpvArgs } from './mpv-args.js';
-import { type MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { type MpvEntry, planSync } from './mpv-plan.js';
+import { INITIAL_SUPERVISOR_STATE, type SupervisorEvent, type SupervisorState, transition } from './mpv-state.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
 import type { SoundSetting } from './screen-sound.js';
 
-// The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts) and the IPC client (mpv-ipc.ts).
+export { MpvIpc } from '@stop-motion/kit';
+// The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts) and the IPC client (kit's mpv-ipc.ts, shared with the e2e harness).
 export { buildMpvArgs, type MpvArgsOptions } from './mpv-args.js';
-export { MpvIpc } from './mpv-ipc.js';
 export { type MpvEntry, planSync } from './mpv-plan.js';
 
 export interface MpvPlayerOptions {
@@ -38,15 +39,11 @@ export class MpvPlayer implements Player {
   private child: ChildProcess | null = null;
   private ipc: MpvIpc | null = null;
   private stopping = false;
-  private restarts = 0;
-  private lastError: string | null = null;
-  private state: PlayerStatus['state'] = 'starting';
+  private sup: SupervisorState = INITIAL_SUPERVISOR_STATE;
   private nowPath: string | null = null;
   private chain: Promise<void> = Promise.resolve();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private mpvPid: number | null = null;
-  /** Failed starts in a row: the restart delay grows with them (a missing or broken mpv must not spin). */
-  private failures = 0;
   /** Held on the event slide by an operator: mpv's playlist is the slide alone until released. */
   private held = false;
 
@@ -60,10 +57,17 @@ export class MpvPlayer implements Player {
     await this.connectOrSpawn();
   }
 
+  /** Every change of the supervisor's state goes through here; returns when to try (re)connecting. */
+  private apply(event: SupervisorEvent): number | null {
+    const { next, retryInMs } = transition(this.sup, event);
+    this.sup = next;
+    return retryInMs;
+  }
+
   private serial(task: () => Promise<void>): Promise<void> {
     const next = this.chain.then(task, task);
     this.chain = next.catch((err: unknown) => {
-      this.lastError = (err as Error).message;
+      this.apply({ type: 'sync-failed', error: (err as Error).message });
       this.o.log.warn({ err: (err as Error).message }, 'player.sync_failed');
     });
     return this.chain;
@@ -84,21 +88,15 @@ export class MpvPlayer implements Player {
       await ipc.command('observe_property', 2, 'idle-active');
       // An adopted or attached mpv was started with someone else's volume.
       await this.applySound(ipc);
-      this.state = 'playing';
+      this.apply({ type: 'connected' });
       await this.serial(() => this.sync(true));
-      this.failures = 0;
-      this.o.log.info({ socket: this.socketPath, restarts: this.restarts }, 'player.connected');
+      this.apply({ type: 'ready' });
+      this.o.log.info({ socket: this.socketPath, restarts: this.sup.restarts }, 'player.connected');
     } catch (err) {
-      this.lastError = (err as Error).message;
-      this.state = 'restarting';
-      this.failures++;
-      this.o.log.warn({ err: this.lastError, failures: this.failures }, 'player.connect_failed');
-      this.scheduleReconnect(this.retryDelay());
+      const retryInMs = this.apply({ type: 'connect-failed', error: (err as Error).message });
+      this.o.log.warn({ err: this.sup.lastError, failures: this.sup.failures }, 'player.connect_failed');
+      if (retryInMs !== null) this.scheduleReconnect(retryInMs);
     }
-  }
-
-  private retryDelay(): number {
-    return Math.min(10_000, 50 * 2 ** Math.min(this.failures, 8));
   }
 
   private scheduleReconnect(ms: number): void {
@@ -127,21 +125,17 @@ export class MpvPlayer implements Player {
       tail = (tail + c).slice(-2000);
     });
     child.once('error', (err) => {
-      this.lastError = `mpv could not start: ${err.message}`;
+      this.apply({ type: 'spawn-error', error: `mpv could not start: ${err.message}` });
     });
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = null;
       if (this.stopping) return;
-      this.restarts++;
-      this.state = 'restarting';
-      this.lastError = `mpv exited (${signal ?? code})${tail ? `: ${tail.trim().split('\n').at(-1)}` : ''}`;
       const ipc = this.ipc;
       this.ipc = null;
       ipc?.close();
-      // Never connected since the last start: it failed to start, so back off.
-      if (!ipc) this.failures++;
-      const retryInMs = this.failures > 0 ? this.retryDelay() : 50;
-      this.o.log.warn({ code, signal, restarts: this.restarts, retryInMs }, 'player.mpv_exited');
+      const error = `mpv exited (${signal ?? code})${tail ? `: ${tail.trim().split('\n').at(-1)}` : ''}`;
+      const retryInMs = this.apply({ type: 'exited', error, wasConnected: ipc !== null }) ?? 50;
+      this.o.log.warn({ code, signal, restarts: this.sup.restarts, retryInMs }, 'player.mpv_exited');
       this.scheduleReconnect(retryInMs);
     });
     const deadline = Date.now() + 5000;
@@ -179,9 +173,9 @@ export class MpvPlayer implements Player {
   private onIpcClosed(ipc: MpvIpc): void {
     if (this.stopping || this.ipc !== ipc) return;
     this.ipc = null;
-    this.state = 'restarting';
+    const retryInMs = this.apply({ type: 'ipc-closed' });
     // A spawned mpv's exit handler restarts it; an attached or adopted one is reconnected to (or replaced).
-    if (!this.childRunning()) this.scheduleReconnect(50);
+    if (!this.childRunning() && retryInMs !== null) this.scheduleReconnect(retryInMs);
   }
 
   private onEvent(e: MpvEvent): void {
@@ -221,7 +215,7 @@ export class MpvPlayer implements Player {
       const target = this.held ? 0 : Math.max(0, at);
       if (idle || playing !== target) await ipc.command('set_property', 'playlist-pos', target);
     }
-    this.state = this.o.store.films.length > 0 ? 'playing' : 'idle';
+    this.apply({ type: 'synced', films: this.o.store.films.length });
   }
 
   private async applySound(ipc: MpvIpc): Promise<void> {
@@ -288,11 +282,11 @@ export class MpvPlayer implements Player {
     const entry = this.nowPath ? this.o.store.films.find((f) => f.file === this.nowPath) : undefined;
     return {
       kind: 'mpv',
-      state: this.state,
+      state: this.sup.state,
       nowPlaying: entry?.id ?? null,
       playlist: this.o.store.ids(),
-      restarts: this.restarts,
-      lastError: this.lastError,
+      restarts: this.sup.restarts,
+      lastError: this.sup.lastError,
       pid: this.mpvPid,
       ...(this.o.sound ? { sound: this.o.sound() } : {}),
       paused: this.held,
@@ -313,6 +307,6 @@ export class MpvPlayer implements Player {
       await exited;
       clearTimeout(timer);
     }
-    this.state = 'off';
+    this.apply({ type: 'stopped' });
   }
 }

@@ -1,6 +1,6 @@
 import { type MpvService, startMpv } from '@stop-motion/e2e';
+import { type MpvEvent, MpvIpc } from '@stop-motion/kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MpvEvent, MpvIpc } from '../src/mpv-ipc.js';
 
 describe('MpvIpc against a real mpv', () => {
   let mpv: MpvService | null = null;

@@ -117,6 +117,18 @@ describe('config', () => {
       s3: null,
       redisUrl: undefined,
       logLevel: 'info',
+      control: {
+        galleryHealthUrl: undefined,
+        probeMs: 10_000,
+        probeTimeoutMs: 3000,
+        renderAlertMs: 3_600_000,
+        reportListen: null,
+        reportWindowMs: 60_000,
+        secretsDir: '/etc/stop-motion/stations',
+        thresholds: { clockWarnMs: 120_000, diskWarnBytes: 524_288_000, outboxWarnMs: 600_000, silentMs: 20_000, uiDeadMs: 30_000 },
+        token: undefined,
+        webhookUrl: undefined,
+      },
     });
   });
 

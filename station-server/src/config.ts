@@ -1,3 +1,4 @@
+// Just over 300 lines: every variable, the rules across them and the transform are one schema, read best whole.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

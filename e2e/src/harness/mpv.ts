@@ -1,63 +1,31 @@
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { type MpvEvent, MpvIpc } from '@stop-motion/kit';
 import { type ManagedProcess, spawnManaged, waitFor } from './process.js';
 import { tempDir } from './tmp.js';
 
-/** A small JSON IPC client for mpv's `--input-ipc-server` socket. */
+/** The test side of mpv's IPC socket: kit's client (the processor's own), with the events it saw kept for assertions. */
 export class MpvClient {
-  private socket: net.Socket;
-  private nextId = 1;
-  private buffer = '';
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  readonly events: Array<{ event: string; [k: string]: unknown }> = [];
+  private constructor(
+    private readonly ipc: MpvIpc,
+    readonly events: MpvEvent[],
+  ) {}
 
-  private constructor(socket: net.Socket) {
-    this.socket = socket;
-    socket.on('data', (chunk) => this.onData(chunk));
-    socket.on('close', () => {
-      for (const p of this.pending.values()) p.reject(new Error('mpv IPC socket closed'));
-      this.pending.clear();
-    });
-    socket.on('error', () => {});
-  }
-
-  static connect(socketPath: string): Promise<MpvClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(socketPath);
-      socket.once('connect', () => resolve(new MpvClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  private onData(chunk: Buffer): void {
-    this.buffer += chunk.toString('utf8');
-    let nl = this.buffer.indexOf('\n');
-    while (nl >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      nl = this.buffer.indexOf('\n');
-      if (!line.trim()) continue;
-      const msg = JSON.parse(line) as { request_id?: number; error?: string; data?: unknown; event?: string };
-      if (msg.event) {
-        this.events.push(msg as { event: string });
-        if (this.events.length > 500) this.events.shift();
-        continue;
-      }
-      const waiter = msg.request_id !== undefined ? this.pending.get(msg.request_id) : undefined;
-      if (!waiter || msg.request_id === undefined) continue;
-      this.pending.delete(msg.request_id);
-      if (msg.error === 'success') waiter.resolve(msg.data);
-      else waiter.reject(new Error(`mpv: ${msg.error}`));
-    }
+  static async connect(socketPath: string): Promise<MpvClient> {
+    const events: MpvEvent[] = [];
+    const ipc = await MpvIpc.connect(
+      socketPath,
+      (e) => {
+        events.push(e);
+        if (events.length > 500) events.shift();
+      },
+      () => undefined,
+    );
+    return new MpvClient(ipc, events);
   }
 
   command(...args: unknown[]): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.socket.write(`${JSON.stringify({ command: args, request_id: id })}\n`);
-    });
+    return this.ipc.command(...args);
   }
 
   getProperty<T = unknown>(name: string): Promise<T> {
@@ -69,7 +37,7 @@ export class MpvClient {
   }
 
   close(): void {
-    this.socket.destroy();
+    this.ipc.close();
   }
 }
 
