@@ -8,7 +8,7 @@ function embed(value: unknown): string {
  * snapshot; the script renders it with textContent only (station messages and film
  * titles are untrusted) and replaces it with each snapshot from the event stream.
  */
-export function renderControlPage(snapshot: unknown): string {
+export function renderControlPage(snapshot: unknown, embedded = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Control room</title>
@@ -33,6 +33,7 @@ button:hover{background:#36404d}ul.plain{list-style:none;margin:0;padding:0}ul.p
 .svc span[data-ok=true]{background:var(--ok)}.svc span[data-ok=false]{background:var(--down)}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem;margin:0}dt{color:var(--dim)}dd{margin:0;overflow-wrap:anywhere}
 code{color:#9cf}.closed-tag{color:var(--warn)}
+.review-list{list-style:none;padding:0;display:grid;gap:.8rem}.review-list video{width:100%;max-width:480px;display:block;background:#000}
 </style></head><body>
 <header><h1 id="event-name"></h1><span id="conn" data-testid="conn" data-state="connecting">connecting…</span><span id="time" class="facts"></span></header>
 <main>
@@ -45,6 +46,7 @@ code{color:#9cf}.closed-tag{color:var(--warn)}
 <section><h2>Uploads waiting</h2><ul class="plain" id="uploads" data-testid="uploads"></ul></section>
 <!-- Extra sections (the review queue of pre-moderation, for one) are added here from snapshot.sections. -->
 <div id="sections" style="display:contents"></div>
+${embedded}
 </main>
 <script type="application/json" id="initial">${embed(snapshot)}</script>
 <script>

@@ -162,6 +162,8 @@ export class ControlRoom {
   private restartTimes: number[] = [];
   private lastRestarts: number | null = null;
   private readonly sections = new Map<string, ControlSection>();
+  /** Markup embedded in the page as it is (trusted, ours): the review queue's section. */
+  private embedded = '';
   private running = false;
 
   constructor(private readonly o: ControlRoomOptions) {
@@ -171,6 +173,11 @@ export class ControlRoom {
   /** Adds a section to the page (the review queue of pre-moderation, for one). */
   addSection(name: string, section: ControlSection): void {
     this.sections.set(name, section);
+  }
+
+  /** Embeds fixed markup of our own (no data in it) in the page, e.g. the review section and its script. */
+  embed(html: string): void {
+    this.embedded += html;
   }
 
   get enabled(): boolean {
@@ -444,11 +451,17 @@ export class ControlRoom {
           .redirect('/control', 303);
       }
       if (!(await guard(req, reply))) return reply;
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
-        .send(renderControlPage(await this.current()));
+      return (
+        reply
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          // 'self' scripts for an embedded section's script; blob: media for films it plays.
+          .header(
+            'content-security-policy',
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; media-src 'self' blob:",
+          )
+          .send(renderControlPage(await this.current(), this.embedded))
+      );
     });
     app.get('/api/stations', async (req, reply) => {
       if (!(await guard(req, reply))) return reply;

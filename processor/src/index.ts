@@ -19,7 +19,7 @@ import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
-import { ReviewQueue, registerReviewRoutes } from './review.js';
+import { ReviewQueue, registerReviewRoutes, renderReviewSection } from './review.js';
 import { ScreenSound } from './screen-sound.js';
 import { StationBook } from './station-reports.js';
 import { startReportServer, startStatusServer } from './status.js';
@@ -252,13 +252,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       log: log.child({ module: 'control' }),
     });
     if (config.moderation === 'pre') {
-      // The review queue's films on the control room too; deciding stays on /review.
-      control.addSection('review', async () => ({
-        title: 'Waiting for review',
-        items: review
-          .pending()
-          .map((j) => ({ id: j.id, text: `${j.title ?? j.id}${j.stationId ? ` · station ${j.stationId}` : ''} — decide on /review` })),
-      }));
+      // The review queue on the control room itself: play, approve, make private, take down.
+      control.embed(`${renderReviewSection()}<script src="/review/review.js" defer></script>`);
     }
     await control.start();
     stopping.push(() => control.stop());

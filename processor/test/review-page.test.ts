@@ -74,4 +74,34 @@ describe('the review page', () => {
       await page.close();
     }
   });
+
+  it('the control room holds the same queue: play a film and take it down there', async () => {
+    const { id } = await writePackage(p.config.inboxDir, { frames: 6, publish: 'public', title: 'Waiting in the control room' });
+    await waitFor('the film in review', () => p.pipeline.job(id)?.state === 'review', { timeoutMs: 120_000, intervalMs: 100 });
+    const page = await browser.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/.test(m.text())) refused.push(m.text());
+    });
+    try {
+      // The token in the address becomes the page's cookie; the review section asks for it once more (its API takes a bearer).
+      await page.goto(`${p.url}/control?token=${TOKEN}`);
+      await page.locator('#review [data-review-login]').waitFor({ state: 'visible' });
+      await page.fill('#review input[name=token]', TOKEN);
+      await page.click('#review [data-review-login] button');
+      const item = page.locator(`#review li[data-id="${id}"]`);
+      await item.waitFor();
+      await item.getByRole('button', { name: 'Play' }).click();
+      await waitFor('the film loaded in the control room', () =>
+        item.locator('video').evaluate((v: unknown) => ((v as { readyState: number }).readyState >= 1 ? true : null)),
+      );
+      await item.getByRole('button', { name: 'Take down' }).click();
+      await page.locator('#review [data-review-status]', { hasText: 'Take down: done' }).waitFor();
+      await item.waitFor({ state: 'detached' });
+      expect(p.pipeline.job(id)?.state).not.toBe('review');
+      expect(refused).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 });
