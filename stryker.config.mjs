@@ -67,6 +67,7 @@ export default {
     '!/scripts',
     '!/e2e',
     '!/protocol',
+    '!/kit',
     '!/processor',
     '!/station-server',
     '!/station-ui',

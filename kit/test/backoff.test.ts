@@ -35,6 +35,10 @@ describe('backoffMs', () => {
     expect(backoffMs(0, { minMs: 100, maxMs: 1000, jitter: 2 }, () => 0)).toBe(0);
     expect(backoffMs(0, { minMs: 100, maxMs: 1000, jitter: -1 }, () => 0)).toBe(100);
   });
+  it('without jitter the delay is exact; only a jittered one is rounded', () => {
+    expect(backoffMs(1, { minMs: 0.75, maxMs: 10 })).toBe(1.5);
+    expect(backoffMs(1, { minMs: 0.75, maxMs: 10, jitter: 0.1 }, () => 0.5)).toBe(2);
+  });
   it('rounds to whole milliseconds', () => {
     expect(backoffMs(0, { minMs: 3, maxMs: 1000, jitter: 0.5 }, () => 0.7)).toBe(4);
     expect(backoffMs(0, { minMs: 3, maxMs: 1000, jitter: 0.5 }, () => 0)).toBe(2);
