@@ -60,6 +60,23 @@ describe('station config schema', () => {
       movieFps: 10,
       recentMovies: 8,
       report: { url: null, intervalMs: 5000, timeoutMs: 4000 },
+      tracksDir: undefined,
+      printer: {
+        queue: null,
+        publish: 'public',
+        paperMm: 80,
+        lpOptions: [],
+        jobTimeoutSeconds: 90,
+        checkSeconds: 30,
+        commandTimeoutSeconds: 20,
+        cupsServer: undefined,
+        eventName: 'Stop Motion Festival',
+        fonts: {
+          regular: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+          bold: '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+          mono: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf',
+        },
+      },
       delivery: {
         target: undefined,
         rsyncPassword: undefined,
