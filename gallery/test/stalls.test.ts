@@ -49,7 +49,7 @@ describe('gallery with a stopped S3 server', () => {
     await waitFor('the known film listed', async () => (await (await get('/')).text()).includes(known), { timeoutMs: 30_000 });
     const lockKey = `stop-motion:gallery:${s3.bucket}:refresh-lock`;
     const failuresBefore = logs.filter((l) => l.event === 'refresh.failed').length;
-    s3.pause();
+    await s3.pause();
     try {
       // A film the list does not have yet (the QR link opened at once): the page that says it is on its way.
       const fresh = newId();

@@ -91,7 +91,7 @@ describe('control room', () => {
   });
 
   it('raises an alert when S3 is stopped (SIGSTOP), posts it to the webhook, and clears both when it answers again', async () => {
-    s3.pause();
+    await s3.pause();
     try {
       await waitFor('the S3 alert', async () => (await alertKeys()).includes('s3.unreachable'), { timeoutMs: 15_000 });
       const snap = await snapshot();
@@ -173,7 +173,7 @@ describe('control room', () => {
     try {
       const keys = async () =>
         ((await (await fetch(`${q.url}/api/control`, { headers: auth })).json()) as ControlSnapshot).alerts.active.map((a) => a.key);
-      s3.pause();
+      await s3.pause();
       try {
         await waitFor('raised', async () => (await keys()).includes('s3.unreachable'), { timeoutMs: 15_000 });
       } finally {

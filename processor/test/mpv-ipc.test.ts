@@ -1,4 +1,4 @@
-import { type MpvService, startMpv } from '@stop-motion/e2e';
+import { freeze, type MpvService, startMpv } from '@stop-motion/e2e';
 import { type MpvEvent, MpvIpc } from '@stop-motion/kit';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -46,7 +46,7 @@ describe('MpvIpc against a real mpv', () => {
   it('fails a request at its deadline when mpv is stopped (SIGSTOP), and works again after SIGCONT', async () => {
     const c = await connect();
     const pid = mpv?.pid() as number;
-    process.kill(pid, 'SIGSTOP');
+    await freeze(pid);
     await expect(c.request(['get_property', 'pid'], 300)).rejects.toThrow(/did not answer get_property within 300 ms/);
     process.kill(pid, 'SIGCONT');
     expect(await c.request(['get_property', 'pid'], 10_000)).toBe(pid);
@@ -58,7 +58,7 @@ describe('MpvIpc against a real mpv', () => {
       closed = true;
     });
     const pid = mpv?.pid() as number;
-    process.kill(pid, 'SIGSTOP');
+    await freeze(pid);
     const waiting = expect(c.request(['get_property', 'pid'], 60_000)).rejects.toThrow(/mpv IPC closed/);
     await mpv?.kill();
     await waiting;

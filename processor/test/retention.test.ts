@@ -34,7 +34,7 @@ describe('retention of the inbox, the quarantine and the local films', () => {
   beforeAll(async () => {
     // A stopped S3 keeps a public film waiting for its upload.
     s3 = await startS3();
-    s3.pause();
+    await s3.pause();
     dir = await tempDir('proc-retention');
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {

@@ -49,7 +49,7 @@ describe('processor uploads with a stopped S3 server', () => {
   });
 
   it('retries with the error on its status page, and uploads once S3 answers again', async () => {
-    s3.pause();
+    await s3.pause();
     let id = '';
     try {
       ({ id } = await writePackage(p.config.inboxDir, { frames: 4, publish: 'public', title: 'Stalled upload' }));

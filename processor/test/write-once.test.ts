@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, type S3Service, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
+import { createS3Client, freeze, type S3Service, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
 import { movieKeys } from '@stop-motion/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -284,7 +284,7 @@ describe('a stopped S3 (SIGSTOP) at the id check', () => {
 
   it('defers the check to the upload: the film premieres, and is uploaded once S3 runs again', async () => {
     stopped = await s3rverPid(s3.directory);
-    process.kill(stopped, 'SIGSTOP');
+    await freeze(stopped);
     const { id } = await writePackage(p.config.inboxDir, { frames: 5, publish: 'public', title: 'while S3 is stopped' });
     await waitFor('the film on the big screen', async () => (await p.pipeline.status()).playlist.includes(id), {
       timeoutMs: 60_000,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort, tempDir, waitFor } from '@stop-motion/e2e';
+import { freePort, freeze, tempDir, waitFor } from '@stop-motion/e2e';
 import type { FinishResult, PrinterStatus, StationState } from '@stop-motion/protocol';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -173,7 +173,7 @@ describe.skipIf(skip !== null)('claim tickets through CUPS', () => {
     const s = await station(cups, { PRINTER: queue.name, PRINT_COMMAND_TIMEOUT_SECONDS: '2' });
     await printerIs(s, (p) => p.state === 'ok', 'ready');
     const c = await control(s);
-    cups.process.kill('SIGSTOP');
+    await freeze(cups.process.pid as number);
     cleanups.push(() => void cups.process.kill('SIGCONT'));
     const result = await finishFilm(c);
     // Answered while the ticket is still on its way: the finish did not wait for it.

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Every child a harness starts is tracked here so that it is ended when the test
@@ -138,4 +139,41 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
+}
+
+/**
+ * SIGSTOP, then wait until every thread of the process is stopped. kill() returns before
+ * the stop takes effect: one thread takes the signal and stops the others when it is next
+ * scheduled, and on a busy machine another thread (mpv's IPC thread, for one) can still
+ * answer a request meanwhile. A test of "a stopped peer" starts once the peer is stopped.
+ */
+export async function freeze(pid: number, timeoutMs = 5000): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  await waitFor(`process ${pid} stopped`, () => allThreadsStopped(pid), {
+    timeoutMs,
+    intervalMs: 5,
+    failIf: () => (existsSync(`/proc/${pid}`) ? undefined : 'the process is gone'),
+  });
+}
+
+/** SIGCONT; a process that is gone already is not an error. */
+export function thaw(pid: number): void {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+function allThreadsStopped(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/task`).every((tid) => {
+    try {
+      // The state follows the command name in parentheses, which may itself hold spaces.
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'T' || state === 't' || state === 'Z' || state === 'X';
+    } catch {
+      return true; // The thread has exited.
+    }
+  });
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client as createServiceS3Client } from '@stop-motion/kit';
-import { type ManagedProcess, spawnManaged, waitFor } from './process.js';
+import { freeze, type ManagedProcess, spawnManaged, waitFor } from './process.js';
 import { tempDir } from './tmp.js';
 
 export interface S3Settings {
@@ -37,7 +37,7 @@ export interface S3Service extends Required<Omit<S3Settings, 'forcePathStyle'>> 
    * SIGSTOP: the server keeps its socket open and the kernel still accepts connections,
    * but nothing answers (a half-dead uplink). `resume` sends SIGCONT; stop and close resume first.
    */
-  pause(): void;
+  pause(): Promise<void>;
   resume(): void;
   /** Starts it again on the same port and directory, keeping every object. */
   start(): Promise<void>;
@@ -99,8 +99,8 @@ export async function startS3(opts: { bucket?: string; directory?: string; port?
     client: () => createS3Client({ ...settings(), forcePathStyle: true }),
     start,
     running: () => proc?.running() ?? false,
-    pause() {
-      if (proc?.running() && proc.child.pid) process.kill(proc.child.pid, 'SIGSTOP');
+    async pause() {
+      if (proc?.running() && proc.child.pid) await freeze(proc.child.pid);
     },
     resume,
     async stop() {
