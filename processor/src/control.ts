@@ -269,7 +269,7 @@ export class ControlRoom {
         this.broadcast(snap);
       }
     } catch (err) {
-      this.o.log.warn({ err: errorMessage(err) }, 'control.tick_failed');
+      this.o.log.warn({ event: 'control.tick_failed', err: errorMessage(err) }, 'control tick failed');
     }
   }
 
@@ -314,8 +314,9 @@ export class ControlRoom {
       });
     }
     const changes = this.alerts.update(conditions, now);
-    for (const a of changes.raised) this.o.log.warn({ alert: a.key, severity: a.severity, message: a.message }, 'alert.raised');
-    for (const a of changes.cleared) this.o.log.info({ alert: a.key }, 'alert.cleared');
+    for (const a of changes.raised)
+      this.o.log.warn({ event: 'alert.raised', alert: a.key, severity: a.severity, message: a.message }, 'alert raised');
+    for (const a of changes.cleared) this.o.log.info({ event: 'alert.cleared', alert: a.key }, 'alert cleared');
     if (this.running) for (const a of [...changes.raised, ...changes.cleared]) this.notify(a);
     const at = playlist.indexOf(nowPlaying ?? '');
     const next = playlist.length === 0 ? null : (playlist[(at + 1) % playlist.length] ?? null);
@@ -376,9 +377,11 @@ export class ControlRoom {
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) })
       .then(async (res) => {
         await res.body?.cancel();
-        if (!res.ok) this.o.log.warn({ alert: a.key, status: res.status }, 'alert.webhook_failed');
+        if (!res.ok) this.o.log.warn({ event: 'alert.webhook_failed', alert: a.key, status: res.status }, 'alert webhook failed');
       })
-      .catch((err: unknown) => this.o.log.warn({ alert: a.key, err: errorMessage(err).slice(0, 120) }, 'alert.webhook_failed'));
+      .catch((err: unknown) =>
+        this.o.log.warn({ event: 'alert.webhook_failed', alert: a.key, err: errorMessage(err).slice(0, 120) }, 'alert webhook failed'),
+      );
   }
 
   private broadcast(snap: ControlSnapshot): void {
@@ -494,12 +497,12 @@ export class ControlRoom {
         return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such station' } });
       if (action === 'close' || action === 'open') {
         await this.o.book.setClosed(id, action === 'close');
-        this.o.log.info({ station: id, action, from: req.ip }, 'operator.station');
+        this.o.log.info({ event: 'operator.station', station: id, action, from: req.ip }, 'operator station');
       } else {
         const kind = stationActionKindSchema.safeParse(action);
         if (!kind.success) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
         const sent = await this.o.book.request(id, kind.data);
-        this.o.log.info({ station: id, action, id: sent.id, from: req.ip }, 'operator.station');
+        this.o.log.info({ event: 'operator.station', station: id, action, id: sent.id, from: req.ip }, 'operator station');
       }
       this.ticking = this.tick();
       return { ok: true };
@@ -511,7 +514,7 @@ export class ControlRoom {
       if (action === 'skip') await screen.skip();
       else if (action === 'hold' || action === 'release') await screen.holdOnSlide(action === 'hold');
       else return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
-      this.o.log.info({ action, from: req.ip }, 'operator.screen');
+      this.o.log.info({ event: 'operator.screen', action, from: req.ip }, 'operator screen');
       this.ticking = this.tick();
       return { ok: true };
     });
@@ -520,7 +523,7 @@ export class ControlRoom {
       if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
       if (!(await this.o.sources.screen.replay(req.params.id)))
         return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'that film is not on the playlist' } });
-      this.o.log.info({ film: req.params.id, action: 'replay', from: req.ip }, 'operator.film');
+      this.o.log.info({ event: 'operator.film', film: req.params.id, action: 'replay', from: req.ip }, 'operator film');
       this.ticking = this.tick();
       return { ok: true };
     });
@@ -528,7 +531,7 @@ export class ControlRoom {
       if (!(await guard(req, reply))) return reply;
       if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
       await this.o.sources.takeDown(req.params.id, 'operator (control room)');
-      this.o.log.info({ film: req.params.id, action: 'take-down', from: req.ip }, 'operator.film');
+      this.o.log.info({ event: 'operator.film', film: req.params.id, action: 'take-down', from: req.ip }, 'operator film');
       this.ticking = this.tick();
       return { ok: true };
     });

@@ -77,7 +77,7 @@ async function makeIdleSlide(config: ProcessorConfig, log: Logger): Promise<stri
     );
     return output;
   } catch (err) {
-    log.warn({ err: errorMessage(err) }, 'player.idle_slide_failed');
+    log.warn({ event: 'player.idle_slide_failed', err: errorMessage(err) }, 'player idle slide failed');
     return null;
   }
 }
@@ -97,7 +97,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       try {
         await stop();
       } catch (err) {
-        log.warn({ err: errorMessage(err) }, 'stop.failed');
+        log.warn({ event: 'stop.failed', err: errorMessage(err) }, 'stop failed');
       }
     }
     stopping.length = 0;
@@ -135,7 +135,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const uploader = config.s3
       ? new WriteOnceUploader(createS3(config.s3, deadlines), config.s3.bucket, log.child({ module: 'upload' }), deadlines)
       : null;
-    if (!uploader) log.warn('upload.disabled: S3_BUCKET is not set; public films stay on this machine');
+    if (!uploader) log.warn({ event: 'upload.disabled' }, 'S3_BUCKET is not set; public films stay on this machine');
     let pipeline: Pipeline | null = null;
     let notices: Notices | null = null;
     let reconciler: Reconciler | null = null;
@@ -155,7 +155,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
               : n.type === 'film.unhidden'
                 ? p.showAgain(n.id).then(() => hidden.delete(n.id))
                 : null;
-        task?.catch((err: unknown) => log.warn({ id: n.id, err: errorMessage(err) }, 'notice.failed'));
+        task?.catch((err: unknown) => log.warn({ event: 'notice.failed', id: n.id, err: errorMessage(err) }, 'notice failed'));
       };
       // Whatever was announced while Redis was away is read from the bucket instead.
       const onReady = () => void reconciler?.run('redis reconnected');
@@ -257,7 +257,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     }
     await control.start();
     stopping.push(() => control.stop());
-    if (!control.enabled) log.info('control.off: CONTROL_TOKEN is not set; the control room page is off (station reports are still taken)');
+    if (!control.enabled)
+      log.info({ event: 'control.off' }, 'CONTROL_TOKEN is not set; the control room page is off (station reports are still taken)');
     let reportUrl: string | null = null;
     if (config.control.reportListen) {
       const reports = await startReportServer(control, config.control.reportListen, log.child({ module: 'reports' }));

@@ -47,10 +47,10 @@ export class Ingest {
     this.running = true;
     try {
       const w = watch(this.d.dirs.inbox, () => this.queueScan());
-      w.on('error', (err) => this.d.log.warn({ err: err.message }, 'ingest.watch_failed'));
+      w.on('error', (err) => this.d.log.warn({ event: 'ingest.watch_failed', err: err.message }, 'ingest watch failed'));
       this.watchers.set('', w);
     } catch (err) {
-      this.d.log.warn({ err: errorMessage(err) }, 'ingest.watch_failed');
+      this.d.log.warn({ event: 'ingest.watch_failed', err: errorMessage(err) }, 'ingest watch failed');
     }
     // Events get lost (and rsync writes inside subdirectories); a rescan catches everything.
     this.rescanTimer = setInterval(() => this.queueScan(), this.d.config.rescanMs);
@@ -87,7 +87,7 @@ export class Ingest {
         try {
           await this.scanOnce();
         } catch (err) {
-          this.d.log.error({ err: errorMessage(err) }, 'ingest.scan_failed');
+          this.d.log.error({ event: 'ingest.scan_failed', err: errorMessage(err) }, 'ingest scan failed');
         }
       } while (this.scanAgain && this.running);
     })().finally(() => {
@@ -117,7 +117,7 @@ export class Ingest {
         await this.consider(name, name, dir, null);
       } catch (err) {
         // One bad package never stops the others.
-        this.d.log.error({ name: name.slice(0, 80), err: errorMessage(err) }, 'ingest.failed');
+        this.d.log.error({ event: 'ingest.failed', name: name.slice(0, 80), err: errorMessage(err) }, 'ingest failed');
       }
     }
     for (const name of this.watchers.keys()) if (name !== '' && !seen.has(name)) this.unwatch(name);
@@ -141,7 +141,7 @@ export class Ingest {
         if (!(await this.isDirectory(key, dir))) continue;
         await this.consider(key, name, dir, station);
       } catch (err) {
-        this.d.log.error({ name: key.slice(0, 120), err: errorMessage(err) }, 'ingest.failed');
+        this.d.log.error({ event: 'ingest.failed', name: key.slice(0, 120), err: errorMessage(err) }, 'ingest failed');
       }
     }
   }
@@ -153,7 +153,7 @@ export class Ingest {
       if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
       else
         await this.badlyNamed(raw, dir).catch((err: unknown) =>
-          this.d.log.error({ name: showName(raw), err: errorMessage(err) }, 'ingest.failed'),
+          this.d.log.error({ event: 'ingest.failed', name: showName(raw), err: errorMessage(err) }, 'ingest failed'),
         );
     }
     return names.sort();
@@ -165,7 +165,7 @@ export class Ingest {
     if (st.isDirectory()) return true;
     if (!this.notedNonDirs.has(key)) {
       this.notedNonDirs.add(key);
-      this.d.log.warn({ name: key.slice(0, key.includes('/') ? 120 : 80) }, 'ingest.not_a_directory');
+      this.d.log.warn({ event: 'ingest.not_a_directory', name: key.slice(0, key.includes('/') ? 120 : 80) }, 'ingest not a directory');
     }
     return false;
   }
@@ -199,7 +199,7 @@ export class Ingest {
     if (!st.isDirectory()) {
       if (!this.notedNonDirs.has(key)) {
         this.notedNonDirs.add(key);
-        this.d.log.warn({ name: shown }, 'ingest.not_a_directory');
+        this.d.log.warn({ event: 'ingest.not_a_directory', name: shown }, 'ingest not a directory');
       }
       return;
     }
@@ -230,14 +230,20 @@ export class Ingest {
     const existing = this.d.jobs.get(id);
     if (existing && existing.state !== 'quarantined' && existing.state !== 'failed') {
       await rm(dir, { recursive: true, force: true });
-      this.d.log.info({ id, state: existing.state }, existing.state === 'removed' ? 'package.removed_film' : 'package.duplicate');
+      this.d.log.info(
+        { event: existing.state === 'removed' ? 'package.removed_film' : 'package.duplicate', id, state: existing.state },
+        existing.state === 'removed' ? 'a package of a removed film' : 'a package already received',
+      );
       return;
     }
     const intake = await checkDelivery(dir, id, { graceMs: this.d.config.packageGraceMs });
     if (intake.kind === 'wait') {
       if (!this.waitingFor.has(id)) {
         this.waitingFor.add(id);
-        this.d.log.warn({ id, missing: intake.missing.length, first: intake.missing[0], waitMs: intake.leftMs }, 'package.incomplete');
+        this.d.log.warn(
+          { event: 'package.incomplete', id, missing: intake.missing.length, first: intake.missing[0], waitMs: intake.leftMs },
+          'package incomplete',
+        );
       }
       return;
     }
@@ -265,7 +271,10 @@ export class Ingest {
       await rm(dir, { recursive: true, force: true });
     }
     await this.d.jobs.receive(id);
-    this.d.log.info({ id, retry: Boolean(existing), ...(station !== null ? { area: station } : {}) }, 'package.received');
+    this.d.log.info(
+      { event: 'package.received', id, retry: Boolean(existing), ...(station !== null ? { area: station } : {}) },
+      'package received',
+    );
     this.d.onReceived();
   }
 }

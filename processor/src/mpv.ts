@@ -68,7 +68,7 @@ export class MpvPlayer implements Player {
     const next = this.chain.then(task, task);
     this.chain = next.catch((err: unknown) => {
       this.apply({ type: 'sync-failed', error: (err as Error).message });
-      this.o.log.warn({ err: (err as Error).message }, 'player.sync_failed');
+      this.o.log.warn({ event: 'player.sync_failed', err: (err as Error).message }, 'player sync failed');
     });
     return this.chain;
   }
@@ -91,10 +91,10 @@ export class MpvPlayer implements Player {
       this.apply({ type: 'connected' });
       await this.serial(() => this.sync(true));
       this.apply({ type: 'ready' });
-      this.o.log.info({ socket: this.socketPath, restarts: this.sup.restarts }, 'player.connected');
+      this.o.log.info({ event: 'player.connected', socket: this.socketPath, restarts: this.sup.restarts }, 'player connected');
     } catch (err) {
       const retryInMs = this.apply({ type: 'connect-failed', error: (err as Error).message });
-      this.o.log.warn({ err: this.sup.lastError, failures: this.sup.failures }, 'player.connect_failed');
+      this.o.log.warn({ event: 'player.connect_failed', err: this.sup.lastError, failures: this.sup.failures }, 'player connect failed');
       if (retryInMs !== null) this.scheduleReconnect(retryInMs);
     }
   }
@@ -135,7 +135,7 @@ export class MpvPlayer implements Player {
       ipc?.close();
       const error = `mpv exited (${signal ?? code})${tail ? `: ${tail.trim().split('\n').at(-1)}` : ''}`;
       const retryInMs = this.apply({ type: 'exited', error, wasConnected: ipc !== null }) ?? 50;
-      this.o.log.warn({ code, signal, restarts: this.sup.restarts, retryInMs }, 'player.mpv_exited');
+      this.o.log.warn({ event: 'player.mpv_exited', code, signal, restarts: this.sup.restarts, retryInMs }, 'player mpv exited');
       this.scheduleReconnect(retryInMs);
     });
     const deadline = Date.now() + 5000;
@@ -184,7 +184,9 @@ export class MpvPlayer implements Player {
       this.nowPath = p;
       const entry = p ? this.o.store.films.find((f) => f.file === p) : undefined;
       if (entry) {
-        this.o.store.setCurrent(entry.id).catch((err: unknown) => this.o.log.warn({ err: (err as Error).message }, 'player.save_failed'));
+        this.o.store
+          .setCurrent(entry.id)
+          .catch((err: unknown) => this.o.log.warn({ event: 'player.save_failed', err: (err as Error).message }, 'player save failed'));
       }
     }
   }
@@ -234,13 +236,13 @@ export class MpvPlayer implements Player {
 
   async add(entry: PlaylistEntry): Promise<void> {
     if (await this.o.store.add(entry)) {
-      this.o.log.info({ id: entry.id, after: this.o.store.current }, 'player.queued_next');
+      this.o.log.info({ event: 'player.queued_next', id: entry.id, after: this.o.store.current }, 'player queued next');
     }
     await this.serial(() => this.sync(false));
   }
 
   async remove(id: string): Promise<void> {
-    if (await this.o.store.remove(id)) this.o.log.info({ id }, 'player.removed');
+    if (await this.o.store.remove(id)) this.o.log.info({ event: 'player.removed', id }, 'player removed');
     await this.serial(() => this.sync(false));
   }
 
@@ -254,7 +256,7 @@ export class MpvPlayer implements Player {
       // With --loop-playlist=inf the last film wraps to the first.
       await this.ipc?.command('playlist-next', 'force');
     });
-    this.o.log.info({ from: this.o.store.current }, 'player.skipped');
+    this.o.log.info({ event: 'player.skipped', from: this.o.store.current }, 'player skipped');
   }
 
   async replay(id: string): Promise<boolean> {
@@ -264,14 +266,14 @@ export class MpvPlayer implements Player {
       await this.sync(false);
       await this.ipc?.command('set_property', 'playlist-pos', at);
     });
-    this.o.log.info({ id }, 'player.replayed');
+    this.o.log.info({ event: 'player.replayed', id }, 'player replayed');
     return true;
   }
 
   async holdOnSlide(hold: boolean): Promise<void> {
     if (hold === this.held) return;
     this.held = hold;
-    this.o.log.info({ hold }, hold ? 'player.held_on_slide' : 'player.released');
+    this.o.log.info({ event: hold ? 'player.held_on_slide' : 'player.released', hold }, hold ? 'player held on slide' : 'player released');
     // Released: the film that was on screen before resumes.
     await this.serial(() => this.sync(!hold));
     if (hold && !this.o.idleSlide) await this.serial(async () => void (await this.ipc?.command('set_property', 'pause', true)));

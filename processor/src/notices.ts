@@ -26,7 +26,7 @@ export class Notices {
       ['publisher', this.pub],
       ['subscriber', this.sub],
     ] as const) {
-      client.on('error', (err: Error) => this.log.debug({ client: name, err: err.message }, 'redis.error'));
+      client.on('error', (err: Error) => this.log.debug({ event: 'redis.error', client: name, err: err.message }, 'redis error'));
     }
     this.sub.on('ready', () => this.onReady());
     this.sub.on('message', (channel: string, message: string) => {
@@ -35,19 +35,21 @@ export class Notices {
       try {
         parsed = filmNoticeSchema.safeParse(JSON.parse(message));
       } catch {
-        this.log.warn('redis.bad_notice');
+        this.log.warn({ event: 'redis.bad_notice' }, 'redis bad notice');
         return;
       }
       if (!parsed.success) {
-        this.log.warn('redis.bad_notice');
+        this.log.warn({ event: 'redis.bad_notice' }, 'redis bad notice');
         return;
       }
       this.onNotice(parsed.data);
     });
     // Connecting may take a while when Redis is away; ioredis keeps trying in the background.
-    this.pub.connect().catch((err: Error) => this.log.warn({ err: err.message }, 'redis.connect_failed'));
-    this.sub.connect().catch((err: Error) => this.log.warn({ err: err.message }, 'redis.connect_failed'));
-    this.sub.subscribe(FILMS_CHANNEL).catch((err: Error) => this.log.warn({ err: err.message }, 'redis.subscribe_failed'));
+    this.pub.connect().catch((err: Error) => this.log.warn({ event: 'redis.connect_failed', err: err.message }, 'redis connect failed'));
+    this.sub.connect().catch((err: Error) => this.log.warn({ event: 'redis.connect_failed', err: err.message }, 'redis connect failed'));
+    this.sub
+      .subscribe(FILMS_CHANNEL)
+      .catch((err: Error) => this.log.warn({ event: 'redis.subscribe_failed', err: err.message }, 'redis subscribe failed'));
   }
 
   async publish(notice: FilmNotice): Promise<void> {

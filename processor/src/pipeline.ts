@@ -126,7 +126,7 @@ export class Pipeline {
   async takeDown(id: string, why: string): Promise<void> {
     if (!isValidId(id)) return;
     await this.d.player.remove(id);
-    this.d.log.info({ id, why }, 'film.taken_down');
+    this.d.log.info({ event: 'film.taken_down', id, why }, 'film taken down');
   }
 
   async showAgain(id: string): Promise<void> {
@@ -135,7 +135,7 @@ export class Pipeline {
     if (!job || (job.state !== 'done' && job.state !== 'uploading')) return;
     if (!(await exists(this.filmFile(id)))) {
       // Cleaned by retention while off the screen: the website still has it.
-      this.d.log.warn({ id }, 'film.local_copy_gone');
+      this.d.log.warn({ event: 'film.local_copy_gone', id }, 'film local copy gone');
       return;
     }
     await this.d.player.restore({ id, file: this.filmFile(id) });

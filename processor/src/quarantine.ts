@@ -33,7 +33,7 @@ export class Quarantine {
     await fsyncDir(this.d.dirs.quarantine);
     await this.d.jobs.receive(id);
     await this.d.jobs.update(id, { state: 'quarantined', reason });
-    this.d.log.warn({ id, reason }, 'package.quarantined');
+    this.d.log.warn({ event: 'package.quarantined', id, reason }, 'package quarantined');
   }
 
   /** An inbox entry that cannot have a job: kept under a made-up name with its original one in REASON. */
@@ -44,7 +44,7 @@ export class Quarantine {
     await writeFile(path.join(target, 'REASON'), `${reason}\noriginal name: ${JSON.stringify(name)}\n`);
     this.strays.push({ name: name.slice(0, 80), reason, at: new Date().toISOString() });
     if (this.strays.length > 100) this.strays.shift();
-    this.d.log.warn({ name: name.slice(0, 80), reason }, 'package.quarantined');
+    this.d.log.warn({ event: 'package.quarantined', name: name.slice(0, 80), reason }, 'package quarantined');
   }
 
   /** A taken-in package that cannot become a film: its files move out of work/ with every dropped frame's reason. */
@@ -59,7 +59,7 @@ export class Quarantine {
     await writeFile(path.join(target, 'REASON'), `${lines.join('\n')}\n`);
     await fsyncDir(this.d.dirs.quarantine);
     await this.d.jobs.update(job.id, { state: 'quarantined', reason, dropped });
-    this.d.log.warn({ id: job.id, reason }, 'package.quarantined');
+    this.d.log.warn({ event: 'package.quarantined', id: job.id, reason }, 'package quarantined');
     await rm(workDir, { recursive: true, force: true });
   }
 }

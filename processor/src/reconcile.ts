@@ -30,7 +30,7 @@ export async function removeFilm(d: RemovalDeps, id: string, why: string): Promi
   const job = d.jobs.get(id);
   if (job && job.state !== 'removed') {
     await d.jobs.update(id, { state: 'removed', reason: `removed by its owner (${why})` });
-    d.log.info({ id, why }, 'film.removed');
+    d.log.info({ event: 'film.removed', id, why }, 'film removed');
   }
 }
 
@@ -199,19 +199,19 @@ export class Reconciler {
             await this.d.player.remove(id);
             await this.d.hidden.add(id);
             report.hidden.push(id);
-            this.d.log.info({ id, why }, 'film.taken_down');
+            this.d.log.info({ event: 'film.taken_down', id, why }, 'film taken down');
           } else if (meta && !meta.hidden && wasHidden) {
             await this.d.showAgain(id);
             await this.d.hidden.delete(id);
             report.shown.push(id);
-            this.d.log.info({ id, why }, 'film.shown_again');
+            this.d.log.info({ event: 'film.shown_again', id, why }, 'film shown again');
           }
         }
       };
       await Promise.all(Array.from({ length: this.d.concurrency ?? 4 }, worker));
     } catch (err) {
       report.error = errorMessage(err);
-      this.d.log.warn({ why, err: report.error }, 'reconcile.failed');
+      this.d.log.warn({ event: 'reconcile.failed', why, err: report.error }, 'reconcile failed');
     }
     if (report.error === null) {
       const { checked, hidden, shown, removed } = report;

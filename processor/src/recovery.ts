@@ -65,7 +65,7 @@ export interface RecoveryDeps {
 
 /** Loads the job records, looks at work/, and carries out `planRecovery`'s plan. */
 export async function recover(d: RecoveryDeps): Promise<void> {
-  await d.jobs.load((file, reason) => d.log.error({ file, reason }, 'job.unreadable'));
+  await d.jobs.load((file, reason) => d.log.error({ event: 'job.unreadable', file, reason }, 'job unreadable'));
   const workDirs: WorkDirEntry[] = [];
   for (const name of await readdir(d.dirs.work)) {
     if (!isValidId(name) || d.jobs.has(name)) continue;
@@ -75,7 +75,7 @@ export async function recover(d: RecoveryDeps): Promise<void> {
     switch (action.kind) {
       case 'adopt':
         await d.jobs.put(newJob(action.id));
-        d.log.info({ id: action.id }, 'job.recovered');
+        d.log.info({ event: 'job.recovered', id: action.id }, 'job recovered');
         break;
       case 'discard':
         await rm(workDirOf(d.dirs, action.id), { recursive: true, force: true });
@@ -89,7 +89,7 @@ export async function recover(d: RecoveryDeps): Promise<void> {
         break;
       }
       case 'resume':
-        d.log.info({ id: action.id, state: action.state }, 'job.resumed');
+        d.log.info({ event: 'job.resumed', id: action.id, state: action.state }, 'job resumed');
         break;
     }
   }
@@ -112,7 +112,7 @@ async function killLeftoverTool(workDir: string, log: Logger): Promise<void> {
     const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
     if (!/ff(mpeg|probe)$/.test(cmdline[0] ?? '') || !cmdline.some((a) => a.startsWith(workDir))) return;
     process.kill(pid, 'SIGKILL');
-    log.info({ pid }, 'render.leftover_killed');
+    log.info({ event: 'render.leftover_killed', pid }, 'render leftover killed');
   } catch {
     // Gone already.
   }

@@ -95,7 +95,7 @@ export class RenderWorker {
     try {
       await this.renderJob(job);
     } catch (err) {
-      this.d.log.error({ id: job.id, err: errorMessage(err) }, 'render.crashed');
+      this.d.log.error({ event: 'render.crashed', id: job.id, err: errorMessage(err) }, 'render crashed');
       await this.noteCrash(job.id, err);
     } finally {
       this.progress.delete(job.id);
@@ -116,7 +116,7 @@ export class RenderWorker {
         this.retryAt.set(id, Date.now() + 5000 * failures);
       }
     } catch (again) {
-      this.d.log.error({ id, err: errorMessage(again) }, 'render.crash_unrecorded');
+      this.d.log.error({ event: 'render.crash_unrecorded', id, err: errorMessage(again) }, 'render crash unrecorded');
       this.retryAt.set(id, Date.now() + 5000 * failures);
     }
   }
@@ -129,18 +129,18 @@ export class RenderWorker {
     const packageDir = packageDirOf(this.d.dirs, id);
     if (!(await exists(packageDir))) {
       await this.d.jobs.update(id, { state: 'failed', reason: 'the package files are gone' });
-      log.error({ id }, 'render.package_missing');
+      log.error({ event: 'render.package_missing', id }, 'render package missing');
       return;
     }
     const v = await validatePackage(packageDir, id, c);
-    for (const d of v.dropped) log.warn({ id, file: d.file, reason: d.reason }, 'frame.dropped');
+    for (const d of v.dropped) log.warn({ event: 'frame.dropped', id, file: d.file, reason: d.reason }, 'frame dropped');
     if (!v.ok) {
       await this.d.quarantine.job(initial, v.reason, v.dropped);
       return;
     }
-    for (const w of v.warnings) log.warn({ id, warning: w }, 'package.warning');
+    for (const w of v.warnings) log.warn({ event: 'package.warning', id, warning: w }, 'package warning');
     const fixed = fixTitle(v.pkg.title);
-    for (const reason of fixed.reasons) log.warn({ id, reason }, 'title.fixed');
+    for (const reason of fixed.reasons) log.warn({ event: 'title.fixed', id, reason }, 'title fixed');
     const pkg = { ...v.pkg, title: fixed.title ?? null };
     // A station's secret only opens its own area: the area, not the manifest, says who sent it.
     const area = await readFromStation(workDir);
@@ -166,7 +166,10 @@ export class RenderWorker {
     // The frames decide the film's size; a manifest's width and height are only a claim.
     const natural = dominantSize(v.frames);
     if (pkg.width !== null && (pkg.width !== natural.width || pkg.height !== natural.height)) {
-      log.warn({ id, manifest: `${pkg.width}x${pkg.height}`, frames: `${natural.width}x${natural.height}` }, 'package.size_mismatch');
+      log.warn(
+        { event: 'package.size_mismatch', id, manifest: `${pkg.width}x${pkg.height}`, frames: `${natural.width}x${natural.height}` },
+        'package size mismatch',
+      );
     }
     if (pkg.publish === 'public' && this.d.uploader && (await this.publicIdTaken(initial))) return;
     const startedAt = new Date();
@@ -182,7 +185,7 @@ export class RenderWorker {
       renderStartedAt: startedAt.toISOString(),
     });
     this.progress.set(id, 0);
-    log.info({ id, frames: v.frames.length, dropped: v.dropped.length, publish: pkg.publish }, 'render.started');
+    log.info({ event: 'render.started', id, frames: v.frames.length, dropped: v.dropped.length, publish: pkg.publish }, 'render started');
     let result: Awaited<ReturnType<typeof renderFilm>>;
     const budget = startRenderBudget(renderBudgetMs(v.frames.length, c), this.abort.signal);
     try {
@@ -234,7 +237,7 @@ export class RenderWorker {
       if (!this.running || (err instanceof ToolError && err.kind === 'aborted')) return;
       const failures = job.renderFailures + 1;
       const detail = err instanceof ToolError && err.stderrTail ? `${err.message}\n${err.stderrTail}` : errorMessage(err);
-      log.error({ id, failures, err: detail }, 'render.failed');
+      log.error({ event: 'render.failed', id, failures, err: detail }, 'render failed');
       if (failures >= MAX_RENDER_FAILURES) {
         await this.d.jobs.update(id, {
           state: 'failed',
@@ -250,7 +253,7 @@ export class RenderWorker {
       budget.clear();
     }
     const dropped = [...v.dropped, ...result.dropped];
-    for (const d of result.dropped) log.warn({ id, file: d.file, reason: d.reason }, 'frame.dropped');
+    for (const d of result.dropped) log.warn({ event: 'frame.dropped', id, file: d.file, reason: d.reason }, 'frame dropped');
     if ('failed' in result) {
       await this.d.quarantine.job(job, result.failed, dropped);
       return;
@@ -271,8 +274,17 @@ export class RenderWorker {
       reason: null,
     });
     log.info(
-      { id, renderMs, frames: result.frameCount, width: result.width, height: result.height, audio: result.audio, encoder: result.encoder },
-      'render.done',
+      {
+        event: 'render.done',
+        id,
+        renderMs,
+        frames: result.frameCount,
+        width: result.width,
+        height: result.height,
+        audio: result.audio,
+        encoder: result.encoder,
+      },
+      'render done',
     );
     await this.handOff(job);
   }
@@ -290,7 +302,7 @@ export class RenderWorker {
     try {
       state = await publicIdState(uploader, job.id);
     } catch (err) {
-      this.d.log.warn({ id: job.id, err: errorMessage(err) }, 'film.check_deferred');
+      this.d.log.warn({ event: 'film.check_deferred', id: job.id, err: errorMessage(err) }, 'film check deferred');
       return false;
     }
     if (state === 'removed') {
@@ -316,16 +328,16 @@ export class RenderWorker {
       if (!held || this.d.review?.onScreen) await this.d.player.add({ id, file: path.join(filmDirOf(this.d.dirs, id), 'movie.mp4') });
     } catch (err) {
       // The playlist on disk is updated first; mpv catches up when it is back.
-      this.d.log.warn({ id, err: errorMessage(err) }, 'player.add_failed');
+      this.d.log.warn({ event: 'player.add_failed', id, err: errorMessage(err) }, 'player add failed');
     }
     if (held) {
       await this.d.jobs.update(id, { state: 'review' });
-      this.d.log.info({ id }, 'review.waiting');
+      this.d.log.info({ event: 'review.waiting', id }, 'review waiting');
     } else if (job.publish === 'public' && this.d.uploader) {
       await this.d.jobs.update(id, { state: 'uploading' });
       this.d.onUploadDue();
     } else {
-      if (job.publish === 'public') this.d.log.warn({ id }, 'upload.disabled');
+      if (job.publish === 'public') this.d.log.warn({ event: 'upload.disabled', id }, 'upload disabled');
       await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString() });
     }
     // The frames are in the film now; the package can go.

@@ -215,7 +215,7 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
   const decision = await resolveEncoder(input.encoder.choice ?? 'libx264', {
     vaapiDevice: input.encoder.vaapiDevice,
     nice: input.nice,
-    onProbed: (d) => input.log?.info({ encoder: d.kind, passedOver: d.reasons }, 'render.encoder_probed'),
+    onProbed: (d) => input.log?.info({ event: 'render.encoder_probed', encoder: d.kind, passedOver: d.reasons }, 'render encoder probed'),
   });
   let kind: VideoEncoder = decision.kind;
   let mix: SoundtrackMix | null = null;
@@ -227,7 +227,7 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
       toolOpts,
     );
     if (prepared.ok) mix = prepared.mix;
-    else input.log?.warn({ id, soundtrack: input.soundtrack.id, reason: prepared.reason }, 'render.silent');
+    else input.log?.warn({ event: 'render.silent', id, soundtrack: input.soundtrack.id, reason: prepared.reason }, 'render silent');
   }
   const movie = path.join(outDir, 'movie.mp4');
   const poster = path.join(outDir, 'poster.jpg');
@@ -276,7 +276,10 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
         const failed = kind;
         kind = 'libx264';
         const n = await encode(count);
-        input.log?.warn({ id, encoder: failed, fallback: 'libx264', reason: failure(err) }, 'render.encoder_fallback');
+        input.log?.warn(
+          { event: 'render.encoder_fallback', id, encoder: failed, fallback: 'libx264', reason: failure(err) },
+          'render encoder fallback',
+        );
         return n;
       }
       if (mix) {
@@ -284,7 +287,10 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
         mix = null;
         try {
           const n = await encodeOnce(count);
-          input.log?.warn({ id, soundtrack: input.soundtrack?.id, reason: `the mix failed: ${failure(err)}` }, 'render.silent');
+          input.log?.warn(
+            { event: 'render.silent', id, soundtrack: input.soundtrack?.id, reason: `the mix failed: ${failure(err)}` },
+            'render silent',
+          );
           return n;
         } catch {
           mix = saved;

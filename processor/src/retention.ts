@@ -129,7 +129,7 @@ export class Retention {
   sweep(): Promise<void> {
     if (!this.sweeping) {
       this.sweeping = this.sweepOnce()
-        .catch((err: unknown) => this.o.log.error({ err: errorMessage(err) }, 'retention.failed'))
+        .catch((err: unknown) => this.o.log.error({ event: 'retention.failed', err: errorMessage(err) }, 'retention failed'))
         .finally(() => {
           this.sweeping = null;
         });
@@ -146,7 +146,7 @@ export class Retention {
     this.cleaned.push(entry);
     if (this.cleaned.length > 200) this.cleaned.shift();
     this.totals = { entries: this.totals.entries + 1, bytes: this.totals.bytes + c.bytes };
-    this.o.log.info(entry, 'retention.cleaned');
+    this.o.log.info({ event: 'retention.cleaned', ...entry }, 'retention cleaned');
   }
 
   private async sweepOnce(): Promise<void> {
@@ -207,7 +207,7 @@ export class Retention {
       this.record({ area, name: e.shown, bytes: e.bytes, reason });
       return true;
     } catch (err) {
-      this.o.log.warn({ area, name: e.shown, err: errorMessage(err) }, 'retention.remove_failed');
+      this.o.log.warn({ event: 'retention.remove_failed', area, name: e.shown, err: errorMessage(err) }, 'retention remove failed');
       return false;
     }
   }
@@ -223,7 +223,10 @@ export class Retention {
       if (st.isDirectory()) await writeFile(path.join(target, 'REASON'), `${reason}\noriginal name: ${e.shown}\n`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') {
-        this.o.log.warn({ area: 'inbox', name: e.shown, err: errorMessage(err) }, 'retention.remove_failed');
+        this.o.log.warn(
+          { event: 'retention.remove_failed', area: 'inbox', name: e.shown, err: errorMessage(err) },
+          'retention remove failed',
+        );
         return;
       }
       // The inbox is on another file system: a copy would only move the problem; it goes.

@@ -102,7 +102,7 @@ export class ReviewQueue {
         });
         await this.d.takeDown(id, 'review');
       }
-      this.d.log.info({ id, decision, by }, 'review.decided');
+      this.d.log.info({ event: 'review.decided', id, decision, by }, 'review decided');
       return next;
     } finally {
       this.busy.delete(id);
@@ -113,7 +113,7 @@ export class ReviewQueue {
     try {
       await this.d.player.add({ id, file: this.filmFile(id, 'movie.mp4') });
     } catch (err) {
-      this.d.log.warn({ id, err: (err as Error).message }, 'player.add_failed');
+      this.d.log.warn({ event: 'player.add_failed', id, err: (err as Error).message }, 'player add failed');
     }
   }
 }
@@ -150,7 +150,7 @@ export function registerReviewRoutes(app: FastifyInstance, queue: ReviewQueue, t
     const header = req.headers.authorization;
     if (!tokenMatches(header?.startsWith('Bearer ') ? header.slice(7) : undefined, token)) {
       // The path only: a token someone put in the query string is never logged.
-      log.warn({ path: req.url.split('?')[0]?.slice(0, 100) }, 'review.unauthorized');
+      log.warn({ event: 'review.unauthorized', path: req.url.split('?')[0]?.slice(0, 100) }, 'review unauthorized');
       return reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'a valid CONTROL_TOKEN is required' } });
     }
   };

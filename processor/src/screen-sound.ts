@@ -113,11 +113,12 @@ export class ScreenSound {
     if (changed) {
       try {
         await this.o.apply({ volume: s.volume, mute: s.mute });
-        if (this.last) this.o.log.info({ volume: s.volume, mute: s.mute, quiet: s.quiet }, 'player.sound_changed');
+        if (this.last)
+          this.o.log.info({ event: 'player.sound_changed', volume: s.volume, mute: s.mute, quiet: s.quiet }, 'player sound changed');
         this.last = s;
       } catch (err) {
         // Not applied (mpv away): the player applies current() when it reconnects; try again soon too.
-        this.o.log.warn({ err: (err as Error).message }, 'player.sound_failed');
+        this.o.log.warn({ event: 'player.sound_failed', err: (err as Error).message }, 'player sound failed');
       }
     }
     const q = this.o.config.quietHours;

@@ -126,7 +126,8 @@ export class StationBook {
       this.closed = new Set((p.closed ?? []).filter(isValidId));
       this.actions = new Map(Object.entries(p.actions ?? {}).filter(([id]) => isValidId(id)));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.log.warn({ err: errorMessage(err) }, 'control.state_unreadable');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.o.log.warn({ event: 'control.state_unreadable', err: errorMessage(err) }, 'control state unreadable');
     }
   }
 
@@ -177,19 +178,23 @@ export class StationBook {
       if (now - (this.refusalLogged.get(key) ?? Number.NEGATIVE_INFINITY) > 60_000) {
         this.refusalLogged.set(key, now);
         if (this.refusalLogged.size > 1000) this.refusalLogged.clear();
-        this.o.log.warn({ station: id ?? String(claimed ?? '').slice(0, 64), from, reason: verdict.reason }, 'report.refused');
+        this.o.log.warn(
+          { event: 'report.refused', station: id ?? String(claimed ?? '').slice(0, 64), from, reason: verdict.reason },
+          'report refused',
+        );
       }
       return { status: verdict.status, code: verdict.code, reason: verdict.reason };
     }
     const r = verdict.report;
     const previous = this.entries.get(r.stationId);
-    if (!previous?.report) this.o.log.info({ station: r.stationId, from, software: r.software }, 'station.first_report');
+    if (!previous?.report)
+      this.o.log.info({ event: 'station.first_report', station: r.stationId, from, software: r.software }, 'station first report');
     this.entries.set(r.stationId, { report: r, receivedAt: now, clockOffsetMs: Date.parse(r.clock) - now, signedAt: verdict.signedAt });
     const pending = this.actions.get(r.stationId) ?? [];
     const left = pending.filter((a) => !r.done.includes(a.id));
     if (left.length !== pending.length) {
       for (const a of pending.filter((x) => r.done.includes(x.id)))
-        this.o.log.info({ station: r.stationId, action: a.kind, id: a.id }, 'station.action_done');
+        this.o.log.info({ event: 'station.action_done', station: r.stationId, action: a.kind, id: a.id }, 'station action done');
       if (left.length > 0) this.actions.set(r.stationId, left);
       else this.actions.delete(r.stationId);
       await this.save();

@@ -76,11 +76,17 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
   app.addHook('onRequest', async (req, reply) => {
     const host = req.headers.host;
     if (!isAllowedHost(host, rules)) {
-      o.log.warn({ host: String(host).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) }, 'http.foreign_host');
+      o.log.warn(
+        { event: 'http.foreign_host', host: String(host).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) },
+        'http foreign host',
+      );
       return reply.code(421).send({ ok: false, error: { code: 'bad_request', message: 'unknown Host' } });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req.headers.origin, host, rules)) {
-      o.log.warn({ origin: String(req.headers.origin).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) }, 'http.foreign_origin');
+      o.log.warn(
+        { event: 'http.foreign_origin', origin: String(req.headers.origin).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) },
+        'http foreign origin',
+      );
       return reply.code(403).send({ ok: false, error: { code: 'bad_request', message: 'foreign origin' } });
     }
   });
@@ -95,7 +101,7 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
     }
   });
   app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
-    o.log.error({ err: err.message }, 'status.error');
+    o.log.error({ event: 'status.error', err: err.message }, 'status error');
     const status = err.statusCode ?? 500;
     await reply.code(status).send({ ok: false, error: { code: status < 500 ? 'bad_request' : 'internal', message: err.message } });
   });
@@ -127,12 +133,12 @@ export async function startReportServer(
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
   app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
     const status = err.statusCode ?? 500;
-    if (status >= 500) log.error({ err: err.message }, 'reports.error');
+    if (status >= 500) log.error({ event: 'reports.error', err: err.message }, 'reports error');
     await reply.code(status).send({ ok: false, error: { code: status < 500 ? 'bad_request' : 'internal', message: err.message } });
   });
   control.registerReportRoute(app);
   const address = await app.listen({ host: listen.host, port: listen.port });
   const url = address.replace('[::1]', '127.0.0.1');
-  log.info({ url }, 'reports.listening');
+  log.info({ event: 'reports.listening', url }, 'reports listening');
   return { app, url };
 }

@@ -76,10 +76,10 @@ export class UploadWorker {
     const described = filmMeta(job);
     if (!described.ok) {
       await this.d.jobs.update(id, { state: 'failed', reason: described.reason, lastUploadError: described.reason, nextUploadAt: null });
-      this.d.log.error({ id, reason: described.reason }, 'upload.refused');
+      this.d.log.error({ event: 'upload.refused', id, reason: described.reason }, 'upload refused');
       return;
     }
-    this.d.log.info({ id, attempt: job.uploadAttempts + 1 }, 'upload.started');
+    this.d.log.info({ event: 'upload.started', id, attempt: job.uploadAttempts + 1 }, 'upload started');
     try {
       let j = job;
       await uploader.checkBeforeUpload(j);
@@ -97,11 +97,11 @@ export class UploadWorker {
       }
       const outcome = await uploader.putMeta(described.meta);
       j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, meta: true }, uploadedAt: new Date().toISOString() });
-      this.d.log.info({ id, meta: outcome, attempts: j.uploadAttempts + 1 }, 'upload.done');
+      this.d.log.info({ event: 'upload.done', id, meta: outcome, attempts: j.uploadAttempts + 1 }, 'upload done');
       if (this.d.notices) {
         await this.d.notices
           .publish({ type: 'film.added', id, at: new Date().toISOString() })
-          .catch((err: unknown) => this.d.log.warn({ id, err: errorMessage(err) }, 'redis.publish_failed'));
+          .catch((err: unknown) => this.d.log.warn({ event: 'redis.publish_failed', id, err: errorMessage(err) }, 'redis publish failed'));
       }
       await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString(), lastUploadError: null, nextUploadAt: null });
     } catch (err) {
@@ -112,7 +112,7 @@ export class UploadWorker {
       }
       if (err instanceof FilmConflictError) {
         await this.d.jobs.update(id, { state: 'failed', reason: err.message, lastUploadError: err.message, nextUploadAt: null });
-        this.d.log.error({ id, key: err.key, reason: err.message }, 'upload.refused');
+        this.d.log.error({ event: 'upload.refused', id, key: err.key, reason: err.message }, 'upload refused');
         return;
       }
       const attempts = job.uploadAttempts + 1;
@@ -124,7 +124,7 @@ export class UploadWorker {
         lastUploadError: errorMessage(err).slice(0, 300),
         nextUploadAt: new Date(Date.now() + delay).toISOString(),
       });
-      this.d.log.warn({ id, attempts, retryInMs: delay, err: errorMessage(err) }, 'upload.retry');
+      this.d.log.warn({ event: 'upload.retry', id, attempts, retryInMs: delay, err: errorMessage(err) }, 'upload retry');
     }
   }
 }

@@ -96,10 +96,10 @@ export class WriteOnceUploader extends Uploader {
           if (!isPreconditionFailed(err)) throw err;
           this.support = 'supported';
         }
-        this.log.info({ supported: this.support === 'supported' }, 's3.conditional_writes');
+        this.log.info({ event: 's3.conditional_writes', supported: this.support === 'supported' }, 's3 conditional writes');
       } catch (err) {
         // S3 away: decide next time; until then every write checks first.
-        this.log.debug({ err: (err as Error).message }, 's3.conditional_probe_failed');
+        this.log.debug({ event: 's3.conditional_probe_failed', err: (err as Error).message }, 's3 conditional probe failed');
       } finally {
         await this.small(`S3 DELETE ${key}`, (abortSignal) =>
           this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }),
@@ -160,7 +160,7 @@ export class WriteOnceUploader extends Uploader {
       // Without a recorded checksum it is the cut-off body of an interrupted write (a
       // store like s3rver keeps those and adds the metadata only at the end): no film
       // has it, as its meta.json is not there (checkBeforeUpload), so it is replaced.
-      if (existing === '') this.log.warn({ key }, 'upload.replacing_partial');
+      if (existing === '') this.log.warn({ event: 'upload.replacing_partial', key }, 'upload replacing partial');
       else if (existing !== null) return this.sameOrConflict(key, existing, sha);
     }
     try {

@@ -362,7 +362,7 @@ describe('bad input', () => {
         const dropped = job.dropped.map((d) => `${d.file}: ${d.reason}`).join('\n');
         expect(dropped).toMatch(expected.dropped);
         // …and the reason is in the log.
-        const logged = logs.filter((l) => l.msg === 'frame.dropped' && l.id === id).map((l) => `${l.file}: ${l.reason}`);
+        const logged = logs.filter((l) => l.event === 'frame.dropped' && l.id === id).map((l) => `${l.file}: ${l.reason}`);
         expect(logged.join('\n')).toMatch(expected.dropped);
       } else {
         expect(job.dropped).toEqual([]);
@@ -373,7 +373,7 @@ describe('bad input', () => {
       expect(job.reason).toMatch(expected.reason);
       const reasonFile = await readFile(path.join(p.config.dataDir, 'quarantine', id, 'REASON'), 'utf8');
       expect(reasonFile).toMatch(expected.reason);
-      await waitFor('the quarantine logged', () => logs.some((l) => l.msg === 'package.quarantined' && l.id === id));
+      await waitFor('the quarantine logged', () => logs.some((l) => l.event === 'package.quarantined' && l.id === id));
     }
   });
 
@@ -382,7 +382,7 @@ describe('bad input', () => {
     const stray = quarantined.find((n) => n.startsWith('invalid-bad_name_'));
     expect(stray).toBeDefined();
     expect(await readFile(path.join(p.config.dataDir, 'quarantine', stray ?? '', 'REASON'), 'utf8')).toMatch(/not a valid movie id/);
-    expect(logs.some((l) => l.msg === 'ingest.not_a_directory')).toBe(true);
+    expect(logs.some((l) => l.event === 'ingest.not_a_directory')).toBe(true);
     const health = await fetch(`${p.url}/healthz`);
     expect(health.status).toBe(200);
     const status = await fetchStatus(p.url);

@@ -95,14 +95,14 @@ describe.each([
     const movie = path.join(p.config.dataDir, 'films', id, 'movie.mp4');
     expect(await probeVideo(movie)).toMatchObject({ codec: 'h264', profile: 'High', pixFmt: 'yuv420p', frames: 13 });
     expect(await madeByX264(movie)).toBe(true);
-    expect(logs.find((l) => l.msg === 'render.done' && l.id === id)?.encoder).toBe('libx264');
-    const fallback = logs.find((l) => l.msg === 'render.encoder_fallback' && l.id === id);
+    expect(logs.find((l) => l.event === 'render.done' && l.id === id)?.encoder).toBe('libx264');
+    const fallback = logs.find((l) => l.event === 'render.encoder_fallback' && l.id === id);
     if (fellBackFrom) {
       expect(fallback).toMatchObject({ encoder: fellBackFrom, fallback: 'libx264' });
       expect(String(fallback?.reason)).not.toBe('');
     } else {
       expect(fallback).toBeUndefined();
-      const probed = logs.find((l) => l.msg === 'render.encoder_probed');
+      const probed = logs.find((l) => l.event === 'render.encoder_probed');
       expect(probed?.encoder).toBe('libx264');
       expect(probed?.passedOver).toHaveLength(2);
     }

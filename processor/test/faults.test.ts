@@ -40,7 +40,7 @@ describe('faults: SIGKILL and S3 outages', () => {
   const inbox = () => env.PROCESSOR_INBOX as string;
 
   const waitLog = (c: ProcessorChild, msg: string, id: string) =>
-    waitFor(`${msg} for ${id}`, () => c.logs.some((l) => l.msg === msg && l.id === id), {
+    waitFor(`${msg} for ${id}`, () => c.logs.some((l) => l.event === msg && l.id === id), {
       timeoutMs: 60_000,
       intervalMs: 5,
       failIf: () => (c.proc.running() ? undefined : `processor exited: ${c.proc.output()}`),

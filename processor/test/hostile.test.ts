@@ -96,7 +96,7 @@ describe('hostile manifests and titles (s3rver, ffmpeg)', () => {
     const video = await probeVideo(path.join(p.config.dataDir, 'films', id, 'movie.mp4'));
     expect([video.width, video.height]).toEqual([320, 240]);
     expect(await meta(id)).toMatchObject({ width: 320, height: 240 });
-    expect(logs.some((l) => l.msg === 'package.size_mismatch' && l.id === id && l.manifest === '8192x16')).toBe(true);
+    expect(logs.some((l) => l.event === 'package.size_mismatch' && l.id === id && l.manifest === '8192x16')).toBe(true);
   });
 
   it.each([
@@ -109,7 +109,7 @@ describe('hostile manifests and titles (s3rver, ffmpeg)', () => {
     expect(job.title).toBe(fixed);
     expect(job.title?.length).toBeLessThanOrEqual(MAX_TITLE_LENGTH);
     expect((await meta(id)).title).toBe(fixed);
-    expect(logs.some((l) => l.msg === 'title.fixed' && l.id === id && reason.test(String(l.reason)))).toBe(true);
+    expect(logs.some((l) => l.event === 'title.fixed' && l.id === id && reason.test(String(l.reason)))).toBe(true);
   });
 
   it('the title card never draws a bidi control, even from a title that skipped the sanitiser', async () => {

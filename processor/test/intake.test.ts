@@ -75,7 +75,7 @@ describe('names that are not UTF-8, and files that arrive after DONE', () => {
       expect(job?.reason).toMatch(/not valid UTF-8: "(extra\/)?film\\xe9"/);
       expect(await readFile(path.join(p.config.dataDir, 'quarantine', which, 'REASON'), 'utf8')).toMatch(/not valid UTF-8/);
     }
-    expect(logs.some((l) => l.msg === 'render.crashed')).toBe(false);
+    expect(logs.some((l) => l.event === 'render.crashed')).toBe(false);
   });
 
   it('quarantines an inbox folder whose name is not UTF-8 once, without failing every rescan', async () => {
@@ -91,8 +91,8 @@ describe('names that are not UTF-8, and files that arrive after DONE', () => {
     const scans = logs.length;
     await p.pipeline.scan();
     await p.pipeline.scan();
-    expect(logs.slice(scans).some((l) => l.msg === 'ingest.failed')).toBe(false);
-    expect(logs.some((l) => l.msg === 'ingest.failed')).toBe(false);
+    expect(logs.slice(scans).some((l) => l.event === 'ingest.failed')).toBe(false);
+    expect(logs.some((l) => l.event === 'ingest.failed')).toBe(false);
     const status = await fetchStatus(p.url);
     expect(status.quarantine.some((q) => 'name' in q && q.name === 'film\\xe9' && /UTF-8/.test(q.reason ?? ''))).toBe(true);
   });
@@ -116,7 +116,7 @@ describe('names that are not UTF-8, and files that arrive after DONE', () => {
       },
     });
     p.pipeline.queueScan();
-    await waitFor('package.incomplete', () => logs.some((l) => l.msg === 'package.incomplete' && l.id === id), { timeoutMs: 30_000 });
+    await waitFor('package.incomplete', () => logs.some((l) => l.event === 'package.incomplete' && l.id === id), { timeoutMs: 30_000 });
     expect(p.pipeline.job(id)).toBeUndefined();
     for (const f of ['0002.jpg', '0003.jpg']) await rename(path.join(aside, f), path.join(pkgDir, f));
     await settled(p, id);

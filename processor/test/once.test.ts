@@ -51,12 +51,12 @@ describe('a package delivered twice is made once', () => {
     expect(timedOut).toBeNull();
   };
 
-  const duplicateNoted = (id: string) => rig.logs.filter((l) => l.msg === 'package.duplicate' && l.id === id).map((l) => l.state);
+  const duplicateNoted = (id: string) => rig.logs.filter((l) => l.event === 'package.duplicate' && l.id === id).map((l) => l.state);
 
   it('while the first delivery is rendering', async () => {
     const id = await rig.prepare({ frames: 60, width: 480, height: 360, kind: 'photo', publish: 'public', title: 'busy' });
     await rig.deliver(id);
-    await waitFor('the render to start', () => rig.logs.some((l) => l.msg === 'render.started' && l.id === id), {
+    await waitFor('the render to start', () => rig.logs.some((l) => l.event === 'render.started' && l.id === id), {
       timeoutMs: 60_000,
       intervalMs: 2,
     });

@@ -233,7 +233,7 @@ describe('an mpv that cannot start', () => {
     const delays = await waitFor(
       'four failed starts',
       () => {
-        const d = logs.filter((l) => l.msg === 'player.mpv_exited').map((l) => l.retryInMs as number);
+        const d = logs.filter((l) => l.event === 'player.mpv_exited').map((l) => l.retryInMs as number);
         return d.length >= 4 ? d.slice(0, 4) : undefined;
       },
       { timeoutMs: 60_000 },

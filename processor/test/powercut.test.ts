@@ -55,7 +55,7 @@ describe.skipIf(!support.ok)(`processor power cut${support.ok ? '' : ` (skipped:
       const { id } = await writePackage(inbox, { frames: 6, publish, title });
       return { id, publish };
     };
-    const logged = (msg: string, id: string) => c.logs.filter((l) => l.msg === msg && l.id === id).length;
+    const logged = (msg: string, id: string) => c.logs.filter((l) => l.event === msg && l.id === id).length;
     const waitDone = (films: readonly Delivered[]) => {
       let bad: string | undefined;
       return waitFor(
@@ -151,7 +151,7 @@ describe.skipIf(!support.ok)(`processor power cut${support.ok ? '' : ` (skipped:
       expect(logged('render.started', f.id), `${f.id} renders (state at the cut: ${before})`).toBe(expected);
     }
     expect(
-      c.logs.filter((l) => l.msg === 'job.unreadable' || l.msg === 'frame.dropped'),
+      c.logs.filter((l) => l.event === 'job.unreadable' || l.event === 'frame.dropped'),
       'unreadable jobs or dropped frames',
     ).toEqual([]);
     kept = await powerCut();

@@ -50,7 +50,7 @@ describe('a private film stays private', () => {
     // Not even a request (a HEAD, a failed PUT) named them.
     expect(rig.counter.requests.filter((r) => privateIds.some((id) => r.key.includes(id)))).toEqual([]);
     expect(rig.notices.filter((n) => privateIds.includes(n.id))).toEqual([]);
-    expect(rig.logs.filter((l) => l.msg?.toString().startsWith('upload.') && privateIds.includes(l.id as string))).toEqual([]);
+    expect(rig.logs.filter((l) => l.event?.toString().startsWith('upload.') && privateIds.includes(l.id as string))).toEqual([]);
 
     const p = rig.processor();
     const status = await fetchStatus(p.url);

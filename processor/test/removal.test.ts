@@ -119,7 +119,7 @@ describe('removal and reconciliation (s3rver, redis-server, mpv)', () => {
     expect((await status()).playlist).not.toContain(id);
     // The pass logs once it is through all films, a moment after mpv has changed.
     const pass = await waitFor('the pass to be logged', () =>
-      logs.find((l) => l.msg === 'reconcile.done' && (l.hidden as string[] | undefined)?.includes(id)),
+      logs.find((l) => l.event === 'reconcile.done' && (l.hidden as string[] | undefined)?.includes(id)),
     );
     expect(pass.why).toBe('redis reconnected');
     // A hide is not a removal: the film stays on this machine for an unhide.
@@ -146,7 +146,7 @@ describe('removal and reconciliation (s3rver, redis-server, mpv)', () => {
     await waitFor('the unhidden film back in mpv', async () => (await mpvPlaylist()).includes(fileOf(moderated.id)), { timeoutMs: 30_000 });
     // The pass logs once it is through all films.
     const pass = await waitFor('the pass to be logged', () =>
-      logs.find((l) => l.msg === 'reconcile.done' && (l.shown as string[] | undefined)?.includes(moderated.id)),
+      logs.find((l) => l.event === 'reconcile.done' && (l.shown as string[] | undefined)?.includes(moderated.id)),
     );
     expect(pass.why).toBe('redis reconnected');
     expect(await mpvPlaylist()).not.toContain(fileOf(operator.id));
@@ -168,7 +168,7 @@ describe('removal and reconciliation (s3rver, redis-server, mpv)', () => {
 
     // The station delivers the same package again (a retry): dropped, nothing rendered or uploaded.
     await writePackage(p.config.inboxDir, { id, frames: 6, publish: 'public', title: 'removed by its owner' });
-    await waitFor('the re-delivery to be dropped', () => logs.some((l) => l.msg === 'package.removed_film' && l.id === id), {
+    await waitFor('the re-delivery to be dropped', () => logs.some((l) => l.event === 'package.removed_film' && l.id === id), {
       timeoutMs: 30_000,
     });
     expect(await stateOf(id)).toBe('removed');
@@ -231,7 +231,7 @@ describe('removal and reconciliation (s3rver, redis-server, mpv)', () => {
     await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).removed, Body: JSON.stringify(tombstone) }));
     await writePackage(p.config.inboxDir, { id, frames: 6, publish: 'public', title: 'x' });
     await waitFor('the package to be dropped as removed', async () => (await stateOf(id)) === 'removed', { timeoutMs: 30_000 });
-    expect(logs.some((l) => l.msg === 'render.started' && l.id === id)).toBe(false);
+    expect(logs.some((l) => l.event === 'render.started' && l.id === id)).toBe(false);
     expect(await listDir(path.join(p.config.dataDir, 'films'))).not.toContain(id);
     expect(await exists(movieKeys(id).video)).toBe(false);
     expect((await status()).playlist).not.toContain(id);

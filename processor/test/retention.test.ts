@@ -151,7 +151,7 @@ describe('retention of the inbox, the quarantine and the local films', () => {
     const page = await (await fetch(`${p.url}/`)).text();
     expect(page).toContain('Cleaned');
     expect(page).toContain(old.id);
-    expect(logs.some((l) => l.msg === 'retention.cleaned' && l.name === old.id)).toBe(true);
+    expect(logs.some((l) => l.event === 'retention.cleaned' && l.name === old.id)).toBe(true);
   }, 150_000);
 });
 

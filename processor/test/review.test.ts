@@ -56,7 +56,7 @@ describe('pre-moderation: the review queue', () => {
     expect((await api('', { headers: { authorization: 'Bearer wrong-token-of-the-same-len' } })).status).toBe(401);
     expect((await post(`/${approved}/approve`, {})).status).toBe(401);
     expect((await api('?token=leaky-query-token-0123456')).status).toBe(401);
-    await waitFor('the refusals logged', () => rig.logs.filter((l) => l.msg === 'review.unauthorized').length >= 4);
+    await waitFor('the refusals logged', () => rig.logs.filter((l) => l.event === 'review.unauthorized').length >= 4);
     const list = (await (await api('', { headers: auth })).json()) as {
       data: { moderation: string; films: Array<{ id: string; title: string }> };
     };

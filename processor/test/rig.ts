@@ -148,7 +148,7 @@ export async function startRig(name: string, env: Record<string, string> = {}): 
         const keys = movieKeys(id);
         const file = `url="${filmFile(id)}"`;
         return {
-          rendersStarted: logs.filter((l) => l.msg === 'render.started' && l.id === id).length,
+          rendersStarted: logs.filter((l) => l.event === 'render.started' && l.id === id).length,
           putsVideo: counter.puts(keys.video),
           putsPoster: counter.puts(keys.poster),
           putsMeta: counter.puts(keys.meta),

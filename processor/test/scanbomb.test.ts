@@ -69,7 +69,7 @@ describe('progressive JPEG scan bomb', () => {
     const job = p.pipeline.job(bombed.id);
     expect(job?.frameCount).toBe(3);
     expect(job?.dropped).toEqual([{ file: '0001.jpg', reason: expect.stringMatching(/more than 100 scans/) }]);
-    expect(logs.some((l) => l.msg === 'frame.dropped' && l.id === bombed.id && /scans/.test(String(l.reason)))).toBe(true);
+    expect(logs.some((l) => l.event === 'frame.dropped' && l.id === bombed.id && /scans/.test(String(l.reason)))).toBe(true);
   }, 150_000);
 });
 

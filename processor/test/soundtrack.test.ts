@@ -212,7 +212,7 @@ describe('soundtrack', () => {
     await waitForJob(p, id, ['done']);
     expect(await audioStreams(path.join(p.config.dataDir, 'films', id, 'movie.mp4'))).toEqual([]);
     expect((await storedMeta(p, id)).audio).toBe(false);
-    expect(logs.some((l) => l.id === id && l.msg === 'render.silent')).toBe(false);
+    expect(logs.some((l) => l.id === id && l.event === 'render.silent')).toBe(false);
   });
 
   it.each([
@@ -227,7 +227,7 @@ describe('soundtrack', () => {
     const movie = path.join(p.config.dataDir, 'films', id, 'movie.mp4');
     expect(await audioStreams(movie)).toEqual([]);
     expect((await probeVideo(movie)).frames).toBe(TITLE_SECONDS * FPS + 12);
-    const silent = logs.find((l) => l.id === id && l.msg === 'render.silent');
+    const silent = logs.find((l) => l.id === id && l.event === 'render.silent');
     expect(silent?.soundtrack).toBe(track);
     expect(String(silent?.reason)).toMatch(reason);
     expect((await storedMeta(p, id)).audio).toBe(false);
@@ -263,7 +263,7 @@ describe('soundtrack without a tracks folder', () => {
     const job = await waitForJob(p, id, ['done', 'quarantined', 'failed']);
     expect(job.state).toBe('done');
     expect(await audioStreams(path.join(p.config.dataDir, 'films', id, 'movie.mp4'))).toEqual([]);
-    const silent = logs.find((l) => l.id === id && l.msg === 'render.silent');
+    const silent = logs.find((l) => l.id === id && l.event === 'render.silent');
     expect(String(silent?.reason)).toMatch(/tracks\.json cannot be read in .*no-such-folder/);
   });
 });

@@ -64,7 +64,7 @@ describe('processor uploads with a stopped S3 server', () => {
         { timeoutMs: 90_000, intervalMs: 200 },
       );
       expect(waiting.lastError).toMatch(/2000 ms requestTimeout|no answer within 2 s/);
-      expect(logs.some((l) => l.msg === 'upload.retry' && l.id === id)).toBe(true);
+      expect(logs.some((l) => l.event === 'upload.retry' && l.id === id)).toBe(true);
       // It is already on the big screen: S3 being away delays only the website.
       expect(p.player.status().playlist).toContain(id);
     } finally {

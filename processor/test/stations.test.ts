@@ -95,7 +95,7 @@ describe('per-station delivery areas', () => {
     expect(job.reason).toMatch(/stationId "b" but the package came from the area of station "a"/);
     expect(await readFile(path.join(p.config.dataDir, 'quarantine', sent.id, 'REASON'), 'utf8')).toMatch(/station "a"/);
     // The job's state is written before its log line is.
-    await waitFor('the quarantine logged', () => logs.some((l) => l.msg === 'package.quarantined' && l.id === sent.id));
+    await waitFor('the quarantine logged', () => logs.some((l) => l.event === 'package.quarantined' && l.id === sent.id));
     await expect(readdir(path.join(p.config.dataDir, 'films', sent.id))).rejects.toThrow();
   });
 
@@ -135,7 +135,7 @@ describe('per-station delivery areas', () => {
       expect(job.stationId).toBe(station);
       expect((await readdir(path.join(p.config.dataDir, 'films', id))).includes('movie.mp4')).toBe(true);
     }
-    expect(logs.some((l) => l.msg === 'package.received' && l.id === fromA.id && l.area === 'a')).toBe(true);
+    expect(logs.some((l) => l.event === 'package.received' && l.id === fromA.id && l.area === 'a')).toBe(true);
     // A DONE at the top of an area (not inside a package) leaves the area where it is.
     const src = path.join(dir.path, 'DONE');
     await writeFile(src, '');

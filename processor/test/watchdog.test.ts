@@ -116,7 +116,7 @@ describe('processor systemd watchdog', () => {
     stopped = null;
     await waitFor('pings resumed', () => c.logs.some((l) => l.event === 'systemd.watchdog_resumed'), { timeoutMs: 60_000 });
     await notify.waitFor((m) => m.filter((x) => x.line === 'WATCHDOG=1').length >= silent + 2, 'WATCHDOG=1 again');
-    await waitFor('the film rendered', () => c.logs.some((l) => l.msg === 'render.done' && l.id === id), {
+    await waitFor('the film rendered', () => c.logs.some((l) => l.event === 'render.done' && l.id === id), {
       timeoutMs: 300_000,
       intervalMs: 200,
     });

@@ -290,7 +290,7 @@ describe('a stopped S3 (SIGSTOP) at the id check', () => {
       timeoutMs: 60_000,
       intervalMs: 100,
     });
-    expect(logs.some((l) => l.msg === 'film.check_deferred' && l.id === id)).toBe(true);
+    expect(logs.some((l) => l.event === 'film.check_deferred' && l.id === id)).toBe(true);
     process.kill(stopped, 'SIGCONT');
     stopped = null;
     await waitFor('the upload to complete', async () => (await p.pipeline.status()).jobs.find((j) => j.id === id)?.state === 'done', {
