@@ -294,5 +294,7 @@ describe('pages', () => {
     const plain = await get('/wall/films', { 'accept-encoding': 'identity' });
     expect(plain.headers.get('content-encoding')).toBeNull();
     await plain.arrayBuffer();
+    // The benchmark's baseline route is the benchmark's own.
+    expect((await get('/_bench/precomputed?path=/')).status).toBe(404);
   });
 });
