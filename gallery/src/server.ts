@@ -49,8 +49,6 @@ export interface ServerDeps {
 export { decodeCursor, encodeCursor, pageOf } from './cursor.js';
 export { mayBeOnItsWay } from './films.js';
 export { parseCookies } from './http/context.js';
-export { MAX_PAGE_SIZE } from './routes/api.js';
-export { DEFAULT_PAGE_SIZE, ON_ITS_WAY_REFRESH_SECONDS } from './routes/pages.js';
 
 /** The HTTP composition root: Fastify, its plugins (security headers, cookies, gzip, rate limits), then the route modules. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
