@@ -202,6 +202,11 @@ describe('parseSnapshot', () => {
   });
 
   it('names three problems and counts the rest', () => {
+    const three = Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`K${i}`, { meta: null }]));
+    expect(parseSnapshot(JSON.stringify({ version: 'v1', entries: three }))).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^entries\.K0\.etag: .*; entries\.K2\.etag: [^;]*$/),
+    });
     const entries = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`K${i}`, { meta: null }]));
     const read = parseSnapshot(JSON.stringify({ version: 'v1', entries }));
     expect(read).toEqual({ ok: false, reason: expect.stringMatching(/^entries\.K0\.etag: .*; entries\.K2\.etag: [^;]*; and 2 more$/) });
