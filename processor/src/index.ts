@@ -20,6 +20,7 @@ import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
 import { Retention } from './retention.js';
 import { ReviewQueue, registerReviewRoutes, renderReviewSection } from './review.js';
+import { applyToolScheduling } from './scheduling.js';
 import { ScreenSound } from './screen-sound.js';
 import { StationBook } from './station-reports.js';
 import { startReportServer, startStatusServer } from './status.js';
@@ -91,6 +92,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
   if (config.titleLogo && !existsSync(config.titleLogo)) throw new ConfigError([`TITLE_LOGO: file not found: ${config.titleLogo}`]);
   await mkdir(config.dataDir, { recursive: true });
   await mkdir(config.inboxDir, { recursive: true });
+  await applyToolScheduling(config.renderScheduling, log);
   const stopping: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const stop of stopping.reverse()) {
