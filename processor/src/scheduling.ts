@@ -10,6 +10,8 @@ import type { Logger } from './log.js';
 
 export const RENDER_SCHEDULING = ['idle', 'nice'] as const;
 export type RenderScheduling = (typeof RENDER_SCHEDULING)[number];
+/** Chosen from the playback bench (processor README): idle dropped no fewer frames than nice and lost a film under other load. */
+export const DEFAULT_RENDER_SCHEDULING: RenderScheduling = 'nice';
 
 export const CHRT: string | null = ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p)) ?? null;
 

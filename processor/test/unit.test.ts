@@ -79,7 +79,7 @@ describe('config', () => {
       renderCrf: 20,
       renderTimeoutMs: 900_000,
       renderNice: 10,
-      renderScheduling: 'idle',
+      renderScheduling: 'nice',
       renderPreview: true,
       renderEncoder: 'auto',
       renderVaapiDevice: '/dev/dri/renderD128',

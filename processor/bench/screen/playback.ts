@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir, waitFor } from '@stop-motion/e2e';
 import { defaultRenderThreads } from '../../src/config.js';
-import type { RenderScheduling } from '../../src/scheduling.js';
+import { DEFAULT_RENDER_SCHEDULING, type RenderScheduling } from '../../src/scheduling.js';
 import { getStatus, type ProcessorChild, startProcessorChild } from '../../test/child.js';
 import { cpuGroup } from './cgroup.js';
 import {
@@ -43,7 +43,7 @@ export interface PlaybackRow {
   lost: number;
 }
 
-const DEFAULTS: Cell = { scheduling: 'idle', threads: defaultRenderThreads(), nice: 10 };
+const DEFAULTS: Cell = { scheduling: DEFAULT_RENDER_SCHEDULING, threads: defaultRenderThreads(), nice: 10 };
 const isDefault = (c: Cell) =>
   c.scheduling === DEFAULTS.scheduling && c.threads === DEFAULTS.threads && c.nice === DEFAULTS.nice && !c.shares;
 const cellLabel = (c: Cell) =>
