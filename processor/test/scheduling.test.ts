@@ -1,7 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { waitFor } from '@stop-motion/e2e';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { tempDir, waitFor } from '@stop-motion/e2e';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { runTool, ToolError } from '../src/ffmpeg.js';
+import { startProcessor } from '../src/index.js';
 import { applyToolScheduling, CHRT, scheduledCommand } from '../src/scheduling.js';
 
 const SCHED_OTHER = 0;
@@ -138,6 +143,37 @@ describe('render scheduling beside mpv', () => {
       expect(ff.threads[0]?.policy).toBe(SCHED_OTHER);
     } finally {
       await ff.stop();
+    }
+  });
+
+  it('RENDER_SCHEDULING=idle reaches the processor: it says so at start and its ffmpeg runs in SCHED_IDLE', async () => {
+    const dir = await tempDir('proc-scheduling');
+    const logs: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const config = loadConfig({
+      PROCESSOR_DATA_DIR: path.join(dir.path, 'data'),
+      PROCESSOR_INBOX: path.join(dir.path, 'inbox'),
+      PROCESSOR_PORT: '0',
+      RENDER_SCHEDULING: 'idle',
+    });
+    expect(config.renderScheduling).toBe('idle');
+    const p = await startProcessor(config, { logger: pino({ level: 'info' }, sink) });
+    try {
+      expect(logs.find((l) => l.event === 'render.scheduling')).toMatchObject({ mode: 'idle' });
+      const ff = await runningFfmpeg();
+      try {
+        expect(ff.threads[0]?.policy).toBe(SCHED_IDLE);
+      } finally {
+        await ff.stop();
+      }
+    } finally {
+      await p.close();
+      await dir.remove();
     }
   });
 });
