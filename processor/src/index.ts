@@ -18,6 +18,7 @@ import { Pipeline } from './pipeline.js';
 import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
+import { RefusalNotices } from './refusals.js';
 import { Retention } from './retention.js';
 import { ReviewQueue, registerReviewRoutes, renderReviewSection } from './review.js';
 import { ScreenSound } from './screen-sound.js';
@@ -179,6 +180,13 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const metrics = new ProcessorMetrics({ jobs, player: screen, inboxDir: config.inboxDir });
     const filmsDir = path.join(config.dataDir, 'films');
     let takeDown = async (_id: string, _why: string) => {};
+    const refusals = uploader
+      ? new RefusalNotices({ jobs, put: (r) => uploader.putRefusal(r), log: log.child({ module: 'review' }) })
+      : null;
+    if (refusals) {
+      refusals.start();
+      stopping.push(() => refusals.stop());
+    }
     const review = new ReviewQueue({
       jobs,
       player: screen,
@@ -188,6 +196,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       onScreen: config.reviewOnScreen,
       uploads: uploader !== null,
       takeDown: (id, why) => takeDown(id, why),
+      ...(refusals ? { refused: (id: string, decision: 'private' | 'takedown') => refusals.refused(id, decision) } : {}),
     });
     const beats = new LoopBeats(['render']);
     pipeline = new Pipeline({
