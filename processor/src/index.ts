@@ -183,10 +183,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const refusals = uploader
       ? new RefusalNotices({ jobs, put: (r) => uploader.putRefusal(r), log: log.child({ module: 'review' }) })
       : null;
-    if (refusals) {
-      refusals.start();
-      stopping.push(() => refusals.stop());
-    }
+    if (refusals) stopping.push(() => refusals.stop());
     const review = new ReviewQueue({
       jobs,
       player: screen,
@@ -214,6 +211,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const p = pipeline;
     takeDown = (id, why) => p.takeDown(id, why);
     await p.start();
+    // After the pipeline has read the job files: the refusals of the last 30 days, told again.
+    refusals?.start();
     stopping.push(() => p.stop());
     if (uploader) {
       const r = new Reconciler({
