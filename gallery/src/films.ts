@@ -1,4 +1,4 @@
-import { type FilmMeta, movieKeys, ULID_PATTERN } from '@stop-motion/protocol';
+import { type FilmMeta, movieKeys, type Refusal, refusalSchema, ULID_PATTERN } from '@stop-motion/protocol';
 import { type Catalog, parseMeta } from './catalog.js';
 import type { Logger } from './log.js';
 import { LruCache } from './pagecache.js';
@@ -20,11 +20,39 @@ export function mayBeOnItsWay(id: string, now: number): boolean {
 
 export interface FilmLookup {
   /** A film by id from the list, or straight from S3 when the list does not have it yet. */
-  find(id: string): Promise<{ film: FilmMeta | null; hidden: boolean }>;
+  find(id: string): Promise<{ film: FilmMeta | null; hidden: boolean; private?: true }>;
 }
 
-export function createFilmLookup(deps: { catalog: Catalog; bucket: FilmBucket; log: Logger; now: () => number }): FilmLookup {
+export interface FilmLookupOptions {
+  catalog: Catalog;
+  bucket: FilmBucket;
+  log: Logger;
+  /** MODERATION: with `pre`, a film refused in review has a REFUSED marker instead of a meta.json. */
+  moderation: 'pre' | 'post';
+  now: () => number;
+}
+
+export function createFilmLookup(deps: FilmLookupOptions): FilmLookup {
   const { catalog, bucket, log, now } = deps;
+
+  /** The `REFUSED` marker the processor writes for a film made private or taken down in review. */
+  async function readRefusal(id: string): Promise<Refusal['decision'] | null> {
+    if (deps.moderation !== 'pre') return null;
+    const got = await bucket.getText(movieKeys(id).refused).catch((err: unknown) => {
+      log.warn({ event: 'lookup.failed', id, err: (err as Error).message }, 'S3 lookup of REFUSED failed');
+      return null;
+    });
+    if (!got) return null;
+    let parsed: ReturnType<typeof refusalSchema.safeParse>;
+    try {
+      parsed = refusalSchema.safeParse(JSON.parse(got.text));
+    } catch {
+      parsed = refusalSchema.safeParse(null);
+    }
+    // A marker that does not parse still says the film was refused; private is the careful reading.
+    return parsed.success && parsed.data.id === id ? parsed.data.decision : 'private';
+  }
+
   const misses = new LruCache<true>(2000, 3000);
   // Direct S3 look-ups for ids the list lacks, across all clients: made-up ids cannot turn into
   // S3 load. Not @fastify/rate-limit: this budget is shared by every client and guards S3, not a route.
@@ -48,6 +76,9 @@ export function createFilmLookup(deps: { catalog: Catalog; bucket: FilmBucket; l
       }
       const meta = got ? parseMeta(id, got.text).meta : null;
       if (!meta) {
+        // Refused in review (MODERATION=pre): it will never come, so it is not "waiting for review".
+        const refusal = await readRefusal(id);
+        if (refusal) return refusal === 'takedown' ? { film: null, hidden: true } : { film: null, hidden: false, private: true };
         misses.set(id, true, now());
         return { film: null, hidden: false };
       }

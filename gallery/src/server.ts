@@ -66,7 +66,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   const web = createWebContext(config, deps.assets);
   const caches = deps.pageCaches ?? createPageCaches();
-  const films = createFilmLookup({ catalog, bucket: deps.bucket, log, now });
+  const films = createFilmLookup({ catalog, bucket: deps.bucket, log, moderation: config.MODERATION, now });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));

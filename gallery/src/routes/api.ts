@@ -57,7 +57,9 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, opts)
   app.get<{ Params: IdParams }>('/api/movies/:id', { schema: { params: idParams }, attachValidation: true }, async (req, reply) => {
     if (req.validationError) return reply.code(404).send({ error: { code: 'not_found', message: 'no such film' } });
     const { id } = req.params;
-    const { film, hidden } = await films.find(id);
+    const found = await films.find(id);
+    const { film, hidden } = found;
+    if (found.private) return reply.code(404).send({ error: { code: 'private', message: 'shown on the big screen only' } });
     if (!film) {
       const code = !hidden && mayBeOnItsWay(id, now()) ? 'not_yet' : 'not_found';
       const review = code === 'not_yet' && config.MODERATION === 'pre';

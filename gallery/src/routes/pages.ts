@@ -95,8 +95,10 @@ export const pageRoutes: FastifyPluginAsync<PageRoutesOptions> = async (app, opt
     const { id } = req.params;
     const ctx = { ...web.ctxFor(req, reply), path: `/m/${encodeURIComponent(id)}` };
     if (req.validationError) return web.sendHtml(reply, 404, renderMessage(ctx, 'notFound'));
-    const { film, hidden } = await films.find(id);
+    const found = await films.find(id);
+    const { film, hidden } = found;
     if (!film) {
+      if (found.private) return web.sendHtml(reply, 200, renderMessage(ctx, 'privateFilm'));
       if (!hidden && mayBeOnItsWay(id, now())) {
         // MODERATION=pre: the film exists on the processing unit, held until a person approves it.
         const why = config.MODERATION === 'pre' ? 'review' : 'making';
