@@ -57,9 +57,8 @@ export class RenderWorker extends WorkerLoop {
   }
 
   /** Stops the running ffmpeg (the job resumes on the next start) and the loop. */
-  override async stop(): Promise<void> {
+  protected override onStop(): void {
     this.abort.abort();
-    await super.stop();
   }
 
   /** 0…1 for the film being rendered. */

@@ -17,6 +17,9 @@ export abstract class WorkerLoop {
   /** One unit of work; the idle time before the next, or undefined for none. */
   protected abstract step(): Promise<number | undefined>;
 
+  /** Called by stop() once `running` is false, before the loop is awaited. */
+  protected onStop(): void {}
+
   start(): void {
     this.started = true;
     this.loop = runWorker(
@@ -29,6 +32,7 @@ export abstract class WorkerLoop {
   /** Ends the loop after the step under way. */
   async stop(): Promise<void> {
     this.started = false;
+    this.onStop();
     this.waker.wake();
     await this.loop;
   }
