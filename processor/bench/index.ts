@@ -170,7 +170,7 @@ async function main(): Promise<void> {
           peak,
         });
         console.log(
-          `  round ${round + 1}: (a) ${f1(silent.ms / 1000)} s  (s) ${f1(sound.ms / 1000)} s  (b) ${f1(b / 1000)} s${THREE_STEP ? `  (c) ${f1(cc / 1000)} s` : ''}  a/b ${f2(silent.ms / b)}  s/a ${f2(sound.ms / silent.ms)}  cpu (a) ${f1(silent.cpu)} (s) ${f1(sound.cpu)} (b) ${f1(bCpu)} s  DONE→queued ${f1(silent.queued / 1000)} s  DONE→meta ${f1(silent.meta / 1000)} s  ffmpeg peak ${Math.round(peak)} MB  load ${f2(os.loadavg()[0] ?? 0)}`,
+          `  round ${round + 1}: (a) ${f1(silent.ms / 1000)} s  (s) ${f1(sound.ms / 1000)} s  (b) ${f1(b / 1000)} s${THREE_STEP ? `  (c) ${f1(cc / 1000)} s` : ''}  a/b ${f2(silent.ms / b)}  s/a ${f2(sound.ms / silent.ms)}  cpu (a) ${f1(silent.cpu)} (s) ${f1(sound.cpu)} (b) ${f1(bCpu)} s  cpu a/b ${f2(silent.cpu / bCpu)} (same round)  DONE→queued ${f1(silent.queued / 1000)} s  DONE→meta ${f1(silent.meta / 1000)} s  ffmpeg peak ${Math.round(peak)} MB  load ${f2(os.loadavg()[0] ?? 0)}`,
         );
       }
       const min = (k: 'a' | 's' | 'b' | 'c' | 'aCpu' | 'sCpu' | 'bCpu' | 'queued' | 'meta') => Math.min(...runs.map((r) => r[k]));
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       const meta = min('meta');
       const line = `| ${label} | ${f1(a / 1000)} | ${f1(sd / 1000)} | ${f1(b / 1000)} | ${f2(a / b)} | ${f2(sd / a)} | ${f1(aCpu)} | ${f1(sCpu)} | ${f1(bCpu)} | ${f2(aCpu / bCpu)} | ${f2(sCpu / aCpu)} |${THREE_STEP ? ` ${f1(cc / 1000)} | ${f2(a / cc)} |` : ''} ${f1(queued / 1000)} | ${f1(meta / 1000)} | ${Math.round(peak)} |`;
       console.log(
-        `  best: (a) ${f1(a / 1000)} s  (s) ${f1(sd / 1000)} s  (b) ${f1(b / 1000)} s  a/b ${f2(a / b)}  s/a ${f2(sd / a)}  cpu a/b ${f2(aCpu / bCpu)} s/a ${f2(sCpu / aCpu)}`,
+        `  best: (a) ${f1(a / 1000)} s  (s) ${f1(sd / 1000)} s  (b) ${f1(b / 1000)} s  a/b ${f2(a / b)}  s/a ${f2(sd / a)}  cpu a/b ${f2(aCpu / bCpu)} s/a ${f2(sCpu / aCpu)}  cpu a/b per round ${runs.map((r) => f2(r.aCpu / r.bCpu)).join(' ')}`,
       );
       rows.push(line);
       await rm(work, { recursive: true, force: true });
