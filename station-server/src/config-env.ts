@@ -7,33 +7,24 @@ import { LP_OPTION, QUEUE_NAME } from './printer/cups.js';
 
 const bool = envFlag;
 
-const int = (fallback: number, min: number, max: number) =>
+/** A number variable from `min` to `max`, whole numbers only when `whole`; unset or blank gives `fallback`. */
+const ranged = <F extends number | undefined>(whole: boolean, fallback: F, min: number, max: number) =>
   z
     .string()
     .optional()
-    .transform((v, ctx) => {
+    .transform((v, ctx): number | F => {
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
+      if (!(whole ? Number.isInteger(n) : Number.isFinite(n)) || n < min || n > max) {
+        const kind = whole ? 'a whole number' : 'a number';
+        ctx.addIssue({ code: 'custom', message: `must be ${kind} from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
         return z.NEVER;
       }
       return n;
     });
 
-const num = (fallback: number | undefined, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a number from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const int = (fallback: number, min: number, max: number) => ranged(true, fallback, min, max);
+const num = <F extends number | undefined>(fallback: F, min: number, max: number) => ranged(false, fallback, min, max);
 
 const optionalString = z
   .string()

@@ -1,17 +1,16 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import {
-  type ButtonAction,
-  type ButtonSourceKind,
-  type ErrorCode,
-  type FinishParams,
-  type FinishResult,
-  type FrameRef,
-  type StationEvent,
-  type StationEventData,
-  type StationEventName,
-  type StationState,
-  stationEventSchema,
+import type {
+  ButtonAction,
+  ButtonSourceKind,
+  ErrorCode,
+  FinishParams,
+  FinishResult,
+  FrameRef,
+  StationEvent,
+  StationEventData,
+  StationEventName,
+  StationState,
 } from '@stop-motion/protocol';
 import { createPressFilter, type PressFilter } from './buttons/debounce.js';
 import type { ButtonSource, ButtonsStatus } from './buttons/source.js';
@@ -24,6 +23,7 @@ import { claimOf, requireSoundtrack, StationError, storeChange, ticketOf } from 
 import type { Logger } from './log.js';
 import type { Printer } from './printer/printer.js';
 import type { RuntimeSettings, SettingsStore } from './settings.js';
+import { stationEvent } from './station-event.js';
 import { type MovieStore, StoreError } from './store/movie-store.js';
 import type { Thumbnailer } from './thumbnails.js';
 import type { TrackLibrary } from './tracks.js';
@@ -155,14 +155,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
   }
 
   private publish<N extends StationEventName>(name: N, data: StationEventData<N>): void {
-    const event = { type: 'event', name, data } as StationEvent;
-    if (process.env.NODE_ENV !== 'production') {
-      // Development and tests: what goes out must match the contract.
-      const check = stationEventSchema.safeParse(event);
-      if (!check.success)
-        this.log.error({ event: 'protocol.bad_event', name, issues: check.error.issues.slice(0, 3) }, 'event does not match the protocol');
-    }
-    this.emit('event', event);
+    this.emit('event', stationEvent(name, data, this.log));
   }
 
   private refuse(reason: 'limit' | 'disk' | 'camera' | 'busy', code: ErrorCode, message: string): never {
