@@ -8,6 +8,7 @@ import { AlertBook, type Condition, evaluateAlerts, type Reachability } from './
 import type { S3Config } from './config.js';
 import { renderControlPage } from './control-page.js';
 import { errorMessage } from './files.js';
+import { sendError } from './http-errors.js';
 import type { Logger } from './log.js';
 import type { StationBook } from './station-reports.js';
 import { createS3 } from './upload.js';
@@ -438,11 +439,11 @@ export class ControlRoom {
     if (opts.reports) this.registerReportRoute(app);
     const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
       if (!this.enabled) {
-        await reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'the control room is off: set CONTROL_TOKEN' } });
+        await sendError(reply, 404, 'not_found', 'the control room is off: set CONTROL_TOKEN');
         return false;
       }
       if (this.authorised(req)) return true;
-      await reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'a valid CONTROL_TOKEN is required' } });
+      await sendError(reply, 401, 'unauthorized', 'a valid CONTROL_TOKEN is required');
       return false;
     };
     app.get<{ Querystring: { token?: string } }>('/control', async (req, reply) => {
@@ -493,14 +494,13 @@ export class ControlRoom {
     app.post<{ Params: { id: string; action: string } }>('/api/control/stations/:id/:action', async (req, reply) => {
       if (!(await guard(req, reply))) return reply;
       const { id, action } = req.params;
-      if (!isValidId(id) || !(await this.o.book.knows(id)))
-        return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such station' } });
+      if (!isValidId(id) || !(await this.o.book.knows(id))) return sendError(reply, 404, 'not_found', 'no such station');
       if (action === 'close' || action === 'open') {
         await this.o.book.setClosed(id, action === 'close');
         this.o.log.info({ event: 'operator.station', station: id, action, from: req.ip }, 'operator station');
       } else {
         const kind = stationActionKindSchema.safeParse(action);
-        if (!kind.success) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
+        if (!kind.success) return sendError(reply, 404, 'not_found', 'no such action');
         const sent = await this.o.book.request(id, kind.data);
         this.o.log.info({ event: 'operator.station', station: id, action, id: sent.id, from: req.ip }, 'operator station');
       }
@@ -513,23 +513,23 @@ export class ControlRoom {
       const screen = this.o.sources.screen;
       if (action === 'skip') await screen.skip();
       else if (action === 'hold' || action === 'release') await screen.holdOnSlide(action === 'hold');
-      else return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
+      else return sendError(reply, 404, 'not_found', 'no such action');
       this.o.log.info({ event: 'operator.screen', action, from: req.ip }, 'operator screen');
       this.ticking = this.tick();
       return { ok: true };
     });
     app.post<{ Params: { id: string } }>('/api/control/films/:id/replay', async (req, reply) => {
       if (!(await guard(req, reply))) return reply;
-      if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+      if (!isValidId(req.params.id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
       if (!(await this.o.sources.screen.replay(req.params.id)))
-        return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'that film is not on the playlist' } });
+        return sendError(reply, 404, 'not_found', 'that film is not on the playlist');
       this.o.log.info({ event: 'operator.film', film: req.params.id, action: 'replay', from: req.ip }, 'operator film');
       this.ticking = this.tick();
       return { ok: true };
     });
     app.post<{ Params: { id: string } }>('/api/control/films/:id/take-down', async (req, reply) => {
       if (!(await guard(req, reply))) return reply;
-      if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+      if (!isValidId(req.params.id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
       await this.o.sources.takeDown(req.params.id, 'operator (control room)');
       this.o.log.info({ event: 'operator.film', film: req.params.id, action: 'take-down', from: req.ip }, 'operator film');
       this.ticking = this.tick();
