@@ -1,4 +1,5 @@
 export * from './backoff.js';
+export * from './child.js';
 export * from './config.js';
 export * from './deadline.js';
 export * from './files.js';
