@@ -6,6 +6,7 @@ export * from './files.js';
 export * from './http-errors.js';
 export * from './log.js';
 export * from './mpv-ipc.js';
+export * from './origin.js';
 export * from './s3.js';
 export * from './service.js';
 export * from './systemd.js';

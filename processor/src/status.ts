@@ -1,12 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { httpClientErrorHandler } from '@stop-motion/kit';
+import { httpClientErrorHandler, isAllowedHost, isAllowedOrigin, type OriginRules } from '@stop-motion/kit';
 import { isValidId, type ProcessorStatus } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isLoopbackHost } from './config.js';
 import type { ControlRoom } from './control.js';
 import { sendError, useProcessorHttpErrors } from './http-errors.js';
 import type { Logger } from './log.js';
-import { isAllowedHost, isAllowedOrigin, type OriginRules } from './origin.js';
 import type { Pipeline } from './pipeline.js';
 
 function tokenMatches(given: string | undefined, expected: string): boolean {

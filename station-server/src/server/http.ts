@@ -4,7 +4,15 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import fastifyStatic from '@fastify/static';
-import { HttpError, httpClientErrorHandler, useHttpErrors } from '@stop-motion/kit';
+import {
+  HttpError,
+  hostsOfOrigins,
+  httpClientErrorHandler,
+  isAllowedHost,
+  isAllowedOrigin,
+  type OriginRules,
+  useHttpErrors,
+} from '@stop-motion/kit';
 import {
   apiFinishBodySchema,
   buttonActionSchema,
@@ -26,7 +34,6 @@ import type { Thumbnailer } from '../thumbnails.js';
 import { TrackLibrary } from '../tracks.js';
 import { attachControl } from './control.js';
 import { attachLive } from './live.js';
-import { hostsOfOrigins, isAllowedHost, isAllowedOrigin } from './origin.js';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -105,9 +112,16 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   const { config, station, store, log } = d;
   const app = Fastify({ logger: false, bodyLimit: MAX_CONTROL_MESSAGE_BYTES, clientErrorHandler: httpClientErrorHandler });
   const errors = useHttpErrors(app, { log, translate: stationRefusal });
-  const originOk = (origin: string | undefined) => isAllowedOrigin(origin, { host: config.host, allowed: config.allowedOrigins });
-  const hosts = { host: config.host, allowed: [...config.allowedHosts, ...hostsOfOrigins(config.allowedOrigins)] };
-  const hostOk = (host: string | undefined) => isAllowedHost(host, hosts);
+  // Pages of an allowed origin (a designer's dev server) are proxied here under their own name.
+  const rules: OriginRules = {
+    host: config.host,
+    allowedHosts: [...config.allowedHosts, ...hostsOfOrigins(config.allowedOrigins)],
+    allowedOrigins: config.allowedOrigins,
+    allowNoHost: true,
+    trustLoopbackPorts: true,
+  };
+  const originOk = (origin: string | undefined, host: string | undefined) => isAllowedOrigin(origin, host, rules);
+  const hostOk = (host: string | undefined) => isAllowedHost(host, rules);
   const logForeignHost = (host: string | undefined, url: string | undefined) =>
     log.warn(
       { event: 'http.foreign_host', host: String(host).slice(0, 100), url: String(url).slice(0, 200) },
@@ -137,7 +151,7 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   // Changes may only come from the station's own pages (or tools without an Origin).
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD') return;
-    if (!originOk(req.headers.origin)) {
+    if (!originOk(req.headers.origin, req.headers.host)) {
       log.warn(
         { event: 'http.foreign_origin', origin: String(req.headers.origin).slice(0, 100), url: req.url },
         'refused request from a foreign origin',
@@ -266,7 +280,7 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
       return;
     }
     const origin = req.headers.origin;
-    if (!originOk(origin)) {
+    if (!originOk(origin, req.headers.host)) {
       log.warn(
         { event: 'ws.foreign_origin', origin: String(origin).slice(0, 100), path: pathname },
         'refused WebSocket from a foreign origin',
