@@ -5,6 +5,7 @@ export * from './deadline.js';
 export * from './files.js';
 export * from './http-errors.js';
 export * from './log.js';
+export * from './metrics.js';
 export * from './mpv-ipc.js';
 export * from './origin.js';
 export * from './s3.js';

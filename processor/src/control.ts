@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { withDeadline } from '@stop-motion/kit';
+import { secretEquals, withDeadline } from '@stop-motion/kit';
 import { type Alert, isValidId, MAX_REPORT_BYTES, REPORT_PATH, type StationView, stationActionKindSchema } from '@stop-motion/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AlertBook, type Condition, evaluateAlerts, type Reachability } from './alerts.js';
@@ -115,13 +114,6 @@ export function dayCounts(jobs: readonly Job[], timeZone: string, now: Date): Co
     frames: made.reduce((n, j) => n + (j.frameCount ?? 0), 0),
     averageSec: lengths.length > 0 ? Math.round((lengths.reduce((a, b) => a + b, 0) / lengths.length) * 10) / 10 : null,
   };
-}
-
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const COOKIE = 'stop_motion_control';
@@ -411,7 +403,7 @@ export class ControlRoom {
     if (!token) return false;
     const header = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    return tokenMatches(bearer ?? cookieValue(req.headers.cookie, COOKIE), token);
+    return secretEquals(bearer ?? cookieValue(req.headers.cookie, COOKIE), token);
   }
 
   /** The station report route alone, for a listener of its own on the LAN (REPORT_PORT). */
@@ -448,7 +440,7 @@ export class ControlRoom {
     };
     app.get<{ Querystring: { token?: string } }>('/control', async (req, reply) => {
       const given = req.query.token;
-      if (given !== undefined && this.o.token && tokenMatches(given, this.o.token)) {
+      if (given !== undefined && this.o.token && secretEquals(given, this.o.token)) {
         // The token moves into a cookie and out of the address bar (and of history and screenshots).
         return reply
           .header('set-cookie', `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`)

@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { secretEquals } from '@stop-motion/kit';
 import { isValidId } from '@stop-motion/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError, sendRefusal } from './http-errors.js';
@@ -119,13 +119,6 @@ export class ReviewQueue {
   }
 }
 
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 const view = (j: Job) => ({
   id: j.id,
   title: j.title,
@@ -149,7 +142,7 @@ export function registerReviewRoutes(app: FastifyInstance, queue: ReviewQueue, t
       return sendError(reply, 403, 'forbidden', 'CONTROL_TOKEN is not set on this processor');
     }
     const header = req.headers.authorization;
-    if (!tokenMatches(header?.startsWith('Bearer ') ? header.slice(7) : undefined, token)) {
+    if (!secretEquals(header?.startsWith('Bearer ') ? header.slice(7) : undefined, token)) {
       // The path only: a token someone put in the query string is never logged.
       log.warn({ event: 'review.unauthorized', path: req.url.split('?')[0]?.slice(0, 100) }, 'review unauthorized');
       return sendError(reply, 401, 'unauthorized', 'a valid CONTROL_TOKEN is required');

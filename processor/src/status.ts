@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { httpClientErrorHandler, isAllowedHost, isAllowedOrigin, type OriginRules } from '@stop-motion/kit';
+import { httpClientErrorHandler, isAllowedHost, isAllowedOrigin, type OriginRules, secretEquals } from '@stop-motion/kit';
 import { isValidId, type ProcessorStatus } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isLoopbackHost } from './config.js';
@@ -7,13 +6,6 @@ import type { ControlRoom } from './control.js';
 import { sendError, useProcessorHttpErrors } from './http-errors.js';
 import type { Logger } from './log.js';
 import type { Pipeline } from './pipeline.js';
-
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 const escapeHtml = (s: unknown) =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -98,7 +90,7 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
     const header = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
     const query = (req.query as Record<string, string | undefined>)?.token;
-    if (!tokenMatches(bearer ?? query, o.token)) {
+    if (!secretEquals(bearer ?? query, o.token)) {
       return sendError(reply, 401, 'unauthorized', 'a valid STATUS_TOKEN is required');
     }
   });

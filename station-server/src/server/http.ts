@@ -11,6 +11,7 @@ import {
   isAllowedHost,
   isAllowedOrigin,
   type OriginRules,
+  serveMetrics,
   useHttpErrors,
 } from '@stop-motion/kit';
 import {
@@ -23,6 +24,7 @@ import {
   MAX_CONTROL_MESSAGE_BYTES,
 } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { SimButtons } from '../buttons/source.js';
 import type { CameraSupervisor } from '../camera/supervisor.js';
@@ -89,8 +91,8 @@ export interface HttpDeps {
   sim: SimButtons | undefined;
   serverStartId: string;
   log: Logger;
-  /** Prometheus text for /metrics (loopback, behind the Host check like every route). */
-  metrics?: { contentType: string; text(): Promise<string> };
+  /** Served at /metrics (loopback, behind the Host check like every route). */
+  metrics?: { registry: Registry };
 }
 
 export interface HttpServer {
@@ -173,7 +175,7 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   });
   app.get('/api/state', async () => station.snapshot());
   const metrics = d.metrics;
-  if (metrics) app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  if (metrics) serveMetrics(app, metrics.registry);
   app.post('/api/capture', async () => station.capture());
   app.post('/api/undo', async () => station.undo());
   app.post('/api/finish', async (req, reply) => {
