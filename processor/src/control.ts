@@ -242,8 +242,8 @@ export class ControlRoom {
       ] as const) {
         if (before.ok !== after.ok && after.ok !== null)
           this.o.log[after.ok ? 'info' : 'warn'](
-            { service: name, err: after.error ?? undefined },
-            after.ok ? 'control.reachable' : 'control.unreachable',
+            { event: after.ok ? 'control.reachable' : 'control.unreachable', service: name, err: after.error ?? undefined },
+            after.ok ? 'a service answers again' : 'a service does not answer',
           );
       }
       this.probes = { s3: s3r, redis, gallery: gal };

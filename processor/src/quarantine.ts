@@ -31,8 +31,7 @@ export class Quarantine {
     await rename(dir, target);
     await writeFile(path.join(target, 'REASON'), `${reason}\n`);
     await fsyncDir(this.d.dirs.quarantine);
-    await this.d.jobs.receive(id);
-    await this.d.jobs.update(id, { state: 'quarantined', reason });
+    await this.d.jobs.receive(id, new Date(), { reason });
     this.d.log.warn({ event: 'package.quarantined', id, reason }, 'package quarantined');
   }
 
