@@ -18,7 +18,7 @@ import { publishLocally, renderFilm } from './render.js';
 import type { ReviewQueue } from './review.js';
 import { formatCardDate } from './title.js';
 import { dominantSize, validatePackage } from './validate.js';
-import { runWorker, Waker } from './waker.js';
+import { WorkerLoop } from './worker-loop.js';
 import type { WriteOnceUploader } from './write-once.js';
 
 const MAX_RENDER_FAILURES = 3;
@@ -47,35 +47,18 @@ export interface RenderWorkerDeps {
  * big screen and (public only) to the upload worker. Failures are counted; a package
  * that keeps failing, or is too slow, is quarantined so the films behind it premiere.
  */
-export class RenderWorker {
-  private running = false;
+export class RenderWorker extends WorkerLoop {
   private readonly abort = new AbortController();
-  private readonly waker = new Waker();
-  private loop: Promise<void> | null = null;
   private readonly retryAt = new Map<string, number>();
   private readonly progress = new Map<string, number>();
 
-  constructor(private readonly d: RenderWorkerDeps) {}
-
-  start(): void {
-    this.running = true;
-    this.loop = runWorker(
-      () => this.running,
-      this.waker,
-      () => this.step(),
-    );
+  constructor(private readonly d: RenderWorkerDeps) {
+    super();
   }
 
   /** Stops the running ffmpeg (the job resumes on the next start) and the loop. */
-  async stop(): Promise<void> {
-    this.running = false;
+  protected override onStop(): void {
     this.abort.abort();
-    this.waker.wake();
-    await this.loop;
-  }
-
-  wake(): void {
-    this.waker.wake();
   }
 
   /** 0…1 for the film being rendered. */
@@ -88,7 +71,7 @@ export class RenderWorker {
     return this.d.jobs.all().find((j) => (j.state === 'received' || j.state === 'rendering') && (this.retryAt.get(j.id) ?? 0) <= now);
   }
 
-  private async step(): Promise<number | undefined> {
+  protected async step(): Promise<number | undefined> {
     this.d.beats?.beat('render');
     const job = this.nextJob();
     if (!job) return IDLE_MS;

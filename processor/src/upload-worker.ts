@@ -8,7 +8,7 @@ import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import { type RemovalDeps, removeFilm } from './reconcile.js';
 import { backoffMs, IMMUTABLE_CACHE } from './upload.js';
-import { runWorker, Waker } from './waker.js';
+import { WorkerLoop } from './worker-loop.js';
 import { FilmConflictError, FilmRemovedError, type WriteOnceUploader } from './write-once.js';
 
 const IDLE_MS = 1000;
@@ -30,33 +30,12 @@ export interface UploadWorkerDeps {
  * after the last file that made it. A failure waits with backoff; a tombstone or a
  * conflicting film ends the job.
  */
-export class UploadWorker {
-  private running = false;
-  private readonly waker = new Waker();
-  private loop: Promise<void> | null = null;
-
-  constructor(private readonly d: UploadWorkerDeps) {}
-
-  start(): void {
-    this.running = true;
-    this.loop = runWorker(
-      () => this.running,
-      this.waker,
-      () => this.step(),
-    );
+export class UploadWorker extends WorkerLoop {
+  constructor(private readonly d: UploadWorkerDeps) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.waker.wake();
-    await this.loop;
-  }
-
-  wake(): void {
-    this.waker.wake();
-  }
-
-  private async step(): Promise<number | undefined> {
+  protected async step(): Promise<number | undefined> {
     const now = Date.now();
     const waiting = this.d.jobs.all().filter((j) => j.state === 'uploading');
     const due = waiting.find((j) => !j.nextUploadAt || Date.parse(j.nextUploadAt) <= now);
