@@ -1,13 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { withDeadline } from '@stop-motion/kit';
+import { secretEquals, withDeadline } from '@stop-motion/kit';
 import { type Alert, isValidId, MAX_REPORT_BYTES, REPORT_PATH, type StationView, stationActionKindSchema } from '@stop-motion/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AlertBook, type Condition, evaluateAlerts, type Reachability } from './alerts.js';
 import type { S3Config } from './config.js';
 import { renderControlPage } from './control-page.js';
 import { errorMessage } from './files.js';
+import { sendError } from './http-errors.js';
 import type { Logger } from './log.js';
 import type { StationBook } from './station-reports.js';
 import { createS3 } from './upload.js';
@@ -114,13 +114,6 @@ export function dayCounts(jobs: readonly Job[], timeZone: string, now: Date): Co
     frames: made.reduce((n, j) => n + (j.frameCount ?? 0), 0),
     averageSec: lengths.length > 0 ? Math.round((lengths.reduce((a, b) => a + b, 0) / lengths.length) * 10) / 10 : null,
   };
-}
-
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const COOKIE = 'stop_motion_control';
@@ -410,7 +403,7 @@ export class ControlRoom {
     if (!token) return false;
     const header = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    return tokenMatches(bearer ?? cookieValue(req.headers.cookie, COOKIE), token);
+    return secretEquals(bearer ?? cookieValue(req.headers.cookie, COOKIE), token);
   }
 
   /** The station report route alone, for a listener of its own on the LAN (REPORT_PORT). */
@@ -438,16 +431,16 @@ export class ControlRoom {
     if (opts.reports) this.registerReportRoute(app);
     const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
       if (!this.enabled) {
-        await reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'the control room is off: set CONTROL_TOKEN' } });
+        await sendError(reply, 404, 'not_found', 'the control room is off: set CONTROL_TOKEN');
         return false;
       }
       if (this.authorised(req)) return true;
-      await reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'a valid CONTROL_TOKEN is required' } });
+      await sendError(reply, 401, 'unauthorized', 'a valid CONTROL_TOKEN is required');
       return false;
     };
     app.get<{ Querystring: { token?: string } }>('/control', async (req, reply) => {
       const given = req.query.token;
-      if (given !== undefined && this.o.token && tokenMatches(given, this.o.token)) {
+      if (given !== undefined && this.o.token && secretEquals(given, this.o.token)) {
         // The token moves into a cookie and out of the address bar (and of history and screenshots).
         return reply
           .header('set-cookie', `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`)
@@ -493,14 +486,13 @@ export class ControlRoom {
     app.post<{ Params: { id: string; action: string } }>('/api/control/stations/:id/:action', async (req, reply) => {
       if (!(await guard(req, reply))) return reply;
       const { id, action } = req.params;
-      if (!isValidId(id) || !(await this.o.book.knows(id)))
-        return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such station' } });
+      if (!isValidId(id) || !(await this.o.book.knows(id))) return sendError(reply, 404, 'not_found', 'no such station');
       if (action === 'close' || action === 'open') {
         await this.o.book.setClosed(id, action === 'close');
         this.o.log.info({ event: 'operator.station', station: id, action, from: req.ip }, 'operator station');
       } else {
         const kind = stationActionKindSchema.safeParse(action);
-        if (!kind.success) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
+        if (!kind.success) return sendError(reply, 404, 'not_found', 'no such action');
         const sent = await this.o.book.request(id, kind.data);
         this.o.log.info({ event: 'operator.station', station: id, action, id: sent.id, from: req.ip }, 'operator station');
       }
@@ -513,23 +505,23 @@ export class ControlRoom {
       const screen = this.o.sources.screen;
       if (action === 'skip') await screen.skip();
       else if (action === 'hold' || action === 'release') await screen.holdOnSlide(action === 'hold');
-      else return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
+      else return sendError(reply, 404, 'not_found', 'no such action');
       this.o.log.info({ event: 'operator.screen', action, from: req.ip }, 'operator screen');
       this.ticking = this.tick();
       return { ok: true };
     });
     app.post<{ Params: { id: string } }>('/api/control/films/:id/replay', async (req, reply) => {
       if (!(await guard(req, reply))) return reply;
-      if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+      if (!isValidId(req.params.id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
       if (!(await this.o.sources.screen.replay(req.params.id)))
-        return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'that film is not on the playlist' } });
+        return sendError(reply, 404, 'not_found', 'that film is not on the playlist');
       this.o.log.info({ event: 'operator.film', film: req.params.id, action: 'replay', from: req.ip }, 'operator film');
       this.ticking = this.tick();
       return { ok: true };
     });
     app.post<{ Params: { id: string } }>('/api/control/films/:id/take-down', async (req, reply) => {
       if (!(await guard(req, reply))) return reply;
-      if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+      if (!isValidId(req.params.id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
       await this.o.sources.takeDown(req.params.id, 'operator (control room)');
       this.o.log.info({ event: 'operator.film', film: req.params.id, action: 'take-down', from: req.ip }, 'operator film');
       this.ticking = this.tick();
