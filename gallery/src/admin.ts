@@ -1,9 +1,9 @@
+import { secretEquals } from '@stop-motion/kit';
 import { isValidId } from '@stop-motion/protocol';
 import type { RateLimiter } from './ratelimit.js';
-import { secretEquals } from './secret.js';
 
+export { secretEquals } from '@stop-motion/kit';
 export { type AdminSessions, createAdminSessions } from './admin-sessions.js';
-export { secretEquals } from './secret.js';
 
 export const ADMIN_COOKIE = 'sms_admin';
 

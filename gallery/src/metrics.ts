@@ -1,8 +1,8 @@
+import { createMetricsRegistry, serveMetrics } from '@stop-motion/kit';
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { PageCaches } from './pagecache.js';
 import type { FilmBucket } from './s3.js';
-import { bearerToken, secretEquals } from './secret.js';
 
 const BUCKET_CALLS = ['listMeta', 'listKeys', 'deleteKey', 'getText', 'putJson', 'presignGet'] as const;
 
@@ -13,14 +13,13 @@ const BUCKET_CALLS = ['listMeta', 'listKeys', 'deleteKey', 'getText', 'putJson',
  * would be unreachable for the Prometheus that runs elsewhere.
  */
 export class GalleryMetrics {
-  readonly registry = new Registry();
+  readonly registry = createMetricsRegistry();
   private readonly requests: Counter<'route' | 'status'>;
   private readonly cache: Counter<'cache' | 'result'>;
   private readonly s3Errors: Counter<'call'>;
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'stopmotion_gallery_requests_total',
       help: 'HTTP requests answered, by route pattern (unmatched: no route) and status code.',
@@ -71,19 +70,6 @@ export class GalleryMetrics {
     app.addHook('onResponse', async (req, reply) => {
       this.requests.inc({ route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
     });
-    if (!token) return;
-    app.get('/metrics', async (req, reply) => {
-      const given = bearerToken(req.headers.authorization);
-      if (!given || !secretEquals(given, token)) {
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer')
-          .send({ error: { code: 'unauthorized', message: 'a valid METRICS_TOKEN is required' } });
-      }
-      return reply
-        .type(this.registry.contentType)
-        .header('cache-control', 'no-store')
-        .send(await this.registry.metrics());
-    });
+    if (token) serveMetrics(app, this.registry, { token, tokenName: 'METRICS_TOKEN' });
   }
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { secretEquals } from '@stop-motion/kit';
 import { FILMS_CHANNEL, type FilmMeta, type FilmNotice, movieKeys, type Tombstone } from '@stop-motion/protocol';
 import { parseMeta } from './catalog.js';
 import type { Logger } from './log.js';
 import type { FilmBucket } from './s3.js';
-import { secretEquals } from './secret.js';
 import type { CacheStore } from './store.js';
 
 export const OWNER_KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
@@ -11,7 +11,7 @@ export const OWNER_KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 /** sha256 hex of the key's UTF-8 text, compared in constant time. */
 export function ownerKeyMatches(key: string, ownerKeyHash: string | undefined): boolean {
   if (!ownerKeyHash || !OWNER_KEY_PATTERN.test(key)) return false;
-  return secretEquals(createHash('sha256').update(key, 'utf8').digest(), Buffer.from(ownerKeyHash, 'hex'));
+  return secretEquals(createHash('sha256').update(key, 'utf8').digest('hex'), ownerKeyHash.toLowerCase());
 }
 
 export type ModerationResult = { ok: true; meta: FilmMeta } | { ok: false; reason: 'not_found' | 'forbidden' | 'removed' };

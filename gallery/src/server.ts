@@ -1,6 +1,7 @@
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
+import { HttpError, httpClientErrorHandler } from '@stop-motion/kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { type AdminSessions, createAdminGuard } from './admin.js';
 import type { Asset } from './assets.js';
@@ -63,6 +64,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
     requestTimeout: 30_000,
+    // A request too broken to reach the router still gets the one error body.
+    clientErrorHandler: httpClientErrorHandler,
   });
   const web = createWebContext(config, deps.assets);
   const caches = deps.pageCaches ?? createPageCaches();
@@ -81,9 +84,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Only Retry-After, as before; the 429 body is the gallery's error body.
     addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    errorResponseBuilder: () => Object.assign(new Error('too many attempts'), { statusCode: 429, code: 'rate_limited' }),
+    errorResponseBuilder: () => new HttpError(429, 'too_many_requests', 'too many attempts'),
   });
-  registerErrorReplies(app, web);
+  registerErrorReplies(app, web, log);
   deps.metrics?.register(app, config.METRICS_TOKEN);
 
   await app.register(pageRoutes, {

@@ -149,8 +149,9 @@
         .then(async (res) => {
           if (res.ok) return location.reload();
           const body = await res.json().catch(() => null);
-          // Anything but "not yet" (refused in review, removed): the page now says what is true.
-          if (res.status === 404 && body?.error?.code && body.error.code !== 'not_yet') return location.reload();
+          // A 404 that is not "on its way" (refused in review, removed): the page now says what is true.
+          const reason = body?.error?.reason;
+          if (res.status === 404 && body?.error?.code && reason !== 'not_yet' && reason !== 'in_review') return location.reload();
           setTimeout(check, every);
         })
         .catch(() => setTimeout(check, every));

@@ -96,7 +96,7 @@ describe('MODERATION=pre on the gallery', () => {
     expect(await (await fetch(`${pre.url}/m/${id}?lang=ar`)).text()).toContain('فيلمك بانتظار المراجعة');
     const api = await fetch(`${pre.url}/api/movies/${id}`);
     expect(api.status).toBe(404);
-    expect(await api.json()).toMatchObject({ error: { code: 'not_yet', message: 'waiting for review', review: true } });
+    expect(await api.json()).toEqual({ error: { code: 'not_found', message: 'waiting for review', reason: 'in_review' } });
     // Once approved and uploaded, the same link is the film.
     await uploadFilm(s3.client(), s3.bucket, sampleMeta(id, { title: 'Approved film' }), media);
     // (a miss is remembered for a few seconds; the page itself looks again every few seconds)
@@ -138,10 +138,10 @@ describe('MODERATION=pre: a film refused in review', () => {
     expect(page.text).not.toContain('waiting for review');
     expect(await (await fetch(`${pre.url}/m/${privateId}?lang=he`)).text()).toContain('הסרט שלך מוצג רק על המסך הגדול');
     expect(await (await fetch(`${pre.url}/m/${privateId}?lang=ar`)).text()).toContain('فيلمك للشاشة الكبيرة فقط');
-    // The waiting page's script looks at the API: anything but not_yet makes it reload into the page above.
+    // The waiting page's script looks at the API: a 404 with any reason but not_yet/in_review makes it reload into the page above.
     const api = await fetch(`${pre.url}/api/movies/${privateId}`);
     expect(api.status).toBe(404);
-    expect(await api.json()).toMatchObject({ error: { code: 'private' } });
+    expect(await api.json()).toMatchObject({ error: { code: 'not_found', reason: 'private' } });
     const down = await waitFor('the taken-down page', async () => {
       const res = await fetch(`${pre.url}/m/${downId}?lang=en`);
       return res.status === 404 ? res : undefined;
@@ -149,7 +149,9 @@ describe('MODERATION=pre: a film refused in review', () => {
     const downText = await down.text();
     expect(downText).toContain('Film not found');
     expect(downText).not.toContain('waiting for review');
-    expect(await (await fetch(`${pre.url}/api/movies/${downId}`)).json()).toMatchObject({ error: { code: 'not_found' } });
+    expect(await (await fetch(`${pre.url}/api/movies/${downId}`)).json()).toEqual({
+      error: { code: 'not_found', message: 'no such film' },
+    });
   });
 });
 

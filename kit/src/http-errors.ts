@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { type HttpErrorBody, type HttpErrorCode, httpErrorCodeFor } from '@stop-motion/protocol';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from './log.js';
 
 /** A refusal a route throws; answered as the one error body with its status. */
@@ -46,6 +46,11 @@ export interface HttpErrorsOptions {
   translate?: (err: unknown) => HttpError | undefined;
   /** The event of the log line of a request that failed on our side (5xx); `http.error` unless told. */
   event?: string;
+  /**
+   * A page for people instead of JSON (the gallery's, in the visitor's language) for a
+   * request that has no route (404) or failed on our side (5xx); undefined answers JSON.
+   */
+  page?: (req: FastifyRequest, reply: FastifyReply, status: number) => FastifyReply | undefined;
 }
 
 export interface ErrorReplies {
@@ -73,16 +78,27 @@ export function useHttpErrors(app: FastifyInstance, o: HttpErrorsOptions): Error
     sendError(reply, status, code, message, { reason, envelope });
   app.setErrorHandler((err, req, reply) => {
     const known = err instanceof HttpError ? err : o.translate?.(err);
+    const status = known?.status ?? statusOf(err);
+    if (status >= 500 && !known) {
+      o.log.error(
+        {
+          event: o.event ?? 'http.error',
+          err: err instanceof Error ? err.message : String(err),
+          url: req.url.split('?')[0]?.slice(0, 200),
+        },
+        'request failed',
+      );
+    }
+    const page = status >= 500 ? o.page?.(req, reply, status) : undefined;
+    if (page) return page;
     if (known) return send(reply, known.status, known.code, known.message, known.reason);
-    const status = statusOf(err);
     if (status < 500) return send(reply, status, httpErrorCodeFor(status), err instanceof Error ? err.message : 'bad request');
-    o.log.error(
-      { event: o.event ?? 'http.error', err: err instanceof Error ? err.message : String(err), url: req.url.split('?')[0]?.slice(0, 200) },
-      'request failed',
-    );
     return send(reply, status, httpErrorCodeFor(status), 'internal error');
   });
-  app.setNotFoundHandler((req, reply) => send(reply, 404, 'not_found', `no route ${req.method} ${clip(req.url.split('?')[0] ?? '')}`));
+  app.setNotFoundHandler(
+    (req, reply) =>
+      o.page?.(req, reply, 404) ?? send(reply, 404, 'not_found', `no route ${req.method} ${clip(req.url.split('?')[0] ?? '')}`),
+  );
   return { send };
 }
 

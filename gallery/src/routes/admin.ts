@@ -1,15 +1,16 @@
+import { bearerToken } from '@stop-motion/kit';
 import type { FilmMeta } from '@stop-motion/protocol';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_COOKIE, ADMIN_MESSAGES, type AdminGuard, type AdminMessageCode, adminLocation, adminMessage } from '../admin.js';
 import type { AdminSessions } from '../admin-sessions.js';
 import { type Catalog, type CatalogView, compareFilms } from '../catalog.js';
 import type { WebContext } from '../http/context.js';
+import { fail } from '../http/errors.js';
 import { type ActionParams, type AdminQuery, actionParams, adminQuery } from '../http/schemas.js';
 import type { Logger } from '../log.js';
 import type { Moderation } from '../moderation.js';
 import { renderAdmin } from '../pages/pages.js';
 import type { RateLimiter } from '../ratelimit.js';
-import { bearerToken } from '../secret.js';
 
 export interface AdminRoutesOptions {
   log: Logger;
@@ -41,11 +42,7 @@ function sameOrigin(req: FastifyRequest): boolean {
   }
 }
 
-const rateLimited = (reply: FastifyReply) =>
-  reply
-    .code(429)
-    .header('retry-after', '60')
-    .send({ error: { code: 'rate_limited', message: 'slow down' } });
+const rateLimited = (reply: FastifyReply) => fail(reply.header('retry-after', '60'), 429, 'slow down');
 
 /** Moderation: the admin page with its forms, and the same as a bearer-token API. Registered only with GALLERY_ADMIN_TOKEN. */
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) => {
@@ -68,7 +65,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   });
 
   app.post<{ Body: { token?: unknown } }>('/admin/login', async (req, reply) => {
-    if (!sameOrigin(req)) return reply.code(403).send({ error: { code: 'forbidden', message: 'cross-site form' } });
+    if (!sameOrigin(req)) return fail(reply, 403, 'cross-site form');
     const token = typeof req.body?.token === 'string' ? req.body.token : undefined;
     const verdict = guard.check(web.clientKey(req), token);
     if (verdict === 'limited') return adminPage(req, reply.header('retry-after', '60'), 429, ADMIN_MESSAGES.rate_limited);
@@ -127,7 +124,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     const verdict = guard.check(web.clientKey(req), bearerToken(req.headers.authorization));
     if (verdict === 'ok') return true;
     if (verdict === 'limited') rateLimited(reply);
-    else reply.code(401).send({ error: { code: 'unauthorized', message: 'admin token required' } });
+    else fail(reply, 401, 'admin token required');
     return false;
   };
 
@@ -162,9 +159,9 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
       const { id, action } = req.params;
       const result = await moderation.setHidden(id, action === 'hide');
       if (!result.ok && result.reason === 'removed') {
-        return reply.code(410).send({ error: { code: 'removed', message: 'removed by its owner; it cannot be shown again' } });
+        return fail(reply, 410, 'removed by its owner; it cannot be shown again', 'removed');
       }
-      if (!result.ok) return reply.code(404).send({ error: { code: 'not_found', message: 'no such film' } });
+      if (!result.ok) return fail(reply, 404, 'no such film');
       return { ok: true, id, hidden: result.meta.hidden === true };
     },
   );

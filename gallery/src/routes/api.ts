@@ -4,6 +4,7 @@ import type { GalleryConfig } from '../config.js';
 import { pageAt, pageQuerySchema, pageStartOf, startOf } from '../cursor.js';
 import { apiFilm, type FilmLookup, mayBeOnItsWay } from '../films.js';
 import { sendCached, type WebContext } from '../http/context.js';
+import { fail } from '../http/errors.js';
 import { type IdParams, idParams } from '../http/schemas.js';
 import { type Moderation, OWNER_KEY_PATTERN } from '../moderation.js';
 import { type Cached, cached, type LruCache } from '../pagecache.js';
@@ -36,7 +37,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, opts)
     '/api/movies',
     { schema: { querystring: pageQuerySchema }, attachValidation: true },
     async (req, reply) => {
-      if (req.validationError) return reply.code(400).send({ error: { code: 'bad_cursor', message: 'invalid cursor or limit' } });
+      if (req.validationError) return fail(reply, 400, 'invalid cursor or limit', 'bad_cursor');
       const cursor = req.query.cursor || undefined;
       const limit = limitOf(req.query.limit);
       const view = await catalog.current();
@@ -55,16 +56,17 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, opts)
   );
 
   app.get<{ Params: IdParams }>('/api/movies/:id', { schema: { params: idParams }, attachValidation: true }, async (req, reply) => {
-    if (req.validationError) return reply.code(404).send({ error: { code: 'not_found', message: 'no such film' } });
+    if (req.validationError) return fail(reply, 404, 'no such film');
     const { id } = req.params;
     const found = await films.find(id);
     const { film, hidden } = found;
-    if (found.private) return reply.code(404).send({ error: { code: 'private', message: 'shown on the big screen only' } });
+    if (found.private) return fail(reply, 404, 'shown on the big screen only', 'private');
     if (!film) {
-      const code = !hidden && mayBeOnItsWay(id, now()) ? 'not_yet' : 'not_found';
-      const review = code === 'not_yet' && config.MODERATION === 'pre';
-      const message = code === 'not_yet' ? (review ? 'waiting for review' : 'not uploaded yet') : 'no such film';
-      return reply.code(404).send({ error: { code, message, ...(review ? { review: true } : {}) } });
+      if (hidden || !mayBeOnItsWay(id, now())) return fail(reply, 404, 'no such film');
+      // Still on its way: through review first when the processor pre-moderates.
+      return config.MODERATION === 'pre'
+        ? fail(reply, 404, 'waiting for review', 'in_review')
+        : fail(reply, 404, 'not uploaded yet', 'not_yet');
     }
     return reply.header('cache-control', 'no-cache').send({ movie: await apiFilm(media, film, web.baseUrlOf(req)) });
   });
@@ -81,15 +83,13 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, opts)
     async (req, reply) => {
       const key = req.body?.key;
       if (req.validationError || typeof key !== 'string' || !OWNER_KEY_PATTERN.test(key)) {
-        return reply.code(400).send({ error: { code: 'bad_request', message: 'id and key required' } });
+        return fail(reply, 400, 'id and key required');
       }
       const { id } = req.params;
       const result = await moderation.ownerRemove(id, key);
       if (!result.ok) {
-        const status = result.reason === 'forbidden' ? 403 : 404;
-        return reply
-          .code(status)
-          .send({ error: { code: result.reason, message: result.reason === 'forbidden' ? 'wrong key' : 'no such film' } });
+        if (result.reason === 'forbidden') return fail(reply, 403, 'wrong key');
+        return fail(reply, 404, 'no such film', result.reason === 'removed' ? 'removed' : undefined);
       }
       return { ok: true, id };
     },

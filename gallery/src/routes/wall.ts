@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import QRCode from 'qrcode';
 import type { WebContext } from '../http/context.js';
+import { fail } from '../http/errors.js';
 import { type WallQuery, wallQuery } from '../http/schemas.js';
 import { renderWall, WALL_MAX_TILES, WALL_TILES } from '../pages/wall.js';
 import { MAX_WALL_STREAMS, WallFeed, type WallFeedOptions } from '../wall.js';
@@ -61,10 +62,7 @@ export const wallRoutes: FastifyPluginAsync<WallRoutesOptions> = async (app, opt
   app.get('/wall/events', async (req, reply) => {
     if (feed.size >= MAX_WALL_STREAMS) {
       opts.log.warn({ event: 'wall.full', streams: feed.size }, 'too many walls on this instance');
-      return reply
-        .code(503)
-        .header('retry-after', '30')
-        .send({ error: { code: 'too_many_walls', message: 'too many walls' } });
+      return fail(reply.header('retry-after', '30'), 503, 'too many walls', 'too_many_walls');
     }
     reply.hijack();
     req.raw.socket.setNoDelay(true);
