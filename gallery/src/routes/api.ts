@@ -89,7 +89,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, opts)
       const result = await moderation.ownerRemove(id, key);
       if (!result.ok) {
         if (result.reason === 'forbidden') return fail(reply, 403, 'wrong key');
-        return fail(reply, 404, 'no such film', result.reason === 'removed' ? 'removed' : undefined);
+        return fail(reply, 404, 'no such film');
       }
       return { ok: true, id };
     },
