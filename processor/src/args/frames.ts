@@ -107,14 +107,11 @@ export function buildNormaliseArgs(o: {
     filters.join(','),
     '-q:v',
     '2',
-    '-frames:v',
-    '1',
-    '-update',
-    '1',
-    '-f',
-    'image2',
-    '-c:v',
-    'mjpeg',
-    o.output,
+    ...singleImageOutput('mjpeg', o.output),
   ];
+}
+
+/** One picture written to `output` (image2 with -update, so the name is not a pattern). */
+export function singleImageOutput(codec: 'mjpeg' | 'png', output: string): string[] {
+  return ['-frames:v', '1', '-update', '1', '-f', 'image2', '-c:v', codec, output];
 }
