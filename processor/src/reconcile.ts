@@ -20,17 +20,17 @@ export interface RemovalDeps {
  * left of it (being worked on or quarantined) deleted, and its job marked `removed`, a state nothing leaves, so a
  * re-delivery is dropped and no render or upload starts again.
  */
-export async function removeFilm(d: RemovalDeps, id: string, why: string): Promise<void> {
+export async function removeFilm(deps: RemovalDeps, id: string, why: string): Promise<void> {
   if (!isValidId(id)) return;
-  await d.player.remove(id);
-  await rm(path.join(d.dirs.films, id), { recursive: true, force: true });
-  await rm(path.join(d.dirs.work, id), { recursive: true, force: true });
+  await deps.player.remove(id);
+  await rm(path.join(deps.dirs.films, id), { recursive: true, force: true });
+  await rm(path.join(deps.dirs.work, id), { recursive: true, force: true });
   // A quarantined package holds the child's frames too.
-  await rm(path.join(d.dirs.quarantine, id), { recursive: true, force: true });
-  const job = d.jobs.get(id);
+  await rm(path.join(deps.dirs.quarantine, id), { recursive: true, force: true });
+  const job = deps.jobs.get(id);
   if (job && job.state !== 'removed') {
-    await d.jobs.update(id, { state: 'removed', reason: `removed by its owner (${why})` });
-    d.log.info({ event: 'film.removed', id, why }, 'film removed');
+    await deps.jobs.update(id, { state: 'removed', reason: `removed by its owner (${why})` });
+    deps.log.info({ event: 'film.removed', id, why }, 'film removed');
   }
 }
 
@@ -120,11 +120,11 @@ export class Reconciler {
   private stopped = false;
   last: ReconcileReport | null = null;
 
-  constructor(private readonly d: ReconcileDeps) {}
+  constructor(private readonly deps: ReconcileDeps) {}
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => void this.run('interval'), this.d.intervalMs);
+    this.timer = setInterval(() => void this.run('interval'), this.deps.intervalMs);
     this.timer.unref();
     void this.run('start');
   }
@@ -157,23 +157,23 @@ export class Reconciler {
 
   /** Checks one film at once (a removal notice): the tombstone decides, not the notice. */
   async checkRemoved(id: string, why: string): Promise<boolean> {
-    if (!(await this.d.uploader.isRemoved(id))) return false;
-    await removeFilm(this.d, id, why);
+    if (!(await this.deps.uploader.isRemoved(id))) return false;
+    await removeFilm(this.deps, id, why);
     return true;
   }
 
   private candidates(): string[] {
     const ids = new Set<string>();
-    for (const j of this.d.jobs.all()) {
+    for (const j of this.deps.jobs.all()) {
       if (j.state === 'removed') continue;
       if (j.publish === 'public' && ['rendered', 'uploading', 'done', 'failed'].includes(j.state)) ids.add(j.id);
     }
     // Films on screen whose job is gone or unknown are asked too; private ones are never in S3.
-    for (const id of this.d.player.status().playlist) {
-      const job = this.d.jobs.get(id);
+    for (const id of this.deps.player.status().playlist) {
+      const job = this.deps.jobs.get(id);
       if (job?.publish !== 'private') ids.add(id);
     }
-    for (const id of this.d.hidden.all()) ids.add(id);
+    for (const id of this.deps.hidden.all()) ids.add(id);
     return [...ids];
   }
 
@@ -181,42 +181,42 @@ export class Reconciler {
     const report: ReconcileReport = { at: new Date().toISOString(), checked: 0, hidden: [], shown: [], removed: [], error: null };
     try {
       // A removal that raced a render or an upload may have left files behind: they go too.
-      for (const j of this.d.jobs.all()) if (j.state === 'removed') await removeFilm(this.d, j.id, 'sweep');
+      for (const j of this.deps.jobs.all()) if (j.state === 'removed') await removeFilm(this.deps, j.id, 'sweep');
       const queue = this.candidates();
-      const onScreen = new Set(this.d.player.status().playlist);
+      const onScreen = new Set(this.deps.player.status().playlist);
       const worker = async () => {
         for (let id = queue.shift(); id !== undefined && !this.stopped; id = queue.shift()) {
           report.checked++;
           if (await this.checkRemoved(id, `reconcile: ${why}`)) {
-            await this.d.hidden.delete(id);
+            await this.deps.hidden.delete(id);
             report.removed.push(id);
             continue;
           }
-          const wasHidden = this.d.hidden.has(id);
+          const wasHidden = this.deps.hidden.has(id);
           if (!onScreen.has(id) && !wasHidden) continue;
-          const meta = await this.d.uploader.readMeta(id);
+          const meta = await this.deps.uploader.readMeta(id);
           if (meta?.hidden && onScreen.has(id)) {
-            await this.d.player.remove(id);
-            await this.d.hidden.add(id);
+            await this.deps.player.remove(id);
+            await this.deps.hidden.add(id);
             report.hidden.push(id);
-            this.d.log.info({ event: 'film.taken_down', id, why }, 'film taken down');
+            this.deps.log.info({ event: 'film.taken_down', id, why }, 'film taken down');
           } else if (meta && !meta.hidden && wasHidden) {
-            await this.d.showAgain(id);
-            await this.d.hidden.delete(id);
+            await this.deps.showAgain(id);
+            await this.deps.hidden.delete(id);
             report.shown.push(id);
-            this.d.log.info({ event: 'film.shown_again', id, why }, 'film shown again');
+            this.deps.log.info({ event: 'film.shown_again', id, why }, 'film shown again');
           }
         }
       };
-      await Promise.all(Array.from({ length: this.d.concurrency ?? 4 }, worker));
+      await Promise.all(Array.from({ length: this.deps.concurrency ?? 4 }, worker));
     } catch (err) {
       report.error = errorMessage(err);
-      this.d.log.warn({ event: 'reconcile.failed', why, err: report.error }, 'reconcile failed');
+      this.deps.log.warn({ event: 'reconcile.failed', why, err: report.error }, 'reconcile failed');
     }
     if (report.error === null) {
       const { checked, hidden, shown, removed } = report;
       const changed = hidden.length + shown.length + removed.length > 0;
-      this.d.log[changed ? 'info' : 'debug']({ why, checked, hidden, shown, removed }, 'reconcile.done');
+      this.deps.log[changed ? 'info' : 'debug']({ why, checked, hidden, shown, removed }, 'reconcile.done');
     }
     this.last = report;
     return report;

@@ -83,7 +83,7 @@ export class ScreenSound {
   private last: (SoundSetting & { quiet: boolean }) | null = null;
 
   constructor(
-    private readonly o: {
+    private readonly options: {
       config: ScreenSoundConfig;
       apply: (s: SoundSetting) => Promise<void>;
       log: Logger;
@@ -92,12 +92,12 @@ export class ScreenSound {
   ) {}
 
   private now(): Date {
-    return this.o.now ? this.o.now() : new Date();
+    return this.options.now ? this.options.now() : new Date();
   }
 
   /** The setting for now (the player asks for it when it starts or reconnects to mpv). */
   current(): SoundSetting & { quiet: boolean } {
-    return soundAt(this.o.config, this.now());
+    return soundAt(this.options.config, this.now());
   }
 
   start(): void {
@@ -112,18 +112,18 @@ export class ScreenSound {
     const changed = !this.last || this.last.mute !== s.mute || this.last.volume !== s.volume;
     if (changed) {
       try {
-        await this.o.apply({ volume: s.volume, mute: s.mute });
+        await this.options.apply({ volume: s.volume, mute: s.mute });
         if (this.last)
-          this.o.log.info({ event: 'player.sound_changed', volume: s.volume, mute: s.mute, quiet: s.quiet }, 'player sound changed');
+          this.options.log.info({ event: 'player.sound_changed', volume: s.volume, mute: s.mute, quiet: s.quiet }, 'player sound changed');
         this.last = s;
       } catch (err) {
         // Not applied (mpv away): the player applies current() when it reconnects; try again soon too.
-        this.o.log.warn({ event: 'player.sound_failed', err: (err as Error).message }, 'player sound failed');
+        this.options.log.warn({ event: 'player.sound_failed', err: (err as Error).message }, 'player sound failed');
       }
     }
-    const q = this.o.config.quietHours;
+    const q = this.options.config.quietHours;
     if (q === null && this.last) return;
-    const wait = q ? Math.min(RECHECK_CAP_MS, msUntilChange(q, this.now(), this.o.config.timeZone)) : 5000;
+    const wait = q ? Math.min(RECHECK_CAP_MS, msUntilChange(q, this.now(), this.options.config.timeZone)) : 5000;
     this.timer = setTimeout(() => void this.check(), wait);
     this.timer.unref();
   }

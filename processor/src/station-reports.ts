@@ -112,34 +112,34 @@ export class StationBook {
   private readonly refusalLogged = new Map<string, number>();
   private readonly startedAt: number;
 
-  constructor(private readonly o: StationBookOptions) {
+  constructor(private readonly options: StationBookOptions) {
     this.startedAt = this.now();
   }
 
   private now(): number {
-    return this.o.now ? this.o.now() : Date.now();
+    return this.options.now ? this.options.now() : Date.now();
   }
 
   async load(): Promise<void> {
     try {
-      const p = JSON.parse(await readFile(this.o.stateFile, 'utf8')) as Persisted;
-      this.closed = new Set((p.closed ?? []).filter(isValidId));
-      this.actions = new Map(Object.entries(p.actions ?? {}).filter(([id]) => isValidId(id)));
+      const persisted = JSON.parse(await readFile(this.options.stateFile, 'utf8')) as Persisted;
+      this.closed = new Set((persisted.closed ?? []).filter(isValidId));
+      this.actions = new Map(Object.entries(persisted.actions ?? {}).filter(([id]) => isValidId(id)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.o.log.warn({ event: 'control.state_unreadable', err: errorMessage(err) }, 'control state unreadable');
+        this.options.log.warn({ event: 'control.state_unreadable', err: errorMessage(err) }, 'control state unreadable');
     }
   }
 
   private async save(): Promise<void> {
     const p: Persisted = { closed: [...this.closed], actions: Object.fromEntries(this.actions) };
-    await writeFileAtomic(this.o.stateFile, `${JSON.stringify(p)}\n`);
+    await writeFileAtomic(this.options.stateFile, `${JSON.stringify(p)}\n`);
   }
 
   private async secretOf(id: string): Promise<string | undefined> {
     if (!isValidId(id)) return undefined;
     try {
-      const first = (await readFile(path.join(this.o.secretsDir, `${id}.secret`), 'utf8')).split(/\r?\n/)[0]?.trim();
+      const first = (await readFile(path.join(this.options.secretsDir, `${id}.secret`), 'utf8')).split(/\r?\n/)[0]?.trim();
       return first || undefined;
     } catch {
       return undefined;
@@ -148,7 +148,7 @@ export class StationBook {
 
   /** Provisioned stations (those with a secret), so one that never reported shows too. */
   private async provisioned(): Promise<string[]> {
-    const names = await readdir(this.o.secretsDir).catch(() => [] as string[]);
+    const names = await readdir(this.options.secretsDir).catch(() => [] as string[]);
     return names
       .filter((n) => n.endsWith('.secret'))
       .map((n) => n.slice(0, -'.secret'.length))
@@ -170,7 +170,7 @@ export class StationBook {
       now,
       secret: id ? await this.secretOf(id) : undefined,
       lastSignedAt: id ? this.entries.get(id)?.signedAt : undefined,
-      windowMs: this.o.windowMs,
+      windowMs: this.options.windowMs,
     });
     if (!verdict.ok) {
       const key = `${from}|${id ?? '?'}|${verdict.reason}`;
@@ -178,7 +178,7 @@ export class StationBook {
       if (now - (this.refusalLogged.get(key) ?? Number.NEGATIVE_INFINITY) > 60_000) {
         this.refusalLogged.set(key, now);
         if (this.refusalLogged.size > 1000) this.refusalLogged.clear();
-        this.o.log.warn(
+        this.options.log.warn(
           { event: 'report.refused', station: id ?? String(claimed ?? '').slice(0, 64), from, reason: verdict.reason },
           'report refused',
         );
@@ -188,13 +188,13 @@ export class StationBook {
     const r = verdict.report;
     const previous = this.entries.get(r.stationId);
     if (!previous?.report)
-      this.o.log.info({ event: 'station.first_report', station: r.stationId, from, software: r.software }, 'station first report');
+      this.options.log.info({ event: 'station.first_report', station: r.stationId, from, software: r.software }, 'station first report');
     this.entries.set(r.stationId, { report: r, receivedAt: now, clockOffsetMs: Date.parse(r.clock) - now, signedAt: verdict.signedAt });
     const pending = this.actions.get(r.stationId) ?? [];
     const left = pending.filter((a) => !r.done.includes(a.id));
     if (left.length !== pending.length) {
       for (const a of pending.filter((x) => r.done.includes(x.id)))
-        this.o.log.info({ event: 'station.action_done', station: r.stationId, action: a.kind, id: a.id }, 'station action done');
+        this.options.log.info({ event: 'station.action_done', station: r.stationId, action: a.kind, id: a.id }, 'station action done');
       if (left.length > 0) this.actions.set(r.stationId, left);
       else this.actions.delete(r.stationId);
       await this.save();
@@ -229,7 +229,7 @@ export class StationBook {
     const ids = new Set([...this.entries.keys(), ...(await this.provisioned()), ...this.closed]);
     return [...ids].sort().map((id) => {
       const e = this.entries.get(id) ?? { report: null, receivedAt: null, clockOffsetMs: null, signedAt: undefined };
-      const v = stationHealth({ ...e, watchingSince: this.startedAt }, now, this.o.thresholds);
+      const v = stationHealth({ ...e, watchingSince: this.startedAt }, now, this.options.thresholds);
       const r = e.report;
       return {
         id,
@@ -241,7 +241,7 @@ export class StationBook {
         buttons: r ? { state: r.buttons.state, lastPressAt: r.buttons.lastPressAt, message: r.buttons.message ?? null } : null,
         ui: r
           ? {
-              alive: r.ui.lastBeatAt === null ? null : (r.ui.secondsSinceBeat ?? 0) * 1000 <= this.o.thresholds.uiDeadMs,
+              alive: r.ui.lastBeatAt === null ? null : (r.ui.secondsSinceBeat ?? 0) * 1000 <= this.options.thresholds.uiDeadMs,
               secondsSinceBeat: r.ui.secondsSinceBeat,
             }
           : null,

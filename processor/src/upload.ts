@@ -20,8 +20,8 @@ export interface S3Deadlines {
 export const DEFAULT_S3_DEADLINES: S3Deadlines = { callMs: 30_000, minBytesPerSecond: 64 * 1024 };
 
 /** The whole-upload deadline of a file: the call deadline plus the time its bytes take at the slowest rate accepted. */
-export function uploadDeadlineMs(bytes: number, d: S3Deadlines): number {
-  return d.callMs + Math.ceil((bytes / d.minBytesPerSecond) * 1000);
+export function uploadDeadlineMs(bytes: number, { callMs, minBytesPerSecond }: S3Deadlines): number {
+  return callMs + Math.ceil((bytes / minBytesPerSecond) * 1000);
 }
 
 export function createS3(config: S3Config, deadlines: S3Deadlines = DEFAULT_S3_DEADLINES): S3Client {
@@ -87,8 +87,14 @@ export class Uploader {
    * upload cut off on a store that keeps partial objects) is replaced.
    */
   async putMeta(meta: FilmMeta): Promise<'written' | 'present'> {
-    const key = movieKeys(meta.id).meta;
     if (await this.readMeta(meta.id)) return 'present';
+    await this.sendMeta(meta);
+    return 'written';
+  }
+
+  /** meta.json's one PUT under the call deadline; `condition` is what a write-once store adds (`IfNoneMatch`). */
+  protected async sendMeta(meta: FilmMeta, condition: Pick<PutObjectCommandInput, 'IfNoneMatch'> = {}): Promise<void> {
+    const key = movieKeys(meta.id).meta;
     const body = JSON.stringify(filmMetaSchema.parse(meta));
     await withDeadline(`S3 PUT ${key}`, this.deadlines.callMs, (abortSignal) =>
       this.s3.send(
@@ -99,10 +105,10 @@ export class Uploader {
           ContentLength: Buffer.byteLength(body),
           ContentType: 'application/json; charset=utf-8',
           CacheControl: META_CACHE,
+          ...condition,
         }),
         { abortSignal },
       ),
     );
-    return 'written';
   }
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configProblems, envFlag, flag } from '@stop-motion/kit';
+import { configProblems, envFlag, envInt, envNumber, envText, flag } from '@stop-motion/kit';
 import { localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { qualityScale } from './camera/args.js';
@@ -20,39 +20,9 @@ const PACKAGE_DIR = (() => {
 })();
 
 const bool = envFlag;
-
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const num = (fallback: number | undefined, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a number from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+const int = envInt;
+const num = envNumber;
+const optionalString = envText;
 
 const CAMERA_KINDS = ['rpicam', 'v4l2', 'test', 'replay'] as const;
 type CameraKind = (typeof CAMERA_KINDS)[number];
