@@ -216,7 +216,7 @@ export class Reconciler {
     if (report.error === null) {
       const { checked, hidden, shown, removed } = report;
       const changed = hidden.length + shown.length + removed.length > 0;
-      this.deps.log[changed ? 'info' : 'debug']({ why, checked, hidden, shown, removed }, 'reconcile.done');
+      this.deps.log[changed ? 'info' : 'debug']({ event: 'reconcile.done', why, checked, hidden, shown, removed }, 'reconcile done');
     }
     this.last = report;
     return report;
