@@ -126,7 +126,7 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = (opts.host ?? config.GALLERY_HOST) === '0.0.0.0' ? '127.0.0.1' : (opts.host ?? config.GALLERY_HOST);
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  log.info({ url, cache: store.kind, bucket: config.S3_BUCKET }, 'listening');
+  log.info({ event: 'service.listening', url, cache: store.kind, bucket: config.S3_BUCKET }, 'listening');
   const server = app;
   // Warm the list in the background so the first visitor does not wait for S3.
   catalog.current().catch(() => {});

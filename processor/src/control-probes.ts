@@ -65,7 +65,7 @@ export function logReachabilityChanges(before: Probes, after: Probes, log: Logge
   for (const name of ['s3', 'redis', 'gallery'] as const) {
     const [was, now] = [before[name], after[name]];
     if (was.ok === now.ok || now.ok === null) continue;
-    if (now.ok) log.info({ event: 'control.reachable', service: name }, 'service reachable');
-    else log.warn({ event: 'control.unreachable', service: name, err: now.error ?? undefined }, 'service unreachable');
+    if (now.ok) log.info({ event: 'control.reachable', service: name }, 'a service answers again');
+    else log.warn({ event: 'control.unreachable', service: name, err: now.error ?? undefined }, 'a service does not answer');
   }
 }

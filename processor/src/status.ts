@@ -116,7 +116,7 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
   o.extend?.(app);
   const address = await app.listen({ host: o.host, port: o.port });
   const url = address.replace('[::1]', '127.0.0.1');
-  o.log.info({ url }, 'listening');
+  o.log.info({ event: 'service.listening', url }, 'listening');
   return { app, url };
 }
 

@@ -37,7 +37,7 @@ export async function startProcessorChild(
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
-        if (entry.event === 'listening' && typeof entry.url === 'string') url = entry.url;
+        if (entry.event === 'service.listening' && typeof entry.url === 'string') url = entry.url;
       } catch {
         // not a log line
       }

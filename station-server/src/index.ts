@@ -261,7 +261,10 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       log,
     });
     stops.push({ name: 'http', stop: () => http.close() });
-    log.info({ url: http.url, stationId: config.stationId, camera: config.camera.kind, buttons: config.buttons.kind }, 'listening');
+    log.info(
+      { event: 'service.listening', url: http.url, stationId: config.stationId, camera: config.camera.kind, buttons: config.buttons.kind },
+      'listening',
+    );
     // WATCHDOG only while the server answers its own /healthz: a wedged server is restarted, not only a dead one.
     const notifier = new SystemdNotifier({ log: log.child({ module: 'systemd' }), check: () => probeHealth(http.url, 5000) });
     await notifier.ready();
