@@ -15,8 +15,6 @@ import type { Logger } from './log.js';
 import type { StationBook } from './station-reports.js';
 import { createS3 } from './upload.js';
 
-export { type ControlSnapshot, dayCounts, dayIn } from './control-snapshot.js';
-
 /** What the control room reads from the rest of the processor: narrow functions, no internals. */
 export interface ControlSources {
   /** The processor's status (the same object `GET /status` answers). */

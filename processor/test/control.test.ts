@@ -12,7 +12,7 @@ import { type Alert, REPORT_HEADERS, REPORT_PATH, reportSigningInput } from '@st
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import type { ControlSnapshot } from '../src/control.js';
+import type { ControlSnapshot } from '../src/control-snapshot.js';
 import { type Processor, startProcessor } from '../src/index.js';
 import { writePackage } from './helpers.js';
 
