@@ -72,6 +72,12 @@ export const MODULES = [
   {
     group: 'services',
     name: 'gallery: catalog decisions (pure parts)',
-    files: [{ file: 'gallery/src/catalog.ts', functions: ['noticeHash', 'compareFilms', 'buildView', 'parseMeta'] }],
+    files: [
+      { file: 'gallery/src/catalog/notices.ts', functions: ['noticeHash', 'covers'] },
+      { file: 'gallery/src/catalog/view.ts', functions: ['compareFilms', 'buildView'] },
+      { file: 'gallery/src/catalog/meta.ts', functions: ['parseMeta'] },
+      { file: 'gallery/src/catalog/decide.ts', functions: ['staleness', 'decideSync', 'coldAnswer'] },
+      { file: 'gallery/src/catalog/snapshot.ts', functions: ['parseSnapshot'] },
+    ],
   },
 ];

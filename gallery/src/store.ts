@@ -1,18 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { backoffMs } from '@stop-motion/kit';
 import { Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
 import type { Logger } from './log.js';
 
 /** Small record read on every sync: which snapshot is current and when it was made. */
-export interface CatalogState {
-  version: string;
+export const catalogStateSchema = z.object({
+  version: z.string().min(1),
   /** When the refresh that produced this state finished (ms since epoch). */
-  refreshedAt: number;
+  refreshedAt: z.number(),
   /** When that refresh started listing the bucket; a notice received before it is covered. */
-  startedAt: number;
+  startedAt: z.number(),
   /** Notices the refreshing instance had received when it started (hashes). */
-  notices?: string[];
-}
+  notices: z.array(z.string()).optional(),
+});
+export type CatalogState = z.infer<typeof catalogStateSchema>;
 
 /**
  * The cache behind the catalog, shared by all instances (Redis) or private to one
@@ -147,9 +149,9 @@ export function createRedisStore(opts: { url: string; namespace: string; log: Lo
     async getState() {
       const raw = await client.get(keys.state);
       if (!raw) return null;
+      // Not a state of ours (corrupt, or another version's): as if none, so the next refresh writes one.
       try {
-        const s = JSON.parse(raw) as CatalogState;
-        return typeof s.version === 'string' && typeof s.refreshedAt === 'number' ? s : null;
+        return catalogStateSchema.safeParse(JSON.parse(raw)).data ?? null;
       } catch {
         return null;
       }

@@ -1,3 +1,5 @@
+import { waitFor } from '@stop-motion/e2e';
+import { FILMS_CHANNEL } from '@stop-motion/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { Catalog } from '../src/catalog.js';
 import { createLogger } from '../src/log.js';
@@ -47,16 +49,17 @@ function fakeBucket() {
 
 function setup() {
   const fake = fakeBucket();
+  const store = createMemoryStore();
   let t = 1_000_000;
   const catalog = new Catalog({
     bucket: fake.bucket,
-    store: createMemoryStore(),
+    store,
     log: createLogger({ level: 'silent' }),
     refreshSeconds: 60,
     updatesChannel: 'test',
     now: () => t,
   });
-  return { fake, catalog, advance: (ms: number) => (t += ms) };
+  return { fake, store, catalog, advance: (ms: number) => (t += ms) };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -148,5 +151,39 @@ describe('catalog', () => {
     expect(fake.calls).toEqual({ list: 2, get: 2 });
     catalog.applyLocal(sampleMeta('01A', { hidden: true }));
     expect((await catalog.current()).films.map((f) => f.id)).toEqual(['01B']);
+  });
+
+  it('a cold request waits for another instance by the catalog clock, then answers 503', async () => {
+    const { fake, store, catalog, advance } = setup();
+    fake.put('01A', JSON.stringify(sampleMeta('01A')));
+    // Another instance holds the refresh lock and never finishes.
+    expect(await store.tryLock('another instance', 600_000)).toBe(true);
+    const tryLock = vi.spyOn(store, 'tryLock');
+    const answer = catalog.current();
+    answer.catch(() => {});
+    await waitFor('the request to retry the lock', () => tryLock.mock.calls.length >= 2);
+    // 20 s of the injected clock end the wait, however little real time has passed.
+    advance(20_001);
+    await expect(answer).rejects.toMatchObject({ statusCode: 503 });
+    expect(fake.calls.list).toBe(0);
+  });
+
+  it('logs an invalid film notice with its reason and does not refresh for it', async () => {
+    const fake = fakeBucket();
+    const store = createMemoryStore();
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(JSON.parse(line)) } });
+    const catalog = new Catalog({ bucket: fake.bucket, store, log, refreshSeconds: 60, updatesChannel: 'test', now: () => 1_000_000 });
+    await catalog.start();
+    await catalog.current();
+    await store.publish(FILMS_CHANNEL, '{"type":');
+    await store.publish(FILMS_CHANNEL, JSON.stringify({ type: 'film.exploded', id: '01A' }));
+    await settle();
+    expect(lines.map((l) => [l.event, l.reason])).toEqual([
+      ['notice.invalid', 'not JSON'],
+      ['notice.invalid', 'does not match the schema'],
+    ]);
+    expect(fake.calls.list).toBe(1);
+    await catalog.stop();
   });
 });

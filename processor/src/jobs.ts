@@ -159,16 +159,18 @@ export class JobStore {
   /**
    * A package taken in for `id`: a new received job, or, for a re-delivery of a package
    * that was quarantined or failed, the old record started afresh — only where the state
-   * machine lets it go back to `received`.
+   * machine lets it go back to `received`. A delivery refused at the door is `refused`:
+   * recorded quarantined in the same write, so the render worker never sees it received
+   * with its files already gone to the quarantine.
    */
-  async receive(id: string, now = new Date()): Promise<Job> {
+  async receive(id: string, now = new Date(), refused?: { reason: string }): Promise<Job> {
     const current = this.jobs.get(id);
-    if (!current) return this.put(newJob(id, now));
+    const fresh: Job = refused ? { ...newJob(id, now), state: 'quarantined', reason: refused.reason } : newJob(id, now);
+    if (!current) return this.put(fresh);
     const again = current.state === 'quarantined' || current.state === 'failed';
     if (!again || !canMove(current.state, 'received')) {
       throw new Error(`job ${id} is ${current.state}; only a quarantined or failed one is received again`);
     }
-    const fresh = newJob(id, now);
     await this.write(fresh);
     return fresh;
   }

@@ -31,8 +31,7 @@ export class Quarantine {
     await rename(dir, target);
     await writeFile(path.join(target, 'REASON'), `${reason}\n`);
     await fsyncDir(this.deps.dirs.quarantine);
-    await this.deps.jobs.receive(id);
-    await this.deps.jobs.update(id, { state: 'quarantined', reason });
+    await this.deps.jobs.receive(id, new Date(), { reason });
     this.deps.log.warn({ event: 'package.quarantined', id, reason }, 'package quarantined');
   }
 

@@ -1,8 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type TempDir, tempDir } from '@stop-motion/e2e';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pipelineDirs } from '../src/dirs.js';
 import { type JobState, JobStore, newJob } from '../src/jobs.js';
+import { Quarantine } from '../src/quarantine.js';
 
 describe('JobStore', () => {
   let tmp: TempDir | null = null;
@@ -31,6 +34,17 @@ describe('JobStore', () => {
     expect((await onDisk('film2')).state).toBe('received');
   });
 
+  it.each([false, true])('a delivery refused at the door is quarantined in one write, never received first (again: %s)', async (again) => {
+    const jobs = await store();
+    if (again) await jobs.put({ ...newJob('film4'), state: 'failed', reason: 'before' });
+    const seen: string[] = [];
+    jobs.onChange = (_before, after) => seen.push(after.state);
+    const job = await jobs.receive('film4', new Date(), { reason: 'manifest.json is missing' });
+    expect(job).toMatchObject({ state: 'quarantined', reason: 'manifest.json is missing' });
+    expect(seen).toEqual(['quarantined']);
+    expect((await onDisk('film4')).state).toBe('quarantined');
+  });
+
   it.each(['quarantined', 'failed'] as const)('receive starts a %s job afresh (a re-delivery)', async (state) => {
     const jobs = await store();
     await jobs.put({ ...newJob('film3'), state, reason: 'before', renderFailures: 3 });
@@ -48,4 +62,25 @@ describe('JobStore', () => {
       expect(jobs.get('film4')?.state).toBe(state);
     },
   );
+});
+
+describe('Quarantine of a refused delivery', () => {
+  it('puts the job on record quarantined without a moment as received, so no render takes it up', async () => {
+    const tmp = await tempDir('quarantine');
+    try {
+      const dirs = pipelineDirs({ dataDir: path.join(tmp.path, 'data'), inboxDir: path.join(tmp.path, 'inbox') });
+      await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
+      const jobs = new JobStore(path.join(tmp.path, 'data'));
+      const seen: string[] = [];
+      jobs.onChange = (_before, after) => seen.push(after.state);
+      const delivered = path.join(dirs.inbox, 'film5');
+      await mkdir(delivered, { recursive: true });
+      await writeFile(path.join(delivered, 'DONE'), '');
+      await new Quarantine({ dirs, jobs, log: pino({ level: 'silent' }) }).delivery('film5', delivered, 'manifest.json is missing');
+      expect(seen).toEqual(['quarantined']);
+      expect(await readFile(path.join(dirs.quarantine, 'film5', 'REASON'), 'utf8')).toBe('manifest.json is missing\n');
+    } finally {
+      await tmp.remove();
+    }
+  });
 });
