@@ -40,6 +40,7 @@ export const DEBIAN_PACKAGES = [
   'e2fsprogs', // mkfs.ext4 and e2fsck for the power-cut disk
   'cups', // claim tickets: the scheduler (the station's printer; tests start a private cupsd)
   'cups-client', // lp and lpstat, which the station prints and checks the printer with
+  'cups-ipp-utils', // ipptool: how a ticket's job ended (completed, canceled, aborted)
   'printer-driver-cups-pdf', // the PDF queue the ticket tests print to
   'poppler-utils', // pdftoppm reads the printed ticket back in tests
   'zbar-tools', // zbarimg decodes the ticket's and the gallery wall's QR codes in tests

@@ -25,6 +25,8 @@ const en = {
   reviewBody:
     'Your film is made. Someone from the festival looks at every film before it goes on the website; it appears here once they have. This page checks again by itself.',
   checkNow: 'Check now',
+  privateTitle: 'Your film is for the big screen only',
+  privateBody: 'The festival team decided to show your film on the big screen at the festival only. It will not be on the website.',
   notFoundTitle: 'Film not found',
   notFoundBody: 'This film does not exist, or it was taken down.',
   errorTitle: 'Something went wrong',
@@ -74,6 +76,8 @@ const he: Messages = {
   reviewTitle: 'הסרט שלך ממתין לבדיקה',
   reviewBody: 'הסרט שלך מוכן. מישהו מצוות הפסטיבל צופה בכל סרט לפני שהוא עולה לאתר; הוא יופיע כאן אחרי הבדיקה. הדף הזה בודק שוב בעצמו.',
   checkNow: 'לבדוק עכשיו',
+  privateTitle: 'הסרט שלך מוצג רק על המסך הגדול',
+  privateBody: 'צוות הפסטיבל החליט להציג את הסרט שלך רק על המסך הגדול בפסטיבל. הוא לא יעלה לאתר.',
   notFoundTitle: 'הסרט לא נמצא',
   notFoundBody: 'הסרט הזה לא קיים, או שהוסר.',
   errorTitle: 'משהו השתבש',
@@ -123,6 +127,8 @@ const ar: Messages = {
   reviewBody:
     'فيلمك جاهز. يشاهد أحد أعضاء فريق المهرجان كل فيلم قبل نشره على الموقع؛ سيظهر هنا بعد المراجعة. هذه الصفحة تتحقق من جديد تلقائيًا.',
   checkNow: 'تحقق الآن',
+  privateTitle: 'فيلمك للشاشة الكبيرة فقط',
+  privateBody: 'قرر فريق المهرجان عرض فيلمك على الشاشة الكبيرة في المهرجان فقط. لن يظهر على الموقع.',
   notFoundTitle: 'الفيلم غير موجود',
   notFoundBody: 'هذا الفيلم غير موجود، أو تمت إزالته.',
   errorTitle: 'حدث خطأ ما',

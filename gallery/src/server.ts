@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { type FilmMeta, isValidId, movieKeys, ULID_PATTERN } from '@stop-motion/protocol';
+import { type FilmMeta, isValidId, movieKeys, type Refusal, refusalSchema, ULID_PATTERN } from '@stop-motion/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type AdminSessions, createAdminGuard, registerAdminRoutes } from './admin.js';
 import type { Asset } from './assets.js';
@@ -253,7 +253,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   /** A film by id from the list, or straight from S3 when the list does not have it yet. */
-  async function findFilm(id: string): Promise<{ film: FilmMeta | null; hidden: boolean }> {
+  async function findFilm(id: string): Promise<{ film: FilmMeta | null; hidden: boolean; private?: true }> {
     const view = await catalog.current();
     // Removed by its owner: gone, not "on its way", whatever a late meta.json says.
     if (view.removed.has(id)) return { film: null, hidden: true };
@@ -271,6 +271,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
     const meta = got ? parseMeta(id, got.text).meta : null;
     if (!meta) {
+      // Refused in review (MODERATION=pre): it will never come, so it is not "waiting for review".
+      const refusal = await readRefusal(id);
+      if (refusal) return refusal === 'takedown' ? { film: null, hidden: true } : { film: null, hidden: false, private: true };
       misses.set(id, true, now());
       return { film: null, hidden: false };
     }
@@ -279,12 +282,32 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return { film: meta.hidden ? null : meta, hidden: meta.hidden === true };
   }
 
+  /** The `REFUSED` marker the processor writes for a film made private or taken down in review. */
+  async function readRefusal(id: string): Promise<Refusal['decision'] | null> {
+    if (config.MODERATION !== 'pre') return null;
+    const got = await bucket.getText(movieKeys(id).refused).catch((err: unknown) => {
+      log.warn({ event: 'lookup.failed', id, err: (err as Error).message }, 'S3 lookup of REFUSED failed');
+      return null;
+    });
+    if (!got) return null;
+    let parsed: ReturnType<typeof refusalSchema.safeParse>;
+    try {
+      parsed = refusalSchema.safeParse(JSON.parse(got.text));
+    } catch {
+      parsed = refusalSchema.safeParse(null);
+    }
+    // A marker that does not parse still says the film was refused; private is the careful reading.
+    return parsed.success && parsed.data.id === id ? parsed.data.decision : 'private';
+  }
+
   app.get<{ Params: { id: string } }>('/m/:id', async (req, reply) => {
     const { id } = req.params;
     const ctx = { ...ctxFor(req, reply), path: `/m/${encodeURIComponent(id)}` };
     if (!isValidId(id)) return sendHtml(reply, 404, renderMessage(ctx, 'notFound'));
-    const { film, hidden } = await findFilm(id);
+    const found = await findFilm(id);
+    const { film, hidden } = found;
     if (!film) {
+      if (found.private) return sendHtml(reply, 200, renderMessage(ctx, 'privateFilm'));
       if (!hidden && mayBeOnItsWay(id, now())) {
         // MODERATION=pre: the film exists on the processing unit, held until a person approves it.
         const why = config.MODERATION === 'pre' ? 'review' : 'making';
@@ -367,7 +390,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get<{ Params: { id: string } }>('/api/movies/:id', async (req, reply) => {
     const { id } = req.params;
     if (!isValidId(id)) return reply.code(404).send({ error: { code: 'not_found', message: 'no such film' } });
-    const { film, hidden } = await findFilm(id);
+    const found = await findFilm(id);
+    const { film, hidden } = found;
+    if (found.private) return reply.code(404).send({ error: { code: 'private', message: 'shown on the big screen only' } });
     if (!film) {
       const code = !hidden && mayBeOnItsWay(id, now()) ? 'not_yet' : 'not_found';
       const review = code === 'not_yet' && config.MODERATION === 'pre';

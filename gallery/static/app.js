@@ -146,9 +146,12 @@
     const every = Math.max(2, Number(waiting.getAttribute('data-wait-seconds')) || 5) * 1000;
     const check = () => {
       fetch(`/api/movies/${encodeURIComponent(id)}`, { cache: 'no-store' })
-        .then((res) => {
-          if (res.ok) location.reload();
-          else setTimeout(check, every);
+        .then(async (res) => {
+          if (res.ok) return location.reload();
+          const body = await res.json().catch(() => null);
+          // Anything but "not yet" (refused in review, removed): the page now says what is true.
+          if (res.status === 404 && body?.error?.code && body.error.code !== 'not_yet') return location.reload();
+          setTimeout(check, every);
         })
         .catch(() => setTimeout(check, every));
     };

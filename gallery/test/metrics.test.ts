@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   createS3Client,
   freePort,
@@ -12,6 +13,7 @@ import {
   waitFor,
 } from '@stop-motion/e2e';
 import { createLogger, type Gallery, loadConfig, startGallery } from '@stop-motion/gallery';
+import { movieKeys } from '@stop-motion/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MediaFixture, makeMedia, newId, sampleMeta, uploadFilm } from './fixtures.js';
 
@@ -102,6 +104,52 @@ describe('MODERATION=pre on the gallery', () => {
       timeoutMs: 30_000,
       intervalMs: 500,
     });
+  });
+});
+
+describe('MODERATION=pre: a film refused in review', () => {
+  /** The marker the processor writes when an operator makes a film private or takes it down in review. */
+  async function refuse(id: string, decision: 'private' | 'takedown'): Promise<void> {
+    const body = JSON.stringify({ id, decision, at: new Date().toISOString() });
+    await s3
+      .client()
+      .send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(id).refused, Body: body, ContentType: 'application/json' }));
+  }
+
+  it('made private: the page says big screen only, not "waiting for review"; taken down: gone', async () => {
+    const pre = await gallery({ MODERATION: 'pre' });
+    const privateId = newId();
+    const downId = newId();
+    // Both wait for review first, as the family sees them right after the station.
+    for (const id of [privateId, downId]) expect(await (await fetch(`${pre.url}/m/${id}?lang=en`)).text()).toContain('waiting for review');
+    await refuse(privateId, 'private');
+    await refuse(downId, 'takedown');
+    // (a miss is remembered for a few seconds)
+    const page = await waitFor(
+      'the private page',
+      async () => {
+        const res = await fetch(`${pre.url}/m/${privateId}?lang=en`);
+        const text = await res.text();
+        return text.includes('big screen only') ? { status: res.status, text } : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('waiting for review');
+    expect(await (await fetch(`${pre.url}/m/${privateId}?lang=he`)).text()).toContain('הסרט שלך מוצג רק על המסך הגדול');
+    expect(await (await fetch(`${pre.url}/m/${privateId}?lang=ar`)).text()).toContain('فيلمك للشاشة الكبيرة فقط');
+    // The waiting page's script looks at the API: anything but not_yet makes it reload into the page above.
+    const api = await fetch(`${pre.url}/api/movies/${privateId}`);
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ error: { code: 'private' } });
+    const down = await waitFor('the taken-down page', async () => {
+      const res = await fetch(`${pre.url}/m/${downId}?lang=en`);
+      return res.status === 404 ? res : undefined;
+    });
+    const downText = await down.text();
+    expect(downText).toContain('Film not found');
+    expect(downText).not.toContain('waiting for review');
+    expect(await (await fetch(`${pre.url}/api/movies/${downId}`)).json()).toMatchObject({ error: { code: 'not_found' } });
   });
 });
 

@@ -35,9 +35,12 @@ describe('stop-motion-station-secret', () => {
     expect(await readFile(env.RSYNCD_SECRETS as string, 'utf8')).toBe(
       `station-s11:${secret}\nstation-s12:${(await readFile(path.join(dir.path, 'stations', 's12.secret'), 'utf8')).trim()}\n`,
     );
-    for (const file of [env.RSYNCD_SECRETS as string, path.join(dir.path, 'stations', 's11.secret')]) {
-      expect((await stat(file)).mode & 0o777, file).toBe(0o600);
-    }
+    expect((await stat(env.RSYNCD_SECRETS as string)).mode & 0o777).toBe(0o600);
+    // The processor (the inbox owner's group) reads a station's secret to check its signed reports; nobody else.
+    const own = await stat(path.join(dir.path, 'stations', 's11.secret'));
+    expect(own.mode & 0o777).toBe(0o640);
+    expect(own.gid).toBe(process.getgid?.() ?? 0);
+    expect((await stat(path.join(dir.path, 'stations'))).mode & 0o777).toBe(0o750);
     expect((await runOk(tool, ['list'], { env })).stdout).toBe('station-s11\nstation-s12\n');
     // Each station its own module, confined to its own area of the inbox.
     expect(await readFile(path.join(dir.path, 'rsyncd.d', 's11.conf'), 'utf8')).toBe(

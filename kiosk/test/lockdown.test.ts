@@ -144,8 +144,8 @@ describe('nftables ruleset', () => {
     { role: 'station', args: ['--role', 'station', '--ssh-from', '10.0.0.0/24,10.8.0.0/24'], ports: [22] },
     {
       role: 'processor',
-      args: ['--role', 'processor', '--ssh-from', '10.0.0.0/24, 10.8.0.0/24', '--rsync-from', '10.0.0.0/24'],
-      ports: [22, 873],
+      args: ['--role', 'processor', '--ssh-from', '10.0.0.0/24, 10.8.0.0/24', '--rsync-from', '10.0.0.0/24', '--report-port', '8761'],
+      ports: [22, 873, 8761],
     },
   ];
 
@@ -180,7 +180,7 @@ describe('nftables ruleset', () => {
     expect(check.code).not.toBe(0);
   });
 
-  it('rejects malformed ranges and rsync on a station', async () => {
+  it('rejects malformed ranges, rsync on a station and a report port without the stations', async () => {
     const bad = await run(BIN('stop-motion-render'), ['nftables', '--role', 'station', '--ssh-from', '10.0.0.0/24; flush']);
     expect(bad.code).toBe(2);
     const rsyncOnStation = await run(BIN('stop-motion-render'), [
@@ -193,6 +193,16 @@ describe('nftables ruleset', () => {
       '10.0.0.0/24',
     ]);
     expect(rsyncOnStation.code).toBe(2);
+    const reportOpenToAll = await run(BIN('stop-motion-render'), [
+      'nftables',
+      '--role',
+      'processor',
+      '--ssh-from',
+      '10.0.0.0/24',
+      '--report-port',
+      '8761',
+    ]);
+    expect(reportOpenToAll.code).toBe(2);
   });
 });
 
@@ -245,17 +255,27 @@ describe('nftables ruleset at work', () => {
   async function probe(ruleset: string, probes: string[]): Promise<Record<string, string>> {
     const file = path.join(dir.path, 'ruleset.nft');
     await writeFile(file, ruleset);
-    const result = await runOk('unshare', ['-rn', 'bash', '-c', FIREWALL_RUN, 'bash', file, '22,873,8750', ...probes], {
+    const result = await runOk('unshare', ['-rn', 'bash', '-c', FIREWALL_RUN, 'bash', file, '22,873,8750,8761', ...probes], {
       timeoutMs: 30_000,
     });
     return JSON.parse(result.stdout.trim()) as Record<string, string>;
   }
 
   const probes = ['10.0.0.5:22', '10.0.0.5:873', '10.0.0.5:8750', '192.168.1.5:22', '192.168.1.5:873'];
+  const reportProbes = ['10.0.0.5:8761', '192.168.1.5:8761'];
 
   it('without the ruleset every listener answers (the probe can tell)', async () => {
-    const seen = await probe('flush ruleset\n', probes);
-    expect(Object.values(seen)).toEqual(['open', 'open', 'open', 'open', 'open']);
+    const seen = await probe('flush ruleset\n', [...probes, ...reportProbes]);
+    expect(Object.values(seen)).toEqual(['open', 'open', 'open', 'open', 'open', 'open', 'open']);
+  });
+
+  it("processor: the stations' status reports from the stations' range only", async () => {
+    const args = ['nftables', '--role', 'processor', '--ssh-from', '10.0.0.0/24', '--rsync-from', '10.0.0.0/24'];
+    const ruleset = (await runOk(BIN('stop-motion-render'), [...args, '--report-port', '8761'])).stdout;
+    expect(await probe(ruleset, reportProbes)).toEqual({ '10.0.0.5:8761': 'open', '192.168.1.5:8761': 'dropped' });
+    // Without --report-port the port stays shut.
+    const closed = (await runOk(BIN('stop-motion-render'), args)).stdout;
+    expect(await probe(closed, reportProbes)).toEqual({ '10.0.0.5:8761': 'dropped', '192.168.1.5:8761': 'dropped' });
   });
 
   it('processor: SSH and rsync from the LAN only, nothing else from anywhere', async () => {

@@ -24,11 +24,17 @@ echo "=== first run"
 echo "=== second run"
 "$@"
 echo "=== inspect"
-stat -c '%n %a %U:%G' /etc/stop-motion /etc/stop-motion/* /etc/stop-motion/rsyncd.d/* /var/lib/stop-motion/inbox/* /home/ops/.ssh /home/ops/.ssh/authorized_keys 2>/dev/null || true
+stat -c '%n %a %U:%G' /etc/stop-motion /etc/stop-motion/* /etc/stop-motion/rsyncd.d/* /etc/stop-motion/stations/* /var/lib/stop-motion/inbox/* /home/ops/.ssh /home/ops/.ssh/authorized_keys 2>/dev/null || true
+# The processor's user must read a station's secret to check its signed reports.
+if [ -d /etc/stop-motion/stations ]; then su -s /bin/sh stopmotion -c 'cat /etc/stop-motion/stations/*.secret >/dev/null' && echo 'stopmotion reads the station secrets'; fi
 ls -A /var/lib/stop-motion | sed 's/^/lib: /'
 stat -c '%n %a %U:%G' /var/lib/stop-motion/tracks /var/lib/stop-motion/tracks/* 2>/dev/null || true
 echo "=== env"
 cat /etc/stop-motion/*.env
+echo "=== keys"
+grep -H -E '^(EVENT_NAME|REPORT_HOST|REPORT_PORT|PROCESSOR_REPORT_URL)=' /etc/stop-motion/*.env || true
+echo "=== nft"
+cat /etc/nftables.conf
 echo "=== enabled"
 for u in station-server processor gallery rsync nftables ssh; do printf '%s %s\\n' "$u" "$(systemctl is-enabled "$u.service" 2>/dev/null || true)"; done
 echo "=== sshd"
@@ -62,6 +68,9 @@ interface Runs {
   second: string;
   inspect: string;
   env: string;
+  /** file:KEY=value of the settings that tie the machines together. */
+  keys: string;
+  nft: string;
   enabled: string;
   sshd: string;
 }
@@ -79,6 +88,8 @@ function split(out: string): Runs {
     second: part('second run'),
     inspect: part('inspect'),
     env: part('env'),
+    keys: part('keys'),
+    nft: part('nft'),
     enabled: part('enabled'),
     sshd: part('sshd'),
   };
@@ -172,6 +183,8 @@ describe('provisioning for real in an overlay', () => {
       pubKey,
       '--tracks',
       tracks,
+      '--event-name',
+      'Festival 2026',
     ]);
     expect(actions(r.first).length).toBeGreaterThan(20);
     // The event's tracks, checked and synced where the station reads them, readable by its user.
@@ -190,6 +203,11 @@ describe('provisioning for real in an overlay', () => {
     expect(r.inspect).toContain('/home/ops/.ssh/authorized_keys 600 ops:ops');
     expect(r.env).toMatch(/^DELIVERY_TARGET=rsync:\/\/station-s11@10\.0\.0\.2\/station-s11\/$/m);
     expect(r.env).toMatch(/^RSYNC_PASSWORD_FILE=\/etc\/stop-motion\/rsync\.secret$/m);
+    // The heartbeat goes where the processor listens for it (its REPORT_PORT), signed with the same secret.
+    expect(r.keys.split('\n').sort().filter(Boolean)).toEqual([
+      '/etc/stop-motion/station-server.env:EVENT_NAME=Festival 2026',
+      '/etc/stop-motion/station-server.env:PROCESSOR_REPORT_URL=http://10.0.0.2:8761/api/report',
+    ]);
     expect(r.env).toMatch(/^STATION_HOST=127\.0\.0\.1$/m);
     expect(r.enabled).toMatch(/^station-server enabled$/m);
     expect(r.enabled).toMatch(/^nftables enabled$/m);
@@ -235,7 +253,19 @@ describe('provisioning for real in an overlay', () => {
     expect(r.inspect).toContain('/etc/stop-motion/rsyncd.secrets 600 root:root');
     expect(r.inspect).toContain('/etc/stop-motion/processor.env 640 root:stopmotion');
     expect(r.inspect).toContain('/etc/stop-motion/gallery.env 600 root:root');
-    expect(r.inspect).toContain('/etc/stop-motion/stations 700 root:root');
+    expect(r.inspect).toContain('/etc/stop-motion/stations 750 root:stopmotion');
+    expect(r.inspect).toContain('/etc/stop-motion/stations/s11.secret 640 root:stopmotion');
+    expect(r.inspect).toContain('stopmotion reads the station secrets');
+    // The processor listens for the stations' reports, the gallery's wall carries the event's name.
+    expect(r.keys.split('\n').sort().filter(Boolean)).toEqual([
+      '/etc/stop-motion/gallery.env:EVENT_NAME=Festival 2026',
+      '/etc/stop-motion/processor.env:EVENT_NAME=Festival 2026',
+      '/etc/stop-motion/processor.env:REPORT_HOST=0.0.0.0',
+      '/etc/stop-motion/processor.env:REPORT_PORT=8761',
+    ]);
+    // ...and the firewall lets the stations' range (only) reach that port.
+    expect(r.nft).toMatch(/^\s*ip saddr @rsync_from_v4 tcp dport 8761 accept$/m);
+    expect(r.nft).toMatch(/set rsync_from_v4 \{[^}]*elements = \{ 10\.0\.0\.0\/24 \}/);
     // Station s11's own module and area of the inbox.
     expect(r.inspect).toContain('/etc/stop-motion/rsyncd.d/s11.conf 644 root:root');
     expect(r.inspect).toContain('/var/lib/stop-motion/inbox/s11 750 stopmotion:stopmotion');

@@ -181,7 +181,7 @@ describe('provisioning --dry-run', () => {
       /(systemctl enable processor\.service|processor\.service already enabled)/,
       /write \/etc\/systemd\/journald\.conf\.d\/50-stop-motion\.conf/,
       /write \/etc\/ssh\/sshd_config\.d\/00-stop-motion\.conf/,
-      /rsync from 10\.0\.0\.0\/24/,
+      /rsync from 10\.0\.0\.0\/24 and the status reports \(TCP 8761\) from there/,
       /\+ nft -c -f \/etc\/nftables\.conf$/m,
     ]);
     expect(out).not.toContain(s3Secret);

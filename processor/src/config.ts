@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_VAAPI_DEVICE, VIDEO_ENCODERS } from './args.js';
 import type { HealthThresholds } from './health.js';
 import type { RetentionConfig } from './retention.js';
+import { DEFAULT_RENDER_SCHEDULING, RENDER_SCHEDULING } from './scheduling.js';
 import { parseQuietHours } from './screen-sound.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -64,6 +65,7 @@ const envSchema = z.object({
   RENDER_CRF: int(20, 0, 51),
   RENDER_TIMEOUT_SECONDS: int(900, 5, 86_400),
   RENDER_NICE: int(10, 0, 19),
+  RENDER_SCHEDULING: z.enum(RENDER_SCHEDULING).default(DEFAULT_RENDER_SCHEDULING),
   RENDER_PREVIEW: bool(true),
   RENDER_ENCODER: z.enum(['auto', ...VIDEO_ENCODERS]).default('auto'),
   RENDER_VAAPI_DEVICE: z.string().min(1).default(DEFAULT_VAAPI_DEVICE),
@@ -199,6 +201,8 @@ export function configSchema(cwd: string) {
           renderCrf: e.RENDER_CRF,
           renderTimeoutMs: e.RENDER_TIMEOUT_SECONDS * 1000,
           renderNice: e.RENDER_NICE,
+          /** idle: every ffmpeg in SCHED_IDLE (chrt), behind mpv; nice: RENDER_NICE only. */
+          renderScheduling: e.RENDER_SCHEDULING,
           renderPreview: e.RENDER_PREVIEW,
           /** libx264, a hardware H.264 encoder, or auto (probed once, libx264 when none works). */
           renderEncoder: e.RENDER_ENCODER,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { withParentDeathSignal } from './args.js';
+import { toolCommand } from './scheduling.js';
 
 /** util-linux setpriv, when installed: children then die with the processor instead of lingering. */
 export const SETPRIV: string | null = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
@@ -98,7 +99,7 @@ export function runTool(command: string, args: readonly string[], opts: RunOptio
       reject(new ToolError(`${command} aborted before start`, 'aborted', ''));
       return;
     }
-    const [file, argv] = withParentDeathSignal(command, args, SETPRIV);
+    const [file, argv] = toolCommand(withParentDeathSignal(command, args, SETPRIV));
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid !== undefined) {
       if (opts.nice) {

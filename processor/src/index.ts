@@ -18,8 +18,10 @@ import { Pipeline } from './pipeline.js';
 import { NonePlayer, type Player } from './player.js';
 import { PlaylistStore } from './playlist.js';
 import { HiddenSet, Reconciler } from './reconcile.js';
+import { RefusalNotices } from './refusals.js';
 import { Retention } from './retention.js';
 import { ReviewQueue, registerReviewRoutes, renderReviewSection } from './review.js';
+import { applyToolScheduling } from './scheduling.js';
 import { ScreenSound } from './screen-sound.js';
 import { StationBook } from './station-reports.js';
 import { startReportServer, startStatusServer } from './status.js';
@@ -91,6 +93,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
   if (config.titleLogo && !existsSync(config.titleLogo)) throw new ConfigError([`TITLE_LOGO: file not found: ${config.titleLogo}`]);
   await mkdir(config.dataDir, { recursive: true });
   await mkdir(config.inboxDir, { recursive: true });
+  await applyToolScheduling(config.renderScheduling, log);
   const stopping: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const stop of stopping.reverse()) {
@@ -179,6 +182,10 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const metrics = new ProcessorMetrics({ jobs, player: screen, inboxDir: config.inboxDir });
     const filmsDir = path.join(config.dataDir, 'films');
     let takeDown = async (_id: string, _why: string) => {};
+    const refusals = uploader
+      ? new RefusalNotices({ jobs, put: (r) => uploader.putRefusal(r), log: log.child({ module: 'review' }) })
+      : null;
+    if (refusals) stopping.push(() => refusals.stop());
     const review = new ReviewQueue({
       jobs,
       player: screen,
@@ -188,6 +195,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       onScreen: config.reviewOnScreen,
       uploads: uploader !== null,
       takeDown: (id, why) => takeDown(id, why),
+      ...(refusals ? { refused: (id: string, decision: 'private' | 'takedown') => refusals.refused(id, decision) } : {}),
     });
     const beats = new LoopBeats(['render']);
     pipeline = new Pipeline({
@@ -205,6 +213,8 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
     const p = pipeline;
     takeDown = (id, why) => p.takeDown(id, why);
     await p.start();
+    // After the pipeline has read the job files: the refusals of the last 30 days, told again.
+    refusals?.start();
     stopping.push(() => p.stop());
     if (uploader) {
       const r = new Reconciler({

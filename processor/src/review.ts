@@ -26,6 +26,8 @@ export interface ReviewDeps {
   uploads: boolean;
   /** The moderation path for the big screen (Pipeline.takeDown). */
   takeDown: (id: string, why: string) => Promise<void>;
+  /** Tells the gallery a refused film will not come (RefusalNotices); after the durable write. */
+  refused?: (id: string, decision: 'private' | 'takedown') => void;
 }
 
 export type ReviewDecision = 'approve' | 'private' | 'takedown';
@@ -102,6 +104,7 @@ export class ReviewQueue {
         });
         await this.deps.takeDown(id, 'review');
       }
+      if (decision !== 'approve') this.deps.refused?.(id, decision);
       this.deps.log.info({ event: 'review.decided', id, decision, by }, 'review decided');
       return next;
     } finally {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { backoffMs as backoff, createS3Client, withDeadline } from '@stop-motion/kit';
-import { type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
+import { type FilmMeta, filmMetaSchema, movieKeys, type Refusal, refusalSchema } from '@stop-motion/protocol';
 import type { S3Config } from './config.js';
 
 /** Objects under a film's prefix never change once written; meta.json may (moderation), so it is cached briefly. */
@@ -86,6 +86,25 @@ export class Uploader {
    * it) is left alone, so a moderator's `hidden` is never overwritten; a broken one (an
    * upload cut off on a store that keeps partial objects) is replaced.
    */
+  /** `REFUSED`: a film refused in review will never come (see refusals.ts). Small, idempotent. */
+  async putRefusal(refusal: Refusal): Promise<void> {
+    const key = movieKeys(refusal.id).refused;
+    const body = JSON.stringify(refusalSchema.parse(refusal));
+    await withDeadline(`S3 PUT ${key}`, this.deadlines.callMs, (abortSignal) =>
+      this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: Buffer.byteLength(body),
+          ContentType: 'application/json; charset=utf-8',
+          CacheControl: META_CACHE,
+        }),
+        { abortSignal },
+      ),
+    );
+  }
+
   async putMeta(meta: FilmMeta): Promise<'written' | 'present'> {
     if (await this.readMeta(meta.id)) return 'present';
     await this.sendMeta(meta);

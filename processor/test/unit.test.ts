@@ -27,6 +27,7 @@ describe('config', () => {
         PLAYER: 'vlc',
         TITLE_SECONDS: '-1',
         RENDER_PRESET: 'turbo',
+        RENDER_SCHEDULING: 'realtime',
         REDIS_URL: 'http://x',
         PROCESSOR_HOST: '0.0.0.0',
       });
@@ -35,7 +36,7 @@ describe('config', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PROCESSOR_PORT', 'PLAYER', 'TITLE_SECONDS', 'RENDER_PRESET', 'REDIS_URL', 'STATUS_TOKEN']) {
+    for (const name of ['PROCESSOR_PORT', 'PLAYER', 'TITLE_SECONDS', 'RENDER_PRESET', 'RENDER_SCHEDULING', 'REDIS_URL', 'STATUS_TOKEN']) {
       expect(problems).toContain(name);
     }
   });
@@ -79,6 +80,7 @@ describe('config', () => {
       renderCrf: 20,
       renderTimeoutMs: 900_000,
       renderNice: 10,
+      renderScheduling: 'nice',
       renderPreview: true,
       renderEncoder: 'auto',
       renderVaapiDevice: '/dev/dri/renderD128',

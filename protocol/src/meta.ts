@@ -11,6 +11,7 @@ export const movieKeys = (id: string) => ({
   preview: `${MOVIES_PREFIX}${id}/preview.mp4`,
   meta: `${MOVIES_PREFIX}${id}/meta.json`,
   removed: `${MOVIES_PREFIX}${id}/REMOVED`,
+  refused: `${MOVIES_PREFIX}${id}/REFUSED`,
 });
 
 /** Extracts the movie id from a `movies/<id>/meta.json` key, or null. */
@@ -58,6 +59,19 @@ export const tombstoneSchema = z.object({
   by: z.literal('owner'),
 });
 export type Tombstone = z.infer<typeof tombstoneSchema>;
+
+/**
+ * `movies/<id>/REFUSED`: with pre-moderation, an operator made the film private or took
+ * it down in review, so it will never be uploaded. The only object such a film ever has
+ * in the bucket; no title or other trace of it. The family's page says what is true
+ * instead of "waiting for review".
+ */
+export const refusalSchema = z.object({
+  id: movieIdSchema,
+  decision: z.enum(['private', 'takedown']),
+  at: z.iso.datetime({ offset: true }),
+});
+export type Refusal = z.infer<typeof refusalSchema>;
 
 /** Redis pub/sub channel on which the processor and galleries announce changes. */
 export const FILMS_CHANNEL = 'stop-motion:films';

@@ -22,8 +22,8 @@ export function cupsUnavailable(): string | null {
   if (process.getuid?.() !== 0) return 'needs root: cupsd and the cups-pdf backend run as root';
   const missing = NEEDED.filter((p) => !existsSync(p));
   if (missing.length > 0) return `missing ${missing.join(', ')} (Debian: cups, printer-driver-cups-pdf)`;
-  for (const tool of ['lp', 'lpstat', 'cupsdisable', 'pdftoppm', 'zbarimg']) {
-    if (spawnSync('which', [tool]).status !== 0) return `missing ${tool} (Debian: cups-client, poppler-utils, zbar-tools)`;
+  for (const tool of ['lp', 'lpstat', 'cancel', 'cupsdisable', 'ipptool', 'pdftoppm', 'zbarimg']) {
+    if (spawnSync('which', [tool]).status !== 0) return `missing ${tool} (Debian: cups-client, cups-ipp-utils, poppler-utils, zbar-tools)`;
   }
   return null;
 }
@@ -83,8 +83,9 @@ export async function startCups(): Promise<TestCups> {
       'LogLevel info',
       // As on a station: the filters (pdftops, Ghostscript) yield to the station's own work.
       'FilterNice 10',
-      // Finished jobs are forgotten at once: nothing piles up between tests.
-      'PreserveJobHistory No',
+      // CUPS's default: finished jobs stay in the history with their state (completed,
+      // canceled, aborted), which is how the station tells a printed ticket from a cancelled one.
+      'PreserveJobHistory Yes',
       '<Location />',
       '  Order allow,deny',
       '  Allow all',

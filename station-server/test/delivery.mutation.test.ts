@@ -32,6 +32,7 @@ describe('rsync argv', () => {
     expect(packageDestination('h:/in', 'M1')).toBe('h:/in/M1/');
     expect(rsyncFilesArgs({ ...o, target: '/in/' })).toEqual([
       '-a',
+      '--fsync',
       '--timeout=10',
       '--partial',
       '--delay-updates',
@@ -39,18 +40,20 @@ describe('rsync argv', () => {
       '/o/M1/',
       '/in/M1/',
     ]);
-    expect(rsyncDoneArgs({ ...o, target: '/in/' })).toEqual(['-a', '--timeout=10', '/o/M1/DONE', '/in/M1/DONE']);
+    expect(rsyncDoneArgs({ ...o, target: '/in/' })).toEqual(['-a', '--fsync', '--timeout=10', '/o/M1/DONE', '/in/M1/DONE']);
   });
   it('daemon: the connect timeout is the smaller of the timeout and 30 s; no password file when none is set', () => {
     expect(rsyncDoneArgs({ ...o, target: 'rsync://h/in' })).toEqual([
       '-a',
+      '--fsync',
       '--timeout=10',
       '--contimeout=10',
       '/o/M1/DONE',
       'rsync://h/in/M1/DONE',
     ]);
-    expect(rsyncDoneArgs({ ...o, timeoutSeconds: 90, target: 'rsync://h/in' }).slice(0, 3)).toEqual([
+    expect(rsyncDoneArgs({ ...o, timeoutSeconds: 90, target: 'rsync://h/in' }).slice(0, 4)).toEqual([
       '-a',
+      '--fsync',
       '--timeout=90',
       '--contimeout=30',
     ]);
@@ -58,6 +61,7 @@ describe('rsync argv', () => {
   it('ssh: batch mode and timeouts, a key only when set; a password file is for daemons only', () => {
     expect(rsyncDoneArgs({ ...o, target: 'h:/in', passwordFile: '/p' })).toEqual([
       '-a',
+      '--fsync',
       '--timeout=10',
       '-e',
       'ssh -o BatchMode=yes -o ConnectTimeout=15 -o ServerAliveInterval=15',

@@ -2,13 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { runChild } from '../src/printer/child.js';
 import {
+  ipptoolFinishedArgs,
+  jobNotPrinted,
+  jobNumber,
   lpArgs,
+  parseFinishedJobs,
   parseLpRequestId,
   parseLpstatAccepting,
   parseLpstatJobs,
   parseLpstatPrinter,
   parseLpstatScheduler,
   printerProblem,
+  queueUri,
 } from '../src/printer/cups.js';
 import { ticketArgs, ticketCaption, ticketLayout, ticketWidthDots } from '../src/printer/ticket.js';
 
@@ -88,6 +93,57 @@ describe('CUPS command lines and their output', () => {
       'the printer reports media-empty-error',
     );
     expect(printerProblem({ state: 'idle', reason: null, alerts: ['offline-report'] }, ok)).toBe('the printer reports offline-report');
+  });
+});
+
+describe('how a job ended (ipptool Get-Jobs which-jobs=completed)', () => {
+  // ipptool -c of CUPS 2.4.2 against a running scheduler: job 1 cancelled, job 2 printed;
+  // the aborted line as the same CSV writes a message with a comma and several reasons.
+  const CSV = [
+    'job-id,job-state,job-state-reasons,job-printer-state-message',
+    '1,canceled,processing-to-stop-point,',
+    '2,completed,processing-to-stop-point,',
+    '3,aborted,"job-aborted-by-system,document-format-error","Filter failed, see \\"error_log\\""',
+    '4,9,none,',
+    '',
+  ].join('\n');
+
+  it('reads each job state, and only completed is a printed ticket', () => {
+    const jobs = parseFinishedJobs(CSV);
+    expect(jobs.map((j) => [j.id, j.state])).toEqual([
+      [1, 'canceled'],
+      [2, 'completed'],
+      [3, 'aborted'],
+      [4, 'completed'],
+    ]);
+    expect(jobs[2]).toMatchObject({
+      reasons: ['job-aborted-by-system', 'document-format-error'],
+      message: 'Filter failed, see "error_log"',
+    });
+    expect(jobs.map(jobNotPrinted)).toEqual([
+      'was cancelled in CUPS',
+      null,
+      'was aborted in CUPS (Filter failed, see "error_log"; job-aborted-by-system; document-format-error)',
+      null,
+    ]);
+    expect(parseFinishedJobs('ipptool: Unable to connect to "x": No such file or directory\n')).toEqual([]);
+    expect(jobNumber('smsticket12ab-17')).toBe(17);
+  });
+
+  it('asks the same scheduler lp and lpstat use, with a deadline', () => {
+    expect(queueUri('tickets', '/tmp/c d/cups.sock', null)).toBe('ipp://%2Ftmp%2Fc%20d%2Fcups.sock/printers/tickets');
+    expect(queueUri('tickets', 'printhost', null)).toBe('ipp://printhost:631/printers/tickets');
+    expect(queueUri('tickets', 'printhost:8631', null)).toBe('ipp://printhost:8631/printers/tickets');
+    expect(queueUri('tickets', undefined, '/run/cups/cups.sock')).toBe('ipp://%2Frun%2Fcups%2Fcups.sock/printers/tickets');
+    expect(queueUri('tickets', undefined, null)).toBe('ipp://localhost:631/printers/tickets');
+    expect(() => queueUri('a/b', undefined, null)).toThrow(/not a CUPS queue name/);
+    expect(ipptoolFinishedArgs('ipp://localhost:631/printers/t', '/w/f.test', 20)).toEqual([
+      '-c',
+      '-T',
+      '20',
+      'ipp://localhost:631/printers/t',
+      '/w/f.test',
+    ]);
   });
 });
 

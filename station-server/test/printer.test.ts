@@ -155,6 +155,33 @@ describe.skipIf(skip !== null)('claim tickets through CUPS', () => {
     expect(await queue.pdfs()).toHaveLength(1);
   }, 90_000);
 
+  it('a ticket cancelled in CUPS is not counted as printed: a problem with its reason until the next one prints', async () => {
+    const queue = await cups.addQueue();
+    cups.admin('cupsdisable', [queue.name]);
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const s = await station(cups, { PRINTER: queue.name }, log);
+    const c = await control(s);
+    const result = await finishFilm(c);
+    await printerIs(s, (p) => p.pending === 1, 'holding the job');
+    const jobId = await waitFor('the job in CUPS', () => /^(\S+-\d+)\s/m.exec(cups.admin('lpstat', ['-o', queue.name]))?.[1]);
+    cups.admin('cancel', [jobId]);
+    cups.admin('cupsenable', [queue.name]);
+    const p = await printerIs(s, (p) => p.pending === 0 && p.state === 'problem', 'the cancelled ticket');
+    expect(p.printed).toBe(0);
+    expect(p.lastPrintedAt).toBeNull();
+    expect(p.message).toMatch(new RegExp(`^ticket not printed: job ${jobId} was cancelled in CUPS`));
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'ticket.failed', movieId: result.movieId, jobId, jobState: 'canceled' }));
+    expect(lines.find((l) => l.event === 'ticket.printed')).toBeUndefined();
+    expect(await queue.pdfs()).toEqual([]);
+    // The next ticket prints: counted, and the problem is over.
+    await finishFilm(c);
+    const ok = await printerIs(s, (p) => p.printed === 1 && p.pending === 0, 'the next ticket printed');
+    expect(ok.state).toBe('ok');
+    expect(ok.message).toBeUndefined();
+    expect(await queue.pdfs()).toHaveLength(1);
+  }, 120_000);
+
   it('a network printer that does not answer keeps the job waiting, shown as a problem after PRINT_JOB_TIMEOUT_SECONDS', async () => {
     // Nothing listens on that port: CUPS's socket backend keeps trying to reach the printer.
     const queue = await cups.addQueue({ uri: `socket://127.0.0.1:${await freePort()}` });

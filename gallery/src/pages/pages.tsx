@@ -241,10 +241,10 @@ export function renderCode(ctx: PageContext, opts: { code: string; problem?: 'no
   );
 }
 
-export function renderMessage(ctx: PageContext, kind: 'notFound' | 'error'): string {
+export function renderMessage(ctx: PageContext, kind: 'notFound' | 'error' | 'privateFilm'): string {
   const { t } = ctx;
-  const title = kind === 'notFound' ? t.notFoundTitle : t.errorTitle;
-  const body = kind === 'notFound' ? t.notFoundBody : t.errorBody;
+  const title = kind === 'notFound' ? t.notFoundTitle : kind === 'privateFilm' ? t.privateTitle : t.errorTitle;
+  const body = kind === 'notFound' ? t.notFoundBody : kind === 'privateFilm' ? t.privateBody : t.errorBody;
   return html(
     <Layout ctx={ctx} head={{ title: `${title} · ${t.siteName}`, noindex: true }}>
       <h1>{title}</h1>

@@ -26,10 +26,17 @@ export interface RsyncOptions {
   sshKey?: string | undefined;
 }
 
+/**
+ * `--fsync` makes the receiving side (the processor's rsync daemon or the remote rsync
+ * over SSH; rsync passes the option on to it) fsync every file it finishes before it
+ * answers: once rsync exits 0 the frames are on the processor's disk, and a power cut
+ * there right after DONE loses no frame the station has let go of. Both ends need an
+ * rsync that knows the option (Debian 12 and Raspberry Pi OS Bookworm ship 3.2.7).
+ */
 function common(o: RsyncOptions): string[] {
-  const args = ['-a', `--timeout=${o.timeoutSeconds}`, `--contimeout=${Math.min(o.timeoutSeconds, 30)}`];
+  const args = ['-a', '--fsync', `--timeout=${o.timeoutSeconds}`, `--contimeout=${Math.min(o.timeoutSeconds, 30)}`];
   const kind = targetKind(o.target);
-  if (kind !== 'rsync') args.splice(2, 1); // --contimeout only applies to daemon connections
+  if (kind !== 'rsync') args.splice(3, 1); // --contimeout only applies to daemon connections
   if (kind === 'rsync' && o.passwordFile) args.push(`--password-file=${o.passwordFile}`);
   if (kind === 'ssh') {
     // rsync splits this string itself; no shell is involved.

@@ -126,3 +126,122 @@ export function printerProblem(q: QueueState, accepting: { accepting: boolean; r
   if (bad.length > 0) return `the printer reports ${bad.join(', ')}`;
   return null;
 }
+
+/**
+ * An ipptool(1) test file asking the scheduler for the queue's finished jobs
+ * (Get-Jobs, which-jobs=completed: job-state 7 canceled, 8 aborted and 9 completed).
+ * lpstat cannot tell them apart: `lpstat -W completed` lists all three alike, and CUPS
+ * 2.4's lpstat takes no other -W value; job-state says which one it was.
+ */
+export const FINISHED_JOBS_TEST = `{
+\tNAME "finished jobs"
+\tOPERATION Get-Jobs
+\tGROUP operation-attributes-tag
+\tATTR charset attributes-charset utf-8
+\tATTR language attributes-natural-language en
+\tATTR uri printer-uri $uri
+\tATTR name requesting-user-name $user
+\tATTR keyword which-jobs completed
+\tATTR boolean my-jobs false
+\tATTR keyword requested-attributes job-id,job-state,job-state-reasons,job-printer-state-message
+\tSTATUS successful-ok
+\tDISPLAY job-id
+\tDISPLAY job-state
+\tDISPLAY job-state-reasons
+\tDISPLAY job-printer-state-message
+}
+`;
+
+/**
+ * The queue's IPP URI for ipptool from CUPS_SERVER as lp and lpstat read it: a socket
+ * path (percent-encoded as the host, as CUPS does), host or host:port; unset is CUPS's
+ * own default, the local socket where there is one, else localhost:631.
+ */
+export function queueUri(queue: string, server: string | undefined, localSocket: string | null): string {
+  if (!QUEUE_NAME.test(queue)) throw new Error(`not a CUPS queue name: ${JSON.stringify(queue.slice(0, 40))}`);
+  const s = (server ?? localSocket ?? 'localhost').replace(/\/version=[\d.]+$/, '');
+  const host = s.startsWith('/') ? encodeURIComponent(s) : /:\d+$/.test(s) || s.startsWith('[') ? s : `${s}:631`;
+  return `ipp://${host}/printers/${queue}`;
+}
+
+/** `ipptool -c -T SECONDS URI FILE`: CSV out, a deadline on every send and receive. */
+export function ipptoolFinishedArgs(uri: string, testFile: string, timeoutSeconds: number): string[] {
+  return ['-c', '-T', String(Math.max(1, Math.round(timeoutSeconds))), uri, testFile];
+}
+
+export interface FinishedJob {
+  id: number;
+  state: 'canceled' | 'aborted' | 'completed';
+  reasons: string[];
+  message: string | null;
+}
+
+/**
+ * Reads ipptool's CSV: a header line naming the DISPLAY attributes, then one line per job
+ * (a value with a comma, quote or backslash is in double quotes, those escaped with a
+ * backslash; several keywords are one value joined by commas). Job states may come as keywords or as the enum's number.
+ */
+export function parseFinishedJobs(stdout: string): FinishedJob[] {
+  const rows = stdout
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter(Boolean)
+    .map(csvLine);
+  const header = rows.findIndex((r) => r.includes('job-id') && r.includes('job-state'));
+  if (header < 0) return [];
+  const cols = rows[header] as string[];
+  const at = (row: string[], name: string) => row[cols.indexOf(name)] ?? '';
+  const states: Record<string, FinishedJob['state']> = { '7': 'canceled', '8': 'aborted', '9': 'completed' };
+  const jobs: FinishedJob[] = [];
+  for (const row of rows.slice(header + 1)) {
+    const id = Number(at(row, 'job-id'));
+    const raw = at(row, 'job-state');
+    const state = states[raw] ?? (['canceled', 'aborted', 'completed'].includes(raw) ? (raw as FinishedJob['state']) : null);
+    if (!Number.isInteger(id) || id <= 0 || !state) continue;
+    const reasons = at(row, 'job-state-reasons')
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '' && r !== 'none');
+    const message = at(row, 'job-printer-state-message').trim();
+    jobs.push({ id, state, reasons, message: message || null });
+  }
+  return jobs;
+}
+
+function csvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      // ipptool escapes a quote or backslash in a quoted value with a backslash.
+      if (ch === '\\' && i + 1 < line.length) {
+        cur += line[i + 1];
+        i++;
+      } else if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** The job's number from "QUEUE-12". */
+export function jobNumber(jobId: string): number {
+  return Number(/-(\d+)$/.exec(jobId)?.[1] ?? Number.NaN);
+}
+
+/** Why a finished job did not print, in an operator's words; null when it printed. */
+export function jobNotPrinted(job: FinishedJob): string | null {
+  if (job.state === 'completed') return null;
+  const why = [job.message, ...job.reasons.filter((r) => r !== 'processing-to-stop-point')].filter(Boolean).join('; ');
+  return `${job.state === 'canceled' ? 'was cancelled' : 'was aborted'} in CUPS${why ? ` (${why})` : ''}`;
+}

@@ -1,21 +1,29 @@
 import { EventEmitter } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locale, PrinterStatus, Publish } from '@stop-motion/protocol';
 import type { Logger } from '../log.js';
 import { runChild } from './child.js';
 import {
+  FINISHED_JOBS_TEST,
+  type FinishedJob,
+  ipptoolFinishedArgs,
+  jobNotPrinted,
+  jobNumber,
   lpArgs,
   lpstatAcceptingArgs,
   lpstatJobsArgs,
   lpstatPrinterArgs,
   lpstatSchedulerArgs,
+  parseFinishedJobs,
   parseLpRequestId,
   parseLpstatAccepting,
   parseLpstatJobs,
   parseLpstatPrinter,
   parseLpstatScheduler,
   printerProblem,
+  queueUri,
 } from './cups.js';
 import { renderTicket } from './ticket.js';
 
@@ -42,7 +50,7 @@ export interface PrinterOptions {
   workDir: string;
   log: Logger;
   /** Program names, for unusual installs. */
-  commands?: { lp?: string; lpstat?: string; ffmpeg?: string };
+  commands?: { lp?: string; lpstat?: string; ipptool?: string; ffmpeg?: string };
 }
 
 export interface TicketRequest {
@@ -75,6 +83,8 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
   private chain: Promise<void> = Promise.resolve();
   private readonly outstanding = new Map<string, Outstanding>();
   private submitError: string | null = null;
+  /** The last ticket CUPS cancelled or aborted; cleared when a later one prints. */
+  private jobError: string | null = null;
   private queueProblem: string | null = null;
   private printing = false;
   private pending = 0;
@@ -229,13 +239,8 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
           const j = await run(lpstatJobsArgs(queue));
           if (j.code === 0) {
             const waiting = new Set(parseLpstatJobs(j.stdout, queue));
-            for (const job of [...this.outstanding.values()]) {
-              if (waiting.has(job.jobId)) continue;
-              this.outstanding.delete(job.jobId);
-              this.printed++;
-              this.lastPrintedAt = new Date().toISOString();
-              this.o.log.info({ event: 'ticket.printed', movieId: job.movieId, jobId: job.jobId }, 'claim ticket printed');
-            }
+            const done = [...this.outstanding.values()].filter((job) => !waiting.has(job.jobId));
+            if (done.length > 0) problem = joinProblems(problem, await this.settle(queue, done));
           }
           const now = Date.now();
           const late = [...this.outstanding.values()].filter((j) => now - j.since >= this.o.jobTimeoutMs);
@@ -262,9 +267,71 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
     this.update();
   }
 
+  /**
+   * Jobs that left the not-completed list ended in one of three states: only
+   * `completed` is a printed ticket; `canceled` (someone ran cancel, or a jam was
+   * cleared by cancelling) and `aborted` (the filter or backend gave up) are not.
+   * Returns a problem when the states cannot be read; the jobs then stay outstanding.
+   */
+  private async settle(queue: string, done: Outstanding[]): Promise<string | null> {
+    let finished: Map<number, FinishedJob>;
+    try {
+      finished = await this.finishedJobs(queue);
+    } catch (err) {
+      if (this.abort.signal.aborted) return null;
+      return `cannot tell whether the tickets printed: ${(err as Error).message}`;
+    }
+    const log = this.o.log;
+    for (const job of done) {
+      this.outstanding.delete(job.jobId);
+      const end = finished.get(jobNumber(job.jobId));
+      if (!end) {
+        // PreserveJobHistory No, or purged already: the scheduler no longer knows.
+        log.warn(
+          { event: 'ticket.unknown', movieId: job.movieId, jobId: job.jobId },
+          'claim ticket left the queue; CUPS kept no record of how',
+        );
+        continue;
+      }
+      const notPrinted = jobNotPrinted(end);
+      if (notPrinted) {
+        this.jobError = `ticket not printed: job ${job.jobId} ${notPrinted}`;
+        log.warn(
+          { event: 'ticket.failed', movieId: job.movieId, jobId: job.jobId, jobState: end.state, reason: notPrinted },
+          'claim ticket not printed',
+        );
+        continue;
+      }
+      this.printed++;
+      this.lastPrintedAt = new Date().toISOString();
+      this.jobError = null;
+      log.info({ event: 'ticket.printed', movieId: job.movieId, jobId: job.jobId }, 'claim ticket printed');
+    }
+    return null;
+  }
+
+  /** The queue's finished jobs and how each ended (IPP Get-Jobs through ipptool). */
+  private async finishedJobs(queue: string): Promise<Map<number, FinishedJob>> {
+    const testFile = path.join(this.o.workDir, 'finished-jobs.test');
+    if (!existsSync(testFile)) {
+      await mkdir(this.o.workDir, { recursive: true });
+      await writeFile(testFile, FINISHED_JOBS_TEST);
+    }
+    const localSocket = existsSync('/run/cups/cups.sock') ? '/run/cups/cups.sock' : null;
+    const uri = queueUri(queue, this.o.cupsServer, localSocket);
+    const r = await runChild(this.o.commands?.ipptool ?? 'ipptool', ipptoolFinishedArgs(uri, testFile, this.o.commandTimeoutMs / 1000), {
+      timeoutMs: this.o.commandTimeoutMs,
+      signal: this.abort.signal,
+    }).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new Error('ipptool is missing (Debian: cups-ipp-utils)') : err;
+    });
+    if (r.code !== 0) throw new Error(`ipptool failed (exit ${r.code}): ${oneLine(r.stderr || r.stdout) || 'no answer'}`);
+    return new Map(parseFinishedJobs(r.stdout).map((j) => [j.id, j]));
+  }
+
   private update(): void {
     const queue = this.o.queue;
-    const message = this.queueProblem ?? this.submitError;
+    const message = this.queueProblem ?? this.jobError ?? this.submitError;
     const next: PrinterStatus = {
       queue,
       state: !queue ? 'off' : message ? 'problem' : this.pending > 0 || this.outstanding.size > 0 || this.printing ? 'printing' : 'ok',
@@ -277,6 +344,10 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
     this.current = next;
     this.emit('status', next);
   }
+}
+
+function joinProblems(a: string | null, b: string | null): string | null {
+  return a && b ? `${a}; ${b}` : (a ?? b);
 }
 
 function oneLine(text: string): string {
