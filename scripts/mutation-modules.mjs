@@ -27,7 +27,13 @@ export const MODULES = [
   { group: 'protocol', name: 'protocol: station', files: [{ file: 'protocol/src/station.ts' }] },
   { group: 'protocol', name: 'protocol: title', files: [{ file: 'protocol/src/title.ts' }] },
   { group: 'protocol', name: 'protocol: timezone', files: [{ file: 'protocol/src/timezone.ts' }] },
-  { group: 'services', name: 'processor: ffmpeg args', files: [{ file: 'processor/src/args.ts' }] },
+  {
+    group: 'services',
+    name: 'processor: ffmpeg args',
+    files: ['audio-mix', 'encoder-args', 'film-graph', 'frames', 'side-outputs', 'title-card'].map((m) => ({
+      file: `processor/src/args/${m}.ts`,
+    })),
+  },
   {
     group: 'services',
     name: 'processor: mpv args and playlist sync',

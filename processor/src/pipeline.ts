@@ -55,34 +55,34 @@ export class Pipeline {
   private readonly render: RenderWorker;
   private readonly upload: UploadWorker;
 
-  constructor(private readonly d: PipelineDeps) {
-    this.dirs = pipelineDirs(d.config);
-    const base = { log: d.log, jobs: d.jobs, dirs: this.dirs };
+  constructor(private readonly deps: PipelineDeps) {
+    this.dirs = pipelineDirs(deps.config);
+    const base = { log: deps.log, jobs: deps.jobs, dirs: this.dirs };
     this.quarantine = new Quarantine(base);
     this.upload = new UploadWorker({
       ...base,
-      uploader: d.uploader,
-      notices: d.notices,
-      retryCapMs: d.uploadRetryCapMs,
+      uploader: deps.uploader,
+      notices: deps.notices,
+      retryCapMs: deps.uploadRetryCapMs,
       removal: this.removalDeps(),
     });
     this.render = new RenderWorker({
       ...base,
-      config: d.config,
-      player: d.player,
-      uploader: d.uploader,
+      config: deps.config,
+      player: deps.player,
+      uploader: deps.uploader,
       quarantine: this.quarantine,
       removal: this.removalDeps(),
       onUploadDue: () => this.upload.wake(),
-      review: d.review ?? null,
-      beats: d.beats ?? null,
+      review: deps.review ?? null,
+      beats: deps.beats ?? null,
     });
-    this.ingest = new Ingest({ ...base, config: d.config, quarantine: this.quarantine, onReceived: () => this.render.wake() });
+    this.ingest = new Ingest({ ...base, config: deps.config, quarantine: this.quarantine, onReceived: () => this.render.wake() });
   }
 
   async start(): Promise<void> {
     for (const dir of Object.values(this.dirs)) await mkdir(dir, { recursive: true });
-    await recover({ jobs: this.d.jobs, dirs: this.dirs, log: this.d.log, handOff: (job) => this.render.handOff(job) });
+    await recover({ jobs: this.deps.jobs, dirs: this.dirs, log: this.deps.log, handOff: (job) => this.render.handOff(job) });
     this.render.start();
     this.upload.start();
     await this.ingest.start();
@@ -93,13 +93,13 @@ export class Pipeline {
   }
 
   job(id: string): Job | undefined {
-    return this.d.jobs.get(id);
+    return this.deps.jobs.get(id);
   }
 
   /** A local film that must stay: on the big screen's playlist, or not yet through the pipeline (upload included). */
   isProtected(id: string): boolean {
-    const state = this.d.jobs.get(id)?.state;
-    return this.d.player.status().playlist.includes(id) || (state !== undefined && state !== 'done' && state !== 'failed');
+    const state = this.deps.jobs.get(id)?.state;
+    return this.deps.player.status().playlist.includes(id) || (state !== undefined && state !== 'done' && state !== 'failed');
   }
 
   filmFile(id: string): string {
@@ -117,7 +117,7 @@ export class Pipeline {
   }
 
   removalDeps(): RemovalDeps {
-    return { jobs: this.d.jobs, player: this.d.player, dirs: this.dirs, log: this.d.log };
+    return { jobs: this.deps.jobs, player: this.deps.player, dirs: this.dirs, log: this.deps.log };
   }
 
   // ---- moderation ------------------------------------------------------------------
@@ -125,30 +125,30 @@ export class Pipeline {
   /** Takes a film off the big screen (moderation or an operator). */
   async takeDown(id: string, why: string): Promise<void> {
     if (!isValidId(id)) return;
-    await this.d.player.remove(id);
-    this.d.log.info({ event: 'film.taken_down', id, why }, 'film taken down');
+    await this.deps.player.remove(id);
+    this.deps.log.info({ event: 'film.taken_down', id, why }, 'film taken down');
   }
 
   async showAgain(id: string): Promise<void> {
     if (!isValidId(id)) return;
-    const job = this.d.jobs.get(id);
+    const job = this.deps.jobs.get(id);
     if (!job || (job.state !== 'done' && job.state !== 'uploading')) return;
     if (!(await exists(this.filmFile(id)))) {
       // Cleaned by retention while off the screen: the website still has it.
-      this.d.log.warn({ event: 'film.local_copy_gone', id }, 'film local copy gone');
+      this.deps.log.warn({ event: 'film.local_copy_gone', id }, 'film local copy gone');
       return;
     }
-    await this.d.player.restore({ id, file: this.filmFile(id) });
+    await this.deps.player.restore({ id, file: this.filmFile(id) });
   }
 
   async status(): Promise<ProcessorStatus> {
     return buildStatus({
-      jobs: this.d.jobs.all(),
-      player: this.d.player.status(),
-      dataDir: this.d.config.dataDir,
+      jobs: this.deps.jobs.all(),
+      player: this.deps.player.status(),
+      dataDir: this.deps.config.dataDir,
       strays: this.quarantine.strays,
       progressOf: (id) => this.render.progressOf(id),
-      retention: this.d.retention?.status() ?? null,
+      retention: this.deps.retention?.status() ?? null,
       extra: this.extraStatus?.() ?? {},
     });
   }

@@ -29,7 +29,7 @@ export class RefusalNotices {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly o: {
+    private readonly options: {
       jobs: JobStore;
       put: (refusal: Refusal) => Promise<void>;
       log: Logger;
@@ -40,8 +40,8 @@ export class RefusalNotices {
 
   /** Every refusal of the last 30 days, again: the job file survived what the last run did not finish. */
   start(): void {
-    const now = this.o.now?.() ?? Date.now();
-    for (const job of this.o.jobs.all()) {
+    const now = this.options.now?.() ?? Date.now();
+    for (const job of this.options.jobs.all()) {
       const decision = job.state === 'done' && job.reason ? REFUSED_REASONS[job.reason] : undefined;
       const at = job.doneAt ?? job.updatedAt;
       if (!decision || !at || now - Date.parse(at) > NOTICE_DAYS * 86_400_000) continue;
@@ -52,7 +52,7 @@ export class RefusalNotices {
 
   /** A decision just recorded in the job file. */
   refused(id: string, decision: Refusal['decision']): void {
-    this.waiting.set(id, { id, decision, at: new Date(this.o.now?.() ?? Date.now()).toISOString() });
+    this.waiting.set(id, { id, decision, at: new Date(this.options.now?.() ?? Date.now()).toISOString() });
     this.attempt = 0;
     this.kick();
   }
@@ -75,7 +75,7 @@ export class RefusalNotices {
     this.running = this.sendAll().finally(() => {
       this.running = null;
       if (this.stopped || this.waiting.size === 0) return;
-      const retry = this.o.retry ?? { minMs: 2000, maxMs: 300_000 };
+      const retry = this.options.retry ?? { minMs: 2000, maxMs: 300_000 };
       this.timer = setTimeout(
         () => {
           this.timer = null;
@@ -91,14 +91,14 @@ export class RefusalNotices {
     for (const refusal of [...this.waiting.values()]) {
       if (this.stopped) return;
       try {
-        await this.o.put(refusal);
+        await this.options.put(refusal);
         if (this.waiting.get(refusal.id) === refusal) this.waiting.delete(refusal.id);
-        this.o.log.info(
+        this.options.log.info(
           { event: 'review.refusal_sent', id: refusal.id, decision: refusal.decision },
           'gallery told the film will not come',
         );
       } catch (err) {
-        this.o.log.warn(
+        this.options.log.warn(
           { event: 'review.refusal_failed', id: refusal.id, decision: refusal.decision, err: errorMessage(err) },
           'could not tell the gallery yet; will retry',
         );

@@ -18,7 +18,7 @@ import { publishLocally, renderFilm } from './render.js';
 import type { ReviewQueue } from './review.js';
 import { formatCardDate } from './title.js';
 import { dominantSize, validatePackage } from './validate.js';
-import { runWorker, Waker } from './waker.js';
+import { WorkerLoop } from './worker-loop.js';
 import type { WriteOnceUploader } from './write-once.js';
 
 const MAX_RENDER_FAILURES = 3;
@@ -47,35 +47,18 @@ export interface RenderWorkerDeps {
  * big screen and (public only) to the upload worker. Failures are counted; a package
  * that keeps failing, or is too slow, is quarantined so the films behind it premiere.
  */
-export class RenderWorker {
-  private running = false;
+export class RenderWorker extends WorkerLoop {
   private readonly abort = new AbortController();
-  private readonly waker = new Waker();
-  private loop: Promise<void> | null = null;
   private readonly retryAt = new Map<string, number>();
   private readonly progress = new Map<string, number>();
 
-  constructor(private readonly d: RenderWorkerDeps) {}
-
-  start(): void {
-    this.running = true;
-    this.loop = runWorker(
-      () => this.running,
-      this.waker,
-      () => this.step(),
-    );
+  constructor(private readonly deps: RenderWorkerDeps) {
+    super();
   }
 
   /** Stops the running ffmpeg (the job resumes on the next start) and the loop. */
-  async stop(): Promise<void> {
-    this.running = false;
+  protected override onStop(): void {
     this.abort.abort();
-    this.waker.wake();
-    await this.loop;
-  }
-
-  wake(): void {
-    this.waker.wake();
   }
 
   /** 0…1 for the film being rendered. */
@@ -85,17 +68,17 @@ export class RenderWorker {
 
   private nextJob(): Job | undefined {
     const now = Date.now();
-    return this.d.jobs.all().find((j) => (j.state === 'received' || j.state === 'rendering') && (this.retryAt.get(j.id) ?? 0) <= now);
+    return this.deps.jobs.all().find((j) => (j.state === 'received' || j.state === 'rendering') && (this.retryAt.get(j.id) ?? 0) <= now);
   }
 
-  private async step(): Promise<number | undefined> {
-    this.d.beats?.beat('render');
+  protected async step(): Promise<number | undefined> {
+    this.deps.beats?.beat('render');
     const job = this.nextJob();
     if (!job) return IDLE_MS;
     try {
       await this.renderJob(job);
     } catch (err) {
-      this.d.log.error({ event: 'render.crashed', id: job.id, err: errorMessage(err) }, 'render crashed');
+      this.deps.log.error({ event: 'render.crashed', id: job.id, err: errorMessage(err) }, 'render crashed');
       await this.noteCrash(job.id, err);
     } finally {
       this.progress.delete(job.id);
@@ -105,37 +88,37 @@ export class RenderWorker {
 
   /** An unexpected error counts as a failed render: after a few, the package is quarantined, never retried for ever. */
   private async noteCrash(id: string, err: unknown): Promise<void> {
-    const job = this.d.jobs.get(id);
+    const job = this.deps.jobs.get(id);
     if (!job) return;
     const failures = job.renderFailures + 1;
     try {
       if (failures >= MAX_RENDER_FAILURES) {
-        await this.d.quarantine.job(job, `render crashed ${failures} times: ${errorMessage(err)}`, job.dropped);
+        await this.deps.quarantine.job(job, `render crashed ${failures} times: ${errorMessage(err)}`, job.dropped);
       } else {
-        await this.d.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
+        await this.deps.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
         this.retryAt.set(id, Date.now() + 5000 * failures);
       }
     } catch (again) {
-      this.d.log.error({ event: 'render.crash_unrecorded', id, err: errorMessage(again) }, 'render crash unrecorded');
+      this.deps.log.error({ event: 'render.crash_unrecorded', id, err: errorMessage(again) }, 'render crash unrecorded');
       this.retryAt.set(id, Date.now() + 5000 * failures);
     }
   }
 
   private async renderJob(initial: Job): Promise<void> {
-    const c = this.d.config;
-    const log = this.d.log;
+    const c = this.deps.config;
+    const log = this.deps.log;
     const id = initial.id;
-    const workDir = workDirOf(this.d.dirs, id);
-    const packageDir = packageDirOf(this.d.dirs, id);
+    const workDir = workDirOf(this.deps.dirs, id);
+    const packageDir = packageDirOf(this.deps.dirs, id);
     if (!(await exists(packageDir))) {
-      await this.d.jobs.update(id, { state: 'failed', reason: 'the package files are gone' });
+      await this.deps.jobs.update(id, { state: 'failed', reason: 'the package files are gone' });
       log.error({ event: 'render.package_missing', id }, 'render package missing');
       return;
     }
     const v = await validatePackage(packageDir, id, c);
     for (const d of v.dropped) log.warn({ event: 'frame.dropped', id, file: d.file, reason: d.reason }, 'frame dropped');
     if (!v.ok) {
-      await this.d.quarantine.job(initial, v.reason, v.dropped);
+      await this.deps.quarantine.job(initial, v.reason, v.dropped);
       return;
     }
     for (const w of v.warnings) log.warn({ event: 'package.warning', id, warning: w }, 'package warning');
@@ -146,7 +129,7 @@ export class RenderWorker {
     const area = await readFromStation(workDir);
     if (area !== null) {
       if (!area.ok) {
-        await this.d.quarantine.job(
+        await this.deps.quarantine.job(
           initial,
           `the record of the station area this package came from is unreadable (${area.reason})`,
           v.dropped,
@@ -155,7 +138,7 @@ export class RenderWorker {
       }
       if (pkg.layout === 'original') pkg.stationId = area.station;
       else if (pkg.stationId !== area.station) {
-        await this.d.quarantine.job(
+        await this.deps.quarantine.job(
           initial,
           `the manifest says stationId ${JSON.stringify(pkg.stationId)} but the package came from the area of station ${JSON.stringify(area.station)} (inbox/${area.station}/)`,
           v.dropped,
@@ -171,9 +154,9 @@ export class RenderWorker {
         'package size mismatch',
       );
     }
-    if (pkg.publish === 'public' && this.d.uploader && (await this.publicIdTaken(initial))) return;
+    if (pkg.publish === 'public' && this.deps.uploader && (await this.publicIdTaken(initial))) return;
     const startedAt = new Date();
-    let job = await this.d.jobs.update(id, {
+    let job = await this.deps.jobs.update(id, {
       state: 'rendering',
       publish: pkg.publish,
       title: pkg.title,
@@ -224,14 +207,14 @@ export class RenderWorker {
         pidFile: path.join(workDir, TOOL_PID_FILE),
         onProgress: (f) => {
           this.progress.set(id, f);
-          this.d.beats?.beat('render');
+          this.deps.beats?.beat('render');
         },
       });
     } catch (err) {
       if (this.running && (budget.expired() || (err instanceof ToolError && err.kind === 'timeout'))) {
         // Slow now means slow every time: quarantined at once, so the films behind it premiere.
         const reason = `render took longer than its budget of ${Math.round(budget.ms / 1000)} s for ${v.frames.length} frame(s)`;
-        await this.d.quarantine.job(job, reason, v.dropped);
+        await this.deps.quarantine.job(job, reason, v.dropped);
         return;
       }
       if (!this.running || (err instanceof ToolError && err.kind === 'aborted')) return;
@@ -239,13 +222,13 @@ export class RenderWorker {
       const detail = err instanceof ToolError && err.stderrTail ? `${err.message}\n${err.stderrTail}` : errorMessage(err);
       log.error({ event: 'render.failed', id, failures, err: detail }, 'render failed');
       if (failures >= MAX_RENDER_FAILURES) {
-        await this.d.jobs.update(id, {
+        await this.deps.jobs.update(id, {
           state: 'failed',
           renderFailures: failures,
           reason: `render failed ${failures} times: ${errorMessage(err)}`,
         });
       } else {
-        await this.d.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
+        await this.deps.jobs.update(id, { renderFailures: failures, reason: errorMessage(err) });
         this.retryAt.set(id, Date.now() + 5000 * failures);
       }
       return;
@@ -255,13 +238,13 @@ export class RenderWorker {
     const dropped = [...v.dropped, ...result.dropped];
     for (const d of result.dropped) log.warn({ event: 'frame.dropped', id, file: d.file, reason: d.reason }, 'frame dropped');
     if ('failed' in result) {
-      await this.d.quarantine.job(job, result.failed, dropped);
+      await this.deps.quarantine.job(job, result.failed, dropped);
       return;
     }
-    if (this.d.jobs.get(id)?.state === 'removed') return;
-    await publishLocally(path.join(workDir, 'out'), filmDirOf(this.d.dirs, id));
+    if (this.deps.jobs.get(id)?.state === 'removed') return;
+    await publishLocally(path.join(workDir, 'out'), filmDirOf(this.deps.dirs, id));
     const renderMs = Date.now() - startedAt.getTime();
-    job = await this.d.jobs.update(id, {
+    job = await this.deps.jobs.update(id, {
       state: 'rendered',
       frameCount: result.frameCount,
       width: result.width,
@@ -296,21 +279,21 @@ export class RenderWorker {
    * which refuses the same things.
    */
   private async publicIdTaken(job: Job): Promise<boolean> {
-    const uploader = this.d.uploader;
+    const uploader = this.deps.uploader;
     if (!uploader) return false;
     let state: Awaited<ReturnType<typeof publicIdState>>;
     try {
       state = await publicIdState(uploader, job.id);
     } catch (err) {
-      this.d.log.warn({ event: 'film.check_deferred', id: job.id, err: errorMessage(err) }, 'film check deferred');
+      this.deps.log.warn({ event: 'film.check_deferred', id: job.id, err: errorMessage(err) }, 'film check deferred');
       return false;
     }
     if (state === 'removed') {
-      await removeFilm(this.d.removal, job.id, 'tombstone found before render');
+      await removeFilm(this.deps.removal, job.id, 'tombstone found before render');
       return true;
     }
     if (state === 'taken') {
-      await this.d.quarantine.job(
+      await this.deps.quarantine.job(
         job,
         `a film with id ${job.id} is already published (${movieKeys(job.id).meta}) and this processor has no job for it; not rendered, so the original is not replaced`,
         [],
@@ -323,25 +306,26 @@ export class RenderWorker {
   /** The film is on disk (`rendered`): it goes on the big screen at once, then (public only) to S3. Recovery calls it too. */
   async handOff(job: Job): Promise<void> {
     const id = job.id;
-    const held = this.d.review?.holds(job) ?? false;
+    const held = this.deps.review?.holds(job) ?? false;
     try {
-      if (!held || this.d.review?.onScreen) await this.d.player.add({ id, file: path.join(filmDirOf(this.d.dirs, id), 'movie.mp4') });
+      if (!held || this.deps.review?.onScreen)
+        await this.deps.player.add({ id, file: path.join(filmDirOf(this.deps.dirs, id), 'movie.mp4') });
     } catch (err) {
       // The playlist on disk is updated first; mpv catches up when it is back.
-      this.d.log.warn({ event: 'player.add_failed', id, err: errorMessage(err) }, 'player add failed');
+      this.deps.log.warn({ event: 'player.add_failed', id, err: errorMessage(err) }, 'player add failed');
     }
     if (held) {
-      await this.d.jobs.update(id, { state: 'review' });
-      this.d.log.info({ event: 'review.waiting', id }, 'review waiting');
-    } else if (job.publish === 'public' && this.d.uploader) {
-      await this.d.jobs.update(id, { state: 'uploading' });
-      this.d.onUploadDue();
+      await this.deps.jobs.update(id, { state: 'review' });
+      this.deps.log.info({ event: 'review.waiting', id }, 'review waiting');
+    } else if (job.publish === 'public' && this.deps.uploader) {
+      await this.deps.jobs.update(id, { state: 'uploading' });
+      this.deps.onUploadDue();
     } else {
-      if (job.publish === 'public') this.d.log.warn({ event: 'upload.disabled', id }, 'upload disabled');
-      await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString() });
+      if (job.publish === 'public') this.deps.log.warn({ event: 'upload.disabled', id }, 'upload disabled');
+      await this.deps.jobs.update(id, { state: 'done', doneAt: new Date().toISOString() });
     }
     // The frames are in the film now; the package can go.
-    await rm(workDirOf(this.d.dirs, id), { recursive: true, force: true });
+    await rm(workDirOf(this.deps.dirs, id), { recursive: true, force: true });
   }
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from './log.js';
 import type { Notices } from './notices.js';
 import { type RemovalDeps, removeFilm } from './reconcile.js';
 import { backoffMs, IMMUTABLE_CACHE } from './upload.js';
-import { runWorker, Waker } from './waker.js';
+import { WorkerLoop } from './worker-loop.js';
 import { FilmConflictError, FilmRemovedError, type WriteOnceUploader } from './write-once.js';
 
 const IDLE_MS = 1000;
@@ -30,101 +30,82 @@ export interface UploadWorkerDeps {
  * after the last file that made it. A failure waits with backoff; a tombstone or a
  * conflicting film ends the job.
  */
-export class UploadWorker {
-  private running = false;
-  private readonly waker = new Waker();
-  private loop: Promise<void> | null = null;
-
-  constructor(private readonly d: UploadWorkerDeps) {}
-
-  start(): void {
-    this.running = true;
-    this.loop = runWorker(
-      () => this.running,
-      this.waker,
-      () => this.step(),
-    );
+export class UploadWorker extends WorkerLoop {
+  constructor(private readonly deps: UploadWorkerDeps) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.waker.wake();
-    await this.loop;
-  }
-
-  wake(): void {
-    this.waker.wake();
-  }
-
-  private async step(): Promise<number | undefined> {
+  protected async step(): Promise<number | undefined> {
     const now = Date.now();
-    const waiting = this.d.jobs.all().filter((j) => j.state === 'uploading');
+    const waiting = this.deps.jobs.all().filter((j) => j.state === 'uploading');
     const due = waiting.find((j) => !j.nextUploadAt || Date.parse(j.nextUploadAt) <= now);
-    if (!due || !this.d.uploader) {
+    if (!due || !this.deps.uploader) {
       const next = waiting.map((j) => (j.nextUploadAt ? Date.parse(j.nextUploadAt) : now)).sort((a, b) => a - b)[0];
       return next === undefined ? IDLE_MS : Math.max(MIN_WAIT_MS, Math.min(IDLE_MS, next - now));
     }
-    await this.uploadJob(due, this.d.uploader);
+    await this.uploadJob(due, this.deps.uploader);
     return undefined;
   }
 
   private async uploadJob(job: Job, uploader: WriteOnceUploader): Promise<void> {
     const id = job.id;
     const keys = movieKeys(id);
-    const dir = filmDirOf(this.d.dirs, id);
+    const dir = filmDirOf(this.deps.dirs, id);
     // Described before anything is uploaded: a film that cannot be described is not half published.
     const described = filmMeta(job);
     if (!described.ok) {
-      await this.d.jobs.update(id, { state: 'failed', reason: described.reason, lastUploadError: described.reason, nextUploadAt: null });
-      this.d.log.error({ event: 'upload.refused', id, reason: described.reason }, 'upload refused');
+      await this.deps.jobs.update(id, { state: 'failed', reason: described.reason, lastUploadError: described.reason, nextUploadAt: null });
+      this.deps.log.error({ event: 'upload.refused', id, reason: described.reason }, 'upload refused');
       return;
     }
-    this.d.log.info({ event: 'upload.started', id, attempt: job.uploadAttempts + 1 }, 'upload started');
+    this.deps.log.info({ event: 'upload.started', id, attempt: job.uploadAttempts + 1 }, 'upload started');
     try {
       let j = job;
       await uploader.checkBeforeUpload(j);
       if (!j.uploaded.video) {
         await uploader.putFile(keys.video, path.join(dir, 'movie.mp4'), 'video/mp4', IMMUTABLE_CACHE);
-        j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, video: true } });
+        j = await this.deps.jobs.update(id, { uploaded: { ...j.uploaded, video: true } });
       }
       if (!j.uploaded.poster) {
         await uploader.putFile(keys.poster, path.join(dir, 'poster.jpg'), 'image/jpeg', IMMUTABLE_CACHE);
-        j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, poster: true } });
+        j = await this.deps.jobs.update(id, { uploaded: { ...j.uploaded, poster: true } });
       }
       if (j.hasPreview && !j.uploaded.preview) {
         await uploader.putFile(keys.preview, path.join(dir, 'preview.mp4'), 'video/mp4', IMMUTABLE_CACHE);
-        j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, preview: true } });
+        j = await this.deps.jobs.update(id, { uploaded: { ...j.uploaded, preview: true } });
       }
       const outcome = await uploader.putMeta(described.meta);
-      j = await this.d.jobs.update(id, { uploaded: { ...j.uploaded, meta: true }, uploadedAt: new Date().toISOString() });
-      this.d.log.info({ event: 'upload.done', id, meta: outcome, attempts: j.uploadAttempts + 1 }, 'upload done');
-      if (this.d.notices) {
-        await this.d.notices
+      j = await this.deps.jobs.update(id, { uploaded: { ...j.uploaded, meta: true }, uploadedAt: new Date().toISOString() });
+      this.deps.log.info({ event: 'upload.done', id, meta: outcome, attempts: j.uploadAttempts + 1 }, 'upload done');
+      if (this.deps.notices) {
+        await this.deps.notices
           .publish({ type: 'film.added', id, at: new Date().toISOString() })
-          .catch((err: unknown) => this.d.log.warn({ event: 'redis.publish_failed', id, err: errorMessage(err) }, 'redis publish failed'));
+          .catch((err: unknown) =>
+            this.deps.log.warn({ event: 'redis.publish_failed', id, err: errorMessage(err) }, 'redis publish failed'),
+          );
       }
-      await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString(), lastUploadError: null, nextUploadAt: null });
+      await this.deps.jobs.update(id, { state: 'done', doneAt: new Date().toISOString(), lastUploadError: null, nextUploadAt: null });
     } catch (err) {
       if (!this.running) return;
       if (err instanceof FilmRemovedError) {
-        await removeFilm(this.d.removal, id, 'tombstone found at upload');
+        await removeFilm(this.deps.removal, id, 'tombstone found at upload');
         return;
       }
       if (err instanceof FilmConflictError) {
-        await this.d.jobs.update(id, { state: 'failed', reason: err.message, lastUploadError: err.message, nextUploadAt: null });
-        this.d.log.error({ event: 'upload.refused', id, key: err.key, reason: err.message }, 'upload refused');
+        await this.deps.jobs.update(id, { state: 'failed', reason: err.message, lastUploadError: err.message, nextUploadAt: null });
+        this.deps.log.error({ event: 'upload.refused', id, key: err.key, reason: err.message }, 'upload refused');
         return;
       }
       const attempts = job.uploadAttempts + 1;
-      const delay = backoffMs(attempts, this.d.retryCapMs);
-      const current = this.d.jobs.get(id) ?? job;
-      await this.d.jobs.update(id, {
+      const delay = backoffMs(attempts, this.deps.retryCapMs);
+      const current = this.deps.jobs.get(id) ?? job;
+      await this.deps.jobs.update(id, {
         uploaded: current.uploaded,
         uploadAttempts: attempts,
         lastUploadError: errorMessage(err).slice(0, 300),
         nextUploadAt: new Date(Date.now() + delay).toISOString(),
       });
-      this.d.log.warn({ event: 'upload.retry', id, attempts, retryInMs: delay, err: errorMessage(err) }, 'upload retry');
+      this.deps.log.warn({ event: 'upload.retry', id, attempts, retryInMs: delay, err: errorMessage(err) }, 'upload retry');
     }
   }
 }

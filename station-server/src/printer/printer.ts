@@ -95,9 +95,9 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
   private readonly abort = new AbortController();
   private counter = 0;
 
-  constructor(private readonly o: PrinterOptions) {
+  constructor(private readonly options: PrinterOptions) {
     super();
-    this.current = { queue: o.queue, state: o.queue ? 'ok' : 'off', pending: 0, printed: 0, lastPrintedAt: null };
+    this.current = { queue: options.queue, state: options.queue ? 'ok' : 'off', pending: 0, printed: 0, lastPrintedAt: null };
   }
 
   status(): PrinterStatus {
@@ -105,10 +105,10 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
   }
 
   async start(): Promise<void> {
-    if (!this.o.queue) return;
-    this.o.log.info({ event: 'printer.start', queue: this.o.queue }, 'claim tickets go to a CUPS queue');
+    if (!this.options.queue) return;
+    this.options.log.info({ event: 'printer.start', queue: this.options.queue }, 'claim tickets go to a CUPS queue');
     // Ticket files left by a run that was killed mid-ticket.
-    await rm(this.o.workDir, { recursive: true, force: true }).catch(() => undefined);
+    await rm(this.options.workDir, { recursive: true, force: true }).catch(() => undefined);
     // Not awaited: a cupsd that hangs must not hold up the station's start.
     void this.checkSoon();
   }
@@ -123,8 +123,8 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
 
   /** Queues a ticket for a finished film; never throws, never waits. */
   submit(req: TicketRequest): void {
-    if (!this.o.queue || this.abort.signal.aborted) return;
-    if (req.publish !== 'public' && this.o.publish === 'public') return;
+    if (!this.options.queue || this.abort.signal.aborted) return;
+    if (req.publish !== 'public' && this.options.publish === 'public') return;
     this.pending++;
     this.update();
     // Started on a later turn of the event loop: the finish's reply and the claim screen go out first.
@@ -139,32 +139,32 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
       this.pending--;
       return;
     }
-    const queue = this.o.queue as string;
-    const dir = path.join(this.o.workDir, `${req.movieId}-${process.pid}-${++this.counter}`);
-    const log = this.o.log;
+    const queue = this.options.queue as string;
+    const dir = path.join(this.options.workDir, `${req.movieId}-${process.pid}-${++this.counter}`);
+    const log = this.options.log;
     try {
       const posterFile = await req.posterFile().catch(() => null);
       const ticket = await renderTicket(
         dir,
         {
-          eventName: this.o.eventName,
+          eventName: this.options.eventName,
           locale: req.locale,
           shortCode: req.shortCode,
           claimUrl: req.claimUrl,
           posterFile,
-          paperMm: this.o.paperMm,
-          fonts: this.o.fonts,
+          paperMm: this.options.paperMm,
+          fonts: this.options.fonts,
         },
         {
-          timeoutMs: this.o.commandTimeoutMs,
+          timeoutMs: this.options.commandTimeoutMs,
           signal: this.abort.signal,
-          ...(this.o.commands?.ffmpeg ? { ffmpeg: this.o.commands.ffmpeg } : {}),
+          ...(this.options.commands?.ffmpeg ? { ffmpeg: this.options.commands.ffmpeg } : {}),
         },
       );
       const r = await runChild(
-        this.o.commands?.lp ?? 'lp',
-        lpArgs({ queue, title: `ticket-${req.shortCode}`, file: ticket.pdf, options: this.o.lpOptions }),
-        { timeoutMs: this.o.commandTimeoutMs, env: this.env(), signal: this.abort.signal },
+        this.options.commands?.lp ?? 'lp',
+        lpArgs({ queue, title: `ticket-${req.shortCode}`, file: ticket.pdf, options: this.options.lpOptions }),
+        { timeoutMs: this.options.commandTimeoutMs, env: this.env(), signal: this.abort.signal },
       );
       const jobId = parseLpRequestId(r.stdout);
       if (r.code !== 0 || !jobId) throw new Error(`lp failed (exit ${r.code}): ${oneLine(r.stderr || r.stdout) || 'no job id'}`);
@@ -184,7 +184,7 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
   }
 
   private env(): NodeJS.ProcessEnv {
-    return this.o.cupsServer ? { ...process.env, CUPS_SERVER: this.o.cupsServer } : process.env;
+    return this.options.cupsServer ? { ...process.env, CUPS_SERVER: this.options.cupsServer } : process.env;
   }
 
   private schedule(): void {
@@ -196,7 +196,7 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
         this.timer = null;
         void this.checkSoon();
       },
-      busy ? this.o.busyCheckIntervalMs : this.o.checkIntervalMs,
+      busy ? this.options.busyCheckIntervalMs : this.options.checkIntervalMs,
     );
     this.timer.unref();
   }
@@ -213,11 +213,11 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
 
   /** Looks at the queue and the jobs still on their way. */
   private async check(): Promise<void> {
-    const queue = this.o.queue;
+    const queue = this.options.queue;
     if (!queue) return;
-    const lpstat = this.o.commands?.lpstat ?? 'lpstat';
+    const lpstat = this.options.commands?.lpstat ?? 'lpstat';
     const run = (args: string[]) =>
-      runChild(lpstat, args, { timeoutMs: this.o.commandTimeoutMs, env: this.env(), signal: this.abort.signal });
+      runChild(lpstat, args, { timeoutMs: this.options.commandTimeoutMs, env: this.env(), signal: this.abort.signal });
     let problem: string | null = null;
     try {
       const p = await run(lpstatPrinterArgs(queue));
@@ -229,7 +229,7 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
           ? /Invalid destination|does not exist|No destinations/i.test(p.stderr)
             ? `there is no CUPS queue "${queue}"`
             : `lpstat failed (exit ${p.code}): ${oneLine(p.stderr) || 'no answer about the queue'}`
-          : `the CUPS scheduler is not running${this.o.cupsServer ? ` at ${this.o.cupsServer}` : ''}`;
+          : `the CUPS scheduler is not running${this.options.cupsServer ? ` at ${this.options.cupsServer}` : ''}`;
       } else {
         this.printing = state.state === 'printing';
         const a = await run(lpstatAcceptingArgs(queue));
@@ -243,7 +243,7 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
             if (done.length > 0) problem = joinProblems(problem, await this.settle(queue, done));
           }
           const now = Date.now();
-          const late = [...this.outstanding.values()].filter((j) => now - j.since >= this.o.jobTimeoutMs);
+          const late = [...this.outstanding.values()].filter((j) => now - j.since >= this.options.jobTimeoutMs);
           if (late.length > 0) {
             const oldest = late[0] as Outstanding;
             const waiting = `${late.length} ticket(s) not printed after ${Math.round((now - oldest.since) / 1000)} s (job ${oldest.jobId})`;
@@ -256,9 +256,9 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
       problem = `lpstat: ${(err as Error).message}`;
     }
     if (problem !== this.queueProblem) {
-      if (problem) this.o.log.warn({ event: 'printer.problem', queue, reason: problem }, 'the claim ticket printer has a problem');
+      if (problem) this.options.log.warn({ event: 'printer.problem', queue, reason: problem }, 'the claim ticket printer has a problem');
       else if (this.queueProblem) {
-        this.o.log.info({ event: 'printer.ok', queue }, 'the claim ticket printer is fine again');
+        this.options.log.info({ event: 'printer.ok', queue }, 'the claim ticket printer is fine again');
         // The failed ticket was the queue's fault, and the queue is fixed.
         this.submitError = null;
       }
@@ -281,7 +281,7 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
       if (this.abort.signal.aborted) return null;
       return `cannot tell whether the tickets printed: ${(err as Error).message}`;
     }
-    const log = this.o.log;
+    const log = this.options.log;
     for (const job of done) {
       this.outstanding.delete(job.jobId);
       const end = finished.get(jobNumber(job.jobId));
@@ -312,17 +312,21 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
 
   /** The queue's finished jobs and how each ended (IPP Get-Jobs through ipptool). */
   private async finishedJobs(queue: string): Promise<Map<number, FinishedJob>> {
-    const testFile = path.join(this.o.workDir, 'finished-jobs.test');
+    const testFile = path.join(this.options.workDir, 'finished-jobs.test');
     if (!existsSync(testFile)) {
-      await mkdir(this.o.workDir, { recursive: true });
+      await mkdir(this.options.workDir, { recursive: true });
       await writeFile(testFile, FINISHED_JOBS_TEST);
     }
     const localSocket = existsSync('/run/cups/cups.sock') ? '/run/cups/cups.sock' : null;
-    const uri = queueUri(queue, this.o.cupsServer, localSocket);
-    const r = await runChild(this.o.commands?.ipptool ?? 'ipptool', ipptoolFinishedArgs(uri, testFile, this.o.commandTimeoutMs / 1000), {
-      timeoutMs: this.o.commandTimeoutMs,
-      signal: this.abort.signal,
-    }).catch((err: NodeJS.ErrnoException) => {
+    const uri = queueUri(queue, this.options.cupsServer, localSocket);
+    const r = await runChild(
+      this.options.commands?.ipptool ?? 'ipptool',
+      ipptoolFinishedArgs(uri, testFile, this.options.commandTimeoutMs / 1000),
+      {
+        timeoutMs: this.options.commandTimeoutMs,
+        signal: this.abort.signal,
+      },
+    ).catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'ENOENT' ? new Error('ipptool is missing (Debian: cups-ipp-utils)') : err;
     });
     if (r.code !== 0) throw new Error(`ipptool failed (exit ${r.code}): ${oneLine(r.stderr || r.stdout) || 'no answer'}`);
@@ -330,7 +334,7 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
   }
 
   private update(): void {
-    const queue = this.o.queue;
+    const queue = this.options.queue;
     const message = this.queueProblem ?? this.jobError ?? this.submitError;
     const next: PrinterStatus = {
       queue,
