@@ -64,6 +64,9 @@ export class ControlRoom {
   private probing = false;
   private ticking: Promise<void> = Promise.resolve();
   private last: ControlSnapshot | null = null;
+  /** Ticks overlap (the interval, an operator's action): a snapshot begun before the one stored is dropped, never pushed. */
+  private started = 0;
+  private stored = 0;
   private lastJson = '';
   private readonly clients = new Set<ServerResponse>();
   private readonly s3: ReturnType<typeof createS3> | null;
@@ -136,6 +139,7 @@ export class ControlRoom {
   async tick(): Promise<void> {
     try {
       const snap = await this.snapshot();
+      if (snap !== this.last) return;
       const json = JSON.stringify({ ...snap, time: '' });
       if (json !== this.lastJson) {
         this.lastJson = json;
@@ -148,6 +152,7 @@ export class ControlRoom {
 
   private async snapshot(): Promise<ControlSnapshot> {
     const { log } = this.options;
+    const seq = ++this.started;
     const now = Date.now();
     const status = statusParts(await this.options.sources.status());
     const playerRecentRestarts = this.restarts.note(status.player.restarts, now);
@@ -175,7 +180,10 @@ export class ControlRoom {
       services: this.probes,
       sections: await this.readSections(),
     });
-    this.last = snap;
+    if (seq > this.stored) {
+      this.stored = seq;
+      this.last = snap;
+    }
     return snap;
   }
 
