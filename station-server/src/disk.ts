@@ -21,7 +21,7 @@ export class DiskMonitor extends EventEmitter<{ status: [DiskStatus] }> {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly o: {
+    private readonly options: {
       dir: string;
       policy: DiskPolicy;
       intervalMs?: number;
@@ -41,7 +41,7 @@ export class DiskMonitor extends EventEmitter<{ status: [DiskStatus] }> {
 
   async start(): Promise<void> {
     await this.check();
-    this.timer = setInterval(() => void this.check(), this.o.intervalMs ?? 10_000);
+    this.timer = setInterval(() => void this.check(), this.options.intervalMs ?? 10_000);
     this.timer.unref();
   }
 
@@ -50,28 +50,28 @@ export class DiskMonitor extends EventEmitter<{ status: [DiskStatus] }> {
   }
 
   private async measure(): Promise<{ freeBytes: number; totalBytes: number }> {
-    if (this.o.statfs) return this.o.statfs(this.o.dir);
-    const s = await statfs(this.o.dir);
+    if (this.options.statfs) return this.options.statfs(this.options.dir);
+    const s = await statfs(this.options.dir);
     return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
   }
 
   async check(): Promise<DiskStatus> {
     try {
       let m = await this.measure();
-      let decision = diskDecision(m.freeBytes, this.o.policy);
+      let decision = diskDecision(m.freeBytes, this.options.policy);
       for (let i = 0; decision.cleanup && i < 1000; i++) {
-        if (!(await this.o.removeOldestSent())) break;
+        if (!(await this.options.removeOldestSent())) break;
         m = await this.measure();
-        decision = diskDecision(m.freeBytes, this.o.policy);
+        decision = diskDecision(m.freeBytes, this.options.policy);
       }
       const next: DiskStatus = { freeBytes: m.freeBytes, totalBytes: m.totalBytes, full: decision.full };
       const changed = next.full !== this.current.full || Math.abs(next.freeBytes - this.current.freeBytes) > 16 * 1024 * 1024;
       if (next.full && !this.current.full)
-        this.o.log.error({ event: 'disk.full', freeBytes: next.freeBytes }, 'disk nearly full: captures refused');
+        this.options.log.error({ event: 'disk.full', freeBytes: next.freeBytes }, 'disk nearly full: captures refused');
       this.current = next;
       if (changed) this.emit('status', this.status());
     } catch (err) {
-      this.o.log.warn({ event: 'disk.check_failed', err: (err as Error).message }, 'cannot measure free space');
+      this.options.log.warn({ event: 'disk.check_failed', err: (err as Error).message }, 'cannot measure free space');
     }
     return this.status();
   }

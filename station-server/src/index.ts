@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { probeHealth, SystemdNotifier } from '@stop-motion/kit';
 import { GpiomonButtons } from './buttons/gpiomon.js';
@@ -14,10 +13,11 @@ import { DiskMonitor } from './disk.js';
 import { createLogger, type Logger } from './log.js';
 import { StationMetrics } from './metrics.js';
 import { Printer } from './printer/printer.js';
-import { outboxOldestAgeSec, type ReportBody, Reporter, readStationSecret } from './reporter.js';
+import type { Reporter } from './reporter.js';
 import { startHttp } from './server/http.js';
 import { SettingsStore } from './settings.js';
 import { Station } from './station.js';
+import { startStatusReports } from './status-report.js';
 import { MovieStore } from './store/movie-store.js';
 import { Thumbnailer } from './thumbnails.js';
 import { TrackLibrary } from './tracks.js';
@@ -37,20 +37,6 @@ export interface RunningStation {
   reporter: Reporter | null;
   close(): Promise<void>;
 }
-
-const SOFTWARE_VERSION = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return String(pkg.version ?? 'unknown');
-  } catch {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-      return String(pkg.version ?? 'unknown');
-    } catch {
-      return 'unknown';
-    }
-  }
-})();
 
 export interface StartOptions {
   /** Environment to read the config from (default process.env); ignored when `config` is given. */
@@ -211,39 +197,9 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
       });
     }
 
-    let reporter: Reporter | null = null;
-    if (config.report.url) {
-      const secret = readStationSecret(config.delivery.rsyncPassword, config.delivery.rsyncPasswordFile);
-      if (!secret) throw new Error('PROCESSOR_REPORT_URL is set but the delivery secret is empty');
-      reporter = new Reporter({
-        url: config.report.url,
-        stationId: config.stationId,
-        secret,
-        intervalMs: config.report.intervalMs,
-        timeoutMs: config.report.timeoutMs,
-        collect: collectReport(config, station, camera, buttons, delivery, disk, watchdog, store),
-        onClosed: (closed) => station.setClosed(closed),
-        onAction: async (action) => {
-          if (action.kind === 'restart-ui') {
-            if (!watchdog.restartNow())
-              log.warn({ event: 'operator.restart_ui_unavailable' }, 'no UI_RESTART_COMMAND to restart the kiosk with');
-          } else if (action.kind === 'redeliver') {
-            delivery.kick();
-          }
-        },
-        log: log.child({ module: 'reporter' }),
-      });
-      await reporter.start();
-      const r = reporter;
-      // A change the control room shows goes out at once, not at the next interval.
-      const urgent = new Set(['camera.status', 'buttons.status', 'disk.status', 'station.closed']);
-      const onEvent = (e: { name: string }) => {
-        if (urgent.has(e.name)) r.soon();
-      };
-      station.on('event', onEvent);
-      stops.push({ name: 'reporter-events', stop: async () => void station.off('event', onEvent) });
-      stops.push({ name: 'reporter', stop: () => r.stop() });
-    }
+    const reports = await startStatusReports({ config, station, camera, buttons, delivery, disk, watchdog, store }, log);
+    if (reports) stops.push(...reports.stops);
+    const reporter = reports?.reporter ?? null;
 
     const metrics = new StationMetrics({ station, camera, delivery });
     station.onCaptured = (ms) => metrics.captured(ms);
@@ -275,55 +231,4 @@ export async function startStation(opts: StartOptions = {}): Promise<RunningStat
     await stopAll();
     throw err;
   }
-}
-
-/** Reads what a status report says from the station's modules; frames per second are counted between reports. */
-function collectReport(
-  config: StationConfig,
-  station: Station,
-  camera: CameraSupervisor,
-  buttons: ButtonSource,
-  delivery: Delivery,
-  disk: DiskMonitor,
-  watchdog: UiWatchdog,
-  store: MovieStore,
-): () => Promise<ReportBody> {
-  let frames = 0;
-  camera.on('frame', () => {
-    frames++;
-  });
-  let since = performance.now();
-  const startedAt = performance.now();
-  return async () => {
-    const now = performance.now();
-    const fps = now - since > 0 ? Math.round((frames / ((now - since) / 1000)) * 10) / 10 : null;
-    frames = 0;
-    since = now;
-    const cam = camera.state;
-    const snap = station.snapshot();
-    const d = await disk.check();
-    const del = delivery.status();
-    const beat = watchdog.lastBeatWallAt;
-    return {
-      stationId: config.stationId,
-      software: SOFTWARE_VERSION,
-      uptimeSec: Math.round((now - startedAt) / 1000),
-      camera: { ...cam, fps },
-      buttons: {
-        ...buttons.status(),
-        ...snap.buttons,
-        lastPressAt: station.lastPressAt ? new Date(station.lastPressAt).toISOString() : null,
-      },
-      ui: {
-        lastBeatAt: beat ? new Date(beat).toISOString() : null,
-        secondsSinceBeat: Math.round(watchdog.secondsSinceBeat()),
-        restarts: watchdog.restarts,
-      },
-      disk: d.totalBytes > 0 ? d : null,
-      outbox: { count: del.pending, oldestAgeSec: await outboxOldestAgeSec(store.outboxDir) },
-      delivery: { lastSuccessAt: del.lastSuccessAt, lastError: del.lastError?.slice(0, 500) ?? null, lastErrorAt: del.lastErrorAt },
-      film: { id: store.movieId, frameCount: store.frameCount },
-      closed: station.isClosed,
-    };
-  };
 }

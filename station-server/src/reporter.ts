@@ -99,10 +99,10 @@ export class Reporter {
   lastReply: ReportReply | null = null;
   lastError: string | null = null;
 
-  constructor(private readonly o: ReporterOptions) {}
+  constructor(private readonly options: ReporterOptions) {}
 
   private now(): number {
-    return this.o.now ? this.o.now() : Date.now();
+    return this.options.now ? this.options.now() : Date.now();
   }
 
   async start(): Promise<void> {
@@ -151,7 +151,8 @@ export class Reporter {
       this.fail((err as Error).message);
     }
     if (ok) {
-      if (this.failures > 0) this.o.log.info({ event: 'report.resumed', after: this.failures }, 'the processor hears this station again');
+      if (this.failures > 0)
+        this.options.log.info({ event: 'report.resumed', after: this.failures }, 'the processor hears this station again');
       this.failures = 0;
       this.lastError = null;
     }
@@ -161,7 +162,7 @@ export class Reporter {
       this.schedule(SOON_MIN_MS);
     } else {
       this.again = false;
-      this.schedule(reportDelayMs(this.failures, this.o.intervalMs));
+      this.schedule(reportDelayMs(this.failures, this.options.intervalMs));
     }
   }
 
@@ -169,13 +170,13 @@ export class Reporter {
     this.failures++;
     this.lastError = reason;
     // Once per outage, not every few seconds.
-    if (this.failures === 1) this.o.log.warn({ event: 'report.failed', reason }, 'cannot report to the processor; will keep trying');
-    else this.o.log.debug({ event: 'report.failed', reason, failures: this.failures }, 'report failed');
+    if (this.failures === 1) this.options.log.warn({ event: 'report.failed', reason }, 'cannot report to the processor; will keep trying');
+    else this.options.log.debug({ event: 'report.failed', reason, failures: this.failures }, 'report failed');
   }
 
   /** One report; true when the processor took it. Exposed for tests. */
   async sendOnce(): Promise<boolean> {
-    const body = await this.o.collect();
+    const body = await this.options.collect();
     const report: StationReport = stationReportSchema.parse({
       format: REPORT_FORMAT,
       version: REPORT_VERSION,
@@ -187,11 +188,11 @@ export class Reporter {
     const attempt = async (): Promise<'ok' | 'clock' | 'failed'> => {
       const abort = new AbortController();
       this.abort = abort;
-      const timer = setTimeout(() => abort.abort(new Error(`no answer within ${this.o.timeoutMs} ms`)), this.o.timeoutMs);
+      const timer = setTimeout(() => abort.abort(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       try {
-        const res = await fetch(this.o.url, {
+        const res = await fetch(this.options.url, {
           method: 'POST',
-          headers: signReport(text, report.stationId, this.o.secret, this.now() - this.skewMs),
+          headers: signReport(text, report.stationId, this.options.secret, this.now() - this.skewMs),
           body: text,
           signal: abort.signal,
         });
@@ -209,7 +210,10 @@ export class Reporter {
         if (refusal.success && refusal.data.error.code === 'clock' && refusal.data.serverTime) {
           const skew = this.now() - Date.parse(refusal.data.serverTime);
           if (Math.abs(skew - this.skewMs) > 1000) {
-            this.o.log.warn({ event: 'report.clock', offsetMs: skew }, "this station's clock is off; signing with the processor's time");
+            this.options.log.warn(
+              { event: 'report.clock', offsetMs: skew },
+              "this station's clock is off; signing with the processor's time",
+            );
             this.skewMs = skew;
             return 'clock';
           }
@@ -218,7 +222,7 @@ export class Reporter {
         return 'failed';
       } catch (err) {
         const reason = abort.signal.aborted ? String((abort.signal.reason as Error)?.message ?? 'aborted') : (err as Error).message;
-        this.fail(`${this.o.url}: ${reason}`);
+        this.fail(`${this.options.url}: ${reason}`);
         return 'failed';
       } finally {
         clearTimeout(timer);
@@ -232,16 +236,19 @@ export class Reporter {
   private async apply(reply: ReportReply, acknowledged: string[]): Promise<void> {
     this.lastReply = reply;
     this.done = this.done.filter((id) => !acknowledged.includes(id));
-    this.o.onClosed(reply.closed);
+    this.options.onClosed(reply.closed);
     for (const action of reply.actions) {
       if (this.seen.includes(action.id)) continue;
       this.seen.push(action.id);
       if (this.seen.length > 100) this.seen.shift();
-      this.o.log.info({ event: 'operator.action', action: action.kind, id: action.id }, 'operator request from the processor');
+      this.options.log.info({ event: 'operator.action', action: action.kind, id: action.id }, 'operator request from the processor');
       try {
-        await this.o.onAction(action);
+        await this.options.onAction(action);
       } catch (err) {
-        this.o.log.error({ event: 'operator.action_failed', action: action.kind, err: (err as Error).message }, 'operator request failed');
+        this.options.log.error(
+          { event: 'operator.action_failed', action: action.kind, err: (err as Error).message },
+          'operator request failed',
+        );
       }
       this.done.push(action.id);
     }

@@ -1,44 +1,35 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import {
-  type ButtonAction,
-  type ButtonSourceKind,
-  type ErrorCode,
-  type FinishParams,
-  type FinishResult,
-  type FrameRef,
-  type StationEvent,
-  type StationEventData,
-  type StationEventName,
-  type StationState,
-  stationEventSchema,
+import type {
+  ButtonAction,
+  ButtonSourceKind,
+  ErrorCode,
+  FinishParams,
+  FinishResult,
+  FrameRef,
+  StationEvent,
+  StationEventData,
+  StationEventName,
+  StationState,
 } from '@stop-motion/protocol';
 import { createPressFilter, type PressFilter } from './buttons/debounce.js';
 import type { ButtonSource, ButtonsStatus } from './buttons/source.js';
 import type { CameraSupervisor } from './camera/supervisor.js';
+import { ClaimScreen } from './claim-screen.js';
 import type { StationConfig } from './config.js';
 import type { Delivery } from './delivery/delivery.js';
 import type { DiskMonitor } from './disk.js';
+import { claimOf, requireSoundtrack, StationError, storeChange, ticketOf } from './finished-film.js';
 import type { Logger } from './log.js';
 import type { Printer } from './printer/printer.js';
 import type { RuntimeSettings, SettingsStore } from './settings.js';
+import { stationEvent } from './station-event.js';
 import { type MovieStore, StoreError } from './store/movie-store.js';
 import type { Thumbnailer } from './thumbnails.js';
 import type { TrackLibrary } from './tracks.js';
 import type { UiWatchdog } from './watchdog.js';
 
-/** The "next child" presses must come this close together. */
-const CLAIM_GESTURE_WINDOW_MS = 3000;
-
-/** A failure with a protocol error code, answered to the client as such. */
-export class StationError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { StationError } from './finished-film.js';
 
 export interface StationParts {
   config: StationConfig;
@@ -65,7 +56,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
   onCaptured: ((ms: number) => void) | null = null;
   private capturing = false;
   /** The claim screen of the film just finished; presses do not capture while it shows. */
-  private claim: { movieId: string; endsAt: number; gesture: number[] } | null = null;
+  private readonly claim: ClaimScreen;
   private readonly filter: PressFilter;
   private buttonsStatus: ButtonsStatus;
   private readonly log: Logger;
@@ -74,26 +65,30 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
   /** Wall-clock time of the last press from any source, for status reports. */
   lastPressAt: number | null = null;
 
-  constructor(private readonly p: StationParts) {
+  constructor(private readonly parts: StationParts) {
     super();
     this.setMaxListeners(0);
-    this.log = p.log;
-    this.filter = createPressFilter({ debounceMs: p.config.buttons.debounceMs, captureLockoutMs: p.config.buttons.captureLockoutMs });
-    this.buttonsStatus = p.buttons.status();
-    p.camera.on('status', (s) => this.publish('camera.status', s));
-    p.delivery.on('status', (s) => this.publish('delivery.status', s));
-    p.delivery.on('delivered', () => void p.disk.check());
-    p.delivery.on('removed', (id) => {
-      p.store.forget(id);
-      void p.thumbnails.removeMovie(id);
+    this.log = parts.log;
+    this.claim = new ClaimScreen(parts.config.ui.claimNext);
+    this.filter = createPressFilter({
+      debounceMs: parts.config.buttons.debounceMs,
+      captureLockoutMs: parts.config.buttons.captureLockoutMs,
     });
-    p.disk.on('status', (s) => this.publish('disk.status', s));
-    p.printer?.on('status', (s) => this.publish('printer.status', s));
+    this.buttonsStatus = parts.buttons.status();
+    parts.camera.on('status', (s) => this.publish('camera.status', s));
+    parts.delivery.on('status', (s) => this.publish('delivery.status', s));
+    parts.delivery.on('delivered', () => void parts.disk.check());
+    parts.delivery.on('removed', (id) => {
+      parts.store.forget(id);
+      void parts.thumbnails.removeMovie(id);
+    });
+    parts.disk.on('status', (s) => this.publish('disk.status', s));
+    parts.printer?.on('status', (s) => this.publish('printer.status', s));
   }
 
   /** Starts listening to the buttons. */
   async startButtons(): Promise<void> {
-    await this.p.buttons.start({
+    await this.parts.buttons.start({
       onEdge: (edge) => {
         if (this.filter.edge(edge.action, edge.pressed, edge.at)) this.act(edge.action, 'gpio');
       },
@@ -103,30 +98,30 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
         this.publish('buttons.status', status);
       },
     });
-    this.buttonsStatus = this.p.buttons.status();
+    this.buttonsStatus = this.parts.buttons.status();
   }
 
   snapshot(): StationState {
-    const { store } = this.p;
-    const claim = this.activeClaim();
+    const { store } = this.parts;
+    const claim = this.claim.active();
     return {
-      stationId: this.p.config.stationId,
+      stationId: this.parts.config.stationId,
       movie: {
         id: store.movieId,
         startedAt: store.startedAt,
-        fps: this.p.config.movieFps,
+        fps: this.parts.config.movieFps,
         maxFrames: store.maxFrames,
         frames: store.frameRefs(),
       },
-      camera: this.p.camera.state,
+      camera: this.parts.camera.state,
       buttons: this.buttonsStatus,
-      delivery: this.p.delivery.status(),
-      disk: this.p.disk.status(),
-      settings: this.p.settings.get(),
+      delivery: this.parts.delivery.status(),
+      disk: this.parts.disk.status(),
+      settings: this.parts.settings.get(),
       recent: store.recent(),
       claim: claim ? { movieId: claim.movieId, endsAt: new Date(claim.endsAt).toISOString() } : null,
       closed: this.closed,
-      ...(this.p.printer ? { printer: this.p.printer.status() } : {}),
+      ...(this.parts.printer ? { printer: this.parts.printer.status() } : {}),
     };
   }
 
@@ -142,42 +137,25 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
     this.publish('station.closed', { closed });
   }
 
-  private activeClaim(now = Date.now()): { movieId: string; endsAt: number; gesture: number[] } | null {
-    if (this.claim && now >= this.claim.endsAt) this.claim = null;
-    return this.claim;
-  }
-
   /**
    * A press while the claim screen shows: announced (the UI counts it as activity) but
    * never a capture or an undo, so the QR code stays up for the next family to scan.
    * Only the operator's "next child" gesture ends it early. True when the press was held.
    */
   private heldByClaim(action: ButtonAction, source: ButtonSourceKind): boolean {
-    const claim = this.activeClaim();
-    if (!claim) return false;
+    const movieId = this.claim.active()?.movieId;
+    const outcome = this.claim.press(action);
+    if (outcome === 'free') return false;
     this.publish('button.pressed', { action, source });
-    const next = this.p.config.ui.claimNext;
-    if (next && action === next.action) {
-      const now = Date.now();
-      claim.gesture = [...claim.gesture.filter((t) => now - t < CLAIM_GESTURE_WINDOW_MS), now];
-      if (claim.gesture.length >= next.presses) {
-        this.claim = null;
-        this.log.info({ event: 'claim.ended', movieId: claim.movieId, reason: 'gesture' }, 'next child gesture ended the claim screen');
-        this.publish('claim.ended', { movieId: claim.movieId, reason: 'gesture' });
-      }
+    if (outcome === 'ended' && movieId) {
+      this.log.info({ event: 'claim.ended', movieId, reason: 'gesture' }, 'next child gesture ended the claim screen');
+      this.publish('claim.ended', { movieId, reason: 'gesture' });
     }
     return true;
   }
 
   private publish<N extends StationEventName>(name: N, data: StationEventData<N>): void {
-    const event = { type: 'event', name, data } as StationEvent;
-    if (process.env.NODE_ENV !== 'production') {
-      // Development and tests: what goes out must match the contract.
-      const check = stationEventSchema.safeParse(event);
-      if (!check.success)
-        this.log.error({ event: 'protocol.bad_event', name, issues: check.error.issues.slice(0, 3) }, 'event does not match the protocol');
-    }
-    this.emit('event', event);
+    this.emit('event', stationEvent(name, data, this.log));
   }
 
   private refuse(reason: 'limit' | 'disk' | 'camera' | 'busy', code: ErrorCode, message: string): never {
@@ -216,8 +194,8 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
   }
 
   async capture(): Promise<{ frame: FrameRef; frameCount: number }> {
-    const { store, camera, config } = this.p;
-    if (this.p.disk.status().full) this.refuse('disk', 'disk_full', 'the disk is nearly full');
+    const { store, camera, config } = this.parts;
+    if (this.parts.disk.status().full) this.refuse('disk', 'disk_full', 'the disk is nearly full');
     if (store.frameCount >= store.maxFrames) {
       this.publish('movie.limit', { movieId: store.movieId, maxFrames: store.maxFrames });
       this.refuse('limit', 'limit_reached', `the movie already has ${store.maxFrames} frames`);
@@ -240,7 +218,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       } catch (err) {
         if (err instanceof StoreError && err.code === 'limit_reached') this.refuse('limit', 'limit_reached', err.message);
         if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-          void this.p.disk.check();
+          void this.parts.disk.check();
           this.refuse('disk', 'disk_full', 'the disk is full');
         }
         throw err;
@@ -250,7 +228,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       this.log.debug({ event: 'frame.added', movieId: stored.movieId, file: stored.frame.file, ms: Math.round(ms) }, 'frame stored');
       this.publish('frame.added', { movieId: stored.movieId, frame: stored.frame, frameCount: stored.frameCount });
       if (stored.frameCount >= store.maxFrames) this.publish('movie.limit', { movieId: stored.movieId, maxFrames: store.maxFrames });
-      this.p.thumbnails.prefetch(stored.movieId, path.join(store.currentDir, stored.movieId, stored.frame.file));
+      this.parts.thumbnails.prefetch(stored.movieId, path.join(store.currentDir, stored.movieId, stored.frame.file));
       return { frame: stored.frame, frameCount: stored.frameCount };
     } finally {
       this.capturing = false;
@@ -258,85 +236,51 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
   }
 
   async undo(): Promise<{ frameCount: number }> {
-    try {
-      const r = await this.p.store.undo();
-      this.publish('frame.removed', { movieId: r.movieId, file: r.removed, frameCount: r.frameCount });
-      return { frameCount: r.frameCount };
-    } catch (err) {
-      if (err instanceof StoreError) throw new StationError(err.code === 'no_frames' ? 'no_frames' : 'internal', err.message);
-      throw err;
-    }
+    const r = await storeChange(() => this.parts.store.undo());
+    this.publish('frame.removed', { movieId: r.movieId, file: r.removed, frameCount: r.frameCount });
+    return { frameCount: r.frameCount };
   }
 
   async finish(params: FinishParams): Promise<FinishResult> {
-    const title = params.title;
-    const soundtrack = params.soundtrack;
-    if (soundtrack !== undefined && !(await this.p.tracks.get(soundtrack))) {
-      const known = (await this.p.tracks.list()).map((t) => t.id);
-      throw new StationError(
-        'bad_request',
-        `unknown soundtrack ${JSON.stringify(soundtrack)}: this station has ${known.length === 0 ? 'no tracks' : known.join(', ')} (GET /api/tracks)`,
-      );
-    }
-    let outcome: Awaited<ReturnType<MovieStore['finish']>>;
-    try {
-      outcome = await this.p.store.finish({ publish: params.publish, title, locale: this.p.settings.get().locale, soundtrack });
-    } catch (err) {
-      if (err instanceof StoreError) throw new StationError(err.code === 'no_frames' ? 'no_frames' : 'internal', err.message);
-      throw err;
-    }
+    const { title, soundtrack, publish } = params;
+    await requireSoundtrack(this.parts.tracks, soundtrack);
+    const locale = this.parts.settings.get().locale;
+    const outcome = await storeChange(() => this.parts.store.finish({ publish, title, locale, soundtrack }));
     this.log.info(
       {
         event: 'movie.finished',
         movieId: outcome.movieId,
         frames: outcome.frameCount,
-        publish: params.publish,
+        publish,
         ...(soundtrack ? { soundtrack } : {}),
         ...(params.abandoned ? { abandoned: true } : {}),
       },
       'movie finished',
     );
     // Nobody is there to scan an abandoned film's code, so no claim screen holds the buttons.
-    this.claim = params.abandoned
-      ? null
-      : { movieId: outcome.movieId, endsAt: Date.now() + this.p.settings.get().claimSeconds * 1000, gesture: [] };
+    if (params.abandoned) this.claim.cancel();
+    else this.claim.begin(outcome.movieId, this.parts.settings.get().claimSeconds);
     this.publish('movie.finished', {
       movieId: outcome.movieId,
-      publish: params.publish,
+      publish,
       frameCount: outcome.frameCount,
-      recent: this.p.store.recent(),
+      recent: this.parts.store.recent(),
     });
     this.publishMovieStarted();
-    this.p.delivery.kick();
-    void this.p.disk.check();
-    const base = this.p.config.ui.galleryPublicUrl;
-    const result: FinishResult = {
-      movieId: outcome.movieId,
-      ownerKey: outcome.ownerKey,
-      shortCode: outcome.movieId.slice(-6),
-      claimUrl: base ? `${base}/m/${outcome.movieId}#k=${outcome.ownerKey}` : null,
-    };
+    this.parts.delivery.kick();
+    void this.parts.disk.check();
+    const result = claimOf(outcome, this.parts.config.ui.galleryPublicUrl);
     // The ticket is for the family at the station: an abandoned film has nobody to take it.
-    if (!params.abandoned && this.p.printer) {
-      const poster = outcome.manifest.frames[Math.floor(outcome.manifest.frames.length / 2)]?.file;
-      this.p.printer.submit({
-        movieId: outcome.movieId,
-        publish: params.publish,
-        shortCode: result.shortCode,
-        claimUrl: params.publish === 'public' ? result.claimUrl : null,
-        locale: this.p.settings.get().locale,
-        posterFile: async () => (poster ? this.p.store.locateFrame(outcome.movieId, poster) : null),
-      });
-    }
+    if (!params.abandoned) this.parts.printer?.submit(ticketOf(outcome, result, { publish, locale, store: this.parts.store }));
     return result;
   }
 
   async clear(): Promise<{ movieId: string }> {
-    const { clearedId } = await this.p.store.clear();
-    void this.p.thumbnails.removeMovie(clearedId);
+    const { clearedId } = await this.parts.store.clear();
+    void this.parts.thumbnails.removeMovie(clearedId);
     this.publish('movie.cleared', { movieId: clearedId });
     this.publishMovieStarted();
-    return { movieId: this.p.store.movieId };
+    return { movieId: this.parts.store.movieId };
   }
 
   private publishMovieStarted(): void {
@@ -344,12 +288,12 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
   }
 
   async setSettings(change: RuntimeSettings) {
-    const settings = await this.p.settings.set(change);
+    const settings = await this.parts.settings.set(change);
     this.publish('settings.changed', settings);
     return settings;
   }
 
   heartbeat(): void {
-    this.p.watchdog.heartbeat();
+    this.parts.watchdog.heartbeat();
   }
 }

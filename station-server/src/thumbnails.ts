@@ -40,13 +40,13 @@ export class Thumbnailer {
   private running: ChildProcess | null = null;
   private stopped = false;
 
-  constructor(private readonly o: { dir: string; width?: number; log: Logger }) {}
+  constructor(private readonly options: { dir: string; width?: number; log: Logger }) {}
 
   /** The thumbnail for a frame file, made on first use. */
   async get(movieId: string, source: string): Promise<Buffer> {
     const s = await stat(source);
     const name = `${path.basename(source, '.jpg')}-${Math.floor(s.mtimeMs)}-${s.size}.jpg`;
-    const cached = path.join(this.o.dir, movieId, name);
+    const cached = path.join(this.options.dir, movieId, name);
     const hit = await readFile(cached).catch(() => null);
     if (hit) return hit;
     const pending = this.inflight.get(cached);
@@ -58,7 +58,9 @@ export class Thumbnailer {
 
   /** Makes it in the background (after a capture), errors only logged. */
   prefetch(movieId: string, source: string): void {
-    this.get(movieId, source).catch((err: Error) => this.o.log.debug({ event: 'thumb.failed', err: err.message }, 'thumbnail failed'));
+    this.get(movieId, source).catch((err: Error) =>
+      this.options.log.debug({ event: 'thumb.failed', err: err.message }, 'thumbnail failed'),
+    );
   }
 
   /** Ends the running ffmpeg and waits for the queue, so nothing writes to the cache after stop. */
@@ -69,7 +71,7 @@ export class Thumbnailer {
   }
 
   async removeMovie(movieId: string): Promise<void> {
-    await rm(path.join(this.o.dir, movieId), { recursive: true, force: true });
+    await rm(path.join(this.options.dir, movieId), { recursive: true, force: true });
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -81,7 +83,7 @@ export class Thumbnailer {
   private async make(source: string, dest: string): Promise<Buffer> {
     if (this.stopped) throw new Error('thumbnails are stopped');
     const data = await new Promise<Buffer>((resolve, reject) => {
-      const { command, args } = thumbnailCommand(source, this.o.width ?? 240);
+      const { command, args } = thumbnailCommand(source, this.options.width ?? 240);
       const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       this.running = child;
       const out: Buffer[] = [];

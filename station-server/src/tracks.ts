@@ -27,16 +27,16 @@ export class TrackLibrary {
   /** The missing files last logged, so a folder that stays incomplete is not logged on every request. */
   private loggedMissing = '';
 
-  constructor(private readonly o: { dir: string | undefined; log: Logger }) {}
+  constructor(private readonly options: { dir: string | undefined; log: Logger }) {}
 
   get dir(): string | undefined {
-    return this.o.dir;
+    return this.options.dir;
   }
 
   async list(): Promise<LoadedTrack[]> {
-    if (!this.o.dir) return [];
+    if (!this.options.dir) return [];
     // Concurrent requests share one reload.
-    this.loading ??= this.refresh(this.o.dir).finally(() => {
+    this.loading ??= this.refresh(this.options.dir).finally(() => {
       this.loading = null;
     });
     await this.loading;
@@ -62,7 +62,7 @@ export class TrackLibrary {
     this.incomplete = false;
     if (info instanceof Error) {
       this.tracks = [];
-      this.o.log.warn(
+      this.options.log.warn(
         { event: 'tracks.missing', dir, reason: info.code === 'ENOENT' ? `no ${TRACKS_FILE}` : info.message },
         `no soundtracks: cannot read ${TRACKS_FILE} in TRACKS_DIR`,
       );
@@ -71,7 +71,7 @@ export class TrackLibrary {
     const checked = await checkTracksFolder(dir);
     if (!checked.ok) {
       this.tracks = [];
-      this.o.log.warn(
+      this.options.log.warn(
         { event: 'tracks.invalid', file, reason: checked.reason },
         `no soundtracks: ${TRACKS_FILE} is not valid: ${checked.reason}`,
       );
@@ -80,7 +80,7 @@ export class TrackLibrary {
     this.incomplete = checked.missing.length > 0;
     const missingKey = JSON.stringify(checked.missing);
     for (const m of missingKey === this.loggedMissing ? [] : checked.missing) {
-      this.o.log.warn(
+      this.options.log.warn(
         { event: 'tracks.file_missing', track: m.track, files: m.files },
         `track ${m.track} left out: ${m.files.join(', ')} missing or empty`,
       );
@@ -88,7 +88,7 @@ export class TrackLibrary {
     this.loggedMissing = missingKey;
     const usable = checked.tracks;
     this.tracks = usable;
-    this.o.log.info(
+    this.options.log.info(
       { event: first ? 'tracks.loaded' : 'tracks.reloaded', dir, tracks: usable.map((t) => t.id) },
       `${usable.length} soundtracks`,
     );

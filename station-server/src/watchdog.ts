@@ -26,7 +26,7 @@ export class UiWatchdog {
   restarts = 0;
 
   constructor(
-    private readonly o: { seconds: number; command: string | undefined; minIntervalSeconds: number; log: Logger; now?: () => number },
+    private readonly options: { seconds: number; command: string | undefined; minIntervalSeconds: number; log: Logger; now?: () => number },
   ) {
     const now = this.now();
     // Counted from start: a UI that never comes up is restarted too.
@@ -39,7 +39,7 @@ export class UiWatchdog {
   }
 
   private now(): number {
-    return this.o.now ? this.o.now() : performance.now();
+    return this.options.now ? this.options.now() : performance.now();
   }
 
   heartbeat(): void {
@@ -48,7 +48,7 @@ export class UiWatchdog {
   }
 
   async start(): Promise<void> {
-    if (this.o.seconds <= 0 || !this.o.command) return;
+    if (this.options.seconds <= 0 || !this.options.command) return;
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
   }
@@ -59,30 +59,30 @@ export class UiWatchdog {
 
   tick(): void {
     const now = this.now();
-    if (!shouldRestartUi(this.state, now, this.o.seconds * 1000, this.o.minIntervalSeconds * 1000)) return;
+    if (!shouldRestartUi(this.state, now, this.options.seconds * 1000, this.options.minIntervalSeconds * 1000)) return;
     this.restart('UI heartbeat stopped; restarting the kiosk');
   }
 
   /** Restarts the kiosk now (an operator's request); false when no UI_RESTART_COMMAND is set. */
   restartNow(): boolean {
-    if (!this.o.command) return false;
+    if (!this.options.command) return false;
     this.restart('operator asked to restart the kiosk');
     return true;
   }
 
   private restart(why: string): void {
     const now = this.now();
-    const argv = parseCommandLine(this.o.command ?? '');
+    const argv = parseCommandLine(this.options.command ?? '');
     const [command, ...args] = argv ?? [];
     if (!command) return;
     this.state.lastRestartAt = now;
     this.state.lastBeatAt = now;
     this.restarts++;
-    this.o.log.warn({ event: 'ui.restart', command, args }, why);
+    this.options.log.warn({ event: 'ui.restart', command, args }, why);
     const child = spawn(command, args, { stdio: 'ignore', detached: true });
-    child.once('error', (err) => this.o.log.error({ event: 'ui.restart_failed', err: err.message }, 'UI restart command failed'));
+    child.once('error', (err) => this.options.log.error({ event: 'ui.restart_failed', err: err.message }, 'UI restart command failed'));
     child.once('exit', (code) => {
-      if (code !== 0) this.o.log.error({ event: 'ui.restart_failed', code }, 'UI restart command failed');
+      if (code !== 0) this.options.log.error({ event: 'ui.restart_failed', code }, 'UI restart command failed');
     });
     child.unref();
   }

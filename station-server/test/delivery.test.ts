@@ -173,7 +173,7 @@ describe('delivery', () => {
       free += 150 * 1024 ** 2;
     });
     // @ts-expect-error reaching into the running station's disk monitor for the test
-    await s.station.p.disk.check();
+    await s.station.parts.disk.check();
     expect(removals).toEqual([b, c]);
     expect(await outbox(s)).toEqual([d]);
     expect(s.station.snapshot().disk.full).toBe(false);

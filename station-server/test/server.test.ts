@@ -276,7 +276,7 @@ describe('station server with the test camera', () => {
     await post(`${s.url}/api/undo`);
     free = 10 * 1024 * 1024;
     // @ts-expect-error reaching into the running station's disk monitor for the test
-    await s.station.p.disk.check();
+    await s.station.parts.disk.check();
     await c.waitEvent('disk.status');
     const refused = await post(`${s.url}/api/capture`);
     expect(refused.status).toBe(507);

@@ -1,11 +1,13 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { constants, existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+// A disk whose power can be cut, for the power-cut tests: the disk's life from creation to close, and the sweep of disks a crashed run left.
+import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { type DiskHolder, stopHolders, unmountAndDetach } from './powercut-holders.js';
+import { attachAndMount, execFileP, findProgram, mountsUnder, program, releaseSync, run } from './powercut-loop.js';
 
-const execFileP = promisify(execFile);
+export { type DiskHolder, diskHolders } from './powercut-holders.js';
+export { loopAttached, loopDeviceOf } from './powercut-loop.js';
 
 /**
  * A disk whose power can be cut: an ext4 image on a loop device, mounted with a
@@ -39,33 +41,6 @@ export type PowerCutSupport = { ok: true } | { ok: false; reason: string };
 
 const PREFIX = 'sms-powercut-';
 const PROGRAMS = ['losetup', 'mkfs.ext4', 'e2fsck', 'mount', 'umount', 'dd'];
-const SBIN = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
-
-function findProgram(name: string): string | null {
-  for (const dir of [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SBIN]) {
-    const candidate = path.join(dir, name);
-    if (existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-function program(name: string): string {
-  const found = findProgram(name);
-  if (!found) throw new Error(`${name} is not installed (e2fsprogs, util-linux, coreutils)`);
-  return found;
-}
-
-async function run(name: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
-  try {
-    const { stdout, stderr } = await execFileP(program(name), [...args], { timeout: timeoutMs, encoding: 'utf8' });
-    return `${stdout}${stderr}`;
-  } catch (err) {
-    const e = err as Error & { stdout?: string; stderr?: string; code?: number | string };
-    throw new Error(
-      `${name} ${args.join(' ')} failed (${e.code ?? 'no exit code'}): ${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message}`,
-    );
-  }
-}
 
 /**
  * Whether this machine can cut power to a loop disk: root, loop devices, and the
@@ -102,53 +77,6 @@ function hookExit(): void {
   });
 }
 
-/** Mount points below `dir`, deepest first, from the kernel's own table. */
-function mountsUnder(dir: string): string[] {
-  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  const points: string[] = [];
-  for (const line of lines) {
-    const field = line.split(' ')[4];
-    if (!field) continue;
-    // mountinfo escapes space, tab, newline and backslash as octal.
-    const point = field.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-    if (point === dir || point.startsWith(`${dir}/`)) points.push(point);
-  }
-  return points.sort((a, b) => b.length - a.length);
-}
-
-/** Loop devices whose backing file lies below `dir`. */
-function loopsUnder(dir: string): string[] {
-  const out: string[] = [];
-  let names: string[] = [];
-  try {
-    names = readdirSync('/sys/block').filter((n) => /^loop\d+$/.test(n));
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    try {
-      const backing = readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8')
-        .trim()
-        .replace(/ \(deleted\)$/, '');
-      if (backing === dir || backing.startsWith(`${dir}/`)) out.push(`/dev/${name}`);
-    } catch {
-      // Not attached.
-    }
-  }
-  return out;
-}
-
-/** Unmounts (lazily, it must not hang at exit), detaches and removes; never throws. */
-function releaseSync(dir: string): void {
-  for (const point of mountsUnder(dir)) {
-    const umount = findProgram('umount');
-    if (umount) spawnSync(umount, ['-l', point], { stdio: 'ignore', timeout: 30_000 });
-  }
-  const losetup = findProgram('losetup');
-  for (const dev of loopsUnder(dir)) if (losetup) spawnSync(losetup, ['-d', dev], { stdio: 'ignore', timeout: 30_000 });
-  rmSync(dir, { recursive: true, force: true });
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -183,95 +111,6 @@ export async function sweepStalePowerDisks(): Promise<string[]> {
     swept.push(dir);
   }
   return swept;
-}
-
-async function attachAndMount(image: string, mountPoint: string): Promise<string> {
-  const dev = (await run('losetup', ['--find', '--show', image])).trim();
-  try {
-    // commit=60: the journal is written only when a program asks (fsync) or after a minute.
-    // noauto_da_alloc: ext4 otherwise flushes a file replaced by rename or truncate on its
-    // own, which hides a missing fsync; the disk should keep only what was asked for.
-    await run('mount', ['-t', 'ext4', '-o', 'commit=60,noauto_da_alloc', dev, mountPoint]);
-  } catch (err) {
-    await run('losetup', ['-d', dev]).catch(() => undefined);
-    throw err;
-  }
-  return dev;
-}
-
-export interface DiskHolder {
-  pid: number;
-  /** The program's name, from /proc/<pid>/comm. */
-  comm: string;
-}
-
-/** Processes with a working directory, root or open file on the mounted disk (what `fuser -m` reports). */
-export function diskHolders(mountPoint: string): DiskHolder[] {
-  const on = (p: string) => p === mountPoint || p.startsWith(`${mountPoint}/`);
-  const holders: DiskHolder[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    try {
-      const links = ['cwd', 'root'].map((l) => `/proc/${pid}/${l}`);
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) links.push(`/proc/${pid}/fd/${fd}`);
-      const holds = links.some((l) => {
-        try {
-          return on(readlinkSync(l));
-        } catch {
-          return false;
-        }
-      });
-      if (holds) holders.push({ pid, comm: readFileSync(`/proc/${pid}/comm`, 'utf8').trim() });
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  return holders;
-}
-
-/**
- * When the power goes, every program on the machine stops at once; a helper the
- * program started (an ffmpeg writing thumbnails) must not outlive the cut and
- * keep the disk busy. Ends those processes, never the test runner itself.
- */
-async function stopHolders(mountPoint: string): Promise<DiskHolder[]> {
-  const stopped: DiskHolder[] = [];
-  for (let round = 0; round < 50; round++) {
-    const holders = diskHolders(mountPoint);
-    if (holders.some((h) => h.pid === process.pid)) {
-      throw new Error(`the power-cut disk at ${mountPoint} is still in use by this process; close its files before cutting power`);
-    }
-    if (holders.length === 0) return stopped;
-    for (const h of holders) {
-      try {
-        process.kill(h.pid, 'SIGKILL');
-        if (!stopped.some((s) => s.pid === h.pid)) stopped.push(h);
-      } catch {
-        // Exited meanwhile.
-      }
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`processes keep the power-cut disk at ${mountPoint} busy: ${JSON.stringify(diskHolders(mountPoint))}`);
-}
-
-async function unmountAndDetach(mountPoint: string, dev: string): Promise<void> {
-  // A program forked just before the cut (the station's thumbnail ffmpeg) may open its
-  // files on the disk only after the holders were ended: end those too, and try again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await run('umount', [mountPoint]);
-      break;
-    } catch (err) {
-      const holders = diskHolders(mountPoint);
-      if (attempt >= 5 || holders.length === 0) {
-        throw new Error(`the power-cut disk at ${mountPoint} is still in use (${(err as Error).message}): ${JSON.stringify(holders)}`);
-      }
-      await stopHolders(mountPoint);
-    }
-  }
-  await run('losetup', ['-d', dev]);
 }
 
 /** Creates and mounts a fresh power-cut disk in its own temp dir. */
@@ -336,26 +175,5 @@ export async function createPowerDisk(name: string, opts: { sizeMb?: number } = 
     releaseSync(dir);
     open.delete(entry);
     throw err;
-  }
-}
-
-/** The loop device a path's file system lives on, for checks in tests. */
-export function loopDeviceOf(mountPoint: string): string | null {
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const fields = line.split(' ');
-    if (fields[4] !== mountPoint) continue;
-    const sep = fields.indexOf('-');
-    const source = fields[sep + 2];
-    if (source?.startsWith('/dev/loop')) return source;
-  }
-  return null;
-}
-
-/** Whether a loop device is still attached to a backing file. */
-export function loopAttached(dev: string): boolean {
-  try {
-    return readFileSync(`/sys/block/${path.basename(dev)}/loop/backing_file`, 'utf8').trim().length > 0;
-  } catch {
-    return false;
   }
 }

@@ -29,7 +29,7 @@ export interface RsyncDaemon extends RsyncModule {
 }
 
 /** The rsyncd.conf text for authenticated, writable modules, each with its one user. Pure, for tests. */
-export function rsyncdConf(o: {
+export function rsyncdConf(daemon: {
   port: number;
   modules: ReadonlyArray<{ module: string; path: string; user: string }>;
   secretsFile: string;
@@ -39,20 +39,20 @@ export function rsyncdConf(o: {
   logFile?: string;
 }): string {
   return [
-    `port = ${o.port}`,
+    `port = ${daemon.port}`,
     'address = 127.0.0.1',
-    `pid file = ${o.pidFile}`,
-    ...(o.logFile ? [`log file = ${o.logFile}`] : []),
+    `pid file = ${daemon.pidFile}`,
+    ...(daemon.logFile ? [`log file = ${daemon.logFile}`] : []),
     'use chroot = no',
-    `uid = ${o.uid}`,
-    `gid = ${o.gid}`,
-    ...o.modules.flatMap((m) => [
+    `uid = ${daemon.uid}`,
+    `gid = ${daemon.gid}`,
+    ...daemon.modules.flatMap((m) => [
       '',
       `[${m.module}]`,
       `  path = ${m.path}`,
       '  read only = no',
       `  auth users = ${m.user}`,
-      `  secrets file = ${o.secretsFile}`,
+      `  secrets file = ${daemon.secretsFile}`,
       '  strict modes = yes',
     ]),
     '',

@@ -23,13 +23,13 @@ export interface PressFilter {
  * edge of a bouncy press wins, the bounces after it and the bounces of the release
  * are ignored, and a press costs no latency.
  */
-export function createPressFilter(o: PressFilterOptions): PressFilter {
+export function createPressFilter(timing: PressFilterOptions): PressFilter {
   const lastEdgeAt = new Map<ButtonAction, number>();
   let lastCaptureAt = Number.NEGATIVE_INFINITY;
 
   const lockout = (action: ButtonAction, at: number): boolean => {
     if (action !== 'capture') return true;
-    if (at - lastCaptureAt < o.captureLockoutMs) return false;
+    if (at - lastCaptureAt < timing.captureLockoutMs) return false;
     lastCaptureAt = at;
     return true;
   };
@@ -39,7 +39,7 @@ export function createPressFilter(o: PressFilterOptions): PressFilter {
       const previous = lastEdgeAt.get(action) ?? Number.NEGATIVE_INFINITY;
       lastEdgeAt.set(action, at);
       if (!pressed) return false;
-      if (at - previous < o.debounceMs) return false;
+      if (at - previous < timing.debounceMs) return false;
       return lockout(action, at);
     },
     press(action, at) {

@@ -45,6 +45,17 @@ export interface GpioLines {
   ids: string[];
 }
 
+/** What gpiomon (the buttons) and gpioset (their lights) are run with. */
+export interface GpioToolOptions {
+  /** A chip name, or "auto" to find the lines by name. */
+  chip: string;
+  pins: readonly ButtonPin[];
+  /** Overrides the program name (tests, unusual installs). */
+  command?: string | undefined;
+  gpiofindCommand?: string | undefined;
+  log: Logger;
+}
+
 export type GpioBias = 'pull-up' | 'pull-down' | 'as-is';
 
 /**
@@ -179,16 +190,7 @@ export class GpiomonButtons implements ButtonSource {
   private version: GpiodVersion = 1;
   private lines: GpioLines = { chip: null, ids: [] };
 
-  constructor(
-    private readonly o: {
-      /** A chip name, or "auto" to find the lines by name. */
-      chip: string;
-      pins: readonly ButtonPin[];
-      command?: string | undefined;
-      gpiofindCommand?: string | undefined;
-      log: Logger;
-    },
-  ) {}
+  constructor(private readonly options: GpioToolOptions) {}
 
   status(): ButtonsStatus {
     return { ...this.current };
@@ -201,26 +203,29 @@ export class GpiomonButtons implements ButtonSource {
 
   private fail(reason: string): void {
     // A broken button backend is a warning, not a crash: the UI's keys still work.
-    this.o.log.error({ event: 'buttons.failed', reason }, 'gpiomon buttons unavailable');
+    this.options.log.error({ event: 'buttons.failed', reason }, 'gpiomon buttons unavailable');
     this.setStatus({ kind: 'gpiomon', state: 'failed', message: reason });
   }
 
   async start(handlers: ButtonHandlers): Promise<void> {
     this.handlers = handlers;
     this.stopping = false;
-    const command = this.o.command ?? 'gpiomon';
+    const command = this.options.command ?? 'gpiomon';
     const detected = await detectGpiodVersion(command);
     if (!detected.ok) return this.fail(detected.reason);
     this.version = detected.version;
-    const planned = await planLines(this.version, this.o.chip, this.o.pins, this.o.gpiofindCommand);
+    const planned = await planLines(this.version, this.options.chip, this.options.pins, this.options.gpiofindCommand);
     if (!planned.ok) return this.fail(planned.reason);
     this.lines = planned.lines;
-    this.o.log.info({ event: 'buttons.gpiomon', libgpiod: this.version, chip: this.lines.chip, lines: this.lines.ids }, 'watching buttons');
+    this.options.log.info(
+      { event: 'buttons.gpiomon', libgpiod: this.version, chip: this.lines.chip, lines: this.lines.ids },
+      'watching buttons',
+    );
     this.spawn();
   }
 
   private spawn(): void {
-    const command = this.o.command ?? 'gpiomon';
+    const command = this.options.command ?? 'gpiomon';
     const args = gpiomonArgs(this.version, this.lines);
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -233,7 +238,7 @@ export class GpiomonButtons implements ButtonSource {
       partial = lines.pop() ?? '';
       for (const line of lines) {
         const ev = parseGpiomonLine(line);
-        const action = ev ? this.o.pins[eventIndex(this.lines, ev)]?.action : undefined;
+        const action = ev ? this.options.pins[eventIndex(this.lines, ev)]?.action : undefined;
         if (!ev || !action) continue;
         if (!healthy) {
           healthy = true;
@@ -252,7 +257,7 @@ export class GpiomonButtons implements ButtonSource {
       this.child = undefined;
       if (this.stopping) return;
       const delay = backoffMs(this.failures++, { minMs: 1000, maxMs: 30_000 });
-      this.o.log.warn({ event: 'buttons.exit', reason, delayMs: delay }, 'gpiomon ended; restarting');
+      this.options.log.warn({ event: 'buttons.exit', reason, delayMs: delay }, 'gpiomon ended; restarting');
       this.setStatus({ kind: 'gpiomon', state: 'failed', message: reason });
       this.restartTimer = setTimeout(() => this.spawn(), delay);
     };

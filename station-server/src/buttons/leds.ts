@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ButtonAction, StationState } from '@stop-motion/protocol';
-import type { ButtonPin } from '../config.js';
-import type { Logger } from '../log.js';
-import { detectGpiodVersion, type GpiodVersion, type GpioLines, planLines } from './gpiomon.js';
+import { detectGpiodVersion, type GpiodVersion, type GpioLines, type GpioToolOptions, planLines } from './gpiomon.js';
 
 const running = (c: ChildProcess) => c.pid !== undefined && c.exitCode === null && c.signalCode === null;
 /** Resolves when the process is gone; a spawn failure may never emit 'exit'. */
@@ -46,26 +44,18 @@ export class ButtonLeds {
   private stopped = false;
   private released: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly o: {
-      chip: string;
-      pins: readonly ButtonPin[];
-      command?: string | undefined;
-      gpiofindCommand?: string | undefined;
-      log: Logger;
-    },
-  ) {}
+  constructor(private readonly options: GpioToolOptions) {}
 
   async start(): Promise<void> {
-    const detected = await detectGpiodVersion(this.o.command ?? 'gpioset');
+    const detected = await detectGpiodVersion(this.options.command ?? 'gpioset');
     if (!detected.ok) {
-      this.o.log.warn({ event: 'leds.failed', reason: detected.reason }, 'button lights unavailable');
+      this.options.log.warn({ event: 'leds.failed', reason: detected.reason }, 'button lights unavailable');
       return;
     }
     this.version = detected.version;
-    const planned = await planLines(this.version, this.o.chip, this.o.pins, this.o.gpiofindCommand);
+    const planned = await planLines(this.version, this.options.chip, this.options.pins, this.options.gpiofindCommand);
     if (!planned.ok) {
-      this.o.log.warn({ event: 'leds.failed', reason: planned.reason }, 'button lights unavailable');
+      this.options.log.warn({ event: 'leds.failed', reason: planned.reason }, 'button lights unavailable');
       return;
     }
     this.lines = planned.lines;
@@ -78,7 +68,7 @@ export class ButtonLeds {
     const args = gpiosetArgs(
       this.version,
       this.lines,
-      this.o.pins.map((p) => states[p.action]),
+      this.options.pins.map((p) => states[p.action]),
     );
     const key = args.join(' ');
     if (key === this.last) return;
@@ -92,15 +82,15 @@ export class ButtonLeds {
     }
     void this.released.then(() => {
       if (this.stopped || this.last !== key || this.child) return;
-      const child = spawn(this.o.command ?? 'gpioset', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(this.options.command ?? 'gpioset', args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr?.on('data', (c: Buffer) => {
         stderr = (stderr + c.toString('utf8')).slice(-300);
       });
-      child.once('error', (err) => this.o.log.warn({ event: 'leds.failed', err: err.message }, 'gpioset failed'));
+      child.once('error', (err) => this.options.log.warn({ event: 'leds.failed', err: err.message }, 'gpioset failed'));
       child.once('exit', (code) => {
         // Ended by us (a newer state, or stop) is normal; anything else is a fault to log.
-        if (code !== null && code !== 0) this.o.log.warn({ event: 'leds.failed', code, stderr: stderr.trim() }, 'gpioset failed');
+        if (code !== null && code !== 0) this.options.log.warn({ event: 'leds.failed', code, stderr: stderr.trim() }, 'gpioset failed');
       });
       this.child = child;
     });

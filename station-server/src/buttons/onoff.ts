@@ -74,7 +74,7 @@ export class OnoffButtons implements ButtonSource {
   private current: ButtonsStatus = { kind: 'onoff', state: 'off' };
 
   constructor(
-    private readonly o: {
+    private readonly options: {
       pins: readonly ButtonPin[];
       sysRoot?: string;
       log: Logger;
@@ -89,14 +89,14 @@ export class OnoffButtons implements ButtonSource {
 
   async start(handlers: ButtonHandlers): Promise<void> {
     try {
-      const mod = await (this.o.load ?? loadOnoff)();
-      const base = gpioBase(await readGpioChips(this.o.sysRoot));
+      const mod = await (this.options.load ?? loadOnoff)();
+      const base = gpioBase(await readGpioChips(this.options.sysRoot));
       if (base === null) throw new Error('no GPIO chip found under /sys/class/gpio');
-      for (const pin of this.o.pins) {
+      for (const pin of this.options.pins) {
         const gpio = new mod.Gpio(base + pin.pin, 'in', 'both', { activeLow: true });
         gpio.watch((err, value) => {
           if (err) {
-            this.o.log.warn({ event: 'buttons.error', err: err.message }, 'GPIO watch error');
+            this.options.log.warn({ event: 'buttons.error', err: err.message }, 'GPIO watch error');
             return;
           }
           handlers.onEdge({ action: pin.action, pressed: value === 1, at: performance.now() });
@@ -107,7 +107,7 @@ export class OnoffButtons implements ButtonSource {
     } catch (err) {
       // A broken button backend is a warning, not a crash: the UI's keys still work.
       this.current = { kind: 'onoff', state: 'failed', message: (err as Error).message };
-      this.o.log.error({ event: 'buttons.failed', err: (err as Error).message }, 'onoff buttons unavailable');
+      this.options.log.error({ event: 'buttons.failed', err: (err as Error).message }, 'onoff buttons unavailable');
     }
     handlers.onStatus(this.status());
   }

@@ -49,74 +49,61 @@ function filterQuote(text: string): string {
   return text.replace(/[\\':,;[\]=]/g, (c) => `\\${c}`);
 }
 
+/** ffmpeg without prompts or chatter, reading its input at the input's own rate. */
+const QUIET_REALTIME = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re'] as const;
+
+/** MJPEG at `quality` on stdout, one write per frame so a frame never waits in ffmpeg's output buffer. */
+function mjpegToStdout(quality: number): string[] {
+  return ['-flush_packets', '1', '-q:v', String(quality), '-f', 'mjpeg', 'pipe:1'];
+}
+
 /**
  * The simulated set: a table top, a red block that moves in small steps like an
  * animated puppet, and the frame number and clock stamped on it, encoded as MJPEG
  * at the configured size and rate. About 10 % of one core at 1280×720@30.
  */
-export function testCameraArgs(o: CameraSize & { quality: number; font?: string; label?: string }): string[] {
-  const font = filterQuote(o.font ?? FONT);
-  const block = Math.max(8, Math.round(o.height / 4.5));
-  const step = Math.max(2, Math.round(o.width / 50));
-  const fontSize = Math.max(10, Math.round(o.height / 11));
-  const clockSize = Math.max(8, Math.round(o.height / 20));
-  const label = o.label
-    ? `,drawtext=fontfile=${font}:text='${filterQuote(o.label)}':x=w-tw-${Math.round(o.width / 32)}:y=${Math.round(o.height / 18)}:fontsize=${clockSize}:fontcolor=white`
+export function testCameraArgs(camera: CameraSize & { quality: number; font?: string; label?: string }): string[] {
+  const font = filterQuote(camera.font ?? FONT);
+  const block = Math.max(8, Math.round(camera.height / 4.5));
+  const step = Math.max(2, Math.round(camera.width / 50));
+  const fontSize = Math.max(10, Math.round(camera.height / 11));
+  const clockSize = Math.max(8, Math.round(camera.height / 20));
+  const label = camera.label
+    ? `,drawtext=fontfile=${font}:text='${filterQuote(camera.label)}':x=w-tw-${Math.round(camera.width / 32)}:y=${Math.round(camera.height / 18)}:fontsize=${clockSize}:fontcolor=white`
     : '';
   const graph =
     `[0]drawbox=x=0:y=ih*0.7:w=iw:h=ih*0.3:color=0x4a7a3a:t=fill[bg];` +
-    `[bg][1]overlay=x='${Math.round(o.width / 12)}+mod(floor(t*6)*${step}\\,W-${block + Math.round(o.width / 6)})':y='H*0.7-${Math.round(block * 0.9)}+${Math.round(block / 5)}*sin(floor(t*6)/2)',` +
-    `drawtext=fontfile=${font}:text='%{n}':x=${Math.round(o.width / 32)}:y=${Math.round(o.height / 18)}:fontsize=${fontSize}:fontcolor=white:box=1:boxcolor=black@0.5,` +
-    `drawtext=fontfile=${font}:text='%{localtime}':x=${Math.round(o.width / 32)}:y=h-${Math.round(o.height / 9)}:fontsize=${clockSize}:fontcolor=white${label}`;
+    `[bg][1]overlay=x='${Math.round(camera.width / 12)}+mod(floor(t*6)*${step}\\,W-${block + Math.round(camera.width / 6)})':y='H*0.7-${Math.round(block * 0.9)}+${Math.round(block / 5)}*sin(floor(t*6)/2)',` +
+    `drawtext=fontfile=${font}:text='%{n}':x=${Math.round(camera.width / 32)}:y=${Math.round(camera.height / 18)}:fontsize=${fontSize}:fontcolor=white:box=1:boxcolor=black@0.5,` +
+    `drawtext=fontfile=${font}:text='%{localtime}':x=${Math.round(camera.width / 32)}:y=h-${Math.round(camera.height / 9)}:fontsize=${clockSize}:fontcolor=white${label}`;
   return [
-    '-nostdin',
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
+    ...QUIET_REALTIME,
     '-f',
     'lavfi',
     '-i',
-    `color=c=0x8a6a4a:s=${o.width}x${o.height}:r=${o.fps},format=yuvj420p`,
+    `color=c=0x8a6a4a:s=${camera.width}x${camera.height}:r=${camera.fps},format=yuvj420p`,
     '-f',
     'lavfi',
     '-i',
-    `color=c=0xd83a2e:s=${block}x${block}:r=${o.fps}`,
+    `color=c=0xd83a2e:s=${block}x${block}:r=${camera.fps}`,
     '-filter_complex',
     graph,
-    // One write per frame: a frame never waits in ffmpeg's output buffer.
-    '-flush_packets',
-    '1',
-    '-q:v',
-    String(o.quality),
-    '-f',
-    'mjpeg',
-    'pipe:1',
+    ...mjpegToStdout(camera.quality),
   ];
 }
 
 /** A video file played as the camera, looping, re-encoded to MJPEG at the configured size. */
-export function replayVideoArgs(o: CameraSize & { source: string; quality: number }): string[] {
+export function replayVideoArgs(camera: CameraSize & { source: string; quality: number }): string[] {
   return [
-    '-nostdin',
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
+    ...QUIET_REALTIME,
     '-stream_loop',
     '-1',
     '-i',
-    o.source,
+    camera.source,
     '-an',
     '-vf',
-    `scale=${o.width}:${o.height}:force_original_aspect_ratio=decrease,pad=${o.width}:${o.height}:(ow-iw)/2:(oh-ih)/2,fps=${o.fps},format=yuvj420p`,
-    '-flush_packets',
-    '1',
-    '-q:v',
-    String(o.quality),
-    '-f',
-    'mjpeg',
-    'pipe:1',
+    `scale=${camera.width}:${camera.height}:force_original_aspect_ratio=decrease,pad=${camera.width}:${camera.height}:(ow-iw)/2:(oh-ih)/2,fps=${camera.fps},format=yuvj420p`,
+    ...mjpegToStdout(camera.quality),
   ];
 }
 
@@ -125,10 +112,10 @@ export function replayVideoArgs(o: CameraSize & { source: string; quality: numbe
  * camera that offers only YUYV (many do at useful sizes) is encoded here at
  * CAMERA_QUALITY.
  */
-export function v4l2Args(o: CameraSize & { device: string; input: 'mjpeg' | 'yuyv422'; quality: number }): string[] {
-  const head = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'v4l2', '-input_format', o.input];
-  head.push('-framerate', String(o.fps), '-video_size', `${o.width}x${o.height}`, '-i', o.device);
-  const encode = o.input === 'mjpeg' ? ['-c:v', 'copy'] : ['-vf', 'format=yuvj420p', '-c:v', 'mjpeg', '-q:v', String(o.quality)];
+export function v4l2Args(camera: CameraSize & { device: string; input: 'mjpeg' | 'yuyv422'; quality: number }): string[] {
+  const head = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'v4l2', '-input_format', camera.input];
+  head.push('-framerate', String(camera.fps), '-video_size', `${camera.width}x${camera.height}`, '-i', camera.device);
+  const encode = camera.input === 'mjpeg' ? ['-c:v', 'copy'] : ['-vf', 'format=yuvj420p', '-c:v', 'mjpeg', '-q:v', String(camera.quality)];
   return [...head, ...encode, '-flush_packets', '1', '-f', 'mjpeg', 'pipe:1'];
 }
 
@@ -142,7 +129,7 @@ export interface LockedControls {
 }
 
 /** The Pi camera as an MJPEG stream on stdout. */
-export function rpicamArgs(o: CameraSize & { quality?: number; flickerHz?: 50 | 60 | undefined; locked?: LockedControls }): string[] {
+export function rpicamArgs(camera: CameraSize & { quality?: number; flickerHz?: 50 | 60 | undefined; locked?: LockedControls }): string[] {
   const args = [
     '-t',
     '0',
@@ -150,17 +137,17 @@ export function rpicamArgs(o: CameraSize & { quality?: number; flickerHz?: 50 | 
     '--codec',
     'mjpeg',
     '--width',
-    String(o.width),
+    String(camera.width),
     '--height',
-    String(o.height),
+    String(camera.height),
     '--framerate',
-    String(o.fps),
+    String(camera.fps),
   ];
-  if (o.quality !== undefined) args.push('-q', String(o.quality));
+  if (camera.quality !== undefined) args.push('-q', String(camera.quality));
   // Mains lighting flickers at twice its frequency (100 Hz on 50 Hz mains); exposure in
   // whole flicker periods hides it.
-  if (o.flickerHz) args.push('--flicker-period', flickerPeriod(o.flickerHz));
-  const l = o.locked ?? {};
+  if (camera.flickerHz) args.push('--flicker-period', flickerPeriod(camera.flickerHz));
+  const l = camera.locked ?? {};
   if (l.shutterUs !== undefined) args.push('--shutter', `${Math.round(l.shutterUs)}us`);
   if (l.gain !== undefined) args.push('--gain', formatNumber(l.gain));
   if (l.awbGains !== undefined) args.push('--awbgains', l.awbGains);
@@ -170,11 +157,13 @@ export function rpicamArgs(o: CameraSize & { quality?: number; flickerHz?: 50 | 
 }
 
 /** A short automatic run whose metadata tells the values to lock ("settle then lock"). */
-export function rpicamSettleArgs(o: CameraSize & { settleMs: number; metadataFile: string; flickerHz?: 50 | 60 | undefined }): string[] {
-  const args = ['-t', `${o.settleMs}ms`, '-n', '--codec', 'mjpeg', '--width', String(o.width), '--height', String(o.height)];
-  args.push('--framerate', String(o.fps));
-  if (o.flickerHz) args.push('--flicker-period', flickerPeriod(o.flickerHz));
-  args.push('--metadata', o.metadataFile, '--metadata-format', 'json', '-o', '/dev/null');
+export function rpicamSettleArgs(
+  camera: CameraSize & { settleMs: number; metadataFile: string; flickerHz?: 50 | 60 | undefined },
+): string[] {
+  const args = ['-t', `${camera.settleMs}ms`, '-n', '--codec', 'mjpeg', '--width', String(camera.width), '--height', String(camera.height)];
+  args.push('--framerate', String(camera.fps));
+  if (camera.flickerHz) args.push('--flicker-period', flickerPeriod(camera.flickerHz));
+  args.push('--metadata', camera.metadataFile, '--metadata-format', 'json', '-o', '/dev/null');
   return args;
 }
 

@@ -34,7 +34,7 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
   private loop: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly o: {
+    private readonly options: {
       config: StationConfig['delivery'];
       outboxDir: string;
       sentDir: string;
@@ -45,7 +45,7 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
   ) {
     super();
     this.current = {
-      target: o.config.target ? redactTarget(o.config.target) : null,
+      target: options.config.target ? redactTarget(options.config.target) : null,
       pending: 0,
       sent: 0,
       lastSuccessAt: null,
@@ -92,22 +92,22 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
   }
 
   private async pendingIds(): Promise<string[]> {
-    const ids = (await readdir(this.o.outboxDir).catch(() => [] as string[])).filter(isValidId).sort();
+    const ids = (await readdir(this.options.outboxDir).catch(() => [] as string[])).filter(isValidId).sort();
     const ready: string[] = [];
     for (const id of ids) {
-      if (await exists(path.join(this.o.outboxDir, id, DONE_FILE))) ready.push(id);
+      if (await exists(path.join(this.options.outboxDir, id, DONE_FILE))) ready.push(id);
     }
     return ready;
   }
 
   private async refreshCounts(): Promise<void> {
     const pending = (await this.pendingIds()).length;
-    const sent = (await readdir(this.o.sentDir).catch(() => [] as string[])).filter(isValidId).length;
+    const sent = (await readdir(this.options.sentDir).catch(() => [] as string[])).filter(isValidId).length;
     this.update({ pending, sent });
   }
 
   private async drain(): Promise<void> {
-    const target = this.o.config.target;
+    const target = this.options.config.target;
     await this.refreshCounts();
     if (!target) return;
     for (;;) {
@@ -125,15 +125,18 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
       if (result.ok) {
         this.failures = 0;
         await this.moveToSent(id);
-        this.o.log.info({ event: 'delivery.sent', movieId: id }, 'package delivered');
+        this.options.log.info({ event: 'delivery.sent', movieId: id }, 'package delivered');
         this.update({ lastSuccessAt: new Date().toISOString(), lastError: null, nextAttemptAt: null });
         await this.refreshCounts();
         this.emit('delivered', id);
       } else {
         this.failures++;
-        const delay = retryDelayMs(this.failures, this.o.config.retryMinMs, this.o.config.retryMaxMs);
+        const delay = retryDelayMs(this.failures, this.options.config.retryMinMs, this.options.config.retryMaxMs);
         const next = new Date(Date.now() + delay).toISOString();
-        this.o.log.warn({ event: 'delivery.failed', movieId: id, reason: result.message, retryInMs: delay }, 'delivery failed; will retry');
+        this.options.log.warn(
+          { event: 'delivery.failed', movieId: id, reason: result.message, retryInMs: delay },
+          'delivery failed; will retry',
+        );
         this.update({ lastError: result.message, lastErrorAt: new Date().toISOString(), nextAttemptAt: next });
         this.timer = setTimeout(() => this.kick(), delay);
         return;
@@ -145,10 +148,10 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
     const opts = {
       target,
       movieId: id,
-      source: path.join(this.o.outboxDir, id),
-      timeoutSeconds: this.o.config.timeoutSeconds,
-      passwordFile: this.o.config.rsyncPasswordFile,
-      sshKey: this.o.config.sshKey,
+      source: path.join(this.options.outboxDir, id),
+      timeoutSeconds: this.options.config.timeoutSeconds,
+      passwordFile: this.options.config.rsyncPasswordFile,
+      sshKey: this.options.config.sshKey,
     };
     const files = await this.run(rsyncFilesArgs(opts));
     if (!files.ok) return files;
@@ -158,16 +161,16 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
   private run(args: string[]): Promise<RunResult> {
     const env = { ...process.env };
     delete env.RSYNC_PASSWORD;
-    if (this.o.config.rsyncPassword) env.RSYNC_PASSWORD = this.o.config.rsyncPassword;
+    if (this.options.config.rsyncPassword) env.RSYNC_PASSWORD = this.options.config.rsyncPassword;
     const abort = new AbortController();
     this.abort = abort;
     return new Promise((resolve) => {
-      const child = spawn(this.o.command ?? 'rsync', args, { stdio: ['ignore', 'ignore', 'pipe'], env, signal: abort.signal });
+      const child = spawn(this.options.command ?? 'rsync', args, { stdio: ['ignore', 'ignore', 'pipe'], env, signal: abort.signal });
       let stderr = '';
       child.stderr?.on('data', (c: Buffer) => {
         stderr = (stderr + c.toString('utf8')).slice(-2000);
       });
-      const killTimer = setTimeout(() => child.kill('SIGKILL'), (this.o.config.timeoutSeconds + 30) * 1000);
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), (this.options.config.timeoutSeconds + 30) * 1000);
       let done = false;
       const finish = (r: RunResult) => {
         if (done) return;
@@ -187,34 +190,34 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
   }
 
   private async moveToSent(id: string): Promise<void> {
-    const dest = path.join(this.o.sentDir, id);
+    const dest = path.join(this.options.sentDir, id);
     await rm(dest, { recursive: true, force: true });
-    await rename(path.join(this.o.outboxDir, id), dest);
+    await rename(path.join(this.options.outboxDir, id), dest);
     // The directory's time marks when it was sent, for retention.
     const now = new Date();
     await utimes(dest, now, now);
-    await fsyncDir(this.o.sentDir);
-    await fsyncDir(this.o.outboxDir);
+    await fsyncDir(this.options.sentDir);
+    await fsyncDir(this.options.outboxDir);
   }
 
   /** Sent packages, oldest first by the time they were delivered. */
   async sentByAge(): Promise<Array<{ id: string; sentAt: number }>> {
     const out: Array<{ id: string; sentAt: number }> = [];
-    for (const id of (await readdir(this.o.sentDir).catch(() => [] as string[])).filter(isValidId)) {
-      const s = await stat(path.join(this.o.sentDir, id)).catch(() => null);
+    for (const id of (await readdir(this.options.sentDir).catch(() => [] as string[])).filter(isValidId)) {
+      const s = await stat(path.join(this.options.sentDir, id)).catch(() => null);
       if (s) out.push({ id, sentAt: s.mtimeMs });
     }
     return out.sort((a, b) => a.sentAt - b.sentAt);
   }
 
   async removeSent(id: string): Promise<void> {
-    await rm(path.join(this.o.sentDir, id), { recursive: true, force: true });
+    await rm(path.join(this.options.sentDir, id), { recursive: true, force: true });
     this.emit('removed', id);
   }
 
   /** Drops sent packages older than SENT_RETENTION_DAYS. */
   async pruneSent(now = Date.now()): Promise<number> {
-    const cutoff = now - this.o.config.sentRetentionDays * 24 * 3600 * 1000;
+    const cutoff = now - this.options.config.sentRetentionDays * 24 * 3600 * 1000;
     let removed = 0;
     for (const p of await this.sentByAge()) {
       if (p.sentAt >= cutoff) break;
@@ -222,7 +225,7 @@ export class Delivery extends EventEmitter<{ status: [DeliveryStatus]; delivered
       removed++;
     }
     if (removed > 0) {
-      this.o.log.info({ event: 'delivery.pruned', removed }, 'removed old sent packages');
+      this.options.log.info({ event: 'delivery.pruned', removed }, 'removed old sent packages');
       await this.refreshCounts();
     }
     return removed;

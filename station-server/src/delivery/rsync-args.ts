@@ -33,28 +33,35 @@ export interface RsyncOptions {
  * there right after DONE loses no frame the station has let go of. Both ends need an
  * rsync that knows the option (Debian 12 and Raspberry Pi OS Bookworm ship 3.2.7).
  */
-function common(o: RsyncOptions): string[] {
-  const args = ['-a', '--fsync', `--timeout=${o.timeoutSeconds}`, `--contimeout=${Math.min(o.timeoutSeconds, 30)}`];
-  const kind = targetKind(o.target);
+function common(rsync: RsyncOptions): string[] {
+  const args = ['-a', '--fsync', `--timeout=${rsync.timeoutSeconds}`, `--contimeout=${Math.min(rsync.timeoutSeconds, 30)}`];
+  const kind = targetKind(rsync.target);
   if (kind !== 'rsync') args.splice(3, 1); // --contimeout only applies to daemon connections
-  if (kind === 'rsync' && o.passwordFile) args.push(`--password-file=${o.passwordFile}`);
+  if (kind === 'rsync' && rsync.passwordFile) args.push(`--password-file=${rsync.passwordFile}`);
   if (kind === 'ssh') {
     // rsync splits this string itself; no shell is involved.
     const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-o', 'ServerAliveInterval=15'];
-    if (o.sshKey) ssh.push('-i', o.sshKey);
+    if (rsync.sshKey) ssh.push('-i', rsync.sshKey);
     args.push('-e', ssh.join(' '));
   }
   return args;
 }
 
 /** Step 1: every file but DONE, resumable, renamed into place only at the end. */
-export function rsyncFilesArgs(o: RsyncOptions): string[] {
-  const source = o.source.endsWith('/') ? o.source : `${o.source}/`;
-  return [...common(o), '--partial', '--delay-updates', `--exclude=${DONE_FILE}`, source, packageDestination(o.target, o.movieId)];
+export function rsyncFilesArgs(rsync: RsyncOptions): string[] {
+  const source = rsync.source.endsWith('/') ? rsync.source : `${rsync.source}/`;
+  return [
+    ...common(rsync),
+    '--partial',
+    '--delay-updates',
+    `--exclude=${DONE_FILE}`,
+    source,
+    packageDestination(rsync.target, rsync.movieId),
+  ];
 }
 
 /** Step 2: DONE, once everything else has arrived. */
-export function rsyncDoneArgs(o: RsyncOptions): string[] {
-  const source = o.source.endsWith('/') ? o.source : `${o.source}/`;
-  return [...common(o), `${source}${DONE_FILE}`, `${packageDestination(o.target, o.movieId)}${DONE_FILE}`];
+export function rsyncDoneArgs(rsync: RsyncOptions): string[] {
+  const source = rsync.source.endsWith('/') ? rsync.source : `${rsync.source}/`;
+  return [...common(rsync), `${source}${DONE_FILE}`, `${packageDestination(rsync.target, rsync.movieId)}${DONE_FILE}`];
 }

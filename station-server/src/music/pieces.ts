@@ -1,3 +1,4 @@
+// Over 300 lines because it is data: the notes of the default soundtracks, one score per mood, read as music rather than code.
 import type { TrackMood } from '@stop-motion/protocol';
 
 /**

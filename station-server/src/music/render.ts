@@ -37,26 +37,26 @@ const STAMP_FILE = '.source-sha256';
 /** Seconds the full track lasts. */
 export const trackSeconds = (p: Piece) => secondsOf(p) + RELEASE_SECONDS;
 
-export function fluidsynthArgs(o: { soundfont: string; midi: string; wav: string }): string[] {
+export function fluidsynthArgs(options: { soundfont: string; midi: string; wav: string }): string[] {
   // -n -i: no MIDI input, no shell; -F: render as fast as possible to a file.
-  return ['-n', '-i', '-q', '-F', o.wav, '-r', String(SAMPLE_RATE), '-T', 'wav', '-g', '0.5', o.soundfont, o.midi];
+  return ['-n', '-i', '-q', '-F', options.wav, '-r', String(SAMPLE_RATE), '-T', 'wav', '-g', '0.5', options.soundfont, options.midi];
 }
 
 const opus = ['-ar', String(SAMPLE_RATE), '-ac', '2', '-c:a', 'libopus', '-b:a', '96k', '-vbr', 'on'];
 const loudnorm = `loudnorm=I=${LOUDNESS_LUFS}:TP=-1.5:LRA=11`;
 
 /** The whole piece: cut after its release (FluidSynth renders seconds of silence past the end), faded out. */
-export function fullTrackArgs(o: { wav: string; out: string; seconds: number }): string[] {
-  const s = o.seconds.toFixed(3);
-  const fadeAt = (o.seconds - FADE_SECONDS).toFixed(3);
+export function fullTrackArgs(options: { wav: string; out: string; seconds: number }): string[] {
+  const s = options.seconds.toFixed(3);
+  const fadeAt = (options.seconds - FADE_SECONDS).toFixed(3);
   const filter = `atrim=0:${s},${loudnorm},afade=t=out:st=${fadeAt}:d=${FADE_SECONDS}`;
-  return ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-i', o.wav, '-af', filter, ...opus, '-t', s, o.out];
+  return ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-i', options.wav, '-af', filter, ...opus, '-t', s, options.out];
 }
 
 /** A few seconds from `from`, faded in and out so it never clicks. */
-export function previewArgs(o: { wav: string; out: string; from: number }): string[] {
-  const end = (o.from + PREVIEW_SECONDS).toFixed(3);
-  const filter = `atrim=${o.from.toFixed(3)}:${end},asetpts=PTS-STARTPTS,${loudnorm},afade=t=in:d=0.05,afade=t=out:st=${PREVIEW_SECONDS - 1}:d=1`;
+export function previewArgs(options: { wav: string; out: string; from: number }): string[] {
+  const end = (options.from + PREVIEW_SECONDS).toFixed(3);
+  const filter = `atrim=${options.from.toFixed(3)}:${end},asetpts=PTS-STARTPTS,${loudnorm},afade=t=in:d=0.05,afade=t=out:st=${PREVIEW_SECONDS - 1}:d=1`;
   return [
     '-nostdin',
     '-hide_banner',
@@ -64,13 +64,13 @@ export function previewArgs(o: { wav: string; out: string; from: number }): stri
     'error',
     '-y',
     '-i',
-    o.wav,
+    options.wav,
     '-af',
     filter,
     ...opus,
     '-t',
     String(PREVIEW_SECONDS),
-    o.out,
+    options.out,
   ];
 }
 
@@ -150,11 +150,11 @@ export interface BuildOptions {
  * in a temp folder beside it and renamed into place, so a killed build leaves either
  * the old set or the new one.
  */
-export async function buildDefaultTracks(o: BuildOptions = {}): Promise<string> {
-  const outDir = o.outDir ?? DEFAULT_TRACKS_DIR;
-  const soundfont = o.soundfont ?? DEFAULT_SOUNDFONT;
-  const pieces = o.pieces ?? PIECES;
-  const timeoutMs = o.timeoutMs ?? 120_000;
+export async function buildDefaultTracks(options: BuildOptions = {}): Promise<string> {
+  const outDir = options.outDir ?? DEFAULT_TRACKS_DIR;
+  const soundfont = options.soundfont ?? DEFAULT_SOUNDFONT;
+  const pieces = options.pieces ?? PIECES;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   if (!existsSync(soundfont))
     throw new Error(`soundfont ${soundfont} is missing (Debian package fluid-soundfont-gm; npm run bootstrap installs it)`);
   await mkdir(path.dirname(outDir), { recursive: true });
@@ -194,10 +194,10 @@ export async function buildDefaultTracks(o: BuildOptions = {}): Promise<string> 
 }
 
 /** Builds the default set when it is missing or was made from other sources; returns its folder. */
-export async function ensureDefaultTracks(o: BuildOptions = {}): Promise<string> {
-  const outDir = o.outDir ?? DEFAULT_TRACKS_DIR;
-  const want = sourceHash(o.soundfont ?? DEFAULT_SOUNDFONT);
+export async function ensureDefaultTracks(options: BuildOptions = {}): Promise<string> {
+  const outDir = options.outDir ?? DEFAULT_TRACKS_DIR;
+  const want = sourceHash(options.soundfont ?? DEFAULT_SOUNDFONT);
   const have = await readFile(path.join(outDir, STAMP_FILE), 'utf8').catch(() => null);
   if (have === want && existsSync(path.join(outDir, TRACKS_FILE))) return outDir;
-  return buildDefaultTracks(o);
+  return buildDefaultTracks(options);
 }

@@ -1,29 +1,25 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+// The one movie in progress and the finished packages, as directories under the data dir.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { exists, fsyncDir, TEMP_PREFIX, writeFileDurable } from '@stop-motion/kit';
+import { exists, fsyncDir, writeFileDurable } from '@stop-motion/kit';
 import {
   DONE_FILE,
   type FrameRef,
-  flagForPublish,
   frameFileName,
-  frameIndex,
   isFrameFileName,
   isValidId,
   type Locale,
-  MANIFEST_FILE,
   type ManifestV1,
-  manifestV1Schema,
-  NOPUBLISH_FILE,
-  PACKAGE_FORMAT,
-  PACKAGE_VERSION,
-  PUBLISH_FILE,
   type Publish,
-  parseManifest,
   type RecentMovie,
 } from '@stop-motion/protocol';
 import { decodeTime, monotonicFactory } from 'ulid';
 import type { Logger } from '../log.js';
+import { recoverFrames, type StoredFrame, sha256Hex, shortHash } from './frames.js';
+import { buildManifest, listRecent, recentFromManifest, sealPackage } from './package.js';
+
+export { sha256Hex, shortHash } from './frames.js';
 
 export class StoreError extends Error {
   constructor(
@@ -32,11 +28,6 @@ export class StoreError extends Error {
   ) {
     super(message);
   }
-}
-
-interface StoredFrame {
-  file: string;
-  sha256: string;
 }
 
 export interface StoreOptions {
@@ -55,15 +46,6 @@ export interface FinishOutcome {
   ownerKey: string;
   frameCount: number;
   manifest: ManifestV1;
-}
-
-/** `frame.hash` in the protocol: enough of the sha256 to bust caches. */
-export function shortHash(sha256: string): string {
-  return sha256.slice(0, 16);
-}
-
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /**
@@ -91,11 +73,11 @@ export class MovieStore {
   /** Serialises changes: a capture, an undo and a finish never interleave. */
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly o: StoreOptions) {
-    this.currentDir = path.join(o.dataDir, 'current');
-    this.outboxDir = path.join(o.dataDir, 'outbox');
-    this.sentDir = path.join(o.dataDir, 'sent');
-    this.trashDir = path.join(o.dataDir, 'trash');
+  constructor(private readonly options: StoreOptions) {
+    this.currentDir = path.join(options.dataDir, 'current');
+    this.outboxDir = path.join(options.dataDir, 'outbox');
+    this.sentDir = path.join(options.dataDir, 'sent');
+    this.trashDir = path.join(options.dataDir, 'trash');
   }
 
   get movieId(): string {
@@ -107,7 +89,7 @@ export class MovieStore {
   }
 
   get maxFrames(): number {
-    return this.o.maxFrames;
+    return this.options.maxFrames;
   }
 
   get startedAt(): string {
@@ -134,7 +116,7 @@ export class MovieStore {
 
   /** Reads the state from disk, finishing or undoing whatever a crash interrupted. */
   async open(): Promise<void> {
-    for (const dir of [this.o.dataDir, this.currentDir, this.outboxDir, this.sentDir, this.trashDir]) {
+    for (const dir of [this.options.dataDir, this.currentDir, this.outboxDir, this.sentDir, this.trashDir]) {
       await mkdir(dir, { recursive: true });
     }
     await rm(this.trashDir, { recursive: true, force: true });
@@ -146,75 +128,30 @@ export class MovieStore {
       if (names.includes(DONE_FILE)) {
         // Finished but not yet moved: complete the move.
         await this.moveToOutbox(id);
-        this.o.log.info({ event: 'store.recovered_finish', movieId: id }, 'completed an interrupted finish');
+        this.options.log.info({ event: 'store.recovered_finish', movieId: id }, 'completed an interrupted finish');
       }
     }
     const remaining = (await readdir(this.currentDir)).filter(isValidId).sort();
     const chosen = remaining.pop();
     for (const extra of remaining) {
       // Never expected; kept aside rather than deleted, frames are precious.
-      this.o.log.warn({ event: 'store.extra_movie', movieId: extra }, 'more than one movie in progress; setting older one aside');
-      await mkdir(path.join(this.o.dataDir, 'aside'), { recursive: true });
-      await rename(this.movieDir(extra), path.join(this.o.dataDir, 'aside', extra));
+      this.options.log.warn({ event: 'store.extra_movie', movieId: extra }, 'more than one movie in progress; setting older one aside');
+      await mkdir(path.join(this.options.dataDir, 'aside'), { recursive: true });
+      await rename(this.movieDir(extra), path.join(this.options.dataDir, 'aside', extra));
     }
     if (chosen) {
       this.id = chosen;
-      this.frames = await this.loadFrames(chosen);
+      this.frames = await recoverFrames(this.movieDir(chosen), this.options.log);
       this.firstFrameAt = await this.readFirstFrameTime();
-      this.o.log.info({ event: 'store.resumed', movieId: chosen, frames: this.frames.length }, 'resumed movie');
+      this.options.log.info({ event: 'store.resumed', movieId: chosen, frames: this.frames.length }, 'resumed movie');
     } else {
       await this.startMovie();
     }
     await this.loadRecent();
   }
 
-  private async loadFrames(id: string): Promise<StoredFrame[]> {
-    const dir = this.movieDir(id);
-    const names = await readdir(dir);
-    let changed = false;
-    for (const name of names) {
-      // Leftovers of a write or a finish that never completed.
-      if (name.startsWith(TEMP_PREFIX) || name === MANIFEST_FILE || name === PUBLISH_FILE || name === NOPUBLISH_FILE) {
-        await unlink(path.join(dir, name));
-        changed = true;
-      }
-    }
-    const frameNames = names.filter((n) => isFrameFileName(n)).sort((a, b) => (frameIndex(a) ?? 0) - (frameIndex(b) ?? 0));
-    const frames: StoredFrame[] = [];
-    for (const [i, name] of frameNames.entries()) {
-      let file = name;
-      if (name !== frameFileName(i)) {
-        // A gap cannot come from this code, but numbering must be contiguous whatever happened.
-        file = frameFileName(i);
-        await rename(path.join(dir, name), path.join(dir, file));
-        changed = true;
-        this.o.log.warn({ event: 'store.renumbered', from: name, to: file }, 'closed a gap in frame numbering');
-      }
-      const data = await readFile(path.join(dir, file));
-      frames.push({ file, sha256: sha256Hex(data) });
-    }
-    if (changed) await fsyncDir(dir);
-    return frames;
-  }
-
   private async loadRecent(): Promise<void> {
-    const found: RecentMovie[] = [];
-    for (const base of [this.outboxDir, this.sentDir]) {
-      for (const id of (await readdir(base)).filter(isValidId)) {
-        const recent = await this.readRecent(path.join(base, id), id);
-        if (recent) found.push(recent);
-      }
-    }
-    found.sort((a, b) => (a.id < b.id ? 1 : -1));
-    this.recentMovies = found.slice(0, this.o.recentLimit);
-  }
-
-  private async readRecent(dir: string, id: string): Promise<RecentMovie | null> {
-    const text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8').catch(() => null);
-    if (text === null) return null;
-    const parsed = parseManifest(text, id);
-    if (!parsed.ok) return null;
-    return recentFromManifest(parsed.value);
+    this.recentMovies = await listRecent([this.outboxDir, this.sentDir], this.options.recentLimit);
   }
 
   private async startMovie(): Promise<void> {
@@ -237,8 +174,8 @@ export class MovieStore {
   /** Stores a frame durably; resolves only when it would survive a power cut. */
   addFrame(jpeg: Buffer): Promise<{ frame: FrameRef; frameCount: number; movieId: string }> {
     return this.serial(async () => {
-      if (this.frames.length >= this.o.maxFrames) {
-        throw new StoreError('limit_reached', `the movie already has ${this.o.maxFrames} frames`);
+      if (this.frames.length >= this.options.maxFrames) {
+        throw new StoreError('limit_reached', `the movie already has ${this.options.maxFrames} frames`);
       }
       const file = frameFileName(this.frames.length);
       await writeFileDurable(path.join(this.movieDir(), file), jpeg);
@@ -277,31 +214,27 @@ export class MovieStore {
       const id = this.id;
       const dir = this.movieDir(id);
       const ownerKey = randomBytes(24).toString('base64url');
-      const title = opts.title?.trim();
-      const manifest = manifestV1Schema.parse({
-        format: PACKAGE_FORMAT,
-        version: PACKAGE_VERSION,
+      const manifest = buildManifest({
         id,
-        stationId: this.o.stationId,
+        stationId: this.options.stationId,
         createdAt: this.firstFrameAt ?? this.startedAt,
-        finishedAt: new Date().toISOString(),
-        fps: this.o.fps,
-        width: this.o.width,
-        height: this.o.height,
+        fps: this.options.fps,
+        width: this.options.width,
+        height: this.options.height,
         publish: opts.publish,
-        ...(title ? { title } : {}),
-        ...(opts.locale ? { locale: opts.locale } : {}),
-        ...(opts.soundtrack ? { soundtrack: opts.soundtrack } : {}),
+        title: opts.title,
+        locale: opts.locale,
+        soundtrack: opts.soundtrack,
         ownerKeyHash: sha256Hex(ownerKey),
-        frames: this.frames.map((f) => ({ file: f.file, sha256: f.sha256 })),
+        frames: this.frames,
       });
-      await writeFileDurable(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { syncDir: false });
-      await writeFileDurable(path.join(dir, flagForPublish(opts.publish)), '', { syncDir: false });
-      await fsyncDir(dir);
-      await writeFileDurable(path.join(dir, DONE_FILE), '');
+      await sealPackage(dir, manifest);
       await this.moveToOutbox(id);
       const frameCount = this.frames.length;
-      this.recentMovies = [recentFromManifest(manifest), ...this.recentMovies.filter((r) => r.id !== id)].slice(0, this.o.recentLimit);
+      this.recentMovies = [recentFromManifest(manifest), ...this.recentMovies.filter((r) => r.id !== id)].slice(
+        0,
+        this.options.recentLimit,
+      );
       await this.startMovie();
       return { movieId: id, ownerKey, frameCount, manifest };
     });
@@ -345,15 +278,4 @@ export class MovieStore {
     }
     return null;
   }
-}
-
-function recentFromManifest(m: ManifestV1): RecentMovie {
-  const n = m.frames.length;
-  return {
-    id: m.id,
-    finishedAt: m.finishedAt,
-    frameCount: n,
-    publish: m.publish,
-    posterFile: n > 0 ? frameFileName(Math.floor(n / 2)) : null,
-  };
 }

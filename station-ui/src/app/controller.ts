@@ -1,13 +1,4 @@
-import {
-  apiTracksSchema,
-  type ButtonAction,
-  type ButtonSourceKind,
-  type Publish,
-  type StationEvent,
-  type StationState,
-  type StationTrack,
-  type UiSettings,
-} from '@stop-motion/protocol';
+import type { ButtonAction, ButtonSourceKind, Publish, StationEvent, StationState, StationTrack, UiSettings } from '@stop-motion/protocol';
 import { type ConnectionStatus, RequestError, type StationClient } from '../shared/connection/client.js';
 import { type Actions, type AppState, initialAppState } from '../shared/model/app-state.js';
 import {
@@ -16,8 +7,6 @@ import {
   claimDone,
   type FlowContext,
   finished,
-  idleExpired,
-  idleTimeout,
   press,
   type Screen,
   selectMusic,
@@ -25,7 +14,9 @@ import {
 } from '../shared/model/flow.js';
 import { applyEvent } from '../shared/model/station.js';
 import { playSound, type SoundName } from '../shared/theme/sounds.js';
-import { timing } from '../shared/theme/theme.js';
+import { idleTick } from './idle.js';
+import { mergeSnapshot } from './snapshot.js';
+import { fetchStationTracks, screenCanType } from './station-io.js';
 
 type Listener = () => void;
 
@@ -41,19 +32,7 @@ export interface ControllerDeps {
   fetchTracks?: () => Promise<StationTrack[]>;
 }
 
-const TRACKS_TIMEOUT_MS = 5000;
-
-/** `GET /api/tracks`, validated, with a deadline. */
-export async function fetchStationTracks(): Promise<StationTrack[]> {
-  const res = await fetch('/api/tracks', { signal: AbortSignal.timeout(TRACKS_TIMEOUT_MS) });
-  if (!res.ok) throw new Error(`GET /api/tracks: ${res.status}`);
-  return apiTracksSchema.parse(await res.json()).tracks;
-}
-
-/** A touch screen or a mouse can reach the on-screen keys; a station with only arcade buttons cannot. */
-export function screenCanType(): boolean {
-  return typeof matchMedia !== 'function' || !matchMedia('(any-pointer: none)').matches;
-}
+export { fetchStationTracks, screenCanType } from './station-io.js';
 
 /**
  * The one place where presses become requests and server messages become state.
@@ -102,32 +81,7 @@ export class Controller implements Actions {
   }
 
   onSnapshot(station: StationState): void {
-    let flow = this.current.flow;
-    const resume = this.deps.resume;
-    if (resume && this.current.station === null && station.movie.frames.length > 0 && (resume === 'make' || resume === 'play')) {
-      flow = { ...flow, screen: resume };
-    }
-    // A screen about the film cannot stay when the snapshot has no frames.
-    if (station.movie.frames.length === 0 && ['play', 'consent', 'music', 'title'].includes(flow.screen)) {
-      flow = { ...flow, screen: 'make', finishing: false, publish: null, soundtrack: null };
-    }
-    // The station holds the buttons for a claim screen this UI does not show (it reloaded):
-    // show it again with the short code, for the rest of its time.
-    const held = station.claim;
-    let claim = this.current.claim;
-    if (held && claim?.movieId !== held.movieId) {
-      const recent = station.recent.find((r) => r.id === held.movieId);
-      const endsAt = Date.parse(held.endsAt);
-      claim = {
-        movieId: held.movieId,
-        ownerKey: '',
-        shortCode: held.movieId.slice(-6),
-        claimUrl: null,
-        publish: recent?.publish ?? 'private',
-        at: this.now() - Math.max(0, station.settings.claimSeconds * 1000 - (endsAt - Date.now())),
-      };
-      flow = { ...flow, screen: 'claim', finishing: false, publish: null, idlePrompt: false };
-    }
+    const { flow, claim } = mergeSnapshot(this.current, station, this.deps.resume, { now: this.now(), wallNow: Date.now() });
     this.set({ station, flow, claim });
     this.loadTracks();
   }
@@ -218,33 +172,14 @@ export class Controller implements Actions {
   tick(): void {
     const station = this.current.station;
     if (!station) return;
-    const now = this.now();
-    const { flow, claim } = this.current;
-    if (flow.screen === 'claim' && claim && now - claim.at >= station.settings.claimSeconds * 1000) {
-      this.set({ flow: claimDone(flow), claim: null });
-      this.lastActivity = now;
-      return;
-    }
-    if (flow.idlePrompt) {
-      if (now - this.promptAt >= timing.idlePromptSeconds * 1000) {
-        const abandoned = station.movie.frames.length > 0 ? station.settings.idleAction : 'keep';
-        this.set({ flow: idleExpired(flow) });
-        this.lastActivity = now;
-        // An abandoned film is neither lost nor inherited by the next child: it goes to the big screen only.
-        if (abandoned === 'finish')
-          this.deps.client.request('movie.finish', { publish: 'private', abandoned: true }).catch((err: unknown) => this.fail(err));
-        if (abandoned === 'clear') this.deps.client.request('movie.clear').catch((err: unknown) => this.fail(err));
-      }
-      return;
-    }
-    if (now - this.lastActivity >= station.settings.idleMinutes * 60_000) {
-      const next = idleTimeout(flow, station.movie.frames.length);
-      if (next !== flow) {
-        if (next.idlePrompt) this.promptAt = now;
-        this.set({ flow: next });
-      }
-      this.lastActivity = now;
-    }
+    const step = idleTick(this.current, station, { now: this.now(), promptAt: this.promptAt, lastActivity: this.lastActivity });
+    if (!step) return;
+    if (step.promptAt !== undefined) this.promptAt = step.promptAt;
+    if (Object.keys(step.patch).length > 0) this.set(step.patch);
+    if (step.activity !== undefined) this.lastActivity = step.activity;
+    if (step.abandon === 'finish')
+      this.deps.client.request('movie.finish', { publish: 'private', abandoned: true }).catch((err: unknown) => this.fail(err));
+    if (step.abandon === 'clear') this.deps.client.request('movie.clear').catch((err: unknown) => this.fail(err));
   }
 
   // ---- internals ----

@@ -3,9 +3,7 @@ import {
   type ClientMethod,
   type ClientRequest,
   type ClientResults,
-  CONTROL_PATH,
   clientResultSchemas,
-  type ErrorCode,
   type Hello,
   type ServerMessage,
   STATION_PROTOCOL_VERSION,
@@ -13,41 +11,17 @@ import {
   type StationState,
   serverMessageSchema,
 } from '@stop-motion/protocol';
+import { PendingRequests, RequestError } from './pending.js';
+import { browserSocket, browserTimers, type ClientTimers, SOCKET_OPEN, type SocketLike } from './socket.js';
+
+export { RequestError } from './pending.js';
+export { type ClientTimers, controlUrl, type SocketLike, socketUrl } from './socket.js';
 
 /** Reconnects: 250 ms doubling to 5 s, ±20 %, forever (a kiosk has no keyboard to press "retry"). */
 export const RECONNECT_BACKOFF: BackoffOptions = { minMs: 250, maxMs: 5000, jitter: 0.2 };
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
 type ParamsOf<M extends ClientMethod> = Extract<ClientRequest, { method: M }>['params'];
-
-/** A request failed: a server error reply, a timeout or a lost connection. */
-export class RequestError extends Error {
-  constructor(
-    readonly code: ErrorCode | 'timeout' | 'offline' | 'disconnected' | 'invalid_reply',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RequestError';
-  }
-}
-
-/** The part of the browser WebSocket the client uses, so tests can pass a fake. */
-export interface SocketLike {
-  readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: unknown) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-export interface ClientTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
 
 export interface StationClientOptions {
   url: string;
@@ -67,22 +41,6 @@ export interface StationClientOptions {
   onInvalid?: (reason: string) => void;
 }
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (err: RequestError) => void;
-  timer: unknown;
-  method: ClientMethod;
-}
-
-const OPEN = 1;
-
-const browserTimers: ClientTimers = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (h) => globalThis.clearTimeout(h as number),
-  setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
-  clearInterval: (h) => globalThis.clearInterval(h as number),
-};
-
 /**
  * The control socket: hello → snapshot → events; typed requests with a pending map
  * and timeouts; reconnects with backoff forever; a heartbeat for the station's
@@ -90,8 +48,7 @@ const browserTimers: ClientTimers = {
  */
 export class StationClient {
   private socket: SocketLike | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly pending: PendingRequests;
   private attempt = 0;
   private reconnectTimer: unknown = null;
   private heartbeatTimer: unknown = null;
@@ -103,6 +60,7 @@ export class StationClient {
 
   constructor(private readonly opts: StationClientOptions) {
     this.timers = opts.timers ?? browserTimers;
+    this.pending = new PendingRequests(this.timers);
   }
 
   get status(): ConnectionStatus {
@@ -130,7 +88,7 @@ export class StationClient {
       socket.onclose = null;
       socket.close(1000, 'client stopped');
     }
-    this.failPending('disconnected', 'client stopped');
+    this.pending.failAll('disconnected', 'client stopped');
     this.setStatus('closed');
   }
 
@@ -141,24 +99,12 @@ export class StationClient {
   ): Promise<ClientResults[M]> {
     const socket = this.socket;
     // Presses are not queued while offline: a capture fired seconds later would surprise a child.
-    if (!socket || socket.readyState !== OPEN || !this.helloSeen) {
+    if (!socket || socket.readyState !== SOCKET_OPEN || !this.helloSeen) {
       return Promise.reject(new RequestError('offline', `not connected (${method})`));
     }
-    const id = this.nextId++;
-    return new Promise<ClientResults[M]>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RequestError('timeout', `${method} got no reply in ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, method });
-      try {
-        socket.send(JSON.stringify({ type: 'request', id, method, params: params ?? {} }));
-      } catch (err) {
-        this.timers.clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new RequestError('offline', err instanceof Error ? err.message : String(err)));
-      }
-    });
+    return this.pending.start<ClientResults[M]>(method, timeoutMs, (id) =>
+      socket.send(JSON.stringify({ type: 'request', id, method, params: params ?? {} })),
+    );
   }
 
   private open(): void {
@@ -167,7 +113,7 @@ export class StationClient {
     this.helloSeen = false;
     let socket: SocketLike;
     try {
-      socket = (this.opts.createSocket ?? defaultSocket)(this.opts.url);
+      socket = (this.opts.createSocket ?? browserSocket)(this.opts.url);
     } catch {
       this.scheduleReconnect();
       return;
@@ -178,7 +124,7 @@ export class StationClient {
       if (this.socket !== socket) return;
       this.socket = null;
       this.stopHeartbeat();
-      this.failPending('disconnected', 'connection lost');
+      this.pending.failAll('disconnected', 'connection lost');
       this.setStatus('closed');
       this.scheduleReconnect();
     };
@@ -213,7 +159,7 @@ export class StationClient {
       this.opts.onInvalid?.(`invalid control message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       // A reply we cannot parse must still release its pending request.
       const id = (json as { type?: unknown; id?: unknown } | null)?.type === 'reply' ? (json as { id?: unknown }).id : undefined;
-      if (typeof id === 'number') this.settle(id, (p) => p.reject(new RequestError('invalid_reply', 'the reply did not validate')));
+      if (typeof id === 'number') this.pending.settle(id, (p) => p.reject(new RequestError('invalid_reply', 'the reply did not validate')));
       return;
     }
     this.handle(parsed.data);
@@ -245,34 +191,18 @@ export class StationClient {
       case 'reply': {
         if (typeof msg.id !== 'number') return;
         if (msg.ok)
-          this.settle(msg.id, (p) => {
+          this.pending.settle(msg.id, (p) => {
             // Each method's answer has its schema: a reply of the wrong shape is refused here,
             // not discovered later as an undefined field on screen.
             const result = clientResultSchemas[p.method].safeParse(msg.data);
             if (result.success) p.resolve(result.data);
             else p.reject(new RequestError('invalid_reply', `${p.method}: the reply did not validate`));
           });
-        else this.settle(msg.id, (p) => p.reject(new RequestError(msg.error.code, msg.error.message)));
+        else this.pending.settle(msg.id, (p) => p.reject(new RequestError(msg.error.code, msg.error.message)));
         return;
       }
       default:
         unreachable(msg);
-    }
-  }
-
-  private settle(id: number, fn: (p: Pending) => void): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    this.timers.clearTimeout(p.timer);
-    fn(p);
-  }
-
-  private failPending(code: 'disconnected', message: string): void {
-    for (const [id, p] of this.pending) {
-      this.timers.clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(new RequestError(code, `${p.method}: ${message}`));
     }
   }
 
@@ -296,17 +226,6 @@ export class StationClient {
     this.opts.onStatus?.(status);
   }
 }
-
-function defaultSocket(url: string): SocketLike {
-  return new WebSocket(url) as unknown as SocketLike;
-}
-
-/** ws:// or wss:// URL of a station path, relative to the page. */
-export function socketUrl(path: string, location: { protocol: string; host: string } = window.location): string {
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}`;
-}
-
-export const controlUrl = (): string => socketUrl(CONTROL_PATH);
 
 function unreachable(value: never): never {
   throw new Error(`unhandled message: ${JSON.stringify(value)}`);
