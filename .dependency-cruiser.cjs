@@ -77,8 +77,8 @@ module.exports = {
       name: 'gallery-views-and-storage-below-routes',
       comment: 'gallery: pages, the catalog and S3 access do not know the HTTP server that uses them.',
       severity: 'error',
-      from: { path: '^gallery/src/(pages/|catalog|store|s3|moderation|cursor|urls|i18n|pagecache)' },
-      to: { path: '^gallery/src/(server|main|index)\\.ts$' },
+      from: { path: '^gallery/src/(pages/|catalog|store|s3|moderation|cursor|urls|i18n|pagecache|films|wall|secret|admin)' },
+      to: { path: '^gallery/src/((server|main|index)\\.ts$|routes/|http/)' },
     },
     {
       name: 'no-composition-root-imports',

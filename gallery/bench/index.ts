@@ -25,6 +25,7 @@ import { createFilmBucket } from '../src/s3.js';
 import { createMemoryStore } from '../src/store.js';
 import { countRequests } from '../test/fixtures.js';
 import { lighthouse } from './lighthouse.js';
+import { precomputedRoute } from './precomputed.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const BIG = Number(process.env.BENCH_FILMS_BIG ?? 10_000);
@@ -81,7 +82,7 @@ async function throughput(): Promise<void> {
       logger: log,
       host: '127.0.0.1',
       port: 0,
-      benchRoute: true,
+      extraRoutes: precomputedRoute,
     });
     try {
       await gallery.catalog.current();

@@ -182,8 +182,8 @@ export function fromAcceptLanguage(header: string | undefined): Locale | null {
 }
 
 /** ?lang= beats the cookie, the cookie beats Accept-Language; English otherwise. */
-export function chooseLocale(q: unknown, cookie: string | undefined, acceptLanguage: string | undefined): Locale {
-  if (isLocale(q)) return q;
+export function chooseLocale(asked: unknown, cookie: string | undefined, acceptLanguage: string | undefined): Locale {
+  if (isLocale(asked)) return asked;
   if (isLocale(cookie)) return cookie;
   return fromAcceptLanguage(acceptLanguage) ?? 'en';
 }

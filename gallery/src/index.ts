@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { probeHealth, SystemdNotifier } from '@stop-motion/kit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { type AdminSessions, createAdminSessions } from './admin.js';
 import { loadAssets } from './assets.js';
 import { Catalog, noticeHash } from './catalog.js';
@@ -32,7 +32,8 @@ export interface GalleryOptions {
   /** Listen on this host/port instead of the configured ones. */
   host?: string;
   port?: number;
-  benchRoute?: boolean;
+  /** Routes of the caller's own, registered after the gallery's (the benchmark's baseline). */
+  extraRoutes?: FastifyPluginAsync;
 }
 
 export interface Gallery {
@@ -110,7 +111,7 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
       now,
       ...(sessions ? { sessions } : {}),
       pageCaches,
-      benchRoute: opts.benchRoute ?? false,
+      ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
       metrics,
     });
     const host = opts.host ?? config.GALLERY_HOST;

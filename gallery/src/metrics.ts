@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
-import { secretEquals } from './admin.js';
 import type { PageCaches } from './pagecache.js';
 import type { FilmBucket } from './s3.js';
+import { bearerToken, secretEquals } from './secret.js';
 
 const BUCKET_CALLS = ['listMeta', 'listKeys', 'deleteKey', 'getText', 'putJson', 'presignGet'] as const;
 
@@ -73,8 +73,7 @@ export class GalleryMetrics {
     });
     if (!token) return;
     app.get('/metrics', async (req, reply) => {
-      const header = req.headers.authorization;
-      const given = header?.startsWith('Bearer ') ? header.slice(7) : '';
+      const given = bearerToken(req.headers.authorization);
       if (!given || !secretEquals(given, token)) {
         return reply
           .code(401)

@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { FILMS_CHANNEL, type FilmMeta, type FilmNotice, movieKeys, type Tombstone } from '@stop-motion/protocol';
 import { parseMeta } from './catalog.js';
 import type { Logger } from './log.js';
 import type { FilmBucket } from './s3.js';
+import { secretEquals } from './secret.js';
 import type { CacheStore } from './store.js';
 
 export const OWNER_KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
@@ -10,9 +11,7 @@ export const OWNER_KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 /** sha256 hex of the key's UTF-8 text, compared in constant time. */
 export function ownerKeyMatches(key: string, ownerKeyHash: string | undefined): boolean {
   if (!ownerKeyHash || !OWNER_KEY_PATTERN.test(key)) return false;
-  const actual = createHash('sha256').update(key, 'utf8').digest();
-  const expected = Buffer.from(ownerKeyHash, 'hex');
-  return expected.length === actual.length && timingSafeEqual(actual, expected);
+  return secretEquals(createHash('sha256').update(key, 'utf8').digest(), Buffer.from(ownerKeyHash, 'hex'));
 }
 
 export type ModerationResult = { ok: true; meta: FilmMeta } | { ok: false; reason: 'not_found' | 'forbidden' | 'removed' };

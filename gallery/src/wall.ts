@@ -1,11 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { type FilmMeta, sanitizeTitle } from '@stop-motion/protocol';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import type { Catalog, CatalogView } from './catalog.js';
 import type { Logger } from './log.js';
-import type { PageContext } from './pages/layout.js';
-import { renderWall, WALL_MAX_TILES, WALL_TILES } from './pages/wall.js';
 import type { MediaUrls } from './urls.js';
 
 /** What the wall's script gets for each film: enough to play it, nothing else. */
@@ -18,7 +14,7 @@ export interface WallFilm {
   height: number;
 }
 
-export interface WallDeps {
+export interface WallFeedOptions {
   log: Logger;
   catalog: Catalog;
   media: MediaUrls;
@@ -26,13 +22,6 @@ export interface WallDeps {
   films: number;
   /** WALL_PING_SECONDS: a ping this often; the page drops a stream silent for three times as long. */
   pingSeconds: number;
-  /** EVENT_NAME; unset = the site's name in the page's language. */
-  eventName?: string | undefined;
-  assets: { css: string; js: string };
-  ctxFor(req: FastifyRequest, reply: FastifyReply): PageContext;
-  sendHtml(reply: FastifyReply, status: number, body: string, cache?: string): FastifyReply;
-  /** Security headers for the raw event stream (it bypasses Fastify's onSend hook). */
-  headers: Record<string, string>;
 }
 
 /** Walls one instance serves at once; more get a 503 and retry with backoff. */
@@ -66,8 +55,8 @@ export class WallFeed {
   private opening = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly o: Pick<WallDeps, 'log' | 'catalog' | 'media' | 'films' | 'pingSeconds'>) {
-    this.unsubscribe = o.catalog.onView(() => this.schedule());
+  constructor(private readonly deps: WallFeedOptions) {
+    this.unsubscribe = deps.catalog.onView(() => this.schedule());
   }
 
   get size(): number {
@@ -76,11 +65,11 @@ export class WallFeed {
 
   /** The newest public films: the view holds neither hidden nor removed ones (private ones never reach S3). */
   async list(view: CatalogView): Promise<WallFilm[]> {
-    return Promise.all(view.films.slice(0, this.o.films).map((f) => this.film(f)));
+    return Promise.all(view.films.slice(0, this.deps.films).map((f) => this.film(f)));
   }
 
   private async film(f: FilmMeta): Promise<WallFilm> {
-    const [videoUrl, posterUrl] = await Promise.all([this.o.media.video(f), this.o.media.poster(f)]);
+    const [videoUrl, posterUrl] = await Promise.all([this.deps.media.video(f), this.deps.media.poster(f)]);
     return { id: f.id, title: sanitizeTitle(f.title), posterUrl, videoUrl, width: f.width, height: f.height };
   }
 
@@ -94,7 +83,7 @@ export class WallFeed {
       return;
     }
     this.building = this.build()
-      .catch((err: unknown) => this.o.log.warn({ event: 'wall.build_failed', err: (err as Error).message }, 'wall list not built'))
+      .catch((err: unknown) => this.deps.log.warn({ event: 'wall.build_failed', err: (err as Error).message }, 'wall list not built'))
       .finally(() => {
         this.building = null;
         if (this.dirty) {
@@ -105,7 +94,7 @@ export class WallFeed {
   }
 
   private async build(): Promise<void> {
-    const view = this.o.catalog.peek();
+    const view = this.deps.catalog.peek();
     if (!view) return;
     const data = JSON.stringify({ films: await this.list(view) });
     if (data === this.data && this.payload) return;
@@ -148,7 +137,7 @@ export class WallFeed {
       // The first wall (or the first since the list changed unwatched): wait for the list.
       this.opening++;
       try {
-        await this.o.catalog.current().catch(() => {});
+        await this.deps.catalog.current().catch(() => {});
         this.schedule();
         await this.building;
       } finally {
@@ -163,7 +152,7 @@ export class WallFeed {
     const s: Stream = { res, blocked: false, pending: null };
     this.streams.add(s);
     // A wall that vanished mid-write is not an error of the server's.
-    res.on('error', (err) => this.o.log.debug({ event: 'wall.stream_error', err: err.message }, 'wall stream failed'));
+    res.on('error', (err) => this.deps.log.debug({ event: 'wall.stream_error', err: err.message }, 'wall stream failed'));
     res.on('close', () => {
       this.streams.delete(s);
       if (this.streams.size === 0) this.stopTimer();
@@ -177,7 +166,7 @@ export class WallFeed {
     if (this.timer) return;
     this.timer = setInterval(() => {
       // Without Redis nothing announces a new film: asking the catalog lets it refresh when due.
-      this.o.catalog.current().catch(() => {});
+      this.deps.catalog.current().catch(() => {});
       // Presigned links are renewed at half their validity: a rebuild sends the new ones.
       this.schedule();
     }, TICK_MS);
@@ -185,7 +174,7 @@ export class WallFeed {
     // A named event (not a comment), so the page's watchdog sees a stream that is open but silent.
     this.pinger = setInterval(() => {
       for (const s of this.streams) this.write(s, 'event: ping\ndata: \n\n', false);
-    }, this.o.pingSeconds * 1000);
+    }, this.deps.pingSeconds * 1000);
     this.pinger.unref();
   }
 
@@ -203,64 +192,4 @@ export class WallFeed {
     for (const s of this.streams) s.res.end();
     this.streams.clear();
   }
-}
-
-const QR_CACHE_MAX = 16;
-
-/** `GET /wall` (the page), `GET /wall/events` (its film list as server-sent events), `GET /wall/films` (the same once, as JSON). */
-export function registerWallRoutes(app: FastifyInstance, deps: WallDeps): WallFeed {
-  const feed = new WallFeed(deps);
-  const qrCache = new Map<string, Promise<string>>();
-  const qrFor = (url: string) => {
-    let hit = qrCache.get(url);
-    if (!hit) {
-      if (qrCache.size >= QR_CACHE_MAX) qrCache.delete(qrCache.keys().next().value as string);
-      hit = QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }).then(
-        (svg) => `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
-      );
-      hit.catch(() => qrCache.delete(url));
-      qrCache.set(url, hit);
-    }
-    return hit;
-  };
-
-  // Walls stay connected for days: end their streams before the server waits for open connections.
-  app.addHook('preClose', async () => feed.stop());
-
-  app.get('/wall', async (req, reply) => {
-    const q = req.query as Record<string, unknown>;
-    const asked = typeof q.tiles === 'string' ? Number.parseInt(q.tiles, 10) : Number.NaN;
-    const tiles = Number.isFinite(asked) ? Math.min(WALL_MAX_TILES, Math.max(1, asked)) : WALL_TILES;
-    const ctx = { ...deps.ctxFor(req, reply), path: tiles === WALL_TILES ? '/wall' : `/wall?tiles=${tiles}` };
-    const galleryUrl = `${ctx.baseUrl}/`;
-    const body = renderWall(ctx, {
-      eventName: deps.eventName ?? ctx.t.siteName,
-      galleryUrl,
-      qrSrc: await qrFor(galleryUrl),
-      tiles,
-      silenceMs: deps.pingSeconds * 3000,
-      assets: deps.assets,
-    });
-    return deps.sendHtml(reply, 200, body, 'no-cache');
-  });
-
-  app.get('/wall/films', async (_req, reply) => {
-    const films = await feed.list(await deps.catalog.current());
-    return reply.header('cache-control', 'no-store').send({ films });
-  });
-
-  app.get('/wall/events', async (req, reply) => {
-    if (feed.size >= MAX_WALL_STREAMS) {
-      deps.log.warn({ event: 'wall.full', streams: feed.size }, 'too many walls on this instance');
-      return reply
-        .code(503)
-        .header('retry-after', '30')
-        .send({ error: { code: 'too_many_walls', message: 'too many walls' } });
-    }
-    reply.hijack();
-    req.raw.socket.setNoDelay(true);
-    if (!(await feed.open(reply.raw, deps.headers))) reply.raw.writeHead(503, { ...deps.headers, 'retry-after': '5' }).end();
-  });
-
-  return feed;
 }

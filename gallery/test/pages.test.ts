@@ -271,4 +271,30 @@ describe('pages', () => {
     const api = await get('/api/admin/movies', { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(((await api.json()) as { movies: unknown[] }).movies.length).toBeGreaterThan(10);
   });
+
+  it('set their cookies with the flags each needs, and gzip large answers that are not cached', async () => {
+    const lang = (await get('/?lang=he')).headers.get('set-cookie') ?? '';
+    expect(lang.split('; ').sort()).toEqual(['Max-Age=31536000', 'Path=/', 'SameSite=Lax', 'lang=he']);
+    const login = await fetch(`${gallery.url}/admin/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: ADMIN_TOKEN }).toString(),
+    });
+    const [session, ...flags] = (login.headers.get('set-cookie') ?? '').split('; ');
+    expect(session).toMatch(/^sms_admin=[A-Za-z0-9_-]{43}$/);
+    expect(flags.sort()).toEqual(['HttpOnly', expect.stringMatching(/^Max-Age=[1-9]\d*$/), 'Path=/admin', 'SameSite=Strict']);
+    const logout = await fetch(`${gallery.url}/admin/logout`, { method: 'POST', redirect: 'manual', headers: { cookie: session ?? '' } });
+    expect(logout.headers.get('set-cookie')).toMatch(/^sms_admin=; /);
+    expect(logout.headers.get('set-cookie')).toContain('Max-Age=0');
+    // The wall's film list is built per request (no cached body): gzipped on the way out.
+    const wallFilms = await get('/wall/films', { 'accept-encoding': 'gzip' });
+    expect(wallFilms.headers.get('content-encoding')).toBe('gzip');
+    expect(((await wallFilms.json()) as { films: unknown[] }).films.length).toBeGreaterThan(5);
+    const plain = await get('/wall/films', { 'accept-encoding': 'identity' });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    await plain.arrayBuffer();
+    // The benchmark's baseline route is the benchmark's own.
+    expect((await get('/_bench/precomputed?path=/')).status).toBe(404);
+  });
 });

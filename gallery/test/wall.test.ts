@@ -119,6 +119,10 @@ describe('the wall', () => {
     const stream = await events(gallery);
     try {
       expect(stream.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      // The raw stream bypasses Fastify's reply: it still carries the security headers.
+      expect(stream.res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(stream.res.headers['x-content-type-options']).toBe('nosniff');
+      expect(stream.res.headers['permissions-policy']).toContain('camera=()');
       const first = await stream.next((e) => e.event === 'films');
       expect(ids(first)).toEqual([...visible].reverse().map((f) => f.id));
       expect(ids(first)).not.toContain(hidden.id);
