@@ -26,10 +26,10 @@ module.exports = {
     },
     {
       name: 'kit-is-plumbing',
-      comment: 'kit/ is what every Node service needs (env, logs, backoff, files, S3); it knows no other workspace.',
+      comment: 'kit/ is what every Node service needs (env, logs, backoff, files, S3); it knows no other workspace but the contracts.',
       severity: 'error',
       from: { path: '^kit/src/' },
-      to: { path: `^${WS}/`, pathNot: '^kit/' },
+      to: { path: `^${WS}/`, pathNot: '^(kit|protocol)/' },
     },
     {
       name: 'ui-takes-only-pure-kit',

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { ChildError, runProgram } from './child.js';
 
 /**
  * The service side of sd_notify(3), shared by the three Node services: READY=1 once
@@ -132,27 +132,20 @@ export class SystemdNotifier {
     }
   }
 
-  private send(message: string): Promise<void> {
+  private async send(message: string): Promise<void> {
     const command = this.o.command ?? 'systemd-notify';
-    return new Promise((resolve) => {
-      execFile(
-        command,
-        [message],
-        {
-          timeout: this.o.timeoutMs ?? 5000,
-          killSignal: 'SIGKILL',
-          env: { PATH: this.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin', NOTIFY_SOCKET: this.env.NOTIFY_SOCKET ?? '' },
-        },
-        (err, _stdout, stderr) => {
-          if (err) {
-            this.o.log.warn(
-              { event: 'systemd.notify_failed', message, err: err.message.slice(0, 200), stderr: String(stderr).slice(0, 200) },
-              'systemd notify failed',
-            );
-          }
-          resolve();
-        },
+    try {
+      await runProgram(command, [message], {
+        timeoutMs: this.o.timeoutMs ?? 5000,
+        graceMs: 1000,
+        env: { PATH: this.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin', NOTIFY_SOCKET: this.env.NOTIFY_SOCKET ?? '' },
+      });
+    } catch (err) {
+      const stderr = err instanceof ChildError ? err.stderr : '';
+      this.o.log.warn(
+        { event: 'systemd.notify_failed', message, err: (err as Error).message.slice(0, 200), stderr: stderr.slice(0, 200) },
+        'systemd notify failed',
       );
-    });
+    }
   }
 }

@@ -1,11 +1,12 @@
 // The control room's HTTP side: the page, its API and live snapshots (CONTROL_TOKEN by
 // bearer header or cookie), the operator's actions, and the station report route.
-import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { secretEquals } from '@stop-motion/kit';
 import { isValidId, MAX_REPORT_BYTES, REPORT_PATH, stationActionKindSchema } from '@stop-motion/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderControlPage } from './control-page.js';
 import type { ControlSnapshot } from './control-snapshot.js';
+import { sendError } from './http-errors.js';
 import type { Logger } from './log.js';
 import type { StationBook } from './station-reports.js';
 
@@ -28,13 +29,6 @@ export interface ControlRoutesDeps {
 
 const COOKIE = 'stop_motion_control';
 
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
@@ -53,7 +47,7 @@ function authorised(req: FastifyRequest, token: string | undefined): boolean {
   if (!token) return false;
   const header = req.headers.authorization;
   const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-  return tokenMatches(bearer ?? cookieValue(req.headers.cookie, COOKIE), token);
+  return secretEquals(bearer ?? cookieValue(req.headers.cookie, COOKIE), token);
 }
 
 /** The station report route alone, also for a listener of its own on the LAN (REPORT_PORT). */
@@ -81,16 +75,16 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRoutesD
   const { token, book, screen, log } = deps;
   const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
     if (token === undefined) {
-      await reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'the control room is off: set CONTROL_TOKEN' } });
+      await sendError(reply, 404, 'not_found', 'the control room is off: set CONTROL_TOKEN');
       return false;
     }
     if (authorised(req, token)) return true;
-    await reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'a valid CONTROL_TOKEN is required' } });
+    await sendError(reply, 401, 'unauthorized', 'a valid CONTROL_TOKEN is required');
     return false;
   };
   app.get<{ Querystring: { token?: string } }>('/control', async (req, reply) => {
     const given = req.query.token;
-    if (given !== undefined && token && tokenMatches(given, token)) {
+    if (given !== undefined && token && secretEquals(given, token)) {
       // The token moves into a cookie and out of the address bar (and of history and screenshots).
       return reply
         .header('set-cookie', `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`)
@@ -136,14 +130,13 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRoutesD
   app.post<{ Params: { id: string; action: string } }>('/api/control/stations/:id/:action', async (req, reply) => {
     if (!(await guard(req, reply))) return reply;
     const { id, action } = req.params;
-    if (!isValidId(id) || !(await book.knows(id)))
-      return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such station' } });
+    if (!isValidId(id) || !(await book.knows(id))) return sendError(reply, 404, 'not_found', 'no such station');
     if (action === 'close' || action === 'open') {
       await book.setClosed(id, action === 'close');
       log.info({ event: 'operator.station', station: id, action, from: req.ip }, 'operator station');
     } else {
       const kind = stationActionKindSchema.safeParse(action);
-      if (!kind.success) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
+      if (!kind.success) return sendError(reply, 404, 'not_found', 'no such action');
       const sent = await book.request(id, kind.data);
       log.info({ event: 'operator.station', station: id, action, id: sent.id, from: req.ip }, 'operator station');
     }
@@ -155,23 +148,22 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRoutesD
     const { action } = req.params;
     if (action === 'skip') await screen.skip();
     else if (action === 'hold' || action === 'release') await screen.holdOnSlide(action === 'hold');
-    else return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such action' } });
+    else return sendError(reply, 404, 'not_found', 'no such action');
     log.info({ event: 'operator.screen', action, from: req.ip }, 'operator screen');
     deps.refresh();
     return { ok: true };
   });
   app.post<{ Params: { id: string } }>('/api/control/films/:id/replay', async (req, reply) => {
     if (!(await guard(req, reply))) return reply;
-    if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
-    if (!(await screen.replay(req.params.id)))
-      return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'that film is not on the playlist' } });
+    if (!isValidId(req.params.id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
+    if (!(await screen.replay(req.params.id))) return sendError(reply, 404, 'not_found', 'that film is not on the playlist');
     log.info({ event: 'operator.film', film: req.params.id, action: 'replay', from: req.ip }, 'operator film');
     deps.refresh();
     return { ok: true };
   });
   app.post<{ Params: { id: string } }>('/api/control/films/:id/take-down', async (req, reply) => {
     if (!(await guard(req, reply))) return reply;
-    if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+    if (!isValidId(req.params.id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
     await deps.takeDown(req.params.id, 'operator (control room)');
     log.info({ event: 'operator.film', film: req.params.id, action: 'take-down', from: req.ip }, 'operator film');
     deps.refresh();

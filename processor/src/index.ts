@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { LoopBeats, SystemdNotifier } from '@stop-motion/kit';
+import { LoopBeats, SystemdNotifier, serveMetrics } from '@stop-motion/kit';
 import type { FilmNotice } from '@stop-motion/protocol';
 import { REPORT_PATH } from '@stop-motion/protocol';
 import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
@@ -254,7 +254,7 @@ export async function startProcessor(config: ProcessorConfig = loadConfig(), opt
       ownAuth: ['/api/review', '/review', '/control', REPORT_PATH, '/api/stations', '/api/control'],
       extend: (app) => {
         control.register(app, { reports: !config.control.reportListen });
-        app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+        serveMetrics(app, metrics.registry);
         registerReviewRoutes(app, review, config.controlToken, log.child({ module: 'review' }));
       },
     });

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createMetricsRegistry } from '@stop-motion/kit';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { AREA_MARKER } from './intake.js';
 import type { Job, JobStore } from './jobs.js';
 import type { Player } from './player.js';
@@ -16,14 +17,13 @@ const INBOX_SCAN_LIMIT = 10_000;
  * and the pipeline carries no metric code.
  */
 export class ProcessorMetrics {
-  readonly registry = new Registry();
+  readonly registry = createMetricsRegistry();
   private readonly renders: Counter<'result'>;
   private readonly renderSeconds: Histogram;
   private readonly uploads: Counter<'result'>;
 
   constructor(o: { jobs: JobStore; player: Player; inboxDir: string }) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     this.renders = new Counter({
       name: 'stopmotion_processor_renders_total',
       help: 'Renders finished, by result: done, failed (one failed attempt), quarantined.',
@@ -85,14 +85,6 @@ export class ProcessorMetrics {
     if (after.uploadedAt !== null && before.uploadedAt === null) this.uploads.inc({ result: 'done' });
     if (after.uploadAttempts > before.uploadAttempts) this.uploads.inc({ result: 'failed' });
     if (before.state === 'uploading' && after.state === 'failed') this.uploads.inc({ result: 'refused' });
-  }
-
-  text(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
   }
 }
 

@@ -1,9 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { secretEquals } from '@stop-motion/kit';
 import { isValidId } from '@stop-motion/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError, sendRefusal } from './http-errors.js';
 import type { Job, JobStore } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Player } from './player.js';
@@ -121,13 +122,6 @@ export class ReviewQueue {
   }
 }
 
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 const view = (j: Job) => ({
   id: j.id,
   title: j.title,
@@ -148,17 +142,17 @@ const view = (j: Job) => ({
 export function registerReviewRoutes(app: FastifyInstance, queue: ReviewQueue, token: string | undefined, log: Logger): void {
   const auth = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!token) {
-      return reply.code(403).send({ ok: false, error: { code: 'forbidden', message: 'CONTROL_TOKEN is not set on this processor' } });
+      return sendError(reply, 403, 'forbidden', 'CONTROL_TOKEN is not set on this processor');
     }
     const header = req.headers.authorization;
-    if (!tokenMatches(header?.startsWith('Bearer ') ? header.slice(7) : undefined, token)) {
+    if (!secretEquals(header?.startsWith('Bearer ') ? header.slice(7) : undefined, token)) {
       // The path only: a token someone put in the query string is never logged.
       log.warn({ event: 'review.unauthorized', path: req.url.split('?')[0]?.slice(0, 100) }, 'review unauthorized');
-      return reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'a valid CONTROL_TOKEN is required' } });
+      return sendError(reply, 401, 'unauthorized', 'a valid CONTROL_TOKEN is required');
     }
   };
-  const sendError = (reply: FastifyReply, err: unknown) => {
-    if (err instanceof ReviewError) return reply.code(err.status).send({ ok: false, error: { code: err.code, message: err.message } });
+  const sendDecisionError = (reply: FastifyReply, err: unknown) => {
+    if (err instanceof ReviewError) return sendRefusal(reply, err.status, err.code, err.message);
     throw err;
   };
   app.get('/api/review', { preHandler: auth }, async () => ({
@@ -168,13 +162,13 @@ export function registerReviewRoutes(app: FastifyInstance, queue: ReviewQueue, t
   const serveFile =
     (name: 'movie.mp4' | 'poster.jpg', type: string) => async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
       const { id } = req.params;
-      if (!isValidId(id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+      if (!isValidId(id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
       if (!queue.pending().some((j) => j.id === id)) {
-        return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such film waiting for review' } });
+        return sendError(reply, 404, 'not_found', 'no such film waiting for review');
       }
       const file = queue.filmFile(id, name);
       const st = await stat(file).catch(() => null);
-      if (!st?.isFile()) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: `${name} is missing` } });
+      if (!st?.isFile()) return sendError(reply, 404, 'not_found', `${name} is missing`);
       return reply.type(type).header('content-length', st.size).header('cache-control', 'no-store').send(createReadStream(file));
     };
   app.get<{ Params: { id: string } }>('/api/review/:id/film', { preHandler: auth }, serveFile('movie.mp4', 'video/mp4'));
@@ -189,7 +183,7 @@ export function registerReviewRoutes(app: FastifyInstance, queue: ReviewQueue, t
         const job = await queue.decide(req.params.id, decision, 'operator');
         return { ok: true, data: { id: job.id, state: job.state, publish: job.publish } };
       } catch (err) {
-        return sendError(reply, err);
+        return sendDecisionError(reply, err);
       }
     });
   }

@@ -1,18 +1,11 @@
-import { timingSafeEqual } from 'node:crypto';
+import { httpClientErrorHandler, isAllowedHost, isAllowedOrigin, type OriginRules, secretEquals } from '@stop-motion/kit';
 import { isValidId, type ProcessorStatus } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isLoopbackHost } from './config.js';
 import type { ControlRoom } from './control.js';
+import { sendError, useProcessorHttpErrors } from './http-errors.js';
 import type { Logger } from './log.js';
-import { isAllowedHost, isAllowedOrigin, type OriginRules } from './origin.js';
 import type { Pipeline } from './pipeline.js';
-
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 const escapeHtml = (s: unknown) =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -69,7 +62,8 @@ export interface StatusServerOptions {
 }
 
 export async function startStatusServer(o: StatusServerOptions): Promise<{ app: FastifyInstance; url: string }> {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, clientErrorHandler: httpClientErrorHandler });
+  useProcessorHttpErrors(app, o.log, 'status.error');
   const needsToken = !isLoopbackHost(o.host) || o.token !== undefined;
   const rules: OriginRules = { host: o.host, allowedHosts: o.allowedHosts ?? [], allowedOrigins: o.allowedOrigins ?? [] };
   // Before the token: a rebinding page or a foreign origin is refused whether or not one is set.
@@ -80,14 +74,14 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
         { event: 'http.foreign_host', host: String(host).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) },
         'http foreign host',
       );
-      return reply.code(421).send({ ok: false, error: { code: 'bad_request', message: 'unknown Host' } });
+      return sendError(reply, 421, 'forbidden', 'unknown Host');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req.headers.origin, host, rules)) {
       o.log.warn(
         { event: 'http.foreign_origin', origin: String(req.headers.origin).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) },
         'http foreign origin',
       );
-      return reply.code(403).send({ ok: false, error: { code: 'bad_request', message: 'foreign origin' } });
+      return sendError(reply, 403, 'forbidden', 'foreign origin');
     }
   });
   app.addHook('onRequest', async (req, reply) => {
@@ -96,20 +90,15 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
     const header = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
     const query = (req.query as Record<string, string | undefined>)?.token;
-    if (!tokenMatches(bearer ?? query, o.token)) {
-      await reply.code(401).send({ ok: false, error: { code: 'unauthorized', message: 'a valid STATUS_TOKEN is required' } });
+    if (!secretEquals(bearer ?? query, o.token)) {
+      return sendError(reply, 401, 'unauthorized', 'a valid STATUS_TOKEN is required');
     }
-  });
-  app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
-    o.log.error({ event: 'status.error', err: err.message }, 'status error');
-    const status = err.statusCode ?? 500;
-    await reply.code(status).send({ ok: false, error: { code: status < 500 ? 'bad_request' : 'internal', message: err.message } });
   });
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/status', async () => o.pipeline.status());
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await o.pipeline.status())));
   app.post<{ Params: { id: string } }>('/api/films/:id/remove', async (req, reply) => {
-    if (!isValidId(req.params.id)) return reply.code(400).send({ ok: false, error: { code: 'bad_request', message: 'invalid film id' } });
+    if (!isValidId(req.params.id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
     await o.pipeline.takeDown(req.params.id, 'operator');
     return { ok: true };
   });
@@ -130,12 +119,8 @@ export async function startReportServer(
   listen: { host: string; port: number },
   log: Logger,
 ): Promise<{ app: FastifyInstance; url: string }> {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
-  app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status >= 500) log.error({ event: 'reports.error', err: err.message }, 'reports error');
-    await reply.code(status).send({ ok: false, error: { code: status < 500 ? 'bad_request' : 'internal', message: err.message } });
-  });
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, clientErrorHandler: httpClientErrorHandler });
+  useProcessorHttpErrors(app, log, 'reports.error');
   control.registerReportRoute(app);
   const address = await app.listen({ host: listen.host, port: listen.port });
   const url = address.replace('[::1]', '127.0.0.1');

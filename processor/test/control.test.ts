@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, MpvClient, type S3Service, startS3, type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
-import { type Alert, REPORT_HEADERS, REPORT_PATH, reportSigningInput } from '@stop-motion/protocol';
+import { type Alert, httpErrorSchema, MAX_REPORT_BYTES, REPORT_HEADERS, REPORT_PATH, reportSigningInput } from '@stop-motion/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -276,7 +276,15 @@ describe('control room', () => {
       // The same report again is a replay.
       expect((await fetch(`${q.reportUrl}${REPORT_PATH}`, { method: 'POST', headers, body })).status).toBe(401);
       // Nothing else on the report listener; no report route on the status server.
-      for (const route of ['/control', '/api/stations', '/status', '/']) expect((await fetch(`${q.reportUrl}${route}`)).status).toBe(404);
+      for (const route of ['/control', '/api/stations', '/status', '/']) {
+        const other = await fetch(`${q.reportUrl}${route}`);
+        expect(other.status).toBe(404);
+        expect(httpErrorSchema.parse(await other.json()).error.code).toBe('not_found');
+      }
+      // Fastify's own refusals on this listener carry the one body too.
+      const huge = await fetch(`${q.reportUrl}${REPORT_PATH}`, { method: 'POST', headers, body: 'x'.repeat(MAX_REPORT_BYTES + 1) });
+      expect(huge.status).toBe(413);
+      expect(httpErrorSchema.parse(await huge.json()).error.code).toBe('too_large');
       expect((await fetch(`${q.url}${REPORT_PATH}`, { method: 'POST', headers, body })).status).toBe(404);
     } finally {
       await q.close();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type TempDir, tempDir, waitFor } from '@stop-motion/e2e';
-import { processorStatusSchema } from '@stop-motion/protocol';
+import { httpErrorSchema, processorStatusSchema } from '@stop-motion/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -60,6 +60,35 @@ describe('status API', () => {
     const html = await (await fetch(`${p.url}/`, { headers: auth })).text();
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<img');
+  });
+
+  it('answers every HTTP error with the one body and ok: false: no token, unknown routes, broken, oversized and untyped bodies, foreign names', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const expectError = async (res: Response, status: number, code: string) => {
+      const text = await res.text();
+      expect(res.status, text).toBe(status);
+      const json = JSON.parse(text) as { ok?: unknown };
+      expect(json.ok, text).toBe(false);
+      expect(httpErrorSchema.parse(json).error.code, text).toBe(code);
+      expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    };
+    const remove = `${p.url}/api/films/01JD2X3Y4Z5A6B7C8D9E0F1G2H/remove`;
+    await expectError(await fetch(`${p.url}/status`), 401, 'unauthorized');
+    await expectError(await fetch(`${p.url}/no-such-route`, { headers: auth }), 404, 'not_found');
+    await expectError(await fetch(`${p.url}/api/films/..%2Fx/remove`, { method: 'POST', headers: auth }), 400, 'bad_request');
+    const json = { ...auth, 'content-type': 'application/json' };
+    await expectError(await fetch(remove, { method: 'POST', headers: json, body: '{"a":' }), 400, 'bad_request');
+    await expectError(
+      await fetch(remove, { method: 'POST', headers: json, body: JSON.stringify({ a: 'x'.repeat(20_000) }) }),
+      413,
+      'too_large',
+    );
+    await expectError(
+      await fetch(remove, { method: 'POST', headers: { ...auth, 'content-type': 'application/xml' }, body: '<a/>' }),
+      415,
+      'unsupported_media_type',
+    );
+    await expectError(await fetch(remove, { method: 'POST', headers: { ...auth, origin: 'https://evil.example' } }), 403, 'forbidden');
   });
 
   it('refuses an invalid film id on removal', async () => {

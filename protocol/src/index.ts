@@ -1,5 +1,6 @@
 export * from './control.js';
 export * from './frames.js';
+export * from './http-error.js';
 export * from './ids.js';
 export * from './manifest.js';
 export * from './meta.js';

@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createMetricsRegistry } from '@stop-motion/kit';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { CameraSupervisor } from './camera/supervisor.js';
 import type { Delivery } from './delivery/delivery.js';
 import type { Station } from './station.js';
@@ -13,7 +14,7 @@ const FPS_WINDOW_MS = 2000;
  * events; served at /metrics on the loopback server, behind its Host check.
  */
 export class StationMetrics {
-  readonly registry = new Registry();
+  readonly registry = createMetricsRegistry();
   private readonly captures: Counter<'result' | 'reason'>;
   private readonly latency: Histogram;
   private frames: number[] = [];
@@ -21,7 +22,6 @@ export class StationMetrics {
 
   constructor(o: { station: Station; camera: CameraSupervisor; delivery: Delivery }) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     this.captures = new Counter({
       name: 'stopmotion_station_captures_total',
       help: 'Capture presses, by result (ok, refused) and the reason of a refusal.',
@@ -101,13 +101,5 @@ export class StationMetrics {
   stop(): void {
     for (const d of this.detach) d();
     this.detach = [];
-  }
-
-  text(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
   }
 }

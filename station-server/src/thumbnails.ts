@@ -1,8 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '@stop-motion/kit';
+import { runProgram, stderrTail, writeFileAtomic } from '@stop-motion/kit';
 import type { Logger } from './log.js';
+
+/** One thumbnail of one frame: ffmpeg past this is hung or stopped. */
+const THUMBNAIL_TIMEOUT_MS = 15_000;
+/** A 240 px JPEG is a few KB; far more on stdout is no thumbnail. */
+const MAX_THUMBNAIL_BYTES = 4 * 1024 * 1024;
 
 /** ffmpeg arguments for a small strip thumbnail, written to stdout. */
 export function thumbnailArgs(source: string, width: number, quality = 6): string[] {
@@ -37,7 +41,8 @@ export function thumbnailCommand(source: string, width: number): { command: stri
 export class Thumbnailer {
   private queue: Promise<unknown> = Promise.resolve();
   private inflight = new Map<string, Promise<Buffer>>();
-  private running: ChildProcess | null = null;
+  /** Stops the running ffmpeg (and starts no other) when the station stops. */
+  private readonly abort = new AbortController();
   private stopped = false;
 
   constructor(private readonly options: { dir: string; width?: number; log: Logger }) {}
@@ -66,7 +71,7 @@ export class Thumbnailer {
   /** Ends the running ffmpeg and waits for the queue, so nothing writes to the cache after stop. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.running?.kill('SIGKILL');
+    this.abort.abort();
     await this.queue;
   }
 
@@ -82,29 +87,14 @@ export class Thumbnailer {
 
   private async make(source: string, dest: string): Promise<Buffer> {
     if (this.stopped) throw new Error('thumbnails are stopped');
-    const data = await new Promise<Buffer>((resolve, reject) => {
-      const { command, args } = thumbnailCommand(source, this.options.width ?? 240);
-      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      this.running = child;
-      const out: Buffer[] = [];
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => out.push(c));
-      child.stderr.on('data', (c: Buffer) => {
-        err = (err + c.toString('utf8')).slice(-500);
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        this.running = null;
-        const data = Buffer.concat(out);
-        if (code === 0 && data.length > 0) resolve(data);
-        else reject(new Error(`ffmpeg thumbnail failed (${code}): ${err.trim()}`));
-      });
+    const { command, args } = thumbnailCommand(source, this.options.width ?? 240);
+    const r = await runProgram(command, args, {
+      timeoutMs: THUMBNAIL_TIMEOUT_MS,
+      maxStdoutBytes: MAX_THUMBNAIL_BYTES,
+      signal: this.abort.signal,
     });
+    const data = r.stdoutBytes;
+    if (data.length === 0) throw new Error(`ffmpeg made no thumbnail of ${path.basename(source)}: ${stderrTail(r.stderr) || 'no output'}`);
     if (this.stopped) throw new Error('thumbnails are stopped');
     await mkdir(path.dirname(dest), { recursive: true });
     // A cache: made again when lost, so atomic is enough (no fsync on the SD card).

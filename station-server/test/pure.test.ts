@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { redactTarget, retryDelayMs } from '../src/delivery/delivery.js';
 import { packageDestination, rsyncDoneArgs, rsyncFilesArgs, targetKind } from '../src/delivery/rsync-args.js';
 import { diskDecision } from '../src/disk.js';
-import { hostsOfOrigins, isAllowedHost, isAllowedOrigin } from '../src/server/origin.js';
 import { thumbnailArgs, thumbnailCommand } from '../src/thumbnails.js';
 import { shouldRestartUi } from '../src/watchdog.js';
 
@@ -96,61 +95,6 @@ describe('rsync arguments', () => {
 describe('backoff', () => {
   it('delivery retries double and are capped', () => {
     expect([0, 1, 2, 3, 4, 10, 60].map((n) => retryDelayMs(n, 1000, 10_000))).toEqual([0, 1000, 2000, 4000, 8000, 10_000, 10_000]);
-  });
-});
-
-describe('origin check', () => {
-  const own = { host: '127.0.0.1', allowed: ['https://designer.example'] };
-  it.each([
-    [undefined, true],
-    ['', true],
-    ['http://127.0.0.1:8750', true],
-    ['http://localhost:5173', true],
-    ['http://[::1]:8750', true],
-    ['https://designer.example', true],
-    ['https://evil.example', false],
-    ['http://127.0.0.1.evil.example', false],
-    ['http://localhost.evil.example:8750', false],
-    ['null', false],
-    ['file://', false],
-  ])('%j → %s', (origin, ok) => {
-    expect(isAllowedOrigin(origin, own)).toBe(ok);
-  });
-  it('the configured host is its own origin, a wildcard bind is not', () => {
-    expect(isAllowedOrigin('http://station-3.lan:8750', { host: 'station-3.lan', allowed: [] })).toBe(true);
-    expect(isAllowedOrigin('http://station-3.lan:8750', { host: '0.0.0.0', allowed: [] })).toBe(false);
-  });
-});
-
-describe('Host check', () => {
-  const own = { host: '127.0.0.1', allowed: ['kiosk.example'] };
-  it.each([
-    [undefined, true],
-    ['localhost:8750', true],
-    ['LOCALHOST', true],
-    ['localhost.:8750', true],
-    ['app.localhost:5173', true],
-    ['127.0.0.1:8750', true],
-    ['127.1.2.3', true],
-    ['[::1]:8750', true],
-    ['10.0.0.11:8750', true],
-    ['kiosk.example:443', true],
-    ['evil.example', false],
-    ['evil.example:8750', false],
-    ['localhost.evil.example', false],
-    ['127.0.0.1.nip.io:8750', false],
-    ['999.1.1.1', false],
-    ['user@localhost', false],
-    ['localhost/x', false],
-    ['localhost:8750:1', false],
-    ['::1', false],
-  ])('%s → %s', (host, ok) => {
-    expect(isAllowedHost(host, own)).toBe(ok);
-  });
-  it('takes the configured host unless it is a wildcard, and the hosts of allowed origins', () => {
-    expect(isAllowedHost('station-3.lan:8750', { host: 'station-3.lan', allowed: [] })).toBe(true);
-    expect(isAllowedHost('station-3.lan:8750', { host: '0.0.0.0', allowed: [] })).toBe(false);
-    expect(hostsOfOrigins(['https://Designer.Example:5173', 'not a url', 'http://[::1]:1'])).toEqual(['designer.example', '::1']);
   });
 });
 

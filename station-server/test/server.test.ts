@@ -2,9 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { tempDir, waitFor } from '@stop-motion/e2e';
-import { MAX_CONTROL_MESSAGE_BYTES, parseManifest, STATION_PROTOCOL_VERSION, stationStateSchema } from '@stop-motion/protocol';
+import {
+  httpErrorSchema,
+  MAX_CONTROL_MESSAGE_BYTES,
+  parseManifest,
+  STATION_PROTOCOL_VERSION,
+  stationStateSchema,
+} from '@stop-motion/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient, liveClient, sha, startTestStation, type TestStation, upgradeStatus } from './helpers.js';
 
@@ -47,6 +54,23 @@ function rawRequest(
     req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: no answer`)));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** Bytes written as they are to the server, its whole answer read back (status and body). */
+function rawLine(base: string, bytes: string): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: u.hostname, port: Number(u.port) }, () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    });
   });
 }
 
@@ -259,6 +283,41 @@ describe('station server with the test camera', () => {
     expect(c.ws.readyState).toBe(c.ws.OPEN);
   });
 
+  it('answers every HTTP error with the one body: bad input, unknown routes, oversized and untyped bodies, foreign names', async () => {
+    const s = await station();
+    const port = new URL(s.url).port;
+    const expectError = async (res: Response | { status: number; body: string }, status: number, code: string) => {
+      const text = 'text' in res ? await res.text() : res.body;
+      expect(res.status, text).toBe(status);
+      const body = httpErrorSchema.parse(JSON.parse(text));
+      expect(body.error.code, text).toBe(code);
+      expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    };
+    await expectError(await post(`${s.url}/api/finish`, { title: 5 }), 400, 'bad_request');
+    await expectError(
+      await fetch(`${s.url}/api/finish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":' }),
+      400,
+      'bad_request',
+    );
+    await expectError(await post(`${s.url}/api/no-such-route`), 404, 'not_found');
+    await expectError(await fetch(`${s.url}/api/no-such-route`), 404, 'not_found');
+    await expectError(await fetch(`${s.url}/frames/nope/0000.jpg`), 404, 'not_found');
+    await expectError(await post(`${s.url}/api/finish`, { title: 'x'.repeat(MAX_CONTROL_MESSAGE_BYTES) }), 413, 'too_large');
+    await expectError(
+      await fetch(`${s.url}/api/finish`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' }),
+      415,
+      'unsupported_media_type',
+    );
+    await expectError(await rawRequest(s.url, '/api/state', { Host: `evil.example:${port}` }), 421, 'forbidden');
+    await expectError(await post(`${s.url}/api/undo`, undefined, { origin: 'https://evil.example' }), 403, 'forbidden');
+    // A station refusal: the code of its status, the station's own word as the reason.
+    const empty = await post(`${s.url}/api/undo`);
+    expect(empty.status).toBe(409);
+    expect(httpErrorSchema.parse(await empty.json()).error).toMatchObject({ code: 'conflict', reason: 'no_frames' });
+    // A request line too broken for the router still gets the body.
+    await expectError(await rawLine(s.url, 'GET /\x01 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), 400, 'bad_request');
+  });
+
   it('refuses captures at MAX_FRAMES and when the disk is full, with events', async () => {
     let free = 10 * 1024 * 1024 * 1024;
     const s = await station(
@@ -271,7 +330,7 @@ describe('station server with the test camera', () => {
     await c.waitEvent('movie.limit');
     const third = await post(`${s.url}/api/capture`);
     expect(third.status).toBe(409);
-    expect(((await third.json()) as { error: { code: string } }).error.code).toBe('limit_reached');
+    expect(((await third.json()) as { error: unknown }).error).toMatchObject({ code: 'conflict', reason: 'limit_reached' });
     expect((await c.waitEvent('capture.refused')).data.reason).toBe('limit');
     await post(`${s.url}/api/undo`);
     free = 10 * 1024 * 1024;

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProgram } from '@stop-motion/kit';
 import { TRACKS_FILE, type TracksFile, tracksFileSchema } from '@stop-motion/protocol';
 import { pieceToMidi } from './midi.js';
 import { PIECES, type Piece, secondsOf } from './pieces.js';
@@ -90,20 +90,9 @@ export function defaultTracksFile(pieces: readonly Piece[] = PIECES): TracksFile
   });
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
-    });
-    child.on('error', (err) => reject(new Error(`${command} could not start: ${err.message}`)));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(stderr);
-      else
-        reject(new Error(`${command} ${signal ? `was killed (${signal}, deadline ${timeoutMs} ms)` : `exited ${code}`}: ${stderr.trim()}`));
-    });
-  });
+/** Runs a renderer to its end; what it said on stderr (fluidsynth and volumedetect report there). */
+async function run(command: string, args: string[], timeoutMs: number): Promise<string> {
+  return (await runProgram(command, args, { timeoutMs, stderrTailChars: 2000 })).stderr;
 }
 
 /** The first error FluidSynth printed, if any (pure). */

@@ -5,14 +5,26 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import fastifyStatic from '@fastify/static';
 import {
+  HttpError,
+  hostsOfOrigins,
+  httpClientErrorHandler,
+  isAllowedHost,
+  isAllowedOrigin,
+  type OriginRules,
+  serveMetrics,
+  useHttpErrors,
+} from '@stop-motion/kit';
+import {
   apiFinishBodySchema,
   buttonActionSchema,
   CONTROL_PATH,
   type ErrorCode,
+  httpErrorCodeFor,
   LIVE_PATH,
   MAX_CONTROL_MESSAGE_BYTES,
 } from '@stop-motion/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { SimButtons } from '../buttons/source.js';
 import type { CameraSupervisor } from '../camera/supervisor.js';
@@ -24,7 +36,6 @@ import type { Thumbnailer } from '../thumbnails.js';
 import { TrackLibrary } from '../tracks.js';
 import { attachControl } from './control.js';
 import { attachLive } from './live.js';
-import { hostsOfOrigins, isAllowedHost, isAllowedOrigin } from './origin.js';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -80,8 +91,8 @@ export interface HttpDeps {
   sim: SimButtons | undefined;
   serverStartId: string;
   log: Logger;
-  /** Prometheus text for /metrics (loopback, behind the Host check like every route). */
-  metrics?: { contentType: string; text(): Promise<string> };
+  /** Served at /metrics (loopback, behind the Host check like every route). */
+  metrics?: { registry: Registry };
 }
 
 export interface HttpServer {
@@ -90,17 +101,29 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-function sendError(reply: FastifyReply, code: ErrorCode, message: string) {
-  return reply.code(HTTP_STATUS[code]).send({ error: { code, message } });
+/** A station refusal over HTTP: the code its status has, the station's own word as the reason. */
+function stationRefusal(err: unknown): HttpError | undefined {
+  if (!(err instanceof StationError)) return undefined;
+  const status = HTTP_STATUS[err.code];
+  const code = httpErrorCodeFor(status);
+  return new HttpError(status, code, err.message, code === err.code ? undefined : err.code);
 }
 
 /** HTTP routes, the WebSocket upgrades and the built UI. */
 export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   const { config, station, store, log } = d;
-  const app = Fastify({ logger: false, bodyLimit: MAX_CONTROL_MESSAGE_BYTES });
-  const originOk = (origin: string | undefined) => isAllowedOrigin(origin, { host: config.host, allowed: config.allowedOrigins });
-  const hosts = { host: config.host, allowed: [...config.allowedHosts, ...hostsOfOrigins(config.allowedOrigins)] };
-  const hostOk = (host: string | undefined) => isAllowedHost(host, hosts);
+  const app = Fastify({ logger: false, bodyLimit: MAX_CONTROL_MESSAGE_BYTES, clientErrorHandler: httpClientErrorHandler });
+  const errors = useHttpErrors(app, { log, translate: stationRefusal });
+  // Pages of an allowed origin (a designer's dev server) are proxied here under their own name.
+  const rules: OriginRules = {
+    host: config.host,
+    allowedHosts: [...config.allowedHosts, ...hostsOfOrigins(config.allowedOrigins)],
+    allowedOrigins: config.allowedOrigins,
+    allowNoHost: true,
+    trustLoopbackPorts: true,
+  };
+  const originOk = (origin: string | undefined, host: string | undefined) => isAllowedOrigin(origin, host, rules);
+  const hostOk = (host: string | undefined) => isAllowedHost(host, rules);
   const logForeignHost = (host: string | undefined, url: string | undefined) =>
     log.warn(
       { event: 'http.foreign_host', host: String(host).slice(0, 100), url: String(url).slice(0, 200) },
@@ -119,35 +142,23 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     }
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-    if (err instanceof StationError) return sendError(reply, err.code, err.message);
-    const status = err.statusCode ?? 500;
-    if (status >= 500) log.error({ event: 'http.error', err: err.message }, 'request failed');
-    return reply.code(status).send({
-      error: {
-        code: status === 413 ? 'too_large' : status < 500 ? 'bad_request' : 'internal',
-        message: status < 500 ? err.message : 'internal error',
-      },
-    });
-  });
-
   // Every route, reads included, answers only under the station's own names: a
   // DNS-rebinding page sends its own name as Host (421: not this server's name).
   app.addHook('onRequest', async (req, reply) => {
     if (hostOk(req.headers.host)) return;
     logForeignHost(req.headers.host, req.url);
-    return reply.code(421).send({ error: { code: 'bad_request', message: 'foreign host' } });
+    return errors.send(reply, 421, 'forbidden', 'foreign host');
   });
 
   // Changes may only come from the station's own pages (or tools without an Origin).
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD') return;
-    if (!originOk(req.headers.origin)) {
+    if (!originOk(req.headers.origin, req.headers.host)) {
       log.warn(
         { event: 'http.foreign_origin', origin: String(req.headers.origin).slice(0, 100), url: req.url },
         'refused request from a foreign origin',
       );
-      return reply.code(403).send({ error: { code: 'bad_request', message: 'foreign origin' } });
+      return errors.send(reply, 403, 'forbidden', 'foreign origin');
     }
   });
 
@@ -164,13 +175,13 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   });
   app.get('/api/state', async () => station.snapshot());
   const metrics = d.metrics;
-  if (metrics) app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  if (metrics) serveMetrics(app, metrics.registry);
   app.post('/api/capture', async () => station.capture());
   app.post('/api/undo', async () => station.undo());
   app.post('/api/finish', async (req, reply) => {
     const body = apiFinishBodySchema.safeParse(req.body ?? {});
     if (!body.success)
-      return sendError(reply, 'bad_request', body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      return errors.send(reply, 400, 'bad_request', body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const r = await station.finish(body.data);
     return { movieId: r.movieId };
   });
@@ -178,7 +189,8 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     const sim = d.sim;
     app.post<{ Params: { action: string } }>('/_sim/button/:action', async (req, reply) => {
       const action = buttonActionSchema.safeParse(req.params.action);
-      if (!action.success) return sendError(reply, 'bad_request', `unknown button ${JSON.stringify(req.params.action.slice(0, 40))}`);
+      if (!action.success)
+        return errors.send(reply, 400, 'bad_request', `unknown button ${JSON.stringify(req.params.action.slice(0, 40))}`);
       sim.press(action.data);
       return { ok: true };
     });
@@ -191,28 +203,28 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   app.get<{ Params: { id: string } }>('/tracks/:id/preview', async (req, reply) => {
     const dir = d.tracks.dir;
     const track = dir ? await d.tracks.get(req.params.id) : undefined;
-    if (!dir || !track) return reply.code(404).send({ error: { code: 'bad_request', message: 'no such track' } });
+    if (!dir || !track) return errors.send(reply, 404, 'not_found', 'no such track');
     reply.header('cache-control', 'no-cache');
     return reply.sendFile(track.previewFile, dir);
   });
 
   app.get<{ Params: { movieId: string; file: string }; Querystring: { v?: string } }>('/frames/:movieId/:file', async (req, reply) => {
     const file = await store.locateFrame(req.params.movieId, req.params.file);
-    if (!file) return reply.code(404).send({ error: { code: 'bad_request', message: 'no such frame' } });
+    if (!file) return errors.send(reply, 404, 'not_found', 'no such frame');
     const data = await readFile(file).catch(() => null);
-    if (!data) return reply.code(404).send({ error: { code: 'bad_request', message: 'no such frame' } });
+    if (!data) return errors.send(reply, 404, 'not_found', 'no such frame');
     reply.header('content-type', 'image/jpeg');
     reply.header('cache-control', req.query.v ? 'public, max-age=31536000, immutable' : 'no-cache');
     return reply.send(data);
   });
   app.get<{ Params: { movieId: string; file: string }; Querystring: { v?: string } }>('/thumbs/:movieId/:file', async (req, reply) => {
     const file = await store.locateFrame(req.params.movieId, req.params.file);
-    if (!file) return reply.code(404).send({ error: { code: 'bad_request', message: 'no such frame' } });
+    if (!file) return errors.send(reply, 404, 'not_found', 'no such frame');
     const data = await d.thumbnails.get(req.params.movieId, file).catch((err: Error) => {
       log.warn({ event: 'thumb.failed', err: err.message }, 'thumbnail failed');
       return null;
     });
-    if (!data) return reply.code(500).send({ error: { code: 'internal', message: 'thumbnail failed' } });
+    if (!data) return errors.send(reply, 500, 'internal', 'thumbnail failed');
     reply.header('content-type', 'image/jpeg');
     reply.header('cache-control', req.query.v ? 'public, max-age=31536000, immutable' : 'no-cache');
     return reply.send(data);
@@ -226,14 +238,12 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     try {
       rel = decodeURIComponent(urlPath.split('?')[0] ?? '/');
     } catch {
-      return reply.code(400).send({ error: { code: 'bad_request', message: 'bad path' } });
+      return errors.send(reply, 400, 'bad_request', 'bad path');
     }
-    if (/^\/(api|_sim|frames|thumbs|tracks|ws|live)(\/|$)/.test(rel))
-      return reply.code(404).send({ error: { code: 'bad_request', message: 'not found' } });
-    if (rel.includes('\0')) return reply.code(400).send({ error: { code: 'bad_request', message: 'bad path' } });
+    if (/^\/(api|_sim|frames|thumbs|tracks|ws|live)(\/|$)/.test(rel)) return errors.send(reply, 404, 'not_found', 'not found');
+    if (rel.includes('\0')) return errors.send(reply, 400, 'bad_request', 'bad path');
     let file = path.resolve(uiRoot, `.${path.posix.normalize(rel)}`);
-    if (file !== uiRoot && !file.startsWith(uiRoot + path.sep))
-      return reply.code(404).send({ error: { code: 'bad_request', message: 'not found' } });
+    if (file !== uiRoot && !file.startsWith(uiRoot + path.sep)) return errors.send(reply, 404, 'not_found', 'not found');
     let info = await stat(file).catch(() => null);
     if (info?.isDirectory()) {
       file = path.join(file, 'index.html');
@@ -241,7 +251,7 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     }
     const isAsset = path.extname(rel) !== '';
     if (!info?.isFile()) {
-      if (isAsset && !rel.endsWith('.html')) return reply.code(404).send({ error: { code: 'bad_request', message: 'not found' } });
+      if (isAsset && !rel.endsWith('.html')) return errors.send(reply, 404, 'not_found', 'not found');
       file = path.join(uiRoot, 'index.html');
       info = await stat(file).catch(() => null);
       if (!info?.isFile())
@@ -272,7 +282,7 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
       return;
     }
     const origin = req.headers.origin;
-    if (!originOk(origin)) {
+    if (!originOk(origin, req.headers.host)) {
       log.warn(
         { event: 'ws.foreign_origin', origin: String(origin).slice(0, 100), path: pathname },
         'refused WebSocket from a foreign origin',
