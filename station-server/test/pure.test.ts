@@ -32,14 +32,15 @@ describe('rsync arguments', () => {
     [
       'local',
       { ...base, target: '/srv/inbox' },
-      ['-a', '--timeout=60', '--partial', '--delay-updates', '--exclude=DONE', '/data/outbox/01ABC/', '/srv/inbox/01ABC/'],
-      ['-a', '--timeout=60', '/data/outbox/01ABC/DONE', '/srv/inbox/01ABC/DONE'],
+      ['-a', '--fsync', '--timeout=60', '--partial', '--delay-updates', '--exclude=DONE', '/data/outbox/01ABC/', '/srv/inbox/01ABC/'],
+      ['-a', '--fsync', '--timeout=60', '/data/outbox/01ABC/DONE', '/srv/inbox/01ABC/DONE'],
     ],
     [
       'daemon with a password file',
       { ...base, target: 'rsync://s@h:873/inbox', passwordFile: '/etc/station/rsync.secret' },
       [
         '-a',
+        '--fsync',
         '--timeout=60',
         '--contimeout=30',
         '--password-file=/etc/station/rsync.secret',
@@ -51,6 +52,7 @@ describe('rsync arguments', () => {
       ],
       [
         '-a',
+        '--fsync',
         '--timeout=60',
         '--contimeout=30',
         '--password-file=/etc/station/rsync.secret',
@@ -63,6 +65,7 @@ describe('rsync arguments', () => {
       { ...base, target: 'station@proc:/srv/inbox', sshKey: '/home/pi/.ssh/id_ed25519' },
       [
         '-a',
+        '--fsync',
         '--timeout=60',
         '-e',
         'ssh -o BatchMode=yes -o ConnectTimeout=15 -o ServerAliveInterval=15 -i /home/pi/.ssh/id_ed25519',
@@ -74,6 +77,7 @@ describe('rsync arguments', () => {
       ],
       [
         '-a',
+        '--fsync',
         '--timeout=60',
         '-e',
         'ssh -o BatchMode=yes -o ConnectTimeout=15 -o ServerAliveInterval=15 -i /home/pi/.ssh/id_ed25519',

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ChildError } from '@stop-motion/kit';
 import type { Locale, PrinterStatus, Publish } from '@stop-motion/protocol';
 import type { Logger } from '../log.js';
 import { runChild } from './child.js';
@@ -83,6 +84,8 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
   private chain: Promise<void> = Promise.resolve();
   private readonly outstanding = new Map<string, Outstanding>();
   private submitError: string | null = null;
+  /** The last ticket failed because the scheduler did not answer in time: an answering scheduler ends that problem. */
+  private submitTimedOut = false;
   /** The last ticket CUPS cancelled or aborted; cleared when a later one prints. */
   private jobError: string | null = null;
   private queueProblem: string | null = null;
@@ -170,9 +173,11 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
       if (r.code !== 0 || !jobId) throw new Error(`lp failed (exit ${r.code}): ${oneLine(r.stderr || r.stdout) || 'no job id'}`);
       this.outstanding.set(jobId, { jobId, movieId: req.movieId, since: Date.now() });
       this.submitError = null;
+      this.submitTimedOut = false;
       log.info({ event: 'ticket.sent', movieId: req.movieId, jobId, queue }, 'claim ticket sent to the printer');
     } catch (err) {
       this.submitError = `ticket not printed: ${(err as Error).message}`;
+      this.submitTimedOut = err instanceof ChildError && err.reason === 'deadline';
       log.warn({ event: 'ticket.failed', movieId: req.movieId, queue, reason: (err as Error).message }, 'claim ticket not printed');
     } finally {
       this.pending--;
@@ -254,6 +259,11 @@ export class Printer extends EventEmitter<{ status: [PrinterStatus] }> {
     } catch (err) {
       if (this.abort.signal.aborted) return;
       problem = `lpstat: ${(err as Error).message}`;
+    }
+    if (problem === null && this.submitTimedOut) {
+      // The scheduler answers again, whether or not a poll saw it stopped.
+      this.submitError = null;
+      this.submitTimedOut = false;
     }
     if (problem !== this.queueProblem) {
       if (problem) this.options.log.warn({ event: 'printer.problem', queue, reason: problem }, 'the claim ticket printer has a problem');
