@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { monotonicFactory } from 'ulid';
 import { Catalog } from '../src/catalog.js';
 import { loadConfig } from '../src/config.js';
-import { startGallery } from '../src/index.js';
+import { type Gallery, startGallery } from '../src/index.js';
 import { createLogger } from '../src/log.js';
 import { createFilmBucket } from '../src/s3.js';
 import { createMemoryStore } from '../src/store.js';
@@ -73,7 +73,8 @@ async function cannon(url: string, seconds = SECONDS): Promise<{ rps: number; p9
 
 const fmt = (n: number, d = 0) => n.toFixed(d);
 
-async function throughput(): Promise<void> {
+/** A gallery on its own s3rver holding 1,000 films, for `run`; both are stopped after it. */
+async function withThousandFilms(run: (gallery: Gallery) => Promise<void>, extraRoutes?: typeof precomputedRoute): Promise<void> {
   const s3 = await startS3();
   try {
     await putMany(s3.client(), s3.bucket, fill(1000));
@@ -82,29 +83,35 @@ async function throughput(): Promise<void> {
       logger: log,
       host: '127.0.0.1',
       port: 0,
-      extraRoutes: precomputedRoute,
+      ...(extraRoutes ? { extraRoutes } : {}),
     });
     try {
-      await gallery.catalog.current();
-      console.log(`\n## Throughput, 1,000 films cached, 50 connections, ${SECONDS} s per run (autocannon in the same process)\n`);
-      console.log('| route | req/s | p99 ms | body bytes | baseline req/s | baseline p99 ms | ratio |');
-      console.log('|---|---|---|---|---|---|---|');
-      for (const path of ['/', '/api/movies']) {
-        // Warm both (JIT, caches) with a short run each, then measure the baseline right before the route.
-        await cannon(`${gallery.url}${path}`, 1);
-        await cannon(`${gallery.url}/_bench/precomputed?path=${encodeURIComponent(path)}`, 1);
-        const base = await cannon(`${gallery.url}/_bench/precomputed?path=${encodeURIComponent(path)}`);
-        const real = await cannon(`${gallery.url}${path}`);
-        console.log(
-          `| \`${path}\` | ${fmt(real.rps)} | ${real.p99} | ${fmt(real.bytes)} | ${fmt(base.rps)} | ${base.p99} | ${fmt(real.rps / base.rps, 2)} |`,
-        );
-      }
+      await run(gallery);
     } finally {
       await gallery.close();
     }
   } finally {
     await s3.close();
   }
+}
+
+async function throughput(): Promise<void> {
+  await withThousandFilms(async (gallery) => {
+    await gallery.catalog.current();
+    console.log(`\n## Throughput, 1,000 films cached, 50 connections, ${SECONDS} s per run (autocannon in the same process)\n`);
+    console.log('| route | req/s | p99 ms | body bytes | baseline req/s | baseline p99 ms | ratio |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const path of ['/', '/api/movies']) {
+      // Warm both (JIT, caches) with a short run each, then measure the baseline right before the route.
+      await cannon(`${gallery.url}${path}`, 1);
+      await cannon(`${gallery.url}/_bench/precomputed?path=${encodeURIComponent(path)}`, 1);
+      const base = await cannon(`${gallery.url}/_bench/precomputed?path=${encodeURIComponent(path)}`);
+      const real = await cannon(`${gallery.url}${path}`);
+      console.log(
+        `| \`${path}\` | ${fmt(real.rps)} | ${real.p99} | ${fmt(real.bytes)} | ${fmt(base.rps)} | ${base.p99} | ${fmt(real.rps / base.rps, 2)} |`,
+      );
+    }
+  }, precomputedRoute);
 }
 
 async function bigRefresh(): Promise<void> {
@@ -147,59 +154,45 @@ async function bigRefresh(): Promise<void> {
 }
 
 async function madeUpCursors(): Promise<void> {
-  const s3 = await startS3();
-  try {
-    await putMany(s3.client(), s3.bucket, fill(1000));
-    const gallery = await startGallery({
-      config: loadConfig({ ...s3.env(), LOG_LEVEL: 'silent' }),
-      logger: log,
-      host: '127.0.0.1',
-      port: 0,
-    });
-    try {
-      const view = await gallery.catalog.current();
-      const real = view.films[23] as FilmMeta;
-      const cursor = `${Date.parse(real.createdAt).toString(36)}.${real.id}`;
-      const newest = Date.parse((view.films[0] as FilmMeta).createdAt);
-      const oldest = Date.parse((view.films[view.films.length - 1] as FilmMeta).createdAt);
-      const run = async (route: string, unique: boolean) => {
-        const entries = gallery.pageCacheEntries();
-        let n = 0;
-        // Made-up cursors: a valid shape, a time among the films' and an id, each one new.
-        const path = () =>
-          unique
-            ? `${route}cursor=${(oldest + Math.floor(Math.random() * (newest - oldest))).toString(36)}.X${(n++).toString(36)}`
-            : `${route}cursor=${cursor}`;
-        const result = await autocannon({
-          url: gallery.url,
-          connections: 20,
-          duration: SECONDS,
-          requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }],
-        });
-        return { rps: result.requests.average, non2xx: result.non2xx, entries: gallery.pageCacheEntries() - entries };
-      };
-      console.log(`\n## Made-up cursors, 1,000 films, 20 connections, ${SECONDS} s per run (same process)\n`);
+  await withThousandFilms(async (gallery) => {
+    const view = await gallery.catalog.current();
+    const real = view.films[23] as FilmMeta;
+    const cursor = `${Date.parse(real.createdAt).toString(36)}.${real.id}`;
+    const newest = Date.parse((view.films[0] as FilmMeta).createdAt);
+    const oldest = Date.parse((view.films[view.films.length - 1] as FilmMeta).createdAt);
+    const run = async (route: string, unique: boolean) => {
+      const entries = gallery.pageCacheEntries();
+      let n = 0;
+      // Made-up cursors: a valid shape, a time among the films' and an id, each one new.
+      const path = () =>
+        unique
+          ? `${route}cursor=${(oldest + Math.floor(Math.random() * (newest - oldest))).toString(36)}.X${(n++).toString(36)}`
+          : `${route}cursor=${cursor}`;
+      const result = await autocannon({
+        url: gallery.url,
+        connections: 20,
+        duration: SECONDS,
+        requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }],
+      });
+      return { rps: result.requests.average, non2xx: result.non2xx, entries: gallery.pageCacheEntries() - entries };
+    };
+    console.log(`\n## Made-up cursors, 1,000 films, 20 connections, ${SECONDS} s per run (same process)\n`);
+    console.log(
+      '| route | one real cursor req/s (baseline) | made-up cursors, first run: req/s, new cache entries | made-up cursors, second run: req/s, new cache entries | ratio of the second run |',
+    );
+    console.log('|---|---|---|---|---|');
+    for (const route of ['/?', '/api/movies?limit=24&']) {
+      await run(route, false);
+      const base = await run(route, false);
+      const unique = await run(route, true);
+      // Every page is rendered once by now: from here on made-up cursors cost what a real one does.
+      const again = await run(route, true);
+      const bad = base.non2xx + unique.non2xx + again.non2xx ? ` (non-2xx: ${base.non2xx + unique.non2xx + again.non2xx})` : '';
       console.log(
-        '| route | one real cursor req/s (baseline) | made-up cursors, first run: req/s, new cache entries | made-up cursors, second run: req/s, new cache entries | ratio of the second run |',
+        `| \`${route.slice(0, -1)}\` | ${fmt(base.rps)} | ${fmt(unique.rps)}, ${unique.entries} | ${fmt(again.rps)}, ${again.entries} | ${fmt(again.rps / base.rps, 2)}${bad} |`,
       );
-      console.log('|---|---|---|---|---|');
-      for (const route of ['/?', '/api/movies?limit=24&']) {
-        await run(route, false);
-        const base = await run(route, false);
-        const unique = await run(route, true);
-        // Every page is rendered once by now: from here on made-up cursors cost what a real one does.
-        const again = await run(route, true);
-        const bad = base.non2xx + unique.non2xx + again.non2xx ? ` (non-2xx: ${base.non2xx + unique.non2xx + again.non2xx})` : '';
-        console.log(
-          `| \`${route.slice(0, -1)}\` | ${fmt(base.rps)} | ${fmt(unique.rps)}, ${unique.entries} | ${fmt(again.rps)}, ${again.entries} | ${fmt(again.rps / base.rps, 2)}${bad} |`,
-        );
-      }
-    } finally {
-      await gallery.close();
     }
-  } finally {
-    await s3.close();
-  }
+  });
 }
 
 if (process.env.BENCH_ONLY !== 'cursors') {

@@ -34,3 +34,36 @@ export const flag = z
 export function envFlag(fallback: boolean) {
   return flag.optional().transform((v) => v ?? fallback);
 }
+
+/** Unset and blank mean the same: a unit file or a dashboard often leaves an empty value behind. */
+export const envText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** A number variable from `min` to `max` (whole when `whole`); unset or blank = `fallback`. The refusal quotes what was given. */
+function envNumberOf<F extends number | undefined>(fallback: F, min: number, max: number, whole: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx): number | F => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!(whole ? Number.isInteger(n) : Number.isFinite(n)) || n < min || n > max) {
+        const what = whole ? 'a whole number' : 'a number';
+        ctx.addIssue({ code: 'custom', message: `must be ${what} from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+/** A whole-number variable from `min` to `max`; unset or blank = `fallback`. */
+export function envInt(fallback: number, min: number, max: number) {
+  return envNumberOf(fallback, min, max, true);
+}
+
+/** A number variable (fractions allowed) from `min` to `max`; unset or blank = `fallback` (which may be undefined). */
+export function envNumber<F extends number | undefined>(fallback: F, min: number, max: number) {
+  return envNumberOf(fallback, min, max, false);
+}

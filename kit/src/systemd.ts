@@ -78,8 +78,8 @@ export class SystemdNotifier {
   private readonly env: NodeJS.ProcessEnv;
   readonly pingMs: number | null;
 
-  constructor(private readonly o: SystemdNotifierOptions) {
-    this.env = o.env ?? process.env;
+  constructor(private readonly options: SystemdNotifierOptions) {
+    this.env = options.env ?? process.env;
     this.pingMs = this.env.NOTIFY_SOCKET ? watchdogPingMs(this.env) : null;
   }
 
@@ -92,7 +92,7 @@ export class SystemdNotifier {
   async ready(): Promise<void> {
     if (!this.enabled) return;
     await this.send('READY=1');
-    this.o.log.info({ event: 'systemd.ready', watchdogPingMs: this.pingMs }, 'told systemd the service is ready');
+    this.options.log.info({ event: 'systemd.ready', watchdogPingMs: this.pingMs }, 'told systemd the service is ready');
     if (this.pingMs !== null) {
       const ms = this.pingMs;
       this.timer = setInterval(() => void this.tick(), ms);
@@ -113,18 +113,18 @@ export class SystemdNotifier {
     try {
       let problems: string[];
       try {
-        problems = (await this.o.check?.()) ?? [];
+        problems = (await this.options.check?.()) ?? [];
       } catch (err) {
         problems = [`check failed: ${(err as Error).message}`];
       }
       if (!this.timer) return;
       if (problems.length > 0) {
         // Logged once when the pings stop, not on every tick while they stay stopped.
-        if (this.withheld === null) this.o.log.warn({ event: 'systemd.watchdog_withheld', problems }, 'watchdog ping withheld');
+        if (this.withheld === null) this.options.log.warn({ event: 'systemd.watchdog_withheld', problems }, 'watchdog ping withheld');
         this.withheld = problems.join('; ');
         return;
       }
-      if (this.withheld !== null) this.o.log.info({ event: 'systemd.watchdog_resumed' }, 'watchdog pings resumed');
+      if (this.withheld !== null) this.options.log.info({ event: 'systemd.watchdog_resumed' }, 'watchdog pings resumed');
       this.withheld = null;
       await this.send('WATCHDOG=1');
     } finally {
@@ -133,16 +133,16 @@ export class SystemdNotifier {
   }
 
   private async send(message: string): Promise<void> {
-    const command = this.o.command ?? 'systemd-notify';
+    const command = this.options.command ?? 'systemd-notify';
     try {
       await runProgram(command, [message], {
-        timeoutMs: this.o.timeoutMs ?? 5000,
+        timeoutMs: this.options.timeoutMs ?? 5000,
         graceMs: 1000,
         env: { PATH: this.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin', NOTIFY_SOCKET: this.env.NOTIFY_SOCKET ?? '' },
       });
     } catch (err) {
       const stderr = err instanceof ChildError ? err.stderr : '';
-      this.o.log.warn(
+      this.options.log.warn(
         { event: 'systemd.notify_failed', message, err: (err as Error).message.slice(0, 200), stderr: stderr.slice(0, 200) },
         'systemd notify failed',
       );

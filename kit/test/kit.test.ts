@@ -13,6 +13,9 @@ import {
   createLogger,
   DeadlineError,
   envFlag,
+  envInt,
+  envNumber,
+  envText,
   exists,
   TEMP_PREFIX,
   withDeadline,
@@ -48,6 +51,28 @@ describe('envFlag', () => {
     const r = schema.safeParse({ A: 'maybe' });
     expect(r.success).toBe(false);
     if (!r.success) expect(configProblems(r.error)[0]).toMatch(/^A: must be one of true, 1, yes, on, false, 0, no, off$/);
+  });
+});
+
+describe('envInt, envNumber, envText', () => {
+  const schema = z.object({ N: envInt(8, 0, 10), F: envNumber(undefined, 0, 2), T: envText });
+  it('unset or blank takes the fallback', () => {
+    expect(schema.parse({})).toEqual({ N: 8, F: undefined, T: undefined });
+    expect(schema.parse({ N: ' ', F: '', T: '  ' })).toEqual({ N: 8, F: undefined, T: undefined });
+  });
+  it('takes a value in range: whole numbers for envInt, fractions for envNumber', () => {
+    expect(schema.parse({ N: '0', F: '1.5', T: 'x' })).toEqual({ N: 0, F: 1.5, T: 'x' });
+  });
+  it.each([
+    [{ N: '11' }, 'N: must be a whole number from 0 to 10, got "11"'],
+    [{ N: '2.5' }, 'N: must be a whole number from 0 to 10, got "2.5"'],
+    [{ N: 'ten' }, 'N: must be a whole number from 0 to 10, got "ten"'],
+    [{ F: '-0.1' }, 'F: must be a number from 0 to 2, got "-0.1"'],
+    [{ F: 'Infinity' }, 'F: must be a number from 0 to 2, got "Infinity"'],
+  ])('%o is refused with what was given', (env, message) => {
+    const r = schema.safeParse(env);
+    expect(r.success).toBe(false);
+    if (!r.success) expect(configProblems(r.error)).toEqual([message]);
   });
 });
 

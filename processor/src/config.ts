@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, configProblems, envFlag } from '@stop-motion/kit';
+import { ConfigError, configProblems, envFlag, envInt, envNumber, envText } from '@stop-motion/kit';
 import { eventTimeZoneSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { DEFAULT_VAAPI_DEVICE, VIDEO_ENCODERS } from './args.js';
@@ -16,25 +16,8 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 const bool = envFlag;
-
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+const int = envInt;
+const optionalString = envText;
 
 const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
 
@@ -73,18 +56,7 @@ const envSchema = z.object({
   }),
   EVENT_NAME: z.string().max(120).default('Stop Motion Festival'),
   EVENT_TIMEZONE: eventTimeZoneSchema,
-  TITLE_SECONDS: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return 4;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0 || n > 30) {
-        ctx.addIssue({ code: 'custom', message: 'must be a number of seconds from 0 to 30' });
-        return z.NEVER;
-      }
-      return n;
-    }),
+  TITLE_SECONDS: envNumber(4, 0, 30),
   TITLE_LOGO: optionalString,
   TITLE_FONT: optionalString,
   TITLE_FONT_BOLD: optionalString,

@@ -4,11 +4,10 @@ import path from 'node:path';
 import { LoopBeats, SystemdNotifier, serveMetrics } from '@stop-motion/kit';
 import type { FilmNotice } from '@stop-motion/protocol';
 import { REPORT_PATH } from '@stop-motion/protocol';
-import { buildIdleSlideArgs } from './args.js';
 import { ConfigError, loadConfig, type ProcessorConfig } from './config.js';
 import { ControlRoom } from './control.js';
-import { runTool } from './ffmpeg.js';
 import { errorMessage } from './files.js';
+import { makeIdleSlide } from './idle-slide.js';
 import { JobStore } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { ProcessorMetrics } from './metrics.js';
@@ -25,7 +24,6 @@ import { applyToolScheduling } from './scheduling.js';
 import { ScreenSound } from './screen-sound.js';
 import { StationBook } from './station-reports.js';
 import { startReportServer, startStatusServer } from './status.js';
-import { prepareTitleCard } from './title.js';
 import { createS3 } from './upload.js';
 import { WriteOnceUploader } from './write-once.js';
 
@@ -51,37 +49,6 @@ export interface Processor {
 
 export interface StartOptions {
   logger?: Logger;
-}
-
-async function makeIdleSlide(config: ProcessorConfig, log: Logger): Promise<string | null> {
-  const dir = path.join(config.dataDir, 'idle');
-  const output = path.join(dir, 'idle.png');
-  try {
-    const card = await prepareTitleCard(dir, {
-      eventName: config.eventName,
-      title: null,
-      stationId: '',
-      date: '',
-      width: 1280,
-      height: 720,
-      seconds: 1,
-      fontFile: config.fontFile,
-      fontFileBold: config.fontFileBold,
-    });
-    const line = card.lines[0];
-    if (!line) return null;
-    await runTool(
-      'ffmpeg',
-      buildIdleSlideArgs({ width: 1280, height: 720, background: card.background, line: { ...line, y: 0.5 }, output }),
-      {
-        timeoutMs: 30_000,
-      },
-    );
-    return output;
-  } catch (err) {
-    log.warn({ event: 'player.idle_slide_failed', err: errorMessage(err) }, 'player idle slide failed');
-    return null;
-  }
 }
 
 /** Composition root, in-process: config → adapters → core → server. */

@@ -1,12 +1,11 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { cp, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { exists } from '@stop-motion/kit';
-import { DONE_FILE, isValidId, MANIFEST_FILE } from '@stop-motion/protocol';
+import { DONE_FILE, isValidId } from '@stop-motion/protocol';
 import type { ProcessorConfig } from './config.js';
 import { FROM_STATION_FILE, type PipelineDirs, packageDirOf, workDirOf } from './dirs.js';
 import { errorMessage, fsyncTree, renameDurable, writeFileAtomic } from './files.js';
-import { AREA_MARKER, checkDelivery, isUtf8Name, joinBytes, showName } from './intake.js';
+import { checkDelivery, isStationArea, isUtf8Name, joinBytes, showName } from './intake.js';
 import type { JobStore } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Quarantine } from './quarantine.js';
@@ -41,19 +40,19 @@ export class Ingest {
   /** Packages with DONE but files still missing (logged once each). */
   private readonly waitingFor = new Set<string>();
 
-  constructor(private readonly d: IngestDeps) {}
+  constructor(private readonly deps: IngestDeps) {}
 
   async start(): Promise<void> {
     this.running = true;
     try {
-      const w = watch(this.d.dirs.inbox, () => this.queueScan());
-      w.on('error', (err) => this.d.log.warn({ event: 'ingest.watch_failed', err: err.message }, 'ingest watch failed'));
+      const w = watch(this.deps.dirs.inbox, () => this.queueScan());
+      w.on('error', (err) => this.deps.log.warn({ event: 'ingest.watch_failed', err: err.message }, 'ingest watch failed'));
       this.watchers.set('', w);
     } catch (err) {
-      this.d.log.warn({ event: 'ingest.watch_failed', err: errorMessage(err) }, 'ingest watch failed');
+      this.deps.log.warn({ event: 'ingest.watch_failed', err: errorMessage(err) }, 'ingest watch failed');
     }
     // Events get lost (and rsync writes inside subdirectories); a rescan catches everything.
-    this.rescanTimer = setInterval(() => this.queueScan(), this.d.config.rescanMs);
+    this.rescanTimer = setInterval(() => this.queueScan(), this.deps.config.rescanMs);
     await this.scan();
   }
 
@@ -87,7 +86,7 @@ export class Ingest {
         try {
           await this.scanOnce();
         } catch (err) {
-          this.d.log.error({ event: 'ingest.scan_failed', err: errorMessage(err) }, 'ingest scan failed');
+          this.deps.log.error({ event: 'ingest.scan_failed', err: errorMessage(err) }, 'ingest scan failed');
         }
       } while (this.scanAgain && this.running);
     })().finally(() => {
@@ -98,7 +97,7 @@ export class Ingest {
 
   private async scanOnce(): Promise<void> {
     if (!this.running) return;
-    const inbox = this.d.dirs.inbox;
+    const inbox = this.deps.dirs.inbox;
     const seen = new Set<string>();
     for (const name of await this.utf8Names(inbox)) {
       if (!this.running) return;
@@ -117,7 +116,7 @@ export class Ingest {
         await this.consider(name, name, dir, null);
       } catch (err) {
         // One bad package never stops the others.
-        this.d.log.error({ event: 'ingest.failed', name: name.slice(0, 80), err: errorMessage(err) }, 'ingest failed');
+        this.deps.log.error({ event: 'ingest.failed', name: name.slice(0, 80), err: errorMessage(err) }, 'ingest failed');
       }
     }
     for (const name of this.watchers.keys()) if (name !== '' && !seen.has(name)) this.unwatch(name);
@@ -141,7 +140,7 @@ export class Ingest {
         if (!(await this.isDirectory(key, dir))) continue;
         await this.consider(key, name, dir, station);
       } catch (err) {
-        this.d.log.error({ event: 'ingest.failed', name: key.slice(0, 120), err: errorMessage(err) }, 'ingest failed');
+        this.deps.log.error({ event: 'ingest.failed', name: key.slice(0, 120), err: errorMessage(err) }, 'ingest failed');
       }
     }
   }
@@ -153,7 +152,7 @@ export class Ingest {
       if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
       else
         await this.badlyNamed(raw, dir).catch((err: unknown) =>
-          this.d.log.error({ event: 'ingest.failed', name: showName(raw), err: errorMessage(err) }, 'ingest failed'),
+          this.deps.log.error({ event: 'ingest.failed', name: showName(raw), err: errorMessage(err) }, 'ingest failed'),
         );
     }
     return names.sort();
@@ -165,7 +164,7 @@ export class Ingest {
     if (st.isDirectory()) return true;
     if (!this.notedNonDirs.has(key)) {
       this.notedNonDirs.add(key);
-      this.d.log.warn({ event: 'ingest.not_a_directory', name: key.slice(0, key.includes('/') ? 120 : 80) }, 'ingest not a directory');
+      this.deps.log.warn({ event: 'ingest.not_a_directory', name: key.slice(0, key.includes('/') ? 120 : 80) }, 'ingest not a directory');
     }
     return false;
   }
@@ -179,9 +178,9 @@ export class Ingest {
     }
     this.unwatch(key);
     if (!done.isFile()) {
-      await this.d.quarantine.stray(key, dir, 'DONE is not a regular file');
+      await this.deps.quarantine.stray(key, dir, 'DONE is not a regular file');
     } else if (!isValidId(name)) {
-      await this.d.quarantine.stray(key, dir, 'package directory name is not a valid movie id');
+      await this.deps.quarantine.stray(key, dir, 'package directory name is not a valid movie id');
     } else {
       await this.take(name, dir, station);
     }
@@ -195,16 +194,16 @@ export class Ingest {
     const shown = showName(raw);
     const dir = joinBytes(parent, raw);
     const st = await lstat(dir);
-    const key = `bytes:${parent === this.d.dirs.inbox ? '' : `${path.basename(parent)}/`}${raw.toString('hex')}`;
+    const key = `bytes:${parent === this.deps.dirs.inbox ? '' : `${path.basename(parent)}/`}${raw.toString('hex')}`;
     if (!st.isDirectory()) {
       if (!this.notedNonDirs.has(key)) {
         this.notedNonDirs.add(key);
-        this.d.log.warn({ event: 'ingest.not_a_directory', name: shown }, 'ingest not a directory');
+        this.deps.log.warn({ event: 'ingest.not_a_directory', name: shown }, 'ingest not a directory');
       }
       return;
     }
     if (!(await lstat(joinBytes(dir, Buffer.from(DONE_FILE))).catch(() => null))) return;
-    await this.d.quarantine.stray(shown, dir, 'package directory name is not valid UTF-8');
+    await this.deps.quarantine.stray(shown, dir, 'package directory name is not valid UTF-8');
   }
 
   /** Watches a package that is still arriving (or a station's area), so its DONE is noticed at once. */
@@ -227,20 +226,20 @@ export class Ingest {
   }
 
   private async take(id: string, dir: string, station: string | null): Promise<void> {
-    const existing = this.d.jobs.get(id);
+    const existing = this.deps.jobs.get(id);
     if (existing && existing.state !== 'quarantined' && existing.state !== 'failed') {
       await rm(dir, { recursive: true, force: true });
-      this.d.log.info(
+      this.deps.log.info(
         { event: existing.state === 'removed' ? 'package.removed_film' : 'package.duplicate', id, state: existing.state },
         existing.state === 'removed' ? 'a package of a removed film' : 'a package already received',
       );
       return;
     }
-    const intake = await checkDelivery(dir, id, { graceMs: this.d.config.packageGraceMs });
+    const intake = await checkDelivery(dir, id, { graceMs: this.deps.config.packageGraceMs });
     if (intake.kind === 'wait') {
       if (!this.waitingFor.has(id)) {
         this.waitingFor.add(id);
-        this.d.log.warn(
+        this.deps.log.warn(
           { event: 'package.incomplete', id, missing: intake.missing.length, first: intake.missing[0], waitMs: intake.leftMs },
           'package incomplete',
         );
@@ -249,15 +248,15 @@ export class Ingest {
     }
     this.waitingFor.delete(id);
     if (intake.kind === 'refuse') {
-      await this.d.quarantine.delivery(id, dir, intake.reason);
+      await this.deps.quarantine.delivery(id, dir, intake.reason);
       return;
     }
-    const workDir = workDirOf(this.d.dirs, id);
+    const workDir = workDirOf(this.deps.dirs, id);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
     // Recorded before the package moves, so a crash cannot leave it without its origin.
     if (station !== null) await writeFileAtomic(path.join(workDir, FROM_STATION_FILE), station);
-    const target = packageDirOf(this.d.dirs, id);
+    const target = packageDirOf(this.deps.dirs, id);
     try {
       // Received means durable: the files as delivered, then the move.
       await fsyncTree(dir);
@@ -270,41 +269,11 @@ export class Ingest {
       await renameDurable(path.join(workDir, '.copying'), target);
       await rm(dir, { recursive: true, force: true });
     }
-    await this.d.jobs.receive(id);
-    this.d.log.info(
+    await this.deps.jobs.receive(id);
+    this.deps.log.info(
       { event: 'package.received', id, retry: Boolean(existing), ...(station !== null ? { area: station } : {}) },
       'package received',
     );
-    this.d.onReceived();
+    this.deps.onReceived();
   }
-}
-
-/**
- * Whether an inbox directory is a station's area: it has the marker (made with the
- * area by stop-motion-station-secret), or it holds nothing but package directories, at
- * least one of them with its manifest or DONE there; the marker is then added, so an
- * area that is empty for now, or a stray DONE at its top, never makes the area itself
- * look like a package. A package (files at its top, rsync's temporary entries while it
- * arrives, or only subdirectories that are not packages) never qualifies.
- */
-async function isStationArea(name: string, dir: string): Promise<boolean> {
-  if (!isValidId(name)) return false;
-  if (await exists(path.join(dir, AREA_MARKER))) return true;
-  const entries = await readdir(dir, { withFileTypes: true });
-  if (entries.length === 0 || entries.some((e) => !e.isDirectory() || e.name.startsWith('.'))) return false;
-  let packages = false;
-  for (const e of entries) {
-    if (!isValidId(e.name)) continue;
-    const inner = path.join(dir, e.name);
-    if ((await exists(path.join(inner, MANIFEST_FILE))) || (await exists(path.join(inner, DONE_FILE)))) {
-      packages = true;
-      break;
-    }
-  }
-  if (!packages) return false;
-  // O_EXCL: never through a link a station may have put there meanwhile.
-  await writeFile(path.join(dir, AREA_MARKER), "a station's delivery area: inbox/<stationId>/<movieId>/\n", { flag: 'wx' }).catch(
-    () => undefined,
-  );
-  return true;
 }

@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { constants } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { lstat, open, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DONE_FILE, MANIFEST_FILE, NOPUBLISH_FILE, PUBLISH_FILE, parseManifest } from '@stop-motion/protocol';
+import { exists } from '@stop-motion/kit';
+import { DONE_FILE, isValidId, MANIFEST_FILE, NOPUBLISH_FILE, PUBLISH_FILE, parseManifest } from '@stop-motion/protocol';
 
 /**
  * Checks on a delivered package before it leaves the inbox: names every tool can
@@ -24,9 +25,6 @@ export function isUtf8Name(name: Buffer): boolean {
 }
 
 /** `dir` + `/` + `name`, as bytes: a name that is not UTF-8 cannot round-trip through a string path. */
-/** In a station's area of the inbox (inbox/<stationId>/): marks it as one, also while it is empty. */
-export const AREA_MARKER = '.stop-motion-area';
-
 export function joinBytes(dir: string | Buffer, name: Buffer): Buffer {
   return Buffer.concat([typeof dir === 'string' ? Buffer.from(dir) : dir, Buffer.from(path.sep), name]);
 }
@@ -104,4 +102,37 @@ export function describeMissing(missing: readonly string[], graceMs: number): st
   const shown = missing.slice(0, 20).join(', ');
   const more = missing.length > 20 ? ` and ${missing.length - 20} more` : '';
   return `incomplete: ${missing.length} file(s) the manifest lists did not arrive within ${Math.round(graceMs / 1000)} s of DONE: ${shown}${more}`;
+}
+
+/** In a station's area of the inbox (inbox/<stationId>/): marks it as one, also while it is empty. */
+export const AREA_MARKER = '.stop-motion-area';
+
+/**
+ * Whether an inbox directory is a station's area: it has the marker (made with the
+ * area by stop-motion-station-secret), or it holds nothing but package directories, at
+ * least one of them with its manifest or DONE there; the marker is then added, so an
+ * area that is empty for now, or a stray DONE at its top, never makes the area itself
+ * look like a package. A package (files at its top, rsync's temporary entries while it
+ * arrives, or only subdirectories that are not packages) never qualifies.
+ */
+export async function isStationArea(name: string, dir: string): Promise<boolean> {
+  if (!isValidId(name)) return false;
+  if (await exists(path.join(dir, AREA_MARKER))) return true;
+  const entries = await readdir(dir, { withFileTypes: true });
+  if (entries.length === 0 || entries.some((e) => !e.isDirectory() || e.name.startsWith('.'))) return false;
+  let packages = false;
+  for (const e of entries) {
+    if (!isValidId(e.name)) continue;
+    const inner = path.join(dir, e.name);
+    if ((await exists(path.join(inner, MANIFEST_FILE))) || (await exists(path.join(inner, DONE_FILE)))) {
+      packages = true;
+      break;
+    }
+  }
+  if (!packages) return false;
+  // O_EXCL: never through a link a station may have put there meanwhile.
+  await writeFile(path.join(dir, AREA_MARKER), "a station's delivery area: inbox/<stationId>/<movieId>/\n", { flag: 'wx' }).catch(
+    () => undefined,
+  );
+  return true;
 }

@@ -22,7 +22,7 @@ export class ProcessorMetrics {
   private readonly renderSeconds: Histogram;
   private readonly uploads: Counter<'result'>;
 
-  constructor(o: { jobs: JobStore; player: Player; inboxDir: string }) {
+  constructor(sources: { jobs: JobStore; player: Player; inboxDir: string }) {
     const registers = [this.registry];
     this.renders = new Counter({
       name: 'stopmotion_processor_renders_total',
@@ -44,7 +44,7 @@ export class ProcessorMetrics {
     });
     for (const r of ['done', 'failed', 'quarantined']) this.renders.inc({ result: r }, 0);
     for (const r of ['done', 'failed', 'refused']) this.uploads.inc({ result: r }, 0);
-    const jobs = o.jobs;
+    const jobs = sources.jobs;
     new Gauge({
       name: 'stopmotion_processor_queue_length',
       help: 'Films waiting, by queue: inbox (delivered, not taken in), render, upload, review, quarantine.',
@@ -53,7 +53,7 @@ export class ProcessorMetrics {
       async collect() {
         const all = jobs.all();
         const count = (states: readonly Job['state'][]) => all.filter((j) => states.includes(j.state)).length;
-        this.set({ queue: 'inbox' }, await countInbox(o.inboxDir));
+        this.set({ queue: 'inbox' }, await countInbox(sources.inboxDir));
         this.set({ queue: 'render' }, count(['received', 'rendering']));
         this.set({ queue: 'upload' }, count(['uploading']));
         this.set({ queue: 'review' }, count(['review']));
@@ -66,7 +66,7 @@ export class ProcessorMetrics {
       help: 'Times the big screen player (mpv) was restarted since the processor started.',
       registers,
       collect() {
-        const now = o.player.status().restarts;
+        const now = sources.player.status().restarts;
         if (now > seenRestarts) this.inc(now - seenRestarts);
         seenRestarts = Math.max(seenRestarts, now);
       },

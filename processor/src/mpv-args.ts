@@ -11,12 +11,12 @@ export interface MpvArgsOptions {
 }
 
 /** mpv for the big screen: idle between films, looping the playlist, no on-screen controls. */
-export function buildMpvArgs(o: MpvArgsOptions): string[] {
+export function buildMpvArgs(options: MpvArgsOptions): string[] {
   return [
     '--idle=yes',
-    `--input-ipc-server=${o.socket}`,
+    `--input-ipc-server=${options.socket}`,
     '--loop-playlist=inf',
-    ...(o.fullscreen ? ['--fullscreen'] : []),
+    ...(options.fullscreen ? ['--fullscreen'] : []),
     '--no-osc',
     '--osd-level=0',
     '--prefetch-playlist=yes',
@@ -27,7 +27,7 @@ export function buildMpvArgs(o: MpvArgsOptions): string[] {
     // The film's soundtrack plays; volume 100 is the film as mixed, never amplified.
     '--aid=auto',
     '--volume-max=100',
-    ...(o.sound ? [`--volume=${o.sound.volume}`, `--mute=${o.sound.mute ? 'yes' : 'no'}`] : []),
-    ...o.extraArgs,
+    ...(options.sound ? [`--volume=${options.sound.volume}`, `--mute=${options.sound.mute ? 'yes' : 'no'}`] : []),
+    ...options.extraArgs,
   ];
 }

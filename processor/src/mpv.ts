@@ -1,19 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { type MpvEvent, MpvIpc } from '@stop-motion/kit';
-import { withParentDeathSignal } from './args.js';
-import { SETPRIV } from './ffmpeg.js';
 import type { Logger } from './log.js';
 import { buildMpvArgs } from './mpv-args.js';
 import { type MpvEntry, planSync } from './mpv-plan.js';
+import { isRunning, spawnMpvChild, stopChild, waitForSocket } from './mpv-process.js';
 import { INITIAL_SUPERVISOR_STATE, type SupervisorEvent, type SupervisorState, transition } from './mpv-state.js';
 import type { Player, PlayerStatus } from './player.js';
 import type { PlaylistEntry, PlaylistStore } from './playlist.js';
 import type { SoundSetting } from './screen-sound.js';
 
 export { MpvIpc } from '@stop-motion/kit';
-// The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts) and the IPC client (kit's mpv-ipc.ts, shared with the e2e harness).
+// The rest of mpv: its arguments (mpv-args.ts), the playlist plan (mpv-plan.ts), the child process (mpv-process.ts)
+// and the IPC client (kit's mpv-ipc.ts, shared with the e2e harness).
 export { buildMpvArgs, type MpvArgsOptions } from './mpv-args.js';
 export { type MpvEntry, planSync } from './mpv-plan.js';
 
@@ -47,10 +46,10 @@ export class MpvPlayer implements Player {
   /** Held on the event slide by an operator: mpv's playlist is the slide alone until released. */
   private held = false;
 
-  constructor(private readonly o: MpvPlayerOptions) {}
+  constructor(private readonly options: MpvPlayerOptions) {}
 
   private get socketPath(): string {
-    return this.o.attachSocket ?? this.o.ownSocket;
+    return this.options.attachSocket ?? this.options.ownSocket;
   }
 
   async start(): Promise<void> {
@@ -68,7 +67,7 @@ export class MpvPlayer implements Player {
     const next = this.chain.then(task, task);
     this.chain = next.catch((err: unknown) => {
       this.apply({ type: 'sync-failed', error: (err as Error).message });
-      this.o.log.warn({ event: 'player.sync_failed', err: (err as Error).message }, 'player sync failed');
+      this.options.log.warn({ event: 'player.sync_failed', err: (err as Error).message }, 'player sync failed');
     });
     return this.chain;
   }
@@ -79,7 +78,7 @@ export class MpvPlayer implements Player {
       // An mpv that outlived a previous run of the processor (SIGKILL) is adopted, not doubled.
       let ipc = await this.connectOnce().catch(() => null);
       if (!ipc) {
-        if (!this.o.attachSocket && !this.childRunning()) await this.spawnMpv();
+        if (!this.options.attachSocket && !isRunning(this.child)) await this.spawnMpv();
         ipc = await this.connectWithRetry(5000);
       }
       this.ipc = ipc;
@@ -91,10 +90,13 @@ export class MpvPlayer implements Player {
       this.apply({ type: 'connected' });
       await this.serial(() => this.sync(true));
       this.apply({ type: 'ready' });
-      this.o.log.info({ event: 'player.connected', socket: this.socketPath, restarts: this.sup.restarts }, 'player connected');
+      this.options.log.info({ event: 'player.connected', socket: this.socketPath, restarts: this.sup.restarts }, 'player connected');
     } catch (err) {
       const retryInMs = this.apply({ type: 'connect-failed', error: (err as Error).message });
-      this.o.log.warn({ event: 'player.connect_failed', err: this.sup.lastError, failures: this.sup.failures }, 'player connect failed');
+      this.options.log.warn(
+        { event: 'player.connect_failed', err: this.sup.lastError, failures: this.sup.failures },
+        'player connect failed',
+      );
       if (retryInMs !== null) this.scheduleReconnect(retryInMs);
     }
   }
@@ -108,22 +110,16 @@ export class MpvPlayer implements Player {
   }
 
   private async spawnMpv(): Promise<void> {
-    await rm(this.o.ownSocket, { force: true });
+    await rm(this.options.ownSocket, { force: true });
     const args = buildMpvArgs({
-      socket: this.o.ownSocket,
-      fullscreen: this.o.fullscreen,
-      extraArgs: this.o.extraArgs,
-      ...(this.o.sound ? { sound: this.o.sound() } : {}),
+      socket: this.options.ownSocket,
+      fullscreen: this.options.fullscreen,
+      extraArgs: this.options.extraArgs,
+      ...(this.options.sound ? { sound: this.options.sound() } : {}),
     });
-    // Dies with the processor: a restarted processor starts a fresh mpv, and nothing lingers.
-    const [file, argv] = withParentDeathSignal('mpv', args, SETPRIV, 'TERM');
-    const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const spawned = spawnMpvChild(args);
+    const { child } = spawned;
     this.child = child;
-    let tail = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (c: string) => {
-      tail = (tail + c).slice(-2000);
-    });
     child.once('error', (err) => {
       this.apply({ type: 'spawn-error', error: `mpv could not start: ${err.message}` });
     });
@@ -133,21 +129,13 @@ export class MpvPlayer implements Player {
       const ipc = this.ipc;
       this.ipc = null;
       ipc?.close();
-      const error = `mpv exited (${signal ?? code})${tail ? `: ${tail.trim().split('\n').at(-1)}` : ''}`;
+      const words = spawned.lastWords();
+      const error = `mpv exited (${signal ?? code})${words ? `: ${words.split('\n').at(-1)}` : ''}`;
       const retryInMs = this.apply({ type: 'exited', error, wasConnected: ipc !== null }) ?? 50;
-      this.o.log.warn({ event: 'player.mpv_exited', code, signal, restarts: this.sup.restarts, retryInMs }, 'player mpv exited');
+      this.options.log.warn({ event: 'player.mpv_exited', code, signal, restarts: this.sup.restarts, retryInMs }, 'player mpv exited');
       this.scheduleReconnect(retryInMs);
     });
-    const deadline = Date.now() + 5000;
-    while (!existsSync(this.o.ownSocket)) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`mpv exited at start: ${tail.trim()}`);
-      if (Date.now() > deadline) throw new Error('mpv did not open its IPC socket');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  private childRunning(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    await waitForSocket(spawned, this.options.ownSocket);
   }
 
   private connectOnce(): Promise<MpvIpc> {
@@ -175,27 +163,29 @@ export class MpvPlayer implements Player {
     this.ipc = null;
     const retryInMs = this.apply({ type: 'ipc-closed' });
     // A spawned mpv's exit handler restarts it; an attached or adopted one is reconnected to (or replaced).
-    if (!this.childRunning() && retryInMs !== null) this.scheduleReconnect(retryInMs);
+    if (!isRunning(this.child) && retryInMs !== null) this.scheduleReconnect(retryInMs);
   }
 
   private onEvent(e: MpvEvent): void {
     if (e.event === 'property-change' && e.name === 'path') {
       const p = typeof e.data === 'string' ? e.data : null;
       this.nowPath = p;
-      const entry = p ? this.o.store.films.find((f) => f.file === p) : undefined;
+      const entry = p ? this.options.store.films.find((f) => f.file === p) : undefined;
       if (entry) {
-        this.o.store
+        this.options.store
           .setCurrent(entry.id)
-          .catch((err: unknown) => this.o.log.warn({ event: 'player.save_failed', err: (err as Error).message }, 'player save failed'));
+          .catch((err: unknown) =>
+            this.options.log.warn({ event: 'player.save_failed', err: (err as Error).message }, 'player save failed'),
+          );
       }
     }
   }
 
   private desired(): string[] {
-    if (this.held) return this.o.idleSlide ? [this.o.idleSlide] : [];
-    const files = this.o.store.films.map((f) => f.file);
+    if (this.held) return this.options.idleSlide ? [this.options.idleSlide] : [];
+    const files = this.options.store.films.map((f) => f.file);
     if (files.length > 0) return files;
-    return this.o.idleSlide ? [this.o.idleSlide] : [];
+    return this.options.idleSlide ? [this.options.idleSlide] : [];
   }
 
   /** Brings mpv in line with the stored playlist; after a (re)start also resumes the film that was on screen. */
@@ -211,18 +201,18 @@ export class MpvPlayer implements Player {
     }
     const idle = (await ipc.command('get_property', 'idle-active')) as boolean;
     if ((idle || resume) && desired.length > 0) {
-      const current = this.o.store.current;
-      const at = current ? this.o.store.films.findIndex((f) => f.id === current) : -1;
+      const current = this.options.store.current;
+      const at = current ? this.options.store.films.findIndex((f) => f.id === current) : -1;
       const playing = (await ipc.command('get_property', 'playlist-playing-pos').catch(() => -1)) as number;
       const target = this.held ? 0 : Math.max(0, at);
       if (idle || playing !== target) await ipc.command('set_property', 'playlist-pos', target);
     }
-    this.apply({ type: 'synced', films: this.o.store.films.length });
+    this.apply({ type: 'synced', films: this.options.store.films.length });
   }
 
   private async applySound(ipc: MpvIpc): Promise<void> {
-    if (!this.o.sound) return;
-    const s = this.o.sound();
+    if (!this.options.sound) return;
+    const s = this.options.sound();
     await ipc.command('set_property', 'volume', s.volume);
     await ipc.command('set_property', 'mute', s.mute);
   }
@@ -235,19 +225,19 @@ export class MpvPlayer implements Player {
   }
 
   async add(entry: PlaylistEntry): Promise<void> {
-    if (await this.o.store.add(entry)) {
-      this.o.log.info({ event: 'player.queued_next', id: entry.id, after: this.o.store.current }, 'player queued next');
+    if (await this.options.store.add(entry)) {
+      this.options.log.info({ event: 'player.queued_next', id: entry.id, after: this.options.store.current }, 'player queued next');
     }
     await this.serial(() => this.sync(false));
   }
 
   async remove(id: string): Promise<void> {
-    if (await this.o.store.remove(id)) this.o.log.info({ event: 'player.removed', id }, 'player removed');
+    if (await this.options.store.remove(id)) this.options.log.info({ event: 'player.removed', id }, 'player removed');
     await this.serial(() => this.sync(false));
   }
 
   async restore(entry: PlaylistEntry): Promise<void> {
-    await this.o.store.restore(entry);
+    await this.options.store.restore(entry);
     await this.serial(() => this.sync(false));
   }
 
@@ -256,41 +246,44 @@ export class MpvPlayer implements Player {
       // With --loop-playlist=inf the last film wraps to the first.
       await this.ipc?.command('playlist-next', 'force');
     });
-    this.o.log.info({ event: 'player.skipped', from: this.o.store.current }, 'player skipped');
+    this.options.log.info({ event: 'player.skipped', from: this.options.store.current }, 'player skipped');
   }
 
   async replay(id: string): Promise<boolean> {
-    const at = this.o.store.films.findIndex((f) => f.id === id);
+    const at = this.options.store.films.findIndex((f) => f.id === id);
     if (at < 0 || this.held) return false;
     await this.serial(async () => {
       await this.sync(false);
       await this.ipc?.command('set_property', 'playlist-pos', at);
     });
-    this.o.log.info({ event: 'player.replayed', id }, 'player replayed');
+    this.options.log.info({ event: 'player.replayed', id }, 'player replayed');
     return true;
   }
 
   async holdOnSlide(hold: boolean): Promise<void> {
     if (hold === this.held) return;
     this.held = hold;
-    this.o.log.info({ event: hold ? 'player.held_on_slide' : 'player.released', hold }, hold ? 'player held on slide' : 'player released');
+    this.options.log.info(
+      { event: hold ? 'player.held_on_slide' : 'player.released', hold },
+      hold ? 'player held on slide' : 'player released',
+    );
     // Released: the film that was on screen before resumes.
     await this.serial(() => this.sync(!hold));
-    if (hold && !this.o.idleSlide) await this.serial(async () => void (await this.ipc?.command('set_property', 'pause', true)));
+    if (hold && !this.options.idleSlide) await this.serial(async () => void (await this.ipc?.command('set_property', 'pause', true)));
     if (!hold) await this.serial(async () => void (await this.ipc?.command('set_property', 'pause', false)));
   }
 
   status(): PlayerStatus {
-    const entry = this.nowPath ? this.o.store.films.find((f) => f.file === this.nowPath) : undefined;
+    const entry = this.nowPath ? this.options.store.films.find((f) => f.file === this.nowPath) : undefined;
     return {
       kind: 'mpv',
       state: this.sup.state,
       nowPlaying: entry?.id ?? null,
-      playlist: this.o.store.ids(),
+      playlist: this.options.store.ids(),
       restarts: this.sup.restarts,
       lastError: this.sup.lastError,
       pid: this.mpvPid,
-      ...(this.o.sound ? { sound: this.o.sound() } : {}),
+      ...(this.options.sound ? { sound: this.options.sound() } : {}),
       paused: this.held,
     };
   }
@@ -301,14 +294,7 @@ export class MpvPlayer implements Player {
     await this.chain.catch(() => {});
     this.ipc?.close();
     this.ipc = null;
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(this.child);
     this.apply({ type: 'stopped' });
   }
 }

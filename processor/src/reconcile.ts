@@ -20,17 +20,17 @@ export interface RemovalDeps {
  * left of it (being worked on or quarantined) deleted, and its job marked `removed`, a state nothing leaves, so a
  * re-delivery is dropped and no render or upload starts again.
  */
-export async function removeFilm(d: RemovalDeps, id: string, why: string): Promise<void> {
+export async function removeFilm(deps: RemovalDeps, id: string, why: string): Promise<void> {
   if (!isValidId(id)) return;
-  await d.player.remove(id);
-  await rm(path.join(d.dirs.films, id), { recursive: true, force: true });
-  await rm(path.join(d.dirs.work, id), { recursive: true, force: true });
+  await deps.player.remove(id);
+  await rm(path.join(deps.dirs.films, id), { recursive: true, force: true });
+  await rm(path.join(deps.dirs.work, id), { recursive: true, force: true });
   // A quarantined package holds the child's frames too.
-  await rm(path.join(d.dirs.quarantine, id), { recursive: true, force: true });
-  const job = d.jobs.get(id);
+  await rm(path.join(deps.dirs.quarantine, id), { recursive: true, force: true });
+  const job = deps.jobs.get(id);
   if (job && job.state !== 'removed') {
-    await d.jobs.update(id, { state: 'removed', reason: `removed by its owner (${why})` });
-    d.log.info({ event: 'film.removed', id, why }, 'film removed');
+    await deps.jobs.update(id, { state: 'removed', reason: `removed by its owner (${why})` });
+    deps.log.info({ event: 'film.removed', id, why }, 'film removed');
   }
 }
 

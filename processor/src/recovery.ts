@@ -64,32 +64,32 @@ export interface RecoveryDeps {
 }
 
 /** Loads the job records, looks at work/, and carries out `planRecovery`'s plan. */
-export async function recover(d: RecoveryDeps): Promise<void> {
-  await d.jobs.load((file, reason) => d.log.error({ event: 'job.unreadable', file, reason }, 'job unreadable'));
+export async function recover(deps: RecoveryDeps): Promise<void> {
+  await deps.jobs.load((file, reason) => deps.log.error({ event: 'job.unreadable', file, reason }, 'job unreadable'));
   const workDirs: WorkDirEntry[] = [];
-  for (const name of await readdir(d.dirs.work)) {
-    if (!isValidId(name) || d.jobs.has(name)) continue;
-    workDirs.push({ name, hasPackage: await exists(packageDirOf(d.dirs, name)) });
+  for (const name of await readdir(deps.dirs.work)) {
+    if (!isValidId(name) || deps.jobs.has(name)) continue;
+    workDirs.push({ name, hasPackage: await exists(packageDirOf(deps.dirs, name)) });
   }
-  for (const action of planRecovery(d.jobs.all(), workDirs)) {
+  for (const action of planRecovery(deps.jobs.all(), workDirs)) {
     switch (action.kind) {
       case 'adopt':
-        await d.jobs.put(newJob(action.id));
-        d.log.info({ event: 'job.recovered', id: action.id }, 'job recovered');
+        await deps.jobs.put(newJob(action.id));
+        deps.log.info({ event: 'job.recovered', id: action.id }, 'job recovered');
         break;
       case 'discard':
-        await rm(workDirOf(d.dirs, action.id), { recursive: true, force: true });
+        await rm(workDirOf(deps.dirs, action.id), { recursive: true, force: true });
         break;
       case 'kill-leftover':
-        await killLeftoverTool(workDirOf(d.dirs, action.id), d.log);
+        await killLeftoverTool(workDirOf(deps.dirs, action.id), deps.log);
         break;
       case 'hand-off': {
-        const job = d.jobs.get(action.id);
-        if (job) await d.handOff(job);
+        const job = deps.jobs.get(action.id);
+        if (job) await deps.handOff(job);
         break;
       }
       case 'resume':
-        d.log.info({ event: 'job.resumed', id: action.id, state: action.state }, 'job resumed');
+        deps.log.info({ event: 'job.resumed', id: action.id, state: action.state }, 'job resumed');
         break;
     }
   }

@@ -33,13 +33,13 @@ interface Entry {
 }
 
 /** Size and newest modification time of a tree, never following links. */
-async function measure(p: Buffer, depth = 0): Promise<{ bytes: number; newest: number }> {
-  const st = await lstat(p);
+async function measure(target: Buffer, depth = 0): Promise<{ bytes: number; newest: number }> {
+  const st = await lstat(target);
   let bytes = st.isFile() ? st.size : 0;
   let newest = st.mtimeMs;
   if (st.isDirectory() && depth < 8) {
-    for (const name of await readdir(p, { encoding: 'buffer' }).catch(() => [] as Buffer[])) {
-      const inner = await measure(joinBytes(p, name), depth + 1).catch(() => ({ bytes: 0, newest: 0 }));
+    for (const name of await readdir(target, { encoding: 'buffer' }).catch(() => [] as Buffer[])) {
+      const inner = await measure(joinBytes(target, name), depth + 1).catch(() => ({ bytes: 0, newest: 0 }));
       bytes += inner.bytes;
       newest = Math.max(newest, inner.newest);
     }
@@ -100,7 +100,7 @@ export class Retention {
   private totals = { entries: 0, bytes: 0 };
 
   constructor(
-    private readonly o: {
+    private readonly options: {
       config: RetentionConfig;
       dirs: { inbox: string; quarantine: string; films: string; data: string };
       log: Logger;
@@ -111,7 +111,7 @@ export class Retention {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.sweep(), this.o.config.intervalMs);
+    this.timer = setInterval(() => void this.sweep(), this.options.config.intervalMs);
     this.timer.unref();
   }
 
@@ -122,14 +122,14 @@ export class Retention {
   }
 
   status(): RetentionStatus {
-    return { lastSweepAt: this.lastSweepAt, totals: this.totals, cleaned: [...this.cleaned].reverse(), limits: { ...this.o.config } };
+    return { lastSweepAt: this.lastSweepAt, totals: this.totals, cleaned: [...this.cleaned].reverse(), limits: { ...this.options.config } };
   }
 
   /** One sweep at a time; a failure is logged and the next sweep tries again. */
   sweep(): Promise<void> {
     if (!this.sweeping) {
       this.sweeping = this.sweepOnce()
-        .catch((err: unknown) => this.o.log.error({ event: 'retention.failed', err: errorMessage(err) }, 'retention failed'))
+        .catch((err: unknown) => this.options.log.error({ event: 'retention.failed', err: errorMessage(err) }, 'retention failed'))
         .finally(() => {
           this.sweeping = null;
         });
@@ -138,7 +138,7 @@ export class Retention {
   }
 
   private now(): number {
-    return (this.o.now ?? Date.now)();
+    return (this.options.now ?? Date.now)();
   }
 
   private record(c: Omit<Cleaned, 'at'>): void {
@@ -146,22 +146,22 @@ export class Retention {
     this.cleaned.push(entry);
     if (this.cleaned.length > 200) this.cleaned.shift();
     this.totals = { entries: this.totals.entries + 1, bytes: this.totals.bytes + c.bytes };
-    this.o.log.info({ event: 'retention.cleaned', ...entry }, 'retention cleaned');
+    this.options.log.info({ event: 'retention.cleaned', ...entry }, 'retention cleaned');
   }
 
   private async sweepOnce(): Promise<void> {
-    const c = this.o.config;
+    const c = this.options.config;
     const now = this.now();
     if (c.inboxStaleMs > 0) {
-      for (const e of await inboxEntries(this.o.dirs.inbox)) {
+      for (const e of await inboxEntries(this.options.dirs.inbox)) {
         if (now - e.mtimeMs < c.inboxStaleMs) break;
         await this.moveToQuarantine(e, `untouched in the inbox for ${Math.round((now - e.mtimeMs) / 3_600_000)} h`);
       }
     }
-    const quarantine = await entries(this.o.dirs.quarantine, false);
+    const quarantine = await entries(this.options.dirs.quarantine, false);
     await this.trim('quarantine', quarantine, c.quarantineMaxAgeMs, c.quarantineMaxBytes, () => true);
-    const films = await entries(this.o.dirs.films, false);
-    const removable = (e: Entry) => !(isUtf8Name(e.name) && this.o.isProtected(e.name.toString('utf8')));
+    const films = await entries(this.options.dirs.films, false);
+    const removable = (e: Entry) => !(isUtf8Name(e.name) && this.options.isProtected(e.name.toString('utf8')));
     await this.trim('films', films, c.filmsMaxAgeMs, c.filmsMaxBytes, removable);
     if (c.minFreeBytes > 0) {
       // Oldest first across both areas: quarantined packages before films of the same age.
@@ -207,7 +207,7 @@ export class Retention {
       this.record({ area, name: e.shown, bytes: e.bytes, reason });
       return true;
     } catch (err) {
-      this.o.log.warn({ event: 'retention.remove_failed', area, name: e.shown, err: errorMessage(err) }, 'retention remove failed');
+      this.options.log.warn({ event: 'retention.remove_failed', area, name: e.shown, err: errorMessage(err) }, 'retention remove failed');
       return false;
     }
   }
@@ -215,15 +215,15 @@ export class Retention {
   /** An abandoned delivery is not deleted outright: it waits in the quarantine, which has its own limits. */
   private async moveToQuarantine(e: Entry, reason: string): Promise<void> {
     const safe = e.shown.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'entry';
-    const target = path.join(this.o.dirs.quarantine, `stale-${safe}-${this.now()}`);
+    const target = path.join(this.options.dirs.quarantine, `stale-${safe}-${this.now()}`);
     try {
-      await mkdir(this.o.dirs.quarantine, { recursive: true });
+      await mkdir(this.options.dirs.quarantine, { recursive: true });
       await rename(e.full, target);
       const st = await lstat(target);
       if (st.isDirectory()) await writeFile(path.join(target, 'REASON'), `${reason}\noriginal name: ${e.shown}\n`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') {
-        this.o.log.warn(
+        this.options.log.warn(
           { event: 'retention.remove_failed', area: 'inbox', name: e.shown, err: errorMessage(err) },
           'retention remove failed',
         );
@@ -237,7 +237,7 @@ export class Retention {
 
   private async freeBytes(): Promise<number> {
     try {
-      const s = await statfs(this.o.dirs.data);
+      const s = await statfs(this.options.dirs.data);
       return s.bavail * s.bsize;
     } catch {
       return Number.POSITIVE_INFINITY;

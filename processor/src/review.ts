@@ -46,10 +46,10 @@ export class ReviewError extends Error {
 export class ReviewQueue {
   private readonly busy = new Set<string>();
 
-  constructor(private readonly d: ReviewDeps) {}
+  constructor(private readonly deps: ReviewDeps) {}
 
   get enabled(): boolean {
-    return this.d.moderation === 'pre';
+    return this.deps.moderation === 'pre';
   }
 
   /** Whether a film just rendered waits for review instead of going to S3. */
@@ -59,15 +59,15 @@ export class ReviewQueue {
 
   /** Whether a film waiting for review is on the big screen meanwhile. */
   get onScreen(): boolean {
-    return this.d.onScreen;
+    return this.deps.onScreen;
   }
 
   pending(): Job[] {
-    return this.d.jobs.all().filter((j) => j.state === 'review');
+    return this.deps.jobs.all().filter((j) => j.state === 'review');
   }
 
   filmFile(id: string, name: 'movie.mp4' | 'poster.jpg'): string {
-    return path.join(this.d.filmsDir, id, name);
+    return path.join(this.deps.filmsDir, id, name);
   }
 
   async decide(id: string, decision: ReviewDecision, by: string): Promise<Job> {
@@ -76,37 +76,37 @@ export class ReviewQueue {
     if (this.busy.has(id)) throw new ReviewError(409, 'busy', 'a decision on this film is being recorded');
     this.busy.add(id);
     try {
-      const job = this.d.jobs.get(id);
+      const job = this.deps.jobs.get(id);
       if (job?.state !== 'review') {
         throw new ReviewError(409, 'not_in_review', `film ${id} is not waiting for review${job ? ` (it is ${job.state})` : ''}`);
       }
       let next: Job;
       if (decision === 'approve') {
-        next = this.d.uploads
-          ? await this.d.jobs.update(id, { state: 'uploading', reason: null })
-          : await this.d.jobs.update(id, { state: 'done', doneAt: new Date().toISOString() });
-        if (!this.d.onScreen) await this.show(id);
+        next = this.deps.uploads
+          ? await this.deps.jobs.update(id, { state: 'uploading', reason: null })
+          : await this.deps.jobs.update(id, { state: 'done', doneAt: new Date().toISOString() });
+        if (!this.deps.onScreen) await this.show(id);
       } else if (decision === 'private') {
-        next = await this.d.jobs.update(id, {
+        next = await this.deps.jobs.update(id, {
           state: 'done',
           publish: 'private',
           reason: 'made private in review',
           doneAt: new Date().toISOString(),
         });
         // Private films play on the big screen like any other.
-        if (!this.d.onScreen) await this.show(id);
+        if (!this.deps.onScreen) await this.show(id);
       } else {
         // Recorded first: a crash after it can leave it on screen, never on its way to S3.
-        next = await this.d.jobs.update(id, {
+        next = await this.deps.jobs.update(id, {
           state: 'done',
           publish: 'private',
           reason: 'taken down in review',
           doneAt: new Date().toISOString(),
         });
-        await this.d.takeDown(id, 'review');
+        await this.deps.takeDown(id, 'review');
       }
-      if (decision !== 'approve') this.d.refused?.(id, decision);
-      this.d.log.info({ event: 'review.decided', id, decision, by }, 'review decided');
+      if (decision !== 'approve') this.deps.refused?.(id, decision);
+      this.deps.log.info({ event: 'review.decided', id, decision, by }, 'review decided');
       return next;
     } finally {
       this.busy.delete(id);
@@ -115,9 +115,9 @@ export class ReviewQueue {
 
   private async show(id: string): Promise<void> {
     try {
-      await this.d.player.add({ id, file: this.filmFile(id, 'movie.mp4') });
+      await this.deps.player.add({ id, file: this.filmFile(id, 'movie.mp4') });
     } catch (err) {
-      this.d.log.warn({ event: 'player.add_failed', id, err: (err as Error).message }, 'player add failed');
+      this.deps.log.warn({ event: 'player.add_failed', id, err: (err as Error).message }, 'player add failed');
     }
   }
 }

@@ -122,9 +122,9 @@ export class StationBook {
 
   async load(): Promise<void> {
     try {
-      const p = JSON.parse(await readFile(this.options.stateFile, 'utf8')) as Persisted;
-      this.closed = new Set((p.closed ?? []).filter(isValidId));
-      this.actions = new Map(Object.entries(p.actions ?? {}).filter(([id]) => isValidId(id)));
+      const persisted = JSON.parse(await readFile(this.options.stateFile, 'utf8')) as Persisted;
+      this.closed = new Set((persisted.closed ?? []).filter(isValidId));
+      this.actions = new Map(Object.entries(persisted.actions ?? {}).filter(([id]) => isValidId(id)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
         this.options.log.warn({ event: 'control.state_unreadable', err: errorMessage(err) }, 'control state unreadable');

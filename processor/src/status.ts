@@ -61,23 +61,23 @@ export interface StatusServerOptions {
   ownAuth?: readonly string[];
 }
 
-export async function startStatusServer(o: StatusServerOptions): Promise<{ app: FastifyInstance; url: string }> {
+export async function startStatusServer(options: StatusServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024, clientErrorHandler: httpClientErrorHandler });
-  useProcessorHttpErrors(app, o.log, 'status.error');
-  const needsToken = !isLoopbackHost(o.host) || o.token !== undefined;
-  const rules: OriginRules = { host: o.host, allowedHosts: o.allowedHosts ?? [], allowedOrigins: o.allowedOrigins ?? [] };
+  useProcessorHttpErrors(app, options.log, 'status.error');
+  const needsToken = !isLoopbackHost(options.host) || options.token !== undefined;
+  const rules: OriginRules = { host: options.host, allowedHosts: options.allowedHosts ?? [], allowedOrigins: options.allowedOrigins ?? [] };
   // Before the token: a rebinding page or a foreign origin is refused whether or not one is set.
   app.addHook('onRequest', async (req, reply) => {
     const host = req.headers.host;
     if (!isAllowedHost(host, rules)) {
-      o.log.warn(
+      options.log.warn(
         { event: 'http.foreign_host', host: String(host).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) },
         'http foreign host',
       );
       return sendError(reply, 421, 'forbidden', 'unknown Host');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req.headers.origin, host, rules)) {
-      o.log.warn(
+      options.log.warn(
         { event: 'http.foreign_origin', origin: String(req.headers.origin).slice(0, 100), url: req.url.split('?')[0]?.slice(0, 100) },
         'http foreign origin',
       );
@@ -85,27 +85,27 @@ export async function startStatusServer(o: StatusServerOptions): Promise<{ app: 
     }
   });
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url === '/healthz' || !needsToken || !o.token) return;
-    if (o.ownAuth?.some((p) => req.url === p || req.url.startsWith(`${p}/`) || req.url.startsWith(`${p}?`))) return;
+    if (req.url === '/healthz' || !needsToken || !options.token) return;
+    if (options.ownAuth?.some((p) => req.url === p || req.url.startsWith(`${p}/`) || req.url.startsWith(`${p}?`))) return;
     const header = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
     const query = (req.query as Record<string, string | undefined>)?.token;
-    if (!secretEquals(bearer ?? query, o.token)) {
+    if (!secretEquals(bearer ?? query, options.token)) {
       return sendError(reply, 401, 'unauthorized', 'a valid STATUS_TOKEN is required');
     }
   });
   app.get('/healthz', async () => ({ ok: true }));
-  app.get('/status', async () => o.pipeline.status());
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await o.pipeline.status())));
+  app.get('/status', async () => options.pipeline.status());
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await options.pipeline.status())));
   app.post<{ Params: { id: string } }>('/api/films/:id/remove', async (req, reply) => {
     if (!isValidId(req.params.id)) return sendError(reply, 400, 'bad_request', 'invalid film id');
-    await o.pipeline.takeDown(req.params.id, 'operator');
+    await options.pipeline.takeDown(req.params.id, 'operator');
     return { ok: true };
   });
-  o.extend?.(app);
-  const address = await app.listen({ host: o.host, port: o.port });
+  options.extend?.(app);
+  const address = await app.listen({ host: options.host, port: options.port });
   const url = address.replace('[::1]', '127.0.0.1');
-  o.log.info({ event: 'service.listening', url }, 'listening');
+  options.log.info({ event: 'service.listening', url }, 'listening');
   return { app, url };
 }
 

@@ -20,8 +20,8 @@ export interface S3Deadlines {
 export const DEFAULT_S3_DEADLINES: S3Deadlines = { callMs: 30_000, minBytesPerSecond: 64 * 1024 };
 
 /** The whole-upload deadline of a file: the call deadline plus the time its bytes take at the slowest rate accepted. */
-export function uploadDeadlineMs(bytes: number, d: S3Deadlines): number {
-  return d.callMs + Math.ceil((bytes / d.minBytesPerSecond) * 1000);
+export function uploadDeadlineMs(bytes: number, { callMs, minBytesPerSecond }: S3Deadlines): number {
+  return callMs + Math.ceil((bytes / minBytesPerSecond) * 1000);
 }
 
 export function createS3(config: S3Config, deadlines: S3Deadlines = DEFAULT_S3_DEADLINES): S3Client {
@@ -86,29 +86,24 @@ export class Uploader {
    * it) is left alone, so a moderator's `hidden` is never overwritten; a broken one (an
    * upload cut off on a store that keeps partial objects) is replaced.
    */
-  /** `REFUSED`: a film refused in review will never come (see refusals.ts). Small, idempotent. */
-  async putRefusal(refusal: Refusal): Promise<void> {
-    const key = movieKeys(refusal.id).refused;
-    const body = JSON.stringify(refusalSchema.parse(refusal));
-    await withDeadline(`S3 PUT ${key}`, this.deadlines.callMs, (abortSignal) =>
-      this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: Buffer.byteLength(body),
-          ContentType: 'application/json; charset=utf-8',
-          CacheControl: META_CACHE,
-        }),
-        { abortSignal },
-      ),
-    );
+  async putMeta(meta: FilmMeta): Promise<'written' | 'present'> {
+    if (await this.readMeta(meta.id)) return 'present';
+    await this.sendMeta(meta);
+    return 'written';
   }
 
-  async putMeta(meta: FilmMeta): Promise<'written' | 'present'> {
-    const key = movieKeys(meta.id).meta;
-    if (await this.readMeta(meta.id)) return 'present';
-    const body = JSON.stringify(filmMetaSchema.parse(meta));
+  /** `REFUSED`: a film refused in review will never come (see refusals.ts). Small, idempotent. */
+  async putRefusal(refusal: Refusal): Promise<void> {
+    await this.sendJson(movieKeys(refusal.id).refused, JSON.stringify(refusalSchema.parse(refusal)));
+  }
+
+  /** meta.json's one PUT under the call deadline; `condition` is what a write-once store adds (`IfNoneMatch`). */
+  protected async sendMeta(meta: FilmMeta, condition: Pick<PutObjectCommandInput, 'IfNoneMatch'> = {}): Promise<void> {
+    await this.sendJson(movieKeys(meta.id).meta, JSON.stringify(filmMetaSchema.parse(meta)), condition);
+  }
+
+  /** A small JSON object (meta.json, REFUSED), briefly cached, in one PUT under the call deadline. */
+  private async sendJson(key: string, body: string, condition: Pick<PutObjectCommandInput, 'IfNoneMatch'> = {}): Promise<void> {
     await withDeadline(`S3 PUT ${key}`, this.deadlines.callMs, (abortSignal) =>
       this.s3.send(
         new PutObjectCommand({
@@ -118,10 +113,10 @@ export class Uploader {
           ContentLength: Buffer.byteLength(body),
           ContentType: 'application/json; charset=utf-8',
           CacheControl: META_CACHE,
+          ...condition,
         }),
         { abortSignal },
       ),
     );
-    return 'written';
   }
 }

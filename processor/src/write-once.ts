@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { withDeadline } from '@stop-motion/kit';
-import { type ConditionalSupport, type FilmMeta, filmMetaSchema, movieKeys } from '@stop-motion/protocol';
+import { type ConditionalSupport, type FilmMeta, movieKeys } from '@stop-motion/protocol';
 import { sha256File } from './checksum.js';
 import type { Job } from './jobs.js';
 import type { Logger } from './log.js';
-import { DEFAULT_S3_DEADLINES, META_CACHE, type S3Deadlines, Uploader } from './upload.js';
+import { DEFAULT_S3_DEADLINES, type S3Deadlines, Uploader } from './upload.js';
 
 /** S3 holds another film (or another version of one) under this id; nothing was written over it. */
 export class FilmConflictError extends Error {
@@ -199,22 +199,8 @@ export class WriteOnceUploader extends Uploader {
     const key = movieKeys(meta.id).meta;
     const support = await this.detect();
     if (await this.readMeta(meta.id)) return 'present';
-    const body = JSON.stringify(filmMetaSchema.parse(meta));
     try {
-      await this.small(`S3 PUT ${key}`, (abortSignal) =>
-        this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: Buffer.byteLength(body),
-            ContentType: 'application/json; charset=utf-8',
-            CacheControl: META_CACHE,
-            ...(support === 'supported' ? { IfNoneMatch: '*' } : {}),
-          }),
-          { abortSignal },
-        ),
-      );
+      await this.sendMeta(meta, support === 'supported' ? { IfNoneMatch: '*' } : {});
     } catch (err) {
       if (isPreconditionFailed(err) && (await this.readMeta(meta.id))) return 'present';
       throw err;

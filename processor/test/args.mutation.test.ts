@@ -139,20 +139,20 @@ describe('titleFilter', () => {
   // card: 3 s at 12 fps = 36 frames: the first colour frame drawn once, then held 35 more.
   const HOLD = 'loop=loop=35:size=1:start=0,setpts=N/(12*TB)';
   it('draws each line once on the first colour frame and holds it for the card', () => {
-    expect(titleFilter(card, 640, 480, 12)).toBe(`[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT},setsar=1,${HOLD}[title]`);
-    expect(titleFilter({ ...card, lines: [] }, 640, 480, 12)).toBe(`[1:v]trim=end_frame=1,format=yuv420p,setsar=1,${HOLD}[title]`);
-    expect(titleFilter({ ...card, lines: [line, { ...line, y: 0.75 }] }, 640, 480, 12)).toBe(
+    expect(titleFilter(card, 480, 12)).toBe(`[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT},setsar=1,${HOLD}[title]`);
+    expect(titleFilter({ ...card, lines: [] }, 480, 12)).toBe(`[1:v]trim=end_frame=1,format=yuv420p,setsar=1,${HOLD}[title]`);
+    expect(titleFilter({ ...card, lines: [line, { ...line, y: 0.75 }] }, 480, 12)).toBe(
       `[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT},${DRAWTEXT.replace('h*0.457', 'h*0.750')},setsar=1,${HOLD}[title]`,
     );
-    expect(titleFilter({ ...card, seconds: 0.5 }, 640, 480, 10)).toContain(',loop=loop=4:size=1:start=0,setpts=N/(10*TB)[title]');
+    expect(titleFilter({ ...card, seconds: 0.5 }, 480, 10)).toContain(',loop=loop=4:size=1:start=0,setpts=N/(10*TB)[title]');
   });
   it('overlays the logo at a fifth of the height, even, from input 2', () => {
-    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 640, 480, 12)).toBe(
+    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 480, 12)).toBe(
       `[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT}[bg];[2:v]scale=-2:96[logo];` +
         `[bg][logo]overlay=x=(W-w)/2:y=H*0.04:eof_action=repeat:format=auto,format=yuv420p,setsar=1,${HOLD}[title]`,
     );
-    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 640, 490, 12)).toContain('[2:v]scale=-2:98[logo]');
-    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 8, 8, 12)).toContain('[2:v]scale=-2:2[logo]');
+    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 490, 12)).toContain('[2:v]scale=-2:98[logo]');
+    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 8, 12)).toContain('[2:v]scale=-2:2[logo]');
   });
 });
 
@@ -186,7 +186,7 @@ describe('buildRenderArgs', () => {
       '-i',
       'color=c=0x101010:s=640x480:r=12:d=3',
       '-filter_complex',
-      `[0:v]${LETTERBOX},format=yuv420p[frames];${titleFilter(card, 640, 480, 12)};[title][frames]concat=n=2:v=1:a=0[all];` +
+      `[0:v]${LETTERBOX},format=yuv420p[frames];${titleFilter(card, 480, 12)};[title][frames]concat=n=2:v=1:a=0[all];` +
         '[all]split=3[out][p][v];[p]trim=start_frame=42:end_frame=43,format=yuvj420p[poster];' +
         '[v]trim=start_frame=36:end_frame=72,setpts=PTS-STARTPTS,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[preview]',
       '-filter_complex_threads',
@@ -215,7 +215,7 @@ describe('buildRenderArgs', () => {
       '-filter_complex',
     ]);
     expect(args[24]).toBe(
-      `[0:v]${LETTERBOX},format=yuv420p[frames];${titleFilter(withLogo, 640, 480, 12)};[title][frames]concat=n=2:v=1:a=0[all];` +
+      `[0:v]${LETTERBOX},format=yuv420p[frames];${titleFilter(withLogo, 480, 12)};[title][frames]concat=n=2:v=1:a=0[all];` +
         '[all]split=2[out][p];[p]trim=start_frame=42:end_frame=43,format=yuvj420p[poster]',
     );
   });

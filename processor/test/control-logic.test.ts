@@ -4,7 +4,8 @@ import { createHmac } from 'node:crypto';
 import { REPORT_HEADERS, reportSigningInput, type StationReport, type StationView } from '@stop-motion/protocol';
 import { describe, expect, it } from 'vitest';
 import { AlertBook, type AlertInput, evaluateAlerts } from '../src/alerts.js';
-import { dayCounts } from '../src/control.js';
+import { UNPROBED } from '../src/control-probes.js';
+import { buildSnapshot, dayCounts, statusParts } from '../src/control-snapshot.js';
 import { type HealthThresholds, stationHealth } from '../src/health.js';
 import { verifyReport } from '../src/station-reports.js';
 
@@ -324,5 +325,54 @@ describe('dayCounts', () => {
       frames: 34,
       averageSec: 5,
     });
+  });
+});
+
+describe('buildSnapshot', () => {
+  const snapshotOf = (status: Record<string, unknown>) =>
+    buildSnapshot({
+      now: NOW,
+      eventName: 'Fest',
+      eventTimeZone: 'UTC',
+      status: statusParts(status),
+      stations: [],
+      alerts: { active: [], recent: [] },
+      services: UNPROBED,
+      sections: [],
+    });
+  it.each([
+    ['nothing on the playlist', [], null, null],
+    ['one film alone: nothing else comes', ['a'], 'a', null],
+    ['the film after the one playing', ['a', 'b', 'c'], 'a', 'b'],
+    ['the last wraps to the first', ['a', 'b', 'c'], 'c', 'a'],
+    ['nothing playing yet: the first', ['a', 'b'], null, 'a'],
+  ])('next on the screen: %s', (_what, playlist, nowPlaying, next) => {
+    expect(snapshotOf({ playlist, nowPlaying }).screen).toMatchObject({ nowPlaying, next, playlistLength: playlist.length });
+  });
+  it('lists the render queue and the last failures from the jobs; a status without parts shows an idle, empty room', () => {
+    const snap = snapshotOf({
+      jobs: [
+        { id: 'r', state: 'rendering', progress: 0.5, title: 'T', stationId: 's1' },
+        { id: 'q', state: 'received' },
+        { id: 'f', state: 'failed', reason: 'ffmpeg exit 1', updatedAt: '2026-06-01T11:00:00Z' },
+        { id: 'd', state: 'done' },
+      ],
+    });
+    expect(snap.render.queue).toEqual([
+      { id: 'r', title: 'T', stationId: 's1', state: 'rendering', progress: 0.5 },
+      { id: 'q', title: null, stationId: null, state: 'received', progress: 0 },
+    ]);
+    expect(snap.render.failures).toEqual([{ id: 'f', title: null, stationId: null, reason: 'ffmpeg exit 1', at: '2026-06-01T11:00:00Z' }]);
+    expect(snapshotOf({}).screen).toEqual({
+      kind: 'none',
+      state: 'off',
+      nowPlaying: null,
+      next: null,
+      playlistLength: 0,
+      restarts: 0,
+      lastError: null,
+      held: false,
+    });
+    expect(snap.time).toBe(new Date(NOW).toISOString());
   });
 });

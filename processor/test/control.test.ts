@@ -12,7 +12,7 @@ import { type Alert, httpErrorSchema, MAX_REPORT_BYTES, REPORT_HEADERS, REPORT_P
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import type { ControlSnapshot } from '../src/control.js';
+import type { ControlSnapshot } from '../src/control-snapshot.js';
 import { type Processor, startProcessor } from '../src/index.js';
 import { writePackage } from './helpers.js';
 
@@ -78,6 +78,31 @@ describe('control room', () => {
     await s3?.close();
     hook?.close();
     await dir?.remove();
+  });
+
+  it('lets in only CONTROL_TOKEN: as a bearer, or in the cookie its ?token= link sets before leaving the address bar', async () => {
+    const cookieOf = (token: string) => ({ cookie: `stop_motion_control=${encodeURIComponent(token)}` });
+    // As long as the token, one character off: only the bytes can tell them apart.
+    const near = `${TOKEN.slice(0, -1)}${TOKEN.endsWith('x') ? 'y' : 'x'}`;
+    for (const route of ['/control', '/api/control', '/api/stations', '/api/control/events']) {
+      expect((await fetch(`${p.url}${route}`)).status, route).toBe(401);
+      expect((await fetch(`${p.url}${route}`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status, route).toBe(401);
+      expect((await fetch(`${p.url}${route}`, { headers: { authorization: `Bearer ${near}` } })).status, route).toBe(401);
+      expect((await fetch(`${p.url}${route}`, { headers: cookieOf(near) })).status, route).toBe(401);
+    }
+    expect((await fetch(`${p.url}/api/control/screen/skip`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${p.url}/control?token=${near}`, { redirect: 'manual' })).status).toBe(401);
+    expect((await fetch(`${p.url}/api/stations`, { headers: auth })).status).toBe(200);
+    const link = await fetch(`${p.url}/control?token=${TOKEN}`, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    expect(link.headers.get('location')).toBe('/control');
+    const cookie = link.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const page = await fetch(`${p.url}/control`, { headers: { cookie: cookie.split(';')[0] ?? '' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain('</html>');
   });
 
   it('sees Redis away (a warning, not posted) and S3 reachable', async () => {

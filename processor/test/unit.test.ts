@@ -171,8 +171,8 @@ describe('config', () => {
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL: must start with redis:// or rediss://'],
     [{ AWS_ACCESS_KEY_ID: 'id' }, 'AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither'],
     [{ AWS_SECRET_ACCESS_KEY: 'secret' }, 'AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither'],
-    [{ TITLE_SECONDS: '31' }, 'TITLE_SECONDS: must be a number of seconds from 0 to 30'],
-    [{ RENDER_CRF: '52' }, 'RENDER_CRF: must be an integer from 0 to 51'],
+    [{ TITLE_SECONDS: '31' }, 'TITLE_SECONDS: must be a number from 0 to 30, got "31"'],
+    [{ RENDER_CRF: '52' }, 'RENDER_CRF: must be a whole number from 0 to 51, got "52"'],
   ])('%o is refused: %s', (env, message) => {
     let error: unknown;
     try {

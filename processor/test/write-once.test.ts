@@ -11,6 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type Processor, startProcessor } from '../src/index.js';
+import { META_CACHE } from '../src/upload.js';
 import { FilmConflictError, PROBE_PREFIX, WriteOnceUploader } from '../src/write-once.js';
 import { newId, writePackage } from './helpers.js';
 
@@ -144,6 +145,48 @@ describe('write-once uploads (s3rver)', () => {
       expect((await get(key)).toString()).toBe('first');
       // The same bytes: 412, then a HEAD finds its own checksum.
       await u.putFile(key, first, 'video/mp4', 'no-cache');
+    } finally {
+      await proxy.close();
+    }
+  });
+  it("sends meta.json once, with If-None-Match: * where the store honours it, so another's meta.json is never replaced", async () => {
+    const proxy = await conditionalProxy(s3.endpoint);
+    try {
+      const client = createS3Client({ ...s3, endpoint: proxy.url, forcePathStyle: true });
+      const seen = recordRequests(client);
+      const u = new WriteOnceUploader(client, s3.bucket, silent);
+      const id = newId();
+      const meta = {
+        id,
+        title: 'ours',
+        stationId: 's1',
+        createdAt: new Date().toISOString(),
+        durationSec: 1,
+        fps: 10,
+        frameCount: 10,
+        width: 64,
+        height: 64,
+      };
+      expect(await u.putMeta(meta)).toBe('written');
+      const put = seen.find((r) => r.method === 'PUT' && r.path.endsWith(movieKeys(id).meta));
+      expect(put?.headers['if-none-match']).toBe('*');
+      expect(put?.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(put?.headers['cache-control']).toBe(META_CACHE);
+      expect(JSON.parse((await get(movieKeys(id).meta)).toString())).toEqual(meta);
+      // Another meta.json lands between the check and the PUT (a second processor, a moderator's hidden): the 412 keeps it.
+      const other = newId();
+      const theirs = { ...meta, id: other, hidden: true };
+      class Raced extends WriteOnceUploader {
+        private checked = false;
+        override async readMeta(of: string) {
+          if (this.checked) return super.readMeta(of);
+          this.checked = true;
+          await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: movieKeys(of).meta, Body: JSON.stringify(theirs) }));
+          return null;
+        }
+      }
+      expect(await new Raced(client, s3.bucket, silent).putMeta({ ...meta, id: other })).toBe('present');
+      expect(JSON.parse((await get(movieKeys(other).meta)).toString())).toEqual(theirs);
     } finally {
       await proxy.close();
     }

@@ -1,35 +1,15 @@
 // The station's environment variables, one by one: each one's parser, range and default. Rules across variables and the shape the code uses are in config.ts.
-import { envFlag, flag } from '@stop-motion/kit';
+import { envFlag, envInt, envNumber, envText, flag } from '@stop-motion/kit';
 import { localeSchema, stationIdSchema } from '@stop-motion/protocol';
 import { z } from 'zod';
 import { DEFAULT_PINS, parseButtonPins, parseKeys } from './config-text.js';
 import { LP_OPTION, QUEUE_NAME } from './printer/cups.js';
 
 const bool = envFlag;
-
-/** A number variable from `min` to `max`, whole numbers only when `whole`; unset or blank gives `fallback`. */
-const ranged = <F extends number | undefined>(whole: boolean, fallback: F, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx): number | F => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!(whole ? Number.isInteger(n) : Number.isFinite(n)) || n < min || n > max) {
-        const kind = whole ? 'a whole number' : 'a number';
-        ctx.addIssue({ code: 'custom', message: `must be ${kind} from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const int = (fallback: number, min: number, max: number) => ranged(true, fallback, min, max);
-const num = <F extends number | undefined>(fallback: F, min: number, max: number) => ranged(false, fallback, min, max);
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+// Bounded numbers and blank-is-unset text: the parsers every service shares (kit).
+const int = envInt;
+const num = envNumber;
+const optionalString = envText;
 
 export const CAMERA_KINDS = ['rpicam', 'v4l2', 'test', 'replay'] as const;
 export type CameraKind = (typeof CAMERA_KINDS)[number];

@@ -20,7 +20,7 @@ export class StationMetrics {
   private frames: number[] = [];
   private detach: Array<() => void> = [];
 
-  constructor(o: { station: Station; camera: CameraSupervisor; delivery: Delivery }) {
+  constructor(sources: { station: Station; camera: CameraSupervisor; delivery: Delivery }) {
     const registers = [this.registry];
     this.captures = new Counter({
       name: 'stopmotion_station_captures_total',
@@ -63,32 +63,32 @@ export class StationMetrics {
       help: 'Finished packages waiting in the outbox.',
       registers,
       collect() {
-        this.set(o.delivery.status().pending);
+        this.set(sources.delivery.status().pending);
       },
     });
     const onFrame = (f: { at: number }) => {
       this.frames.push(f.at);
       if (this.frames.length > 1000) trim(f.at);
     };
-    o.camera.on('frame', onFrame);
-    let lastErrorAt: string | null = o.delivery.status().lastErrorAt;
+    sources.camera.on('frame', onFrame);
+    let lastErrorAt: string | null = sources.delivery.status().lastErrorAt;
     const onStatus = (s: { lastErrorAt: string | null }) => {
       if (s.lastErrorAt !== null && s.lastErrorAt !== lastErrorAt) failures.inc();
       lastErrorAt = s.lastErrorAt;
     };
     const onDelivered = () => deliveries.inc();
-    o.delivery.on('status', onStatus);
-    o.delivery.on('delivered', onDelivered);
+    sources.delivery.on('status', onStatus);
+    sources.delivery.on('delivered', onDelivered);
     const onEvent = (e: { name: string; data: unknown }) => {
       if (e.name === 'capture.refused')
         this.captures.inc({ result: 'refused', reason: String((e.data as { reason?: unknown }).reason ?? '') });
     };
-    o.station.on('event', onEvent as never);
+    sources.station.on('event', onEvent as never);
     this.detach.push(
-      () => o.camera.off('frame', onFrame),
-      () => o.delivery.off('status', onStatus),
-      () => o.delivery.off('delivered', onDelivered),
-      () => o.station.off('event', onEvent as never),
+      () => sources.camera.off('frame', onFrame),
+      () => sources.delivery.off('status', onStatus),
+      () => sources.delivery.off('delivered', onDelivered),
+      () => sources.station.off('event', onEvent as never),
     );
   }
 

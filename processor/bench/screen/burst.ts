@@ -15,7 +15,7 @@ import {
 import { Delivery } from '@stop-motion/station-server/delivery';
 import pino from 'pino';
 import { getStatus, startProcessorChild } from '../../test/child.js';
-import { DropCounter, f1, load1, MPV_BENCH_ARGS, photoFrames, QUICK, repoRoot, startXvfb, writeStationPackage } from './rig.js';
+import { DropCounter, f1, load1, photoFrames, QUICK, repoRoot, screenProcessorEnv, startXvfb, writeStationPackage } from './rig.js';
 
 /** The gallery as a real child process on the same S3 and Redis. */
 async function startGallery(env: Record<string, string>): Promise<{ url: string; proc: ManagedProcess }> {
@@ -95,13 +95,7 @@ export async function burst(pinned: boolean): Promise<BurstResult> {
     const child = await startProcessorChild(
       {
         ...shared,
-        DISPLAY: x.display,
-        PROCESSOR_INBOX: inbox,
-        PROCESSOR_DATA_DIR: dataDir,
-        PLAYER: 'mpv',
-        MPV_FULLSCREEN: 'true',
-        MPV_EXTRA_ARGS: MPV_BENCH_ARGS,
-        LOG_LEVEL: 'info',
+        ...screenProcessorEnv(x.display, inbox, dataDir),
       },
       pinned ? { wrap: ['taskset', '-c', '0'] } : {},
     );

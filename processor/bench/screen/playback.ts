@@ -12,11 +12,11 @@ import {
   DropCounter,
   f1,
   load1,
-  MPV_BENCH_ARGS,
   photoFrames,
   QUICK,
   reniceAll,
   SCREEN_NICE,
+  screenProcessorEnv,
   startXvfb,
   writeStationPackage,
 } from './rig.js';
@@ -97,16 +97,10 @@ export async function playback(pinned: boolean): Promise<PlaybackRow[]> {
   const start = (cell: Cell) =>
     startProcessorChild(
       {
-        DISPLAY: x.display,
-        PROCESSOR_INBOX: inbox,
-        PROCESSOR_DATA_DIR: dataDir,
-        PLAYER: 'mpv',
-        MPV_FULLSCREEN: 'true',
-        MPV_EXTRA_ARGS: MPV_BENCH_ARGS,
+        ...screenProcessorEnv(x.display, inbox, dataDir),
         RENDER_THREADS: String(cell.threads),
         RENDER_NICE: String(cell.nice),
         RENDER_SCHEDULING: cell.scheduling,
-        LOG_LEVEL: 'info',
       },
       wrap ? { wrap } : {},
     );

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,28 +16,17 @@ export const execFileP = promisify(execFile);
 const ulid = monotonicFactory();
 export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 export const QUICK = Boolean(process.env.BENCH_QUICK);
-export const FPS = 10;
-const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
+import { FPS } from '../render-settings.js';
+
+export { FPS };
 export const f1 = (n: number) => n.toFixed(1);
 export const f2 = (n: number) => n.toFixed(2);
 export const load1 = () => f2(os.loadavg()[0] ?? 0);
 /** mpv's real X11 output, no sound device, none of the machine's mpv config. */
 export const MPV_BENCH_ARGS = '--vo=x11 --ao=null --no-config';
 
-/** Photo-like frames (a zooming fractal with sensor-like noise and a stamped number), cached between runs. */
-export async function photoFrames(count: number, width: number, height: number): Promise<string> {
-  const dir = path.join(os.tmpdir(), `sms-bench-frames-${width}x${height}-${count}`);
-  if (existsSync(path.join(dir, frameFileName(count - 1)))) return dir;
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  process.stdout.write(`  making ${count} frames at ${width}×${height}…\n`);
-  await execFileP('ffmpeg', [
-    ...['-v', 'error', '-f', 'lavfi', '-i', `mandelbrot=s=${width}x${height}:r=${FPS}:end_scale=0.02:maxiter=96`],
-    ...['-vf', `noise=alls=8:allf=t+u,drawtext=fontfile=${FONT}:text='%{n}':fontsize=${Math.round(height / 10)}:fontcolor=white:x=30:y=30`],
-    ...['-frames:v', String(count), '-q:v', '3', '-start_number', '0', path.join(dir, '%04d.jpg')],
-  ]);
-  return dir;
-}
+export { frames as photoFrames } from '../render-inputs.js';
 
 /** A finished package as a station's outbox holds it: frames, manifest, PUBLISH, then DONE. */
 export async function writeStationPackage(
@@ -186,4 +175,17 @@ export async function cpuSeconds(pid: number | null): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100 || 0;
+}
+
+/** The environment of a processor that plays on the bench's Xvfb screen with the bench's mpv options. */
+export function screenProcessorEnv(display: string, inbox: string, dataDir: string): Record<string, string> {
+  return {
+    DISPLAY: display,
+    PROCESSOR_INBOX: inbox,
+    PROCESSOR_DATA_DIR: dataDir,
+    PLAYER: 'mpv',
+    MPV_FULLSCREEN: 'true',
+    MPV_EXTRA_ARGS: MPV_BENCH_ARGS,
+    LOG_LEVEL: 'info',
+  };
 }

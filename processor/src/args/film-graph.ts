@@ -47,7 +47,7 @@ export function buildRenderArgs(plan: RenderPlan): string[] {
       inputs++;
     }
     graph.push(`[0:v]${letterbox(width, height)},format=yuv420p[frames]`);
-    graph.push(titleFilter(t, width, height, fps));
+    graph.push(titleFilter(t, height, fps));
     graph.push('[title][frames]concat=n=2:v=1:a=0[all]');
   } else {
     graph.push(`[0:v]${letterbox(width, height)},format=yuv420p[all]`);

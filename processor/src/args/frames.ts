@@ -81,7 +81,7 @@ export function pixFmtForSampling(sampling: string): string {
  * neither turns EXIF-rotated JPEGs nor copes well with a frame size changing mid-stream
  * (the filter graph is rebuilt), so the few odd frames are normalised one by one.
  */
-export function buildNormaliseArgs(o: {
+export function buildNormaliseArgs(spec: {
   input: string;
   output: string;
   orientation: string | null;
@@ -90,10 +90,10 @@ export function buildNormaliseArgs(o: {
   pixFmt: string;
 }): string[] {
   const filters = [
-    ...(o.orientation ? [o.orientation] : []),
-    `scale=${o.width}:${o.height}:force_original_aspect_ratio=decrease`,
-    `pad=${o.width}:${o.height}:(ow-iw)/2:(oh-ih)/2:color=black`,
-    `format=${o.pixFmt}`,
+    ...(spec.orientation ? [spec.orientation] : []),
+    `scale=${spec.width}:${spec.height}:force_original_aspect_ratio=decrease`,
+    `pad=${spec.width}:${spec.height}:(ow-iw)/2:(oh-ih)/2:color=black`,
+    `format=${spec.pixFmt}`,
   ];
   return [
     '-hide_banner',
@@ -102,19 +102,16 @@ export function buildNormaliseArgs(o: {
     '-loglevel',
     'error',
     '-i',
-    o.input,
+    spec.input,
     '-vf',
     filters.join(','),
     '-q:v',
     '2',
-    '-frames:v',
-    '1',
-    '-update',
-    '1',
-    '-f',
-    'image2',
-    '-c:v',
-    'mjpeg',
-    o.output,
+    ...singleImageOutput('mjpeg', spec.output),
   ];
+}
+
+/** One picture written to `output` (image2 with -update, so the name is not a pattern). */
+export function singleImageOutput(codec: 'mjpeg' | 'png', output: string): string[] {
+  return ['-frames:v', '1', '-update', '1', '-f', 'image2', '-c:v', codec, output];
 }

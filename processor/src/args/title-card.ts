@@ -1,5 +1,7 @@
 /** The title card and the idle slide: drawtext lines read from text files, drawn once and held. */
 
+import { singleImageOutput } from './frames.js';
+
 /** Escapes a value for a filter option (level 1) and then for the filtergraph (level 2). */
 export function escapeFilterValue(value: string): string {
   const level1 = value.replace(/[\\':]/g, (c) => `\\${c}`);
@@ -46,7 +48,7 @@ export function drawtextFilter(line: TitleLine): string {
  * the logo. The card is drawn once, on the first colour frame, and that frame is repeated for
  * the card's length: drawtext (with shaping) and the overlay run once, not once per frame.
  */
-export function titleFilter(card: TitleCard, width: number, height: number, fps: number): string {
+export function titleFilter(card: TitleCard, height: number, fps: number): string {
   const text = card.lines.map(drawtextFilter);
   const hold = `loop=loop=${Math.max(0, titleFrameCount(card.seconds, fps) - 1)}:size=1:start=0,setpts=N/(${fps}*TB)`;
   const chain = [`[1:v]${['trim=end_frame=1', 'format=yuv420p', ...text].join(',')}`];
@@ -58,7 +60,6 @@ export function titleFilter(card: TitleCard, width: number, height: number, fps:
       `[bg][logo]overlay=x=(W-w)/2:y=H*0.04:eof_action=repeat:format=auto,format=yuv420p,setsar=1,${hold}[title]`
     );
   }
-  void width;
   return `${chain[0]},setsar=1,${hold}[title]`;
 }
 
@@ -76,14 +77,6 @@ export function buildIdleSlideArgs(opts: { width: number; height: number; backgr
     `color=c=${opts.background}:s=${opts.width}x${opts.height}:d=1`,
     '-vf',
     drawtextFilter(opts.line),
-    '-frames:v',
-    '1',
-    '-update',
-    '1',
-    '-f',
-    'image2',
-    '-c:v',
-    'png',
-    opts.output,
+    ...singleImageOutput('png', opts.output),
   ];
 }

@@ -10,7 +10,7 @@ export type ChildResult = Pick<RunResult, 'code' | 'stdout' | 'stderr'>;
 export function runChild(
   command: string,
   args: readonly string[],
-  o: { timeoutMs: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal },
+  options: { timeoutMs: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<ChildResult> {
-  return runProgram(command, args, { ...o, check: false });
+  return runProgram(command, args, { ...options, check: false });
 }

@@ -11,15 +11,15 @@ export const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,127}$/;
 export const LP_OPTION = /^[A-Za-z0-9_.-]{1,64}(=[A-Za-z0-9_.:+-]{1,128})?$/;
 
 /** `lp -d QUEUE -t TITLE -n 1 [-o option …] FILE`: the job's file is always an absolute path we wrote. */
-export function lpArgs(o: { queue: string; title: string; file: string; options: readonly string[] }): string[] {
-  if (!QUEUE_NAME.test(o.queue)) throw new Error(`not a CUPS queue name: ${JSON.stringify(o.queue.slice(0, 40))}`);
-  if (!o.file.startsWith('/')) throw new Error('the ticket file must be an absolute path');
-  const args = ['-d', o.queue, '-t', o.title.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'ticket', '-n', '1'];
-  for (const option of o.options) {
+export function lpArgs(job: { queue: string; title: string; file: string; options: readonly string[] }): string[] {
+  if (!QUEUE_NAME.test(job.queue)) throw new Error(`not a CUPS queue name: ${JSON.stringify(job.queue.slice(0, 40))}`);
+  if (!job.file.startsWith('/')) throw new Error('the ticket file must be an absolute path');
+  const args = ['-d', job.queue, '-t', job.title.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'ticket', '-n', '1'];
+  for (const option of job.options) {
     if (!LP_OPTION.test(option)) throw new Error(`not an lp option: ${JSON.stringify(option.slice(0, 40))}`);
     args.push('-o', option);
   }
-  args.push(o.file);
+  args.push(job.file);
   return args;
 }
 

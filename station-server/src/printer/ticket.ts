@@ -121,16 +121,16 @@ function drawtext(t: TicketText): string {
 }
 
 /** ffmpeg arguments that draw the ticket as one grey PNG. Pure. */
-export function ticketArgs(o: { layout: TicketLayout; posterFile: string | null; qrFile: string | null; output: string }): string[] {
-  const { layout } = o;
+export function ticketArgs(spec: { layout: TicketLayout; posterFile: string | null; qrFile: string | null; output: string }): string[] {
+  const { layout } = spec;
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
   args.push('-f', 'lavfi', '-i', `color=c=white:s=${layout.width}x${layout.height}:d=1`);
   const graph: string[] = [];
   let last = '0:v';
   let input = 1;
-  if (layout.poster && o.posterFile) {
+  if (layout.poster && spec.posterFile) {
     const p = layout.poster;
-    args.push('-i', o.posterFile);
+    args.push('-i', spec.posterFile);
     graph.push(
       `[${input}:v]scale=${p.width}:${p.height}:force_original_aspect_ratio=decrease,` +
         `pad=${p.width}:${p.height}:(ow-iw)/2:(oh-ih)/2:color=white[poster]`,
@@ -139,15 +139,29 @@ export function ticketArgs(o: { layout: TicketLayout; posterFile: string | null;
     last = 'withposter';
     input++;
   }
-  if (layout.qr && o.qrFile) {
+  if (layout.qr && spec.qrFile) {
     const q = layout.qr;
-    args.push('-i', o.qrFile);
+    args.push('-i', spec.qrFile);
     graph.push(`[${input}:v]scale=${q.size}:${q.size}:flags=neighbor[qr]`, `[${last}][qr]overlay=${q.x}:${q.y}[withqr]`);
     last = 'withqr';
     input++;
   }
   graph.push(`[${last}]${[...layout.texts.map(drawtext), 'format=gray'].join(',')}[out]`);
-  args.push('-filter_complex', graph.join(';'), '-map', '[out]', '-frames:v', '1', '-update', '1', '-f', 'image2', '-c:v', 'png', o.output);
+  args.push(
+    '-filter_complex',
+    graph.join(';'),
+    '-map',
+    '[out]',
+    '-frames:v',
+    '1',
+    '-update',
+    '1',
+    '-f',
+    'image2',
+    '-c:v',
+    'png',
+    spec.output,
+  );
   return args;
 }
 

@@ -37,8 +37,8 @@ function rawText(data: RawData): string {
 }
 
 /** The control socket: hello → snapshot → events, and requests with replies. */
-export function attachControl(wss: WebSocketServer, station: Station, o: { serverStartId: string; log: Logger }): () => void {
-  const log = o.log;
+export function attachControl(wss: WebSocketServer, station: Station, options: { serverStartId: string; log: Logger }): () => void {
+  const log = options.log;
   const sendText = (ws: WebSocket, text: string) => {
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > MAX_CONTROL_BUFFER) {
@@ -91,7 +91,7 @@ export function attachControl(wss: WebSocketServer, station: Station, o: { serve
     send(ws, {
       type: 'hello',
       protocol: STATION_PROTOCOL_VERSION,
-      serverStartId: o.serverStartId,
+      serverStartId: options.serverStartId,
       stationId: station.snapshot().stationId,
     });
     send(ws, { type: 'snapshot', state: station.snapshot() });

@@ -110,8 +110,8 @@ function stationRefusal(err: unknown): HttpError | undefined {
 }
 
 /** HTTP routes, the WebSocket upgrades and the built UI. */
-export async function startHttp(d: HttpDeps): Promise<HttpServer> {
-  const { config, station, store, log } = d;
+export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
+  const { config, station, store, log } = deps;
   const app = Fastify({ logger: false, bodyLimit: MAX_CONTROL_MESSAGE_BYTES, clientErrorHandler: httpClientErrorHandler });
   const errors = useHttpErrors(app, { log, translate: stationRefusal });
   // Pages of an allowed origin (a designer's dev server) are proxied here under their own name.
@@ -174,7 +174,7 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     };
   });
   app.get('/api/state', async () => station.snapshot());
-  const metrics = d.metrics;
+  const metrics = deps.metrics;
   if (metrics) serveMetrics(app, metrics.registry);
   app.post('/api/capture', async () => station.capture());
   app.post('/api/undo', async () => station.undo());
@@ -185,8 +185,8 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
     const r = await station.finish(body.data);
     return { movieId: r.movieId };
   });
-  if (d.sim) {
-    const sim = d.sim;
+  if (deps.sim) {
+    const sim = deps.sim;
     app.post<{ Params: { action: string } }>('/_sim/button/:action', async (req, reply) => {
       const action = buttonActionSchema.safeParse(req.params.action);
       if (!action.success)
@@ -198,11 +198,11 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
 
   // The soundtracks: the list, and each preview by track id (never by a path from the
   // request), with ranges and conditional requests handled by @fastify/static.
-  await app.register(fastifyStatic, { root: d.tracks.dir ?? config.dataDir, serve: false });
-  app.get('/api/tracks', async () => ({ tracks: (await d.tracks.list()).map(TrackLibrary.public) }));
+  await app.register(fastifyStatic, { root: deps.tracks.dir ?? config.dataDir, serve: false });
+  app.get('/api/tracks', async () => ({ tracks: (await deps.tracks.list()).map(TrackLibrary.public) }));
   app.get<{ Params: { id: string } }>('/tracks/:id/preview', async (req, reply) => {
-    const dir = d.tracks.dir;
-    const track = dir ? await d.tracks.get(req.params.id) : undefined;
+    const dir = deps.tracks.dir;
+    const track = dir ? await deps.tracks.get(req.params.id) : undefined;
     if (!dir || !track) return errors.send(reply, 404, 'not_found', 'no such track');
     reply.header('cache-control', 'no-cache');
     return reply.sendFile(track.previewFile, dir);
@@ -220,7 +220,7 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   app.get<{ Params: { movieId: string; file: string }; Querystring: { v?: string } }>('/thumbs/:movieId/:file', async (req, reply) => {
     const file = await store.locateFrame(req.params.movieId, req.params.file);
     if (!file) return errors.send(reply, 404, 'not_found', 'no such frame');
-    const data = await d.thumbnails.get(req.params.movieId, file).catch((err: Error) => {
+    const data = await deps.thumbnails.get(req.params.movieId, file).catch((err: Error) => {
       log.warn({ event: 'thumb.failed', err: err.message }, 'thumbnail failed');
       return null;
     });
@@ -268,8 +268,8 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
   // WebSockets: the control socket and the live view, only from allowed origins.
   const controlWss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const liveWss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
-  const detachControl = attachControl(controlWss, station, { serverStartId: d.serverStartId, log: log.child({ module: 'ws' }) });
-  const detachLive = attachLive(liveWss, d.camera, log.child({ module: 'live' }));
+  const detachControl = attachControl(controlWss, station, { serverStartId: deps.serverStartId, log: log.child({ module: 'ws' }) });
+  const detachLive = attachLive(liveWss, deps.camera, log.child({ module: 'live' }));
   const refuse = (socket: Duplex, status: string) => {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
