@@ -58,6 +58,8 @@ describe('admin', () => {
     expect(secretEquals('a-token-of-twenty-chars', 'a-token-of-twenty-chars')).toBe(true);
     expect(secretEquals('a-token-of-twenty-char', 'a-token-of-twenty-chars')).toBe(false);
     expect(secretEquals('', 'a-token-of-twenty-chars')).toBe(false);
+    // The same length is not enough: the whole secret has to match.
+    expect(secretEquals('a-token-of-twenty-chart', 'a-token-of-twenty-chars')).toBe(false);
   });
 
   it('checks the budget before the token', () => {

@@ -116,3 +116,52 @@ describe('a request too broken for the router', () => {
     }
   });
 });
+
+describe('a page for people instead of JSON', () => {
+  function paged() {
+    const logged: unknown[] = [];
+    const a = Fastify({ logger: false });
+    useHttpErrors(a, {
+      log: { error: (obj: unknown) => logged.push(obj) } as never,
+      page: (req, reply, status) =>
+        req.url.startsWith('/api/') ? undefined : reply.code(status).type('text/html').send(`<p>page ${status}</p>`),
+    });
+    for (const path of ['/boom', '/api/boom']) {
+      a.get(path, async () => {
+        throw new Error('secret detail');
+      });
+    }
+    a.get('/busy', async () => {
+      throw new HttpError(503, 'unavailable', 'temporarily unavailable');
+    });
+    a.get('/refused', async () => {
+      throw new HttpError(403, 'forbidden', 'no');
+    });
+    return { a, logged };
+  }
+
+  it('answers a missing page and a 5xx with the page, and logs only the unexpected failure', async () => {
+    const { a, logged } = paged();
+    const missing = await a.inject({ url: '/nowhere' });
+    expect([missing.statusCode, missing.body]).toEqual([404, '<p>page 404</p>']);
+    const boom = await a.inject({ url: '/boom' });
+    expect([boom.statusCode, boom.body]).toEqual([500, '<p>page 500</p>']);
+    const busy = await a.inject({ url: '/busy' });
+    expect([busy.statusCode, busy.body]).toEqual([503, '<p>page 503</p>']);
+    expect(logged).toHaveLength(1);
+    // A 4xx stays the one body: the page hook is for what a person cannot act on.
+    const refused = await a.inject({ url: '/refused' });
+    expect(refused.statusCode).toBe(403);
+    expect(httpErrorSchema.parse(refused.json()).error.code).toBe('forbidden');
+  });
+
+  it('falls back to the one body where the hook declines', async () => {
+    const { a } = paged();
+    const missing = await a.inject({ url: '/api/nowhere' });
+    expect(missing.statusCode).toBe(404);
+    expect(httpErrorSchema.parse(missing.json()).error.code).toBe('not_found');
+    const boom = await a.inject({ url: '/api/boom' });
+    expect(boom.statusCode).toBe(500);
+    expect(httpErrorSchema.parse(boom.json())).toEqual({ error: { code: 'internal', message: 'internal error' } });
+  });
+});
