@@ -55,8 +55,8 @@ beforeAll(async () => {
     onLine: (label, line) => {
       if (label !== 'processor' || !line.startsWith('{')) return;
       try {
-        const entry = JSON.parse(line) as { msg?: string; id?: string };
-        if (entry.msg === 'render.done' && entry.id) bump(rendersDone, entry.id);
+        const entry = JSON.parse(line) as { event?: string; id?: string };
+        if (entry.event === 'render.done' && entry.id) bump(rendersDone, entry.id);
       } catch {
         // not a log line
       }
