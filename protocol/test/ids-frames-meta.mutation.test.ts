@@ -79,6 +79,7 @@ describe('S3 layout and notices', () => {
       preview: 'movies/A1/preview.mp4',
       meta: 'movies/A1/meta.json',
       removed: 'movies/A1/REMOVED',
+      refused: 'movies/A1/REFUSED',
     });
   });
   it('reads the id from a REMOVED key only', () => {
