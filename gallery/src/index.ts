@@ -46,6 +46,9 @@ export interface Gallery {
   close(): Promise<void>;
 }
 
+/** How long a closing gallery waits for busy connections before it cuts them. */
+const CLOSE_GRACE_MS = 5000;
+
 /** Config → adapters (S3, cache) → core (catalog, moderation) → HTTP server; closed in reverse. */
 export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> {
   const config = opts.config ?? loadConfig(opts.env ?? process.env);
@@ -142,7 +145,17 @@ export async function startGallery(opts: GalleryOptions = {}): Promise<Gallery> 
     pageCacheEntries: () => pageCaches.pages.size + pageCaches.api.size,
     async close() {
       await notifier.stop();
-      await server.close();
+      // A connection still busy after the grace (a client that never reads its answer) must
+      // not hold the shutdown: it is cut, with a line saying so.
+      const force = setTimeout(() => {
+        log.warn({ event: 'server.close_forced', afterMs: CLOSE_GRACE_MS }, 'connections still open at shutdown were cut');
+        server.server.closeAllConnections();
+      }, CLOSE_GRACE_MS);
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(force);
+      }
       await catalog.stop();
       await sessions?.stop();
       await store.stop();
