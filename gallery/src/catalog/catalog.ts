@@ -1,3 +1,6 @@
+// Just over 300 lines: the catalog's state and the order of reading, locking and refreshing;
+// the decisions are in decide.ts, the refresh in refresh.ts, the lock in lock.ts.
+
 import { randomBytes } from 'node:crypto';
 import { FILMS_CHANNEL, type FilmMeta } from '@stop-motion/protocol';
 import type { Logger } from '../log.js';

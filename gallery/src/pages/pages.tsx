@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource react */
+// Over 300 lines: every page of the gallery, each a small function over one shared layout.
 import { type FilmMeta, sanitizeTitle } from '@stop-motion/protocol';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { formatDate } from '../i18n.js';

@@ -1,3 +1,6 @@
+// Over 300 lines: one class holds a CUPS queue's state (tickets in flight, how each job ended,
+// the queue's problems), which change together; the argv builders and parsers are in cups.ts.
+
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';

@@ -1,3 +1,6 @@
+// Just over 300 lines: the station's loopback HTTP routes and the Host/Origin guard in front
+// of them, read as one list of what the server answers.
+
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
