@@ -258,6 +258,8 @@ test('the operator closes a station for a break (its screen shows the pause pict
     const body = (await res.json()) as { stations: Array<{ id: string; buttons: { lastPressAt: string | null } | null }> };
     return body.stations.find((s) => s.id === 'station-2')?.buttons?.lastPressAt ?? null;
   };
+  // The screen takes presses once it has the station's state (it draws the attract screen then).
+  await expect(kiosk.locator('main.screen.attract')).toBeVisible();
   // Open, a press makes a picture.
   const start = await frames();
   await kiosk.keyboard.press('Space');
