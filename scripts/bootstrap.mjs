@@ -42,6 +42,7 @@ export const DEBIAN_PACKAGES = [
   'cups-client', // lp and lpstat, which the station prints and checks the printer with
   'cups-ipp-utils', // ipptool: how a ticket's job ended (completed, canceled, aborted)
   'printer-driver-cups-pdf', // the PDF queue the ticket tests print to
+  'strace', // the station's rsync fsync test watches the receiving rsync's fsync calls
   'poppler-utils', // pdftoppm reads the printed ticket back in tests
   'zbar-tools', // zbarimg decodes the ticket's and the gallery wall's QR codes in tests
   'libharfbuzz-bin', // hb-view: the reference rendering the title card shaping test compares with
