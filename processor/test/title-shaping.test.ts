@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { grayImage, haveHbView, inkMask, shapingScores, tempDir } from '@stop-motion/e2e';
+import { grayImage, haveHbView, inkMask, shapingScores, tempDir, writeGrayFrame } from '@stop-motion/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderArgs } from '../src/args.js';
 import { DEFAULT_FONT, DEFAULT_FONT_BOLD } from '../src/config.js';
@@ -23,24 +23,7 @@ async function renderCardTitle(dir: string, title: string): Promise<{ mask: Uint
   await mkdir(path.join(dir, 'frames'), { recursive: true });
   const width = 1280;
   const height = 720;
-  const frame = spawnSync(
-    'ffmpeg',
-    [
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `color=c=gray:s=${width}x${height}:d=1`,
-      '-frames:v',
-      '1',
-      path.join(dir, 'frames', '000000.jpg'),
-    ],
-    { timeout: 60_000 },
-  );
-  if (frame.status !== 0) throw new Error(frame.stderr.toString());
+  writeGrayFrame(path.join(dir, 'frames', '000000.jpg'), width, height);
   const card = await prepareTitleCard(path.join(dir, 'card'), {
     eventName: '',
     title,

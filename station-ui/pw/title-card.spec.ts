@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { grayImage, haveHbView, inkMask, shapingScores, tempDir } from '@stop-motion/e2e';
+import { grayImage, haveHbView, inkMask, shapingScores, tempDir, writeGrayFrame } from '@stop-motion/e2e';
 import { buildRenderArgs, loadConfig, prepareTitleCard } from '@stop-motion/processor';
 import { type Station, startStation } from './station.js';
 import { expectFrames, expectScreen, openStation } from './ui.js';
@@ -25,24 +25,7 @@ async function cardTitle(work: string, title: string): Promise<{ mask: Uint8Arra
   const fonts = loadConfig({ PROCESSOR_DATA_DIR: work, PROCESSOR_INBOX: work });
   await mkdir(path.join(work, 'frames'), { recursive: true });
   const [width, height] = [1280, 720];
-  const frame = spawnSync(
-    'ffmpeg',
-    [
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `color=c=gray:s=${width}x${height}:d=1`,
-      '-frames:v',
-      '1',
-      path.join(work, 'frames', '000000.jpg'),
-    ],
-    { timeout: 60_000 },
-  );
-  expect(frame.status).toBe(0);
+  writeGrayFrame(path.join(work, 'frames', '000000.jpg'), width, height);
   const card = await prepareTitleCard(path.join(work, 'card'), {
     eventName: '',
     title,

@@ -167,3 +167,22 @@ export function shapingScores(dir: string, name: string, rendered: Uint8Array, r
     isolatedRtl: maskOverlap(isolated, reference),
   };
 }
+
+/** A plain grey JPEG frame of `width`×`height` at `file`, the one frame of a title card test's film; throws with ffmpeg's reason. */
+export function writeGrayFrame(file: string, width: number, height: number): void {
+  const args = [
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=gray:s=${width}x${height}:d=1`,
+    '-frames:v',
+    '1',
+    file,
+  ];
+  const r = spawnSync('ffmpeg', args, { timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`ffmpeg could not make ${file}: ${r.stderr?.toString() || r.error?.message}`);
+}
