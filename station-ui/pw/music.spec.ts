@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect, type Page, test } from '@playwright/test';
 import { chromiumLaunchOptions } from '@stop-motion/e2e/harness';
+import { scriptGamepad } from './pad.js';
 import { repoRoot, type Station, simPress, startStation } from './station.js';
 import { expectAccessible, expectFrames, expectScreen, openStation, screenshot } from './ui.js';
 
@@ -176,42 +177,9 @@ test('Hebrew, a gamepad encoder: its play and finish buttons step and take; capt
   page,
 }) => {
   const s = await start('he');
-  await page.addInitScript(() => {
-    const w = window as unknown as { __pad: Gamepad; __polls: number };
-    w.__polls = 0;
-    w.__pad = {
-      id: 'DragonRise Inc.   Generic   USB  Joystick   (Vendor: 0079 Product: 0006)',
-      index: 0,
-      connected: true,
-      mapping: '',
-      timestamp: 0,
-      axes: [0, 0],
-      buttons: Array.from({ length: 12 }, () => ({ pressed: false, touched: false, value: 0 })),
-    } as unknown as Gamepad;
-    Object.defineProperty(navigator, 'getGamepads', {
-      configurable: true,
-      value: () => {
-        w.__polls++;
-        return [w.__pad, null, null, null];
-      },
-    });
-  });
-  const setButton = async (index: number, pressed: boolean) => {
-    const before = await page.evaluate(
-      ([i, p]) => {
-        const w = window as unknown as { __pad: { buttons: Array<{ pressed: boolean; value: number }> }; __polls: number };
-        w.__pad.buttons[i as number] = { pressed: p as boolean, value: p ? 1 : 0 };
-        return w.__polls;
-      },
-      [index, pressed] as const,
-    );
-    await page.waitForFunction((n) => (window as unknown as { __polls: number }).__polls >= n + 2, before);
-  };
+  const pad = await scriptGamepad(page);
+  const tap = (index: number) => pad.tap(index);
   // Default map: 0 capture, 1 undo, 2 play, 3 finish.
-  const tap = async (index: number) => {
-    await setButton(index, true);
-    await setButton(index, false);
-  };
   const byPad = async (a: Action) => tap({ capture: 0, undo: 1, play: 2, finish: 3 }[a]);
   await toMusic(page, s, byPad);
   await tap(2);
