@@ -1,5 +1,5 @@
 import type { FrameRef } from '@stop-motion/protocol';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { frameUrl, stripFrames, thumbUrl } from '../../shared/model/station.js';
 import { sizes, timing } from '../../shared/theme/theme.js';
 import { useUi } from '../../shared/ui/context.js';
@@ -52,13 +52,18 @@ function StripImage({ movieId, frame }: { movieId: string; frame: FrameRef }) {
   const url = thumbUrl(movieId, frame);
   useEffect(() => {
     release.current = thumbnails.acquire(() => setThumbSrc(url));
-    return () => {
-      release.current();
-      // Removing an <img> does not stop its download; clearing its source does.
-      // (Read at cleanup: the thumbnail's element exists only once its load started.)
-      for (const img of [thumb.current, full.current]) if (img && !img.complete) img.removeAttribute('src');
-    };
+    return () => release.current();
   }, [url]);
+  // Removing an <img> does not stop its download, and an image with a load in flight
+  // keeps itself and the detached screen around it alive; clearing its source cancels
+  // the load. A layout effect's cleanup runs before React empties the refs of the
+  // elements it removes (a passive effect's cleanup would find them null).
+  useLayoutEffect(
+    () => () => {
+      for (const img of [thumb.current, full.current]) if (img && !img.complete) img.removeAttribute('src');
+    },
+    [url],
+  );
   const done = (ok: boolean) => {
     release.current();
     if (ok) setThumbReady(true);
