@@ -29,7 +29,7 @@ interface PadWindow {
 
 export async function scriptGamepad(page: Page): Promise<ScriptedPad> {
   await page.addInitScript(() => {
-    const w = window as unknown as PadWindow & { __pad: Gamepad };
+    const w = window as unknown as PadWindow;
     w.__polls = 0;
     w.__upAt = Array.from({ length: 12 }, () => Number.NEGATIVE_INFINITY);
     w.__pad = {
@@ -42,7 +42,7 @@ export async function scriptGamepad(page: Page): Promise<ScriptedPad> {
       buttons: Array.from({ length: 12 }, () => ({ pressed: false, touched: false, value: 0 })),
       hapticActuators: [],
       vibrationActuator: null,
-    } as unknown as Gamepad;
+    } as PadWindow['__pad'];
     Object.defineProperty(navigator, 'getGamepads', {
       configurable: true,
       value: () => {
@@ -52,7 +52,7 @@ export async function scriptGamepad(page: Page): Promise<ScriptedPad> {
           if (b.pressed) w.__upAt[i] = null;
           else if (w.__upAt[i] === null) w.__upAt[i] = now;
         });
-        return [w.__pad, null, null, null];
+        return [w.__pad as unknown as Gamepad, null, null, null];
       },
     });
   });

@@ -57,12 +57,13 @@ function StripImage({ movieId, frame }: { movieId: string; frame: FrameRef }) {
   // Removing an <img> does not stop its download, and an image with a load in flight
   // keeps itself and the detached screen around it alive; clearing its source cancels
   // the load. A layout effect's cleanup runs before React empties the refs of the
-  // elements it removes (a passive effect's cleanup would find them null).
+  // elements it removes (a passive effect's cleanup would find them null). A new url
+  // for the same cell replaces the sources, which cancels the old loads by itself.
   useLayoutEffect(
     () => () => {
       for (const img of [thumb.current, full.current]) if (img && !img.complete) img.removeAttribute('src');
     },
-    [url],
+    [],
   );
   const done = (ok: boolean) => {
     release.current();
