@@ -3,6 +3,7 @@ import { type SoundtrackMix, soundtrackFilter } from './audio-mix.js';
 import { type EncoderSettings, encoderGlobalArgs, encoderUpload, videoEncoderArgs } from './encoder-args.js';
 import { letterbox } from './frames.js';
 import { type PreviewPlan, posterBranch, posterOutputArgs, previewBranch, previewOutputArgs } from './side-outputs.js';
+import { FFMPEG_QUIET } from './spawn.js';
 import { type TitleCard, titleFilter, titleFrameCount } from './title-card.js';
 
 export type { PreviewPlan } from './side-outputs.js';
@@ -31,7 +32,7 @@ export interface RenderPlan {
  */
 export function buildRenderArgs(plan: RenderPlan): string[] {
   const { width, height, fps, encoder } = plan;
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '0.5'];
+  const args = [...FFMPEG_QUIET, '-progress', 'pipe:1', '-stats_period', '0.5'];
   args.push(...encoderGlobalArgs(encoder));
   args.push('-framerate', String(fps), '-start_number', '0', '-f', 'image2', '-i', plan.framesPattern);
   let inputs = 1;

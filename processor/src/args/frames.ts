@@ -1,5 +1,7 @@
 /** Sizes and the per-frame passes: letterbox, preview size, the decode probe, EXIF orientation, normalising odd frames. */
 
+import { FFMPEG_QUIET } from './spawn.js';
+
 /** Output size for frames of `width`×`height`: fits the maximum, keeps the aspect ratio, even. */
 export function outputSize(width: number, height: number, maxWidth: number, maxHeight: number): { width: number; height: number } {
   const scale = Math.min(1, maxWidth / width, maxHeight / height);
@@ -95,20 +97,7 @@ export function buildNormaliseArgs(spec: {
     `pad=${spec.width}:${spec.height}:(ow-iw)/2:(oh-ih)/2:color=black`,
     `format=${spec.pixFmt}`,
   ];
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    '-loglevel',
-    'error',
-    '-i',
-    spec.input,
-    '-vf',
-    filters.join(','),
-    '-q:v',
-    '2',
-    ...singleImageOutput('mjpeg', spec.output),
-  ];
+  return [...FFMPEG_QUIET, '-i', spec.input, '-vf', filters.join(','), '-q:v', '2', ...singleImageOutput('mjpeg', spec.output)];
 }
 
 /** One picture written to `output` (image2 with -update, so the name is not a pattern). */

@@ -8,3 +8,6 @@ export function withParentDeathSignal(
   if (!setpriv) return [command, [...args]];
   return [setpriv, ['--pdeathsig', signal, '--', command, ...args]];
 }
+
+/** How every ffmpeg the processor runs starts: no banner, no stdin, overwrite, errors only on stderr. */
+export const FFMPEG_QUIET = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'] as const;

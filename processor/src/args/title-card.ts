@@ -1,6 +1,7 @@
 /** The title card and the idle slide: drawtext lines read from text files, drawn once and held. */
 
 import { singleImageOutput } from './frames.js';
+import { FFMPEG_QUIET } from './spawn.js';
 
 /** Escapes a value for a filter option (level 1) and then for the filtergraph (level 2). */
 export function escapeFilterValue(value: string): string {
@@ -66,11 +67,7 @@ export function titleFilter(card: TitleCard, height: number, fps: number): strin
 /** An idle slide for the big screen while there are no films. */
 export function buildIdleSlideArgs(opts: { width: number; height: number; background: string; line: TitleLine; output: string }): string[] {
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    '-loglevel',
-    'error',
+    ...FFMPEG_QUIET,
     '-f',
     'lavfi',
     '-i',
