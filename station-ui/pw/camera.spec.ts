@@ -40,14 +40,19 @@ test('a camera that is gone shows the sleeping-camera picture and a dim capture 
   await page.keyboard.press('Enter');
   await expectScreen(page, 'make');
   const asleep = page.getByTestId('camera-asleep');
-  await expect(asleep).toBeVisible({ timeout: 2000 });
+  // The camera has been away since the station started, so the picture is there at once;
+  // no timing is asserted (a loaded machine is slower, not wrong).
+  await expect(asleep).toBeVisible();
   const capture = page.locator('[data-action="capture"]');
   await expect(capture).toHaveAttribute('aria-disabled', 'true');
 
   // The station reports it, with the reason, to the operator and the status the processor reads.
-  const state = (await (await fetch(`${station.url}/api/state`)).json()) as { camera: { state: string; message?: string } };
-  expect(['restarting', 'failed']).toContain(state.camera.state);
-  expect(state.camera.message).toContain('video9');
+  // On a loaded machine the first reason can be the frame watchdog's ("no frame for 2000 ms")
+  // before ffmpeg has said why; a later attempt brings ffmpeg's own words.
+  const camera = async () =>
+    ((await (await fetch(`${station.url}/api/state`)).json()) as { camera: { state: string; message?: string } }).camera;
+  await expect.poll(async () => (await camera()).message ?? '', { timeout: 30_000 }).toContain('video9');
+  expect(['restarting', 'failed']).toContain((await camera()).state);
   // A press does not make a frame.
   await simPress(station, 'capture');
   await expect(page.getByTestId('strip')).toHaveAttribute('data-count', '0');
