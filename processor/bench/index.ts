@@ -13,7 +13,8 @@
  *
  *   npm run bench -w @stop-motion/processor            (all four sizes)
  *   BENCH_QUICK=1 …        (100 frames at 720p and 1080p)
- *   BENCH_ROUNDS=3 …       (interleaved rounds; the best of each is reported)
+ *   BENCH_ROUNDS=3 …       (interleaved rounds, their order alternating; the best of each is
+ *                           reported, and the median of each round's ratio, which the goals judge)
  *   BENCH_THREADS=2 …      (RENDER_THREADS for (a), (s) and (b); default: half the cores)
  */
 import { execFile } from 'node:child_process';
@@ -30,6 +31,7 @@ import { childCpuSeconds, childPids, peakRssMb } from './proc-stats.js';
 import { bare, threeStep } from './render-baselines.js';
 import { deliver, frames, makeTracks } from './render-inputs.js';
 import { CRF, FPS, NICE, PRESET, THREADS, TITLE_SECONDS } from './render-settings.js';
+import { median } from './stats.js';
 
 const execFileP = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -55,11 +57,6 @@ const configs: Array<{ frames: number; width: number; height: number }> = proces
 
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
-const median = (xs: number[]) => {
-  const v = [...xs].sort((x, y) => x - y);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
-};
 
 async function main(): Promise<void> {
   console.log(

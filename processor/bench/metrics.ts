@@ -14,10 +14,10 @@ import { ulid } from 'ulid';
 import { loadConfig } from '../src/config.js';
 import { startProcessor } from '../src/index.js';
 import { JobStore, newJob } from '../src/jobs.js';
+import { median } from './stats.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function timed(url: string): Promise<number[]> {
   const out: number[] = [];

@@ -14,9 +14,9 @@ import { loadConfig } from '../src/config.js';
 import { startProcessor } from '../src/index.js';
 import { writePackage } from '../test/helpers.js';
 import { benchParts } from './parts.js';
+import { median } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function main(): Promise<void> {
   console.log(

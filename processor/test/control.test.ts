@@ -159,7 +159,7 @@ describe('control room', () => {
       return n.length === 1 && n[0]?.endsWith('idle.png');
     });
     // The action's reply does not wait for the page's next snapshot (its probes have deadlines of their own).
-    await waitFor('the snapshot says held', async () => (await snapshot()).screen.held === true);
+    await waitFor('the snapshot to say held', async () => (await snapshot()).screen.held === true);
     // A film cannot be replayed while the screen is held.
     expect((await post(`films/${ids[0]}/replay`)).status).toBe(404);
     expect((await post('screen/release')).status).toBe(200);
