@@ -51,11 +51,6 @@ export const MODULES = [
   },
   { group: 'services', name: 'processor: upload backoff', files: [{ file: 'processor/src/upload.ts', functions: ['backoffMs'] }] },
   { group: 'services', name: 'station: camera args', files: [{ file: 'station-server/src/camera/args.ts' }] },
-  {
-    group: 'services',
-    name: 'station: thumbnail args',
-    files: [{ file: 'station-server/src/thumbnails.ts', functions: ['thumbnailArgs', 'thumbnailCommand'] }],
-  },
   { group: 'services', name: 'station: rsync args', files: [{ file: 'station-server/src/delivery/rsync-args.ts' }] },
   {
     group: 'services',

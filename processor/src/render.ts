@@ -6,6 +6,7 @@ import {
   previewSize,
   type RenderPlan,
   type SoundtrackMix,
+  TITLE_STREAM_FRAMES,
   titleFrameCount,
   type VideoEncoder,
 } from './args.js';
@@ -94,7 +95,9 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
       card.logoFile = undefined;
     }
   }
-  const titleFrames = card ? titleFrameCount(card.seconds, input.fps) : 0;
+  // The card lasts titleFrames frame intervals and is one frame of the stream.
+  const titleFrames = card ? Math.max(1, titleFrameCount(card.seconds, input.fps)) : 0;
+  const titleStreamFrames = card ? TITLE_STREAM_FRAMES : 0;
   const small = previewSize(width, height);
   const decision = await resolveEncoder(input.encoder.choice ?? 'libx264', {
     vaapiDevice: input.encoder.vaapiDevice,
@@ -132,7 +135,7 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
   const encodeOnce = async (count: number): Promise<number> => {
     await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
-    const total = titleFrames + count;
+    const total = titleStreamFrames + count;
     let written = 0;
     await runTool('ffmpeg', buildRenderArgs(planFor(count)), {
       timeoutMs: input.timeoutMs,
@@ -145,7 +148,7 @@ export async function renderFilm(input: RenderInput): Promise<RenderResult | { f
         input.onProgress?.(p.done ? 1 : Math.min(0.99, p.frame / total));
       },
     });
-    return written - titleFrames;
+    return written - titleStreamFrames;
   };
   const failure = (err: unknown) =>
     err instanceof ToolError && err.stderrTail ? err.stderrTail.split('\n').slice(-3).join(' | ') : errorMessage(err);

@@ -25,6 +25,7 @@ import {
   type TitleCard,
   titleFilter,
   titleFrameCount,
+  titleTiming,
   withParentDeathSignal,
 } from '../src/args.js';
 
@@ -136,23 +137,30 @@ describe('titleFrameCount', () => {
 });
 
 describe('titleFilter', () => {
-  // card: 3 s at 12 fps = 36 frames: the first colour frame drawn once, then held 35 more.
-  const HOLD = 'loop=loop=35:size=1:start=0,setpts=N/(12*TB)';
-  it('draws each line once on the first colour frame and holds it for the card', () => {
-    expect(titleFilter(card, 480, 12)).toBe(`[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT},setsar=1,${HOLD}[title]`);
-    expect(titleFilter({ ...card, lines: [] }, 480, 12)).toBe(`[1:v]trim=end_frame=1,format=yuv420p,setsar=1,${HOLD}[title]`);
-    expect(titleFilter({ ...card, lines: [line, { ...line, y: 0.75 }] }, 480, 12)).toBe(
-      `[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT},${DRAWTEXT.replace('h*0.457', 'h*0.750')},setsar=1,${HOLD}[title]`,
+  it('draws each line once on the first colour frame: the card is one frame', () => {
+    expect(titleFilter(card, 480)).toBe(`[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT},setsar=1[title]`);
+    expect(titleFilter({ ...card, lines: [] }, 480)).toBe('[1:v]trim=end_frame=1,format=yuv420p,setsar=1[title]');
+    expect(titleFilter({ ...card, lines: [line, { ...line, y: 0.75 }] }, 480)).toBe(
+      `[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT},${DRAWTEXT.replace('h*0.457', 'h*0.750')},setsar=1[title]`,
     );
-    expect(titleFilter({ ...card, seconds: 0.5 }, 480, 10)).toContain(',loop=loop=4:size=1:start=0,setpts=N/(10*TB)[title]');
   });
   it('overlays the logo at a fifth of the height, even, from input 2', () => {
-    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 480, 12)).toBe(
+    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 480)).toBe(
       `[1:v]trim=end_frame=1,format=yuv420p,${DRAWTEXT}[bg];[2:v]scale=-2:96[logo];` +
-        `[bg][logo]overlay=x=(W-w)/2:y=H*0.04:eof_action=repeat:format=auto,format=yuv420p,setsar=1,${HOLD}[title]`,
+        '[bg][logo]overlay=x=(W-w)/2:y=H*0.04:eof_action=repeat:format=auto,format=yuv420p,setsar=1[title]',
     );
-    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 490, 12)).toContain('[2:v]scale=-2:98[logo]');
-    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 8, 12)).toContain('[2:v]scale=-2:2[logo]');
+    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 490)).toContain('[2:v]scale=-2:98[logo]');
+    expect(titleFilter({ ...card, logoFile: '/logo.png' }, 8)).toContain('[2:v]scale=-2:2[logo]');
+  });
+});
+
+describe('titleTiming', () => {
+  // card: 3 s at 12 fps = 36 intervals: its frame at 0, film frame k at (36 + k) / 12.
+  it('holds the card for its length and times every film frame after it', () => {
+    expect(titleTiming(card, 12)).toBe('setpts=if(eq(N\\,0)\\,0\\,(N-1+36)/(12*TB))');
+    expect(titleTiming({ ...card, seconds: 0.5 }, 10)).toBe('setpts=if(eq(N\\,0)\\,0\\,(N-1+5)/(10*TB))');
+    // A card shorter than a frame interval still shows for one.
+    expect(titleTiming({ ...card, seconds: 0.01 }, 10)).toBe('setpts=if(eq(N\\,0)\\,0\\,(N-1+1)/(10*TB))');
   });
 });
 
@@ -176,7 +184,7 @@ describe('buildRenderArgs', () => {
   it('a title card of 0 seconds is left out', () => {
     expect(buildRenderArgs({ ...plan, title: { ...card, seconds: 0 } })).toEqual(buildRenderArgs(plan));
   });
-  it('title card then frames, split after the concat; poster and preview skip the title frames', () => {
+  it('title card then frames, split after the concat; poster and preview skip the title frame', () => {
     expect(buildRenderArgs({ ...plan, title: card, preview: PREVIEW })).toEqual([
       ...HEAD,
       ...PROGRESS,
@@ -186,9 +194,9 @@ describe('buildRenderArgs', () => {
       '-i',
       'color=c=0x101010:s=640x480:r=12:d=3',
       '-filter_complex',
-      `[0:v]${LETTERBOX},format=yuv420p[frames];${titleFilter(card, 480, 12)};[title][frames]concat=n=2:v=1:a=0[all];` +
-        '[all]split=3[out][p][v];[p]trim=start_frame=42:end_frame=43,format=yuvj420p[poster];' +
-        '[v]trim=start_frame=36:end_frame=72,setpts=PTS-STARTPTS,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[preview]',
+      `[0:v]${LETTERBOX},format=yuv420p[frames];${titleFilter(card, 480)};[title][frames]concat=n=2:v=1:a=0,${titleTiming(card, 12)}[all];` +
+        '[all]split=3[out][p][v];[p]trim=start_frame=7:end_frame=8,format=yuvj420p[poster];' +
+        '[v]trim=start_frame=1:end_frame=37,setpts=PTS-STARTPTS,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[preview]',
       '-filter_complex_threads',
       '3',
       '-map',
@@ -215,8 +223,8 @@ describe('buildRenderArgs', () => {
       '-filter_complex',
     ]);
     expect(args[24]).toBe(
-      `[0:v]${LETTERBOX},format=yuv420p[frames];${titleFilter(withLogo, 480, 12)};[title][frames]concat=n=2:v=1:a=0[all];` +
-        '[all]split=2[out][p];[p]trim=start_frame=42:end_frame=43,format=yuvj420p[poster]',
+      `[0:v]${LETTERBOX},format=yuv420p[frames];${titleFilter(withLogo, 480)};[title][frames]concat=n=2:v=1:a=0,${titleTiming(withLogo, 12)}[all];` +
+        '[all]split=2[out][p];[p]trim=start_frame=7:end_frame=8,format=yuvj420p[poster]',
     );
   });
   it('the soundtrack: looped input after the logo, mixed into the film only, AAC', () => {

@@ -87,7 +87,7 @@ describe('buildRenderArgs', () => {
 
   it.each([
     ['frames only', { ...basePlan }, 1, 'format=yuv420p[all];[all]split=2[out][p]'],
-    ['with a title', { ...basePlan, title: card }, 2, '[title][frames]concat=n=2:v=1:a=0[all]'],
+    ['with a title', { ...basePlan, title: card }, 2, '[title][frames]concat=n=2:v=1:a=0,setpts='],
     ['title with logo', { ...basePlan, title: { ...card, logoFile: '/logo.png' } }, 3, 'overlay='],
     ['title of 0 s is left out', { ...basePlan, title: { ...card, seconds: 0 } }, 1, 'format=yuv420p[all];[all]split=2[out][p]'],
     ['with a preview', { ...basePlan, preview }, 1, '[all]split=3[out][p][v]'],
@@ -150,8 +150,9 @@ describe('buildRenderArgs', () => {
 
   it('poster is the middle film frame, preview the first 3 s after the title', () => {
     const graph = valueAfter(buildRenderArgs({ ...basePlan, title: card, preview }), '-filter_complex') ?? '';
-    expect(graph).toContain('[p]trim=start_frame=55:end_frame=56,');
-    expect(graph).toContain('[v]trim=start_frame=40:end_frame=70,setpts=PTS-STARTPTS,scale=480:270');
+    // The card is one frame of the stream, whatever its length.
+    expect(graph).toContain('[p]trim=start_frame=16:end_frame=17,');
+    expect(graph).toContain('[v]trim=start_frame=1:end_frame=31,setpts=PTS-STARTPTS,scale=480:270');
   });
 
   it('title frame count follows seconds × fps', () => {

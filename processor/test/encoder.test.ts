@@ -93,7 +93,7 @@ describe.each([
     }
     expect(job?.state).toBe('done');
     const movie = path.join(p.config.dataDir, 'films', id, 'movie.mp4');
-    expect(await probeVideo(movie)).toMatchObject({ codec: 'h264', profile: 'High', pixFmt: 'yuv420p', frames: 13 });
+    expect(await probeVideo(movie)).toMatchObject({ codec: 'h264', profile: 'High', pixFmt: 'yuv420p', frames: 9 });
     expect(await madeByX264(movie)).toBe(true);
     expect(logs.find((l) => l.event === 'render.done' && l.id === id)?.encoder).toBe('libx264');
     const fallback = logs.find((l) => l.event === 'render.encoder_fallback' && l.id === id);

@@ -125,8 +125,8 @@ describe('faults: SIGKILL and S3 outages', () => {
         'csv=p=0',
         file,
       ]);
-      // Every film really plays: the title card and every frame, H.264 High.
-      expect(stdout.trim(), `${id}.mp4`).toBe(`High,${10 + meta.frameCount}`);
+      // Every film really plays: the title card (one frame, held) and every frame, H.264 High.
+      expect(stdout.trim(), `${id}.mp4`).toBe(`High,${1 + meta.frameCount}`);
     }
     await waitFor('a film.added notice for every film', () => ids.every((id) => added.has(id)), { timeoutMs: 10_000 }).catch(() => {});
     expect(

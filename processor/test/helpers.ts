@@ -140,6 +140,27 @@ export interface ProbeInfo {
   frames: number;
 }
 
+/** Each video frame's presentation time in seconds, in display order (ffprobe). */
+export async function frameTimes(file: string): Promise<number[]> {
+  const { stdout } = await execFileP('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'frame=pts_time',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
+  return stdout
+    .split('\n')
+    .map((l) => l.split(',')[0]?.trim() ?? '')
+    .filter((l) => l !== '')
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
 export async function probeVideo(file: string): Promise<ProbeInfo> {
   const { stdout } = await execFileP('ffprobe', [
     '-v',

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type Processor, startProcessor } from '../src/index.js';
-import { frameLevels, probeVideo, topLevelBoxes, writePackage } from './helpers.js';
+import { frameLevels, frameTimes, probeVideo, topLevelBoxes, writePackage } from './helpers.js';
 
 const TITLE_SECONDS = 1;
 
@@ -63,10 +63,16 @@ describe('render', () => {
     expect(info).toMatchObject({ codec: 'h264', profile: 'High', pixFmt: 'yuv420p', width: 320, height: 240 });
     const expected = TITLE_SECONDS + frames / 10;
     expect(Math.abs(info.durationSec - expected)).toBeLessThanOrEqual(0.1 + 1e-6);
-    expect(info.frames).toBe(TITLE_SECONDS * 10 + frames);
+    // The card is one frame of the stream, held for its length: the film's first frame
+    // comes TITLE_SECONDS in, then one every 1/fps.
+    expect(info.frames).toBe(1 + frames);
+    const times = await frameTimes(movie);
+    expect(times.slice(0, 3)).toEqual([0, TITLE_SECONDS, TITLE_SECONDS + 0.1]);
+    expect(times.at(-1)).toBeCloseTo(TITLE_SECONDS + (frames - 1) / 10, 6);
     const boxes = await topLevelBoxes(movie);
     expect(boxes.indexOf('moov')).toBeGreaterThanOrEqual(0);
     expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+    // Played at the film's rate, the card fills its TITLE_SECONDS.
     const levels = await frameLevels(movie);
     const film = levels.slice(TITLE_SECONDS * 10);
     expect(film).toHaveLength(frames);

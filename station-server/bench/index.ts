@@ -3,15 +3,20 @@
  *   1. capture latency: sim button press → frame.added at a WebSocket client, p50/p95
  *   2. live view: frames per second one client receives, and the server's CPU use
  *   3. memory: server RSS after N captures across many movies vs after the first 100
- * Each runs the real server as a child process (as on a station) with the test camera.
- * Knobs: BENCH_LATENCY_CAPTURES (200), BENCH_LIVE_SECONDS (60), BENCH_CAPTURES (10000).
+ *   4. thumbs: a strip thumbnail by libvips in the process against one ffmpeg process
+ *      per frame (what the station used before), wall and CPU time per frame
+ * 1–3 run the real server as a child process (as on a station) with the test camera.
+ * Knobs: BENCH_LATENCY_CAPTURES (200), BENCH_LIVE_SECONDS (60), BENCH_CAPTURES (10000),
+ * BENCH_THUMBS (50).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ManagedProcess, spawnManaged, tempDir, waitFor } from '@stop-motion/e2e';
 import { type ServerMessage, serverMessageSchema } from '@stop-motion/protocol';
 import WebSocket from 'ws';
+import { makeThumbnail } from '../src/thumbnails.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const mainTs = path.join(repoRoot, 'station-server/src/main.ts');
@@ -230,6 +235,78 @@ async function benchMemory(): Promise<void> {
   }
 }
 
+/** CPU time of this process's waited-for children, in ms (cutime + cstime of /proc/self/stat). */
+function childCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS;
+}
+
+async function benchThumbs(): Promise<void> {
+  const n = num('BENCH_THUMBS', 50);
+  const dir = await tempDir('bench-thumbs');
+  try {
+    for (const [w, h] of [
+      [640, 360],
+      [1280, 720],
+      [1920, 1080],
+    ] as const) {
+      const src = path.join(dir.path, `${w}x${h}.jpg`);
+      const made = spawnSync('ffmpeg', [
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=s=${w}x${h}`,
+        '-frames:v',
+        '1',
+        '-q:v',
+        '3',
+        '-y',
+        src,
+      ]);
+      if (made.status !== 0) throw new Error(made.stderr.toString());
+      // The arguments the station ran per thumbnail before (without its nice 10).
+      const ffmpegArgs = [
+        '-nostdin',
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        src,
+        '-vf',
+        'scale=240:-2',
+        '-frames:v',
+        '1',
+        '-q:v',
+        '6',
+        '-f',
+        'mjpeg',
+        'pipe:1',
+      ];
+      const c0 = childCpuMs();
+      let t0 = performance.now();
+      for (let i = 0; i < n; i++) if (spawnSync('ffmpeg', ffmpegArgs).status !== 0) throw new Error('ffmpeg thumbnail failed');
+      const ffWall = (performance.now() - t0) / n;
+      const ffCpu = (childCpuMs() - c0) / n;
+      await makeThumbnail(src, 240); // loads libvips' JPEG code once
+      const u0 = process.cpuUsage();
+      t0 = performance.now();
+      for (let i = 0; i < n; i++) await makeThumbnail(src, 240);
+      const vipsWall = (performance.now() - t0) / n;
+      const u = process.cpuUsage(u0);
+      const vipsCpu = (u.user + u.system) / 1000 / n;
+      console.log(
+        `thumbnail of a ${w}x${h} frame, ${n} each: libvips ${vipsWall.toFixed(1)} ms wall, ${vipsCpu.toFixed(1)} ms CPU; ` +
+          `ffmpeg process ${ffWall.toFixed(1)} ms wall, ${ffCpu.toFixed(1)} ms CPU (libvips/ffmpeg CPU ${(vipsCpu / ffCpu).toFixed(2)})`,
+      );
+    }
+  } finally {
+    await dir.remove();
+  }
+}
+
 const only = process.argv[2];
 console.log(
   `station-server benchmarks (${new Date().toISOString()}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
@@ -237,4 +314,5 @@ console.log(
 if (!only || only === 'latency') await benchLatency();
 if (!only || only === 'live') await benchLive();
 if (!only || only === 'memory') await benchMemory();
+if (!only || only === 'thumbs') await benchThumbs();
 process.exit(0);

@@ -212,6 +212,7 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       } catch (err) {
         this.refuse('camera', 'camera_unavailable', (err as Error).message);
       }
+      const thumbnail = this.parts.thumbnails.fromCapture(frame.data);
       let stored: Awaited<ReturnType<MovieStore['addFrame']>>;
       try {
         stored = await store.addFrame(frame.data);
@@ -226,9 +227,9 @@ export class Station extends EventEmitter<{ event: [StationEvent] }> {
       const ms = performance.now() - pressedAt;
       this.onCaptured?.(ms);
       this.log.debug({ event: 'frame.added', movieId: stored.movieId, file: stored.frame.file, ms: Math.round(ms) }, 'frame stored');
+      thumbnail.stored(stored.movieId, path.join(store.currentDir, stored.movieId, stored.frame.file));
       this.publish('frame.added', { movieId: stored.movieId, frame: stored.frame, frameCount: stored.frameCount });
       if (stored.frameCount >= store.maxFrames) this.publish('movie.limit', { movieId: stored.movieId, maxFrames: store.maxFrames });
-      this.parts.thumbnails.prefetch(stored.movieId, path.join(store.currentDir, stored.movieId, stored.frame.file));
       return { frame: stored.frame, frameCount: stored.frameCount };
     } finally {
       this.capturing = false;

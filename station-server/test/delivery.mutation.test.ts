@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { redactTarget, retryDelayMs } from '../src/delivery/delivery.js';
 import { packageDestination, rsyncDoneArgs, rsyncFilesArgs, targetKind } from '../src/delivery/rsync-args.js';
-import { thumbnailArgs, thumbnailCommand } from '../src/thumbnails.js';
 
 describe('targetKind', () => {
   it.each([
@@ -92,25 +91,5 @@ describe('redactTarget', () => {
     ['x rsync://u:pw@h/m', 'x rsync://u:pw@h/m'],
   ])('%s → %s', (target, shown) => {
     expect(redactTarget(target)).toBe(shown);
-  });
-});
-
-describe('thumbnails', () => {
-  it('quality can be chosen; the command runs ffmpeg under nice 10', () => {
-    expect(thumbnailArgs('/f/0001.jpg', 120, 3).slice(6)).toEqual([
-      '-vf',
-      'scale=120:-2',
-      '-frames:v',
-      '1',
-      '-q:v',
-      '3',
-      '-f',
-      'mjpeg',
-      'pipe:1',
-    ]);
-    expect(thumbnailCommand('/f/0001.jpg', 120)).toEqual({
-      command: 'nice',
-      args: ['-n', '10', 'ffmpeg', ...thumbnailArgs('/f/0001.jpg', 120, 6)],
-    });
   });
 });

@@ -107,7 +107,7 @@ describe.skipIf(!support.ok)(`station power cut${support.ok ? '' : ` (skipped: $
       client.close();
       await proc?.kill();
       const cut = await disk?.cutPower();
-      // A thumbnail ffmpeg the station started may still run; the power takes it down too.
+      // Anything else holding the disk (a child of the station) goes down with the power too.
       if (cut?.stopped.length) console.log(`power cut also stopped: ${cut.stopped.map((h) => h.comm).join(', ')}`);
       ({ proc, client } = await startStation(dataDir));
     };

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { redactTarget, retryDelayMs } from '../src/delivery/delivery.js';
 import { packageDestination, rsyncDoneArgs, rsyncFilesArgs, targetKind } from '../src/delivery/rsync-args.js';
 import { diskDecision } from '../src/disk.js';
-import { thumbnailArgs, thumbnailCommand } from '../src/thumbnails.js';
 import { shouldRestartUi } from '../src/watchdog.js';
 
 describe('rsync arguments', () => {
@@ -124,53 +123,5 @@ describe('UI watchdog decision', () => {
   });
   it('off when the timeout is 0', () => {
     expect(shouldRestartUi({ lastBeatAt: 0, lastRestartAt: -Infinity }, 1e9, 0, 0)).toBe(false);
-  });
-});
-
-describe('thumbnail arguments', () => {
-  it('runs ffmpeg at low priority', () => {
-    expect(thumbnailCommand('/d/0001.jpg', 160)).toEqual({
-      command: 'nice',
-      args: [
-        '-n',
-        '10',
-        'ffmpeg',
-        '-nostdin',
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-i',
-        '/d/0001.jpg',
-        '-vf',
-        'scale=160:-2',
-        '-frames:v',
-        '1',
-        '-q:v',
-        '6',
-        '-f',
-        'mjpeg',
-        'pipe:1',
-      ],
-    });
-  });
-
-  it('one small JPEG to stdout', () => {
-    expect(thumbnailArgs('/d/0001.jpg', 240)).toEqual([
-      '-nostdin',
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-i',
-      '/d/0001.jpg',
-      '-vf',
-      'scale=240:-2',
-      '-frames:v',
-      '1',
-      '-q:v',
-      '6',
-      '-f',
-      'mjpeg',
-      'pipe:1',
-    ]);
   });
 });

@@ -4,7 +4,7 @@ import { type EncoderSettings, encoderGlobalArgs, encoderUpload, videoEncoderArg
 import { letterbox } from './frames.js';
 import { type PreviewPlan, posterBranch, posterOutputArgs, previewBranch, previewOutputArgs } from './side-outputs.js';
 import { FFMPEG_QUIET } from './spawn.js';
-import { type TitleCard, titleFilter, titleFrameCount } from './title-card.js';
+import { TITLE_STREAM_FRAMES, type TitleCard, titleFilter, titleFrameCount, titleTiming } from './title-card.js';
 
 export type { PreviewPlan } from './side-outputs.js';
 
@@ -24,11 +24,11 @@ export interface RenderPlan {
 }
 
 /**
- * The whole film in one ffmpeg pass, each frame decoded once: title card + letterboxed
- * frames are concatenated, then split to movie.mp4 (with the soundtrack, when there is
- * one), poster.jpg (the middle frame) and preview.mp4 (the first seconds, no title, small,
- * silent). The split comes after the concat on purpose: a branch taken before it would
- * queue decoded frames at the concat while the title card is encoded.
+ * The whole film in one ffmpeg pass, each frame decoded once: title card (one frame, held
+ * for its length) + letterboxed frames are concatenated, then split to movie.mp4 (with the
+ * soundtrack, when there is one), poster.jpg (the middle frame) and preview.mp4 (the first
+ * seconds, no title, small, silent). The split comes after the concat on purpose: a branch
+ * taken before it would queue decoded frames at the concat while the title card is encoded.
  */
 export function buildRenderArgs(plan: RenderPlan): string[] {
   const { width, height, fps, encoder } = plan;
@@ -38,7 +38,9 @@ export function buildRenderArgs(plan: RenderPlan): string[] {
   let inputs = 1;
   const graph: string[] = [];
   const titled = plan.title !== null && plan.title.seconds > 0;
-  const titleFrames = titled && plan.title ? titleFrameCount(plan.title.seconds, fps) : 0;
+  // The card's length in frame intervals, and the frames it takes in the stream (one).
+  const titleFrames = titled && plan.title ? Math.max(1, titleFrameCount(plan.title.seconds, fps)) : 0;
+  const titleStreamFrames = titled ? TITLE_STREAM_FRAMES : 0;
   if (titled && plan.title) {
     const t = plan.title;
     args.push('-f', 'lavfi', '-i', `color=c=${t.background}:s=${width}x${height}:r=${fps}:d=${t.seconds}`);
@@ -48,8 +50,8 @@ export function buildRenderArgs(plan: RenderPlan): string[] {
       inputs++;
     }
     graph.push(`[0:v]${letterbox(width, height)},format=yuv420p[frames]`);
-    graph.push(titleFilter(t, height, fps));
-    graph.push('[title][frames]concat=n=2:v=1:a=0[all]');
+    graph.push(titleFilter(t, height));
+    graph.push(`[title][frames]concat=n=2:v=1:a=0,${titleTiming(t, fps)}[all]`);
   } else {
     graph.push(`[0:v]${letterbox(width, height)},format=yuv420p[all]`);
   }
@@ -57,8 +59,8 @@ export function buildRenderArgs(plan: RenderPlan): string[] {
   const upload = encoderUpload(encoder);
   graph.push(`[all]split=${branches}[${upload ? 'film' : 'out'}][p]${plan.preview ? '[v]' : ''}`);
   if (upload) graph.push(`[film]${upload}[out]`);
-  graph.push(posterBranch('p', titleFrames, plan.frameCount));
-  if (plan.preview) graph.push(previewBranch('v', titleFrames, plan.preview));
+  graph.push(posterBranch('p', titleStreamFrames, plan.frameCount));
+  if (plan.preview) graph.push(previewBranch('v', titleStreamFrames, plan.preview));
   const durationSec = (titleFrames + plan.frameCount) / fps;
   if (plan.soundtrack) {
     args.push('-stream_loop', '-1', '-i', plan.soundtrack.file);

@@ -13,16 +13,16 @@ export interface PreviewPlan {
   preset: string;
 }
 
-/** The poster branch: the middle film frame, full range for MJPEG. */
-export function posterBranch(input: string, titleFrames: number, frameCount: number): string {
-  const at = titleFrames + Math.floor(frameCount / 2);
+/** The poster branch: the middle film frame, full range for MJPEG; `before` frames (the title card's) come first. */
+export function posterBranch(input: string, before: number, frameCount: number): string {
+  const at = before + Math.floor(frameCount / 2);
   return `[${input}]trim=start_frame=${at}:end_frame=${at + 1},format=yuvj420p[poster]`;
 }
 
-/** The preview branch: the first film frames after the title, scaled down. */
-export function previewBranch(input: string, titleFrames: number, pv: PreviewPlan): string {
+/** The preview branch: the first film frames after the `before` frames of the title, scaled down. */
+export function previewBranch(input: string, before: number, pv: PreviewPlan): string {
   return (
-    `[${input}]trim=start_frame=${titleFrames}:end_frame=${titleFrames + pv.frames},setpts=PTS-STARTPTS,` +
+    `[${input}]trim=start_frame=${before}:end_frame=${before + pv.frames},setpts=PTS-STARTPTS,` +
     `scale=${pv.width}:${pv.height}:flags=bicubic,setsar=1,format=yuv420p[preview]`
   );
 }

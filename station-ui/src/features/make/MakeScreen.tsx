@@ -3,6 +3,7 @@ import { DiffIcon } from '../../shared/theme/icons.js';
 import { ActionButton } from '../../shared/ui/ActionButton.js';
 import { CameraAsleep } from '../../shared/ui/CameraAsleep.js';
 import { useUi } from '../../shared/ui/context.js';
+import { useDecodedSrc } from '../../shared/ui/decoded.js';
 import { Budget } from './Budget.js';
 import { FilmStrip } from './FilmStrip.js';
 
@@ -13,21 +14,22 @@ import { FilmStrip } from './FilmStrip.js';
 export function MakeScreen() {
   const { state, actions, t } = useUi();
   const station = state.station;
+  const last = station?.movie.frames.at(-1);
+  const onion = useDecodedSrc(station && last ? frameUrl(station.movie.id, last) : null);
   if (!station) return null;
   const movie = station.movie;
-  const last = movie.frames.at(-1);
   const full = movie.frames.length >= movie.maxFrames;
   // The camera program is gone and being restarted: say so with a picture, not a black screen.
   const asleep = station.camera.state === 'restarting' || station.camera.state === 'failed';
   const opacity = state.diff ? 1 : station.settings.onionOpacity;
   return (
     <main className="screen make" data-screen="make" aria-label={t('make.live')}>
-      {last && (
+      {last && onion && (
         <img
           key={state.diff ? 'diff' : 'onion'}
           className={`onion${state.diff ? ' diff' : ''}`}
           data-testid="onion"
-          src={frameUrl(movie.id, last)}
+          src={onion}
           alt={t('make.onion')}
           style={{ opacity }}
           draggable={false}
