@@ -13,6 +13,7 @@
  *
  *   npm run bench -w @stop-motion/processor            (all four sizes)
  *   BENCH_QUICK=1 …        (100 frames at 720p and 1080p)
+ *   BENCH_SIZES=300@720 …  (only the sizes named, frames@height, comma-separated)
  *   BENCH_ROUNDS=3 …       (interleaved rounds, their order alternating; the best of each is
  *                           reported, and the median of each round's ratio, which the goals judge)
  *   BENCH_THREADS=2 …      (RENDER_THREADS for (a), (s) and (b); default: half the cores)
@@ -43,17 +44,24 @@ const THREE_STEP = Boolean(process.env.BENCH_THREE_STEP);
 // nothing measurable; the queue and meta.json times are then within 0.1 s.
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 100);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
-const configs: Array<{ frames: number; width: number; height: number }> = process.env.BENCH_QUICK
-  ? [
-      { frames: 100, width: 1280, height: 720 },
-      { frames: 100, width: 1920, height: 1080 },
-    ]
-  : [
-      { frames: 100, width: 1280, height: 720 },
-      { frames: 300, width: 1280, height: 720 },
-      { frames: 100, width: 1920, height: 1080 },
-      { frames: 300, width: 1920, height: 1080 },
-    ];
+const ALL_SIZES = [
+  { frames: 100, width: 1280, height: 720 },
+  { frames: 300, width: 1280, height: 720 },
+  { frames: 100, width: 1920, height: 1080 },
+  { frames: 300, width: 1920, height: 1080 },
+];
+/** BENCH_SIZES=300@720,100@1080 picks sizes by frames@height; BENCH_QUICK=1 is 100@720,100@1080. */
+const configs = pickSizes(process.env.BENCH_SIZES ?? (process.env.BENCH_QUICK ? '100@720,100@1080' : ''));
+
+function pickSizes(raw: string): typeof ALL_SIZES {
+  if (!raw.trim()) return ALL_SIZES;
+  const picked = raw.split(',').map((want) => ALL_SIZES.find((c) => `${c.frames}@${c.height}` === want.trim()));
+  if (picked.some((c) => c === undefined)) {
+    console.error(`BENCH_SIZES=${raw}: each must be one of ${ALL_SIZES.map((c) => `${c.frames}@${c.height}`).join(', ')}`);
+    process.exit(2);
+  }
+  return picked as typeof ALL_SIZES;
+}
 
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -207,7 +215,7 @@ async function main(): Promise<void> {
       const sa = median(runs.map((r) => r.s / r.a));
       const line = `| ${label} | ${f1(a / 1000)} | ${f1(sd / 1000)} | ${f1(b / 1000)} | ${f2(a / b)} | ${f2(sd / a)} | **${f2(ab)}** | **${f2(sa)}** | ${f1(aCpu)} | ${f1(sCpu)} | ${f1(bCpu)} | ${f2(aCpu / bCpu)} | ${f2(sCpu / aCpu)} |${THREE_STEP ? ` ${f1(cc / 1000)} | ${f2(a / cc)} |` : ''} ${f1(queued / 1000)} | ${f1(meta / 1000)} | ${Math.round(peak)} |`;
       console.log(
-        `  best: (a) ${f1(a / 1000)} s  (s) ${f1(sd / 1000)} s  (b) ${f1(b / 1000)} s  a/b ${f2(a / b)}  s/a ${f2(sd / a)}  cpu a/b ${f2(aCpu / bCpu)} s/a ${f2(sCpu / aCpu)}  cpu a/b per round ${runs.map((r) => f2(r.aCpu / r.bCpu)).join(' ')}  median of rounds: a/b ${f2(ab)} s/a ${f2(sa)}`,
+        `  best: (a) ${f1(a / 1000)} s  (s) ${f1(sd / 1000)} s  (b) ${f1(b / 1000)} s  a/b ${f2(a / b)}  s/a ${f2(sd / a)}  cpu a/b ${f2(aCpu / bCpu)} s/a ${f2(sCpu / aCpu)}  a/b per round ${runs.map((r) => f2(r.a / r.b)).join(' ')}  cpu a/b per round ${runs.map((r) => f2(r.aCpu / r.bCpu)).join(' ')}  median of rounds: a/b ${f2(ab)} s/a ${f2(sa)}`,
       );
       rows.push(line);
       await rm(work, { recursive: true, force: true });
