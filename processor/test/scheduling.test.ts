@@ -110,6 +110,7 @@ describe('render scheduling beside mpv', () => {
     expect(scheduledCommand('idle', null, 'ffmpeg', ['-i', 'x'])).toEqual(['ffmpeg', ['-i', 'x']]);
   });
 
+  // Beside busy cores, an idle-class ffmpeg takes tens of seconds to start its threads.
   it('idle: every thread of the real ffmpeg runs in SCHED_IDLE, and still at RENDER_NICE', async () => {
     expect(CHRT, 'util-linux chrt is installed here').not.toBeNull();
     const log = recorder();
@@ -122,7 +123,6 @@ describe('render scheduling beside mpv', () => {
     } finally {
       await ff.stop();
     }
-    // Beside busy cores, an idle-class ffmpeg takes tens of seconds to start its threads.
   }, 120_000);
 
   it('nice: the real ffmpeg stays in the normal class at RENDER_NICE', async () => {
